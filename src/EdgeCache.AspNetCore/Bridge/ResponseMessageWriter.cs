@@ -1,0 +1,69 @@
+using System.Net;
+using EdgeCache.Http;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace EdgeCache.AspNetCore.Bridge;
+
+/// <summary>Writes an <see cref="HttpResponseMessage"/> to Kestrel's response, streaming the body.</summary>
+internal static class ResponseMessageWriter
+{
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message)
+    {
+        var response = context.Response;
+        response.StatusCode = (int)message.StatusCode;
+        if (!string.IsNullOrEmpty(message.ReasonPhrase))
+        {
+            context.Features.Get<IHttpResponseFeature>()!.ReasonPhrase = message.ReasonPhrase;
+        }
+
+        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(message.Headers, null, "Connection"));
+        foreach (var (name, values) in HttpMessageHeaders.All(message))
+        {
+            if (skip.Contains(name))
+            {
+                continue;
+            }
+
+            response.Headers.Append(name, values.ToArray());
+        }
+
+        var noBody = message.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified || (int)message.StatusCode < 200;
+        if (noBody)
+        {
+            response.Headers.ContentLength = null;
+            await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        if (message.Content is null || HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        Stream body;
+        try
+        {
+            body = await message.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception) when (!response.HasStarted)
+        {
+            throw;
+        }
+
+        await using (body.ConfigureAwait(false))
+        {
+            try
+            {
+                await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                // The body broke off after the status line went out: abort the connection so the
+                // client sees a failed transfer, never a short body that looks complete.
+                context.Abort();
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+using EdgeCache.Storage;
+
+namespace EdgeCache.AspNetCore;
+
+/// <summary>Options of the EdgeCache worker host (<see cref="EdgeCacheServiceCollectionExtensions.AddEdgeCache"/>).</summary>
+public sealed class EdgeCacheOptions
+{
+    /// <summary>
+    /// The origin that requests are mapped onto: a worker's <see cref="FetchEvent.Request"/> has the
+    /// incoming path and query on this scheme, host and port. Required by <c>MapWorker</c>.
+    /// </summary>
+    public Uri? Origin { get; set; }
+
+    /// <summary>Options of the Cache API (object size limit, default edge TTLs).</summary>
+    public CacheOptions Cache { get; } = new();
+
+    /// <summary>Options of the default memory store, used when no <see cref="ICacheStore"/> is registered.</summary>
+    public MemoryStoreOptions MemoryStore { get; } = new();
+
+    /// <summary>How long the origin may take to send response headers. Default 100 s; more than zero.</summary>
+    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>How long shutdown waits for pending <see cref="FetchEvent.WaitUntil"/> work. Default 30 s; zero or more.</summary>
+    public TimeSpan WaitUntilDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Checks the options; throws naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (Origin is { } origin && (!origin.IsAbsoluteUri || (origin.Scheme != Uri.UriSchemeHttp && origin.Scheme != Uri.UriSchemeHttps)))
+        {
+            throw new ArgumentException($"Origin must be an absolute http or https URL, not '{origin}'.", nameof(Origin));
+        }
+
+        if (OriginTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OriginTimeout), OriginTimeout, "OriginTimeout must be more than zero.");
+        }
+
+        if (WaitUntilDrainTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WaitUntilDrainTimeout), WaitUntilDrainTimeout, "WaitUntilDrainTimeout must be zero or more.");
+        }
+
+        Cache.Validate();
+        MemoryStore.Validate();
+    }
+}

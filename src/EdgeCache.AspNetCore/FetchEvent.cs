@@ -1,0 +1,67 @@
+using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.AspNetCore.Origin;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.AspNetCore;
+
+/// <summary>
+/// Cloudflare's <c>FetchEvent</c>: the request a worker handles, the caches, the origin, and
+/// <see cref="WaitUntil"/> for work that continues after the response is sent.
+/// </summary>
+public sealed class FetchEvent
+{
+    private readonly OriginClient _origin;
+    private readonly WaitUntilTracker _tracker;
+    private readonly Uri _originBase;
+
+    internal FetchEvent(HttpContext context, Uri origin, CacheStorage caches, OriginClient originClient, WaitUntilTracker tracker)
+    {
+        HttpContext = context;
+        _originBase = origin;
+        Caches = caches;
+        _origin = originClient;
+        _tracker = tracker;
+        Request = RequestMessageFactory.Create(context, origin);
+    }
+
+    /// <summary>The incoming request, its URL mapped onto the configured origin. Its body streams from the client.</summary>
+    public HttpRequestMessage Request { get; }
+
+    /// <summary>Cloudflare's <c>caches</c>: <see cref="CacheStorage.Default"/> and named caches.</summary>
+    public CacheStorage Caches { get; }
+
+    /// <summary>Fires when the client goes away.</summary>
+    public CancellationToken RequestAborted => HttpContext.RequestAborted;
+
+    /// <summary>The ASP.NET Core context of the request, for what the Workers model has no word for.</summary>
+    public HttpContext HttpContext { get; }
+
+    internal bool PassThrough { get; private set; }
+
+    /// <summary>
+    /// Sends a request to its URL (usually the origin) and returns as soon as the response headers
+    /// arrive; the body streams. Redirects are returned, not followed.
+    /// </summary>
+    public Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _origin.SendAsync(request, cancellationToken.CanBeCanceled ? cancellationToken : RequestAborted);
+    }
+
+    /// <summary>Sends a GET for a URL; a relative URL is resolved against the origin.</summary>
+    public Task<HttpResponseMessage> FetchAsync(string url, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return FetchAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(_originBase, url)), cancellationToken);
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="work"/> running after the response is sent. Its failure is logged and
+    /// never affects the response; shutdown waits for it.
+    /// </summary>
+    public void WaitUntil(Task work) => _tracker.Track(work);
+
+    /// <summary>If the handler then throws, the request is forwarded to the origin instead of failing.</summary>
+    public void PassThroughOnException() => PassThrough = true;
+}

@@ -1,0 +1,54 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.AspNetCore.Origin;
+
+/// <summary>
+/// The one pooled HTTP client that talks to origins: redirects are not followed (Workers' manual
+/// redirect mode), bodies are streamed, nothing is decompressed behind the handler's back.
+/// </summary>
+public sealed class OriginClient : IDisposable
+{
+    private readonly HttpMessageInvoker _invoker;
+
+    /// <summary>Creates the client from the host options.</summary>
+    public OriginClient(IOptions<EdgeCacheOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
+            ActivityHeadersPropagator = null,
+        };
+        _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
+        Timeout = options.Value.OriginTimeout;
+    }
+
+    /// <summary>How long the origin may take to send response headers.</summary>
+    public TimeSpan Timeout { get; }
+
+    /// <summary>Sends a request and returns as soon as the response headers are in; the body streams.</summary>
+    public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Timeout);
+        try
+        {
+            return await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.#} s.");
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _invoker.Dispose();
+}

@@ -1,0 +1,78 @@
+using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.AspNetCore.Origin;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.AspNetCore;
+
+/// <summary>Maps a Workers-style fetch handler.</summary>
+public static partial class WorkerEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Runs <paramref name="handler"/> for every request (any method, any path), like
+    /// <c>addEventListener('fetch', ...)</c> with <c>event.respondWith(handler(event))</c>.
+    /// A handler that throws gives a 500 with a short plain-text body, or, after
+    /// <see cref="FetchEvent.PassThroughOnException"/>, the origin's response.
+    /// </summary>
+    public static IEndpointConventionBuilder MapWorker(this IEndpointRouteBuilder endpoints, Func<FetchEvent, Task<HttpResponseMessage>> handler)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(handler);
+        var services = endpoints.ServiceProvider;
+        var options = services.GetRequiredService<IOptions<EdgeCacheOptions>>().Value;
+        var origin = options.Origin ?? throw new InvalidOperationException("MapWorker needs EdgeCacheOptions.Origin: set it in AddEdgeCache(o => o.Origin = new Uri(\"http://...\")).");
+        var caches = services.GetRequiredService<CacheStorage>();
+        var originClient = services.GetRequiredService<OriginClient>();
+        var tracker = services.GetRequiredService<WaitUntilTracker>();
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Worker");
+
+        return endpoints.Map("/{**path}", async context =>
+        {
+            var fetchEvent = new FetchEvent(context, origin, caches, originClient, tracker);
+            HttpResponseMessage response;
+            try
+            {
+                response = await handler(fetchEvent).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                LogHandlerFailed(logger, RequestMessageFactory.DisplayUrl(context), ex);
+                response = fetchEvent.PassThrough
+                    ? await PassThroughAsync(context, origin, originClient, logger).ConfigureAwait(false)
+                    : PlainText(System.Net.HttpStatusCode.InternalServerError, "The worker failed to handle this request.");
+            }
+
+            using (response)
+            {
+                await ResponseMessageWriter.WriteAsync(context, response).ConfigureAwait(false);
+            }
+        });
+    }
+
+    private static async Task<HttpResponseMessage> PassThroughAsync(HttpContext context, Uri origin, OriginClient client, ILogger logger)
+    {
+        try
+        {
+            return await client.SendAsync(RequestMessageFactory.Create(context, origin), context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            LogOriginFailed(logger, RequestMessageFactory.DisplayUrl(context), ex);
+            return PlainText(ex is TimeoutException ? System.Net.HttpStatusCode.GatewayTimeout : System.Net.HttpStatusCode.BadGateway, "The origin could not be reached.");
+        }
+    }
+
+    internal static HttpResponseMessage PlainText(System.Net.HttpStatusCode status, string text)
+        => new(status) { Content = new StringContent(text + "\n") };
+
+    [LoggerMessage(1, LogLevel.Error, "The worker threw while handling {Url}")]
+    private static partial void LogHandlerFailed(ILogger logger, string url, Exception exception);
+
+    [LoggerMessage(2, LogLevel.Warning, "Pass-through to the origin failed for {Url}")]
+    private static partial void LogOriginFailed(ILogger logger, string url, Exception exception);
+}

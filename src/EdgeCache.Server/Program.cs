@@ -1,0 +1,3 @@
+using EdgeCache.Server;
+
+return await ServerCommand.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,108 @@
+using System.CommandLine;
+
+namespace EdgeCache.Server;
+
+/// <summary>
+/// The <c>edgecache</c> command line. Flag names are a stable vocabulary: each maps to the
+/// <c>EdgeCache:&lt;Name&gt;</c> setting (also <c>EDGECACHE__&lt;NAME&gt;</c> in the environment).
+/// </summary>
+internal static class ServerCommand
+{
+    /// <summary>Exit code for bad arguments or settings.</summary>
+    public const int UsageError = 2;
+
+    private static readonly (string Flag, string Setting, string Help)[] Flags =
+    [
+        ("--origin", "Origin", "The origin to forward to, e.g. http://127.0.0.1:8080 (required)."),
+        ("--listen", "Listen", "Public listener URL. Default: http://127.0.0.1:8787."),
+        ("--handler", "Handler", "proxy (CDN mode) or example (the Cache API reference example). Default: proxy."),
+        ("--store", "Store", "memory, disk or tiered (memory over disk). Default: tiered."),
+        ("--memory-size", "MemorySize", "Memory tier budget, e.g. 256MB. Default: 256MB."),
+        ("--disk-size", "DiskSize", "Disk tier budget, e.g. 10GB. Default: 10GB."),
+        ("--data-dir", "DataDir", "Disk tier directory. Default: ./edgecache-data."),
+        ("--max-object-size", "MaxObjectSize", "Largest object the cache stores. Default: 512MB."),
+        ("--redis", "Redis", "Redis connection string: adds the shared tier and backplane. Default: off."),
+        ("--admin-listen", "AdminListen", "Admin listener URL (purge, metrics, health). Default: http://127.0.0.1:8788."),
+        ("--admin-token", "AdminToken", "Bearer token required by the admin endpoints. Default: none."),
+    ];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        output ??= Console.Out;
+        error ??= Console.Error;
+        var root = new RootCommand("edgecache: a programmable HTTP edge cache (Cloudflare Workers' Cache API and an RFC 9111 caching proxy) for .NET.");
+        var options = new List<(Option<string> Option, string Setting)>();
+        foreach (var (flag, setting, help) in Flags)
+        {
+            var option = new Option<string>(flag) { Description = help };
+            root.Options.Add(option);
+            options.Add((option, setting));
+        }
+
+        var config = new Option<string>("--config") { Description = "A JSON settings file (same shape as appsettings.json: an \"EdgeCache\" section)." };
+        root.Options.Add(config);
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                await error.WriteLineAsync($"edgecache: {e.Message}").ConfigureAwait(false);
+            }
+
+            await error.WriteLineAsync("Run 'edgecache --help' for the list of flags.").ConfigureAwait(false);
+            return UsageError;
+        }
+
+        var exitCode = 0;
+        root.SetAction(async (result, cancellationToken) =>
+        {
+            var values = new Dictionary<string, string?>();
+            foreach (var (option, setting) in options)
+            {
+                if (result.GetResult(option) is not null)
+                {
+                    values[$"{ServerSettings.SectionName}:{setting}"] = result.GetValue(option);
+                }
+            }
+
+            var configFile = result.GetValue(config);
+            if (configFile is not null && !File.Exists(configFile))
+            {
+                await error.WriteLineAsync($"edgecache: --config file '{configFile}' does not exist.").ConfigureAwait(false);
+                exitCode = UsageError;
+                return UsageError;
+            }
+
+            WebApplication app;
+            try
+            {
+                app = EdgeCacheServer.Build(args, c =>
+                {
+                    if (configFile is not null)
+                    {
+                        c.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+                    }
+
+                    c.AddInMemoryCollection(values);
+                });
+            }
+            catch (SettingsException ex)
+            {
+                foreach (var message in ex.Errors)
+                {
+                    await error.WriteLineAsync($"edgecache: {message}").ConfigureAwait(false);
+                }
+
+                exitCode = UsageError;
+                return UsageError;
+            }
+
+            await app.RunAsync().ConfigureAwait(false);
+            return 0;
+        });
+
+        var code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
+        return exitCode != 0 ? exitCode : code;
+    }
+}

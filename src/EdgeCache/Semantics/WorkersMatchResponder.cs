@@ -1,0 +1,160 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeCache.Http;
+using EdgeCache.Storage;
+
+namespace EdgeCache.Semantics;
+
+/// <summary>
+/// Turns a fresh stored entry into the response <c>cache.match</c> resolves to, evaluating the key
+/// request's conditionals and range the way Cloudflare does (spec items 33-36, 60, 61).
+/// </summary>
+internal static class WorkersMatchResponder
+{
+    public const string CacheStatusHeader = "cf-cache-status";
+
+    public static HttpResponseMessage Build(CacheEntry entry, HttpRequestMessage request, DateTimeOffset now)
+    {
+        var metadata = entry.Metadata;
+        var age = AgeSeconds(metadata, now);
+
+        if (IsNotModified(request, metadata))
+        {
+            var notModified = new HttpResponseMessage(HttpStatusCode.NotModified) { Content = new ByteArrayContent([]) };
+            CopyStoredHeaders(metadata, notModified);
+            notModified.Content.Headers.ContentLength = null;
+            notModified.Headers.TryAddWithoutValidation("Age", age);
+            notModified.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+            return notModified;
+        }
+
+        var length = metadata.BodyLength;
+        var status = metadata.StatusCode;
+        var rangeHeader = request.Headers.NonValidated.TryGetValues("Range", out var rangeValues) ? rangeValues.ToString() : null;
+        if (rangeHeader is not null && status == 200)
+        {
+            switch (RangeEvaluation.Evaluate(rangeHeader, length, out var ranges))
+            {
+                case RangeOutcome.Unsatisfiable:
+                    var unsatisfiable = new HttpResponseMessage(HttpStatusCode.RequestedRangeNotSatisfiable) { Content = new ByteArrayContent([]) };
+                    unsatisfiable.Content.Headers.TryAddWithoutValidation("Content-Range", $"bytes */{length}");
+                    unsatisfiable.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+                    return unsatisfiable;
+                case RangeOutcome.Partial:
+                    return BuildPartial(entry, ranges, age);
+            }
+        }
+
+        var response = new HttpResponseMessage((HttpStatusCode)status) { Content = BodyContent(entry, 0, length) };
+        CopyStoredHeaders(metadata, response);
+        if (status is 204 or 304)
+        {
+            response.Content.Headers.ContentLength = null;
+        }
+        else
+        {
+            response.Content.Headers.ContentLength = length;
+        }
+
+        response.Headers.TryAddWithoutValidation("Age", age);
+        response.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+        return response;
+    }
+
+    private static HttpResponseMessage BuildPartial(CacheEntry entry, IReadOnlyList<ByteRange> ranges, string age)
+    {
+        var metadata = entry.Metadata;
+        var total = metadata.BodyLength;
+        var response = new HttpResponseMessage(HttpStatusCode.PartialContent);
+        if (ranges.Count == 1)
+        {
+            var range = ranges[0];
+            response.Content = BodyContent(entry, range.Offset, range.Length);
+            CopyStoredHeaders(metadata, response);
+            response.Content.Headers.ContentLength = range.Length;
+            response.Content.Headers.TryAddWithoutValidation("Content-Range", range.ContentRange(total));
+        }
+        else
+        {
+            var contentType = metadata.GetHeader("Content-Type");
+            var multipart = new MultipartContent("byteranges", Guid.NewGuid().ToString("N"));
+            foreach (var range in ranges)
+            {
+                var part = BodyContent(entry, range.Offset, range.Length);
+                if (contentType is not null)
+                {
+                    part.Headers.TryAddWithoutValidation("Content-Type", contentType);
+                }
+
+                part.Headers.TryAddWithoutValidation("Content-Range", range.ContentRange(total));
+                multipart.Add(part);
+            }
+
+            response.Content = multipart;
+            CopyStoredHeaders(metadata, response, skipContentType: true);
+        }
+
+        response.Headers.TryAddWithoutValidation("Age", age);
+        response.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+        return response;
+    }
+
+    /// <summary>If-None-Match first, then If-Modified-Since in the strict date form (spec item 60).</summary>
+    internal static bool IsNotModified(HttpRequestMessage request, EntryMetadata metadata)
+    {
+        if (request.Headers.NonValidated.TryGetValues("If-None-Match", out var inm))
+        {
+            var hit = EntityTag.NoneMatchHits(inm.ToString(), metadata.GetHeader("ETag"), out var applicable);
+            if (applicable)
+            {
+                return hit;
+            }
+        }
+
+        if (request.Headers.NonValidated.TryGetValues("If-Modified-Since", out var ims)
+            && HttpDate.TryParseStrict(ims.ToString(), out var since)
+            && HttpDate.TryParseStrict(metadata.GetHeader("Last-Modified"), out var lastModified))
+        {
+            return lastModified <= since;
+        }
+
+        return false;
+    }
+
+    internal static string AgeSeconds(EntryMetadata metadata, DateTimeOffset now)
+    {
+        var age = metadata.InitialAge + (now - metadata.ResponseTime);
+        var seconds = Math.Max(0, (long)Math.Floor(age.TotalSeconds));
+        return seconds.ToString(CultureInfo.InvariantCulture);
+    }
+
+    private static HttpContent BodyContent(CacheEntry entry, long offset, long length)
+    {
+        if (entry.TryGetMemory(out var memory))
+        {
+            return new ReadOnlyMemoryContent(memory.Slice((int)offset, (int)length));
+        }
+
+        if (length == 0)
+        {
+            return new ByteArrayContent([]);
+        }
+
+        return new StreamContent(new StreamSlice(entry.OpenBody(), offset, length));
+    }
+
+    private static void CopyStoredHeaders(EntryMetadata metadata, HttpResponseMessage response, bool skipContentType = false)
+    {
+        response.Content ??= new ByteArrayContent([]);
+        foreach (var (name, value) in metadata.Headers)
+        {
+            if (skipContentType && name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            HttpMessageHeaders.Add(response, name, value);
+        }
+    }
+}

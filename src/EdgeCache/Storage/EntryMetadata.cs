@@ -1,0 +1,67 @@
+namespace EdgeCache.Storage;
+
+/// <summary>
+/// What a store keeps beside a body: the stored response's status and headers, the timing
+/// facts that freshness is computed from, and the fields purges select on.
+/// A store treats all of it as opaque except <see cref="Key"/>, <see cref="ExpiresAt"/>,
+/// <see cref="Tags"/>, <see cref="Host"/>, <see cref="Url"/> and <see cref="BodyLength"/>.
+/// </summary>
+public sealed record EntryMetadata
+{
+    /// <summary>The full cache key. Stores hash it for addressing and compare it whole on lookup.</summary>
+    public required string Key { get; init; }
+
+    /// <summary>The URL the entry was stored for, used by purge by prefix.</summary>
+    public required string Url { get; init; }
+
+    /// <summary>The host of <see cref="Url"/> (lower case), used by purge by host.</summary>
+    public required string Host { get; init; }
+
+    /// <summary>The response status code.</summary>
+    public required int StatusCode { get; init; }
+
+    /// <summary>The response and content headers as stored, in order; a header with several values appears several times.</summary>
+    public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
+
+    /// <summary>When the request that produced the response was sent (RFC 9111 section 4.2.3, request_time).</summary>
+    public required DateTimeOffset RequestTime { get; init; }
+
+    /// <summary>When the response was received and stored (RFC 9111 section 4.2.3, response_time).</summary>
+    public required DateTimeOffset ResponseTime { get; init; }
+
+    /// <summary>The corrected initial age at <see cref="ResponseTime"/> (RFC 9111 section 4.2.3).</summary>
+    public TimeSpan InitialAge { get; init; }
+
+    /// <summary>How long the response is fresh, counted from an age of zero.</summary>
+    public TimeSpan FreshnessLifetime { get; init; }
+
+    /// <summary>When the store may drop the entry: the end of freshness plus any stale window.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>The body length in bytes, or -1 while a write is in progress and the length is not known yet.</summary>
+    public long BodyLength { get; init; } = -1;
+
+    /// <summary>Purge tags (values of <c>Cache-Tag</c>), without duplicates.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>
+    /// Set by a soft purge: the entry must be treated as stale from now on, but may still serve
+    /// under stale-while-revalidate or stale-if-error.
+    /// </summary>
+    public bool Invalidated { get; init; }
+
+    /// <summary>Returns the first value of a header, compared case-insensitively, or <see langword="null"/>.</summary>
+    public string? GetHeader(string name)
+    {
+        var headers = Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (string.Equals(headers[i].Key, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return headers[i].Value;
+            }
+        }
+
+        return null;
+    }
+}

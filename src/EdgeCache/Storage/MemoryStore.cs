@@ -1,0 +1,311 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace EdgeCache.Storage;
+
+/// <summary>
+/// The memory tier: entries bounded by bytes, evicted with SIEVE (Zhang et al., NSDI '24).
+/// A hit is one dictionary lookup, one clock read and one flag write: no lock, no allocation.
+/// </summary>
+public sealed class MemoryStore : ICacheStore
+{
+    // Bytes charged per entry beyond key and body: node, dictionary slot, metadata record.
+    private const int EntryOverhead = 256;
+
+    private readonly ConcurrentDictionary<string, Node> _map = new(StringComparer.Ordinal);
+    private readonly Lock _evictionLock = new();
+    private readonly TimeProvider _time;
+    private readonly long _capacity;
+    private readonly long _maxObjectSize;
+
+    // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
+    private Node? _head;
+    private Node? _tail;
+    private Node? _hand;
+    private long _bytes;
+    private long _hits;
+    private long _misses;
+    private long _evictions;
+
+    /// <summary>Creates a memory store.</summary>
+    public MemoryStore(MemoryStoreOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        options ??= new MemoryStoreOptions();
+        options.Validate();
+        _capacity = options.SizeLimit;
+        _maxObjectSize = options.EffectiveMaxObjectSize;
+        _time = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <inheritdoc />
+    public string Name => "memory";
+
+    /// <summary>Bytes held now.</summary>
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    /// <summary>Entries held now.</summary>
+    public int Count => _map.Count;
+
+    /// <inheritdoc />
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        if (_map.TryGetValue(key, out var node))
+        {
+            if (node.Entry.Metadata.ExpiresAt > _time.GetUtcNow())
+            {
+                node.Visited = true;
+                Interlocked.Increment(ref _hits);
+                return new ValueTask<CacheEntry?>(node.Entry);
+            }
+
+            Remove(node);
+        }
+
+        Interlocked.Increment(ref _misses);
+        return default;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (metadata.BodyLength > _maxObjectSize)
+        {
+            return default;
+        }
+
+        return new ValueTask<ICacheEntryWriter?>(new Writer(this, metadata));
+    }
+
+    /// <inheritdoc />
+    public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+        => new(_map.TryGetValue(key, out var node) && Remove(node));
+
+    /// <inheritdoc />
+    public ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(purge);
+        long count = 0;
+        foreach (var pair in _map)
+        {
+            var node = pair.Value;
+            if (!purge.Matches(node.Entry.Metadata))
+            {
+                continue;
+            }
+
+            if (purge.Soft)
+            {
+                var marked = new MemoryCacheEntry(node.Entry.Metadata with { Invalidated = true }, node.Body);
+                if (Replace(node, marked))
+                {
+                    count++;
+                }
+            }
+            else if (Remove(node))
+            {
+                count++;
+            }
+        }
+
+        return new ValueTask<long>(count);
+    }
+
+    /// <inheritdoc />
+    public StoreStatistics GetStatistics() => new(
+        Name, _map.Count, Volatile.Read(ref _bytes), _capacity,
+        Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
+
+    /// <inheritdoc />
+    public ValueTask DisposeAsync() => default;
+
+    private static long Charge(string key, long bodyLength) => EntryOverhead + (key.Length * 2L) + bodyLength;
+
+    private bool Publish(EntryMetadata metadata, byte[] body)
+    {
+        var charge = Charge(metadata.Key, body.Length);
+        if (charge > _capacity || body.Length > _maxObjectSize)
+        {
+            return false;
+        }
+
+        var node = new Node(new MemoryCacheEntry(metadata, body), body, charge);
+        lock (_evictionLock)
+        {
+            if (_map.TryGetValue(metadata.Key, out var old))
+            {
+                RemoveLocked(old);
+            }
+
+            while (_bytes + charge > _capacity && _tail is not null)
+            {
+                EvictOneLocked();
+            }
+
+            _map[metadata.Key] = node;
+            node.Next = _head;
+            if (_head is not null)
+            {
+                _head.Previous = node;
+            }
+
+            _head = node;
+            _tail ??= node;
+            _bytes += charge;
+        }
+
+        return true;
+    }
+
+    private bool Replace(Node old, MemoryCacheEntry entry)
+    {
+        lock (_evictionLock)
+        {
+            if (!_map.TryGetValue(entry.Metadata.Key, out var current) || !ReferenceEquals(current, old))
+            {
+                return false;
+            }
+
+            old.Entry = entry;
+            return true;
+        }
+    }
+
+    private bool Remove(Node node)
+    {
+        lock (_evictionLock)
+        {
+            return RemoveLocked(node);
+        }
+    }
+
+    private bool RemoveLocked(Node node)
+    {
+        if (node.Removed)
+        {
+            return false;
+        }
+
+        _map.TryRemove(new KeyValuePair<string, Node>(node.Entry.Metadata.Key, node));
+        node.Removed = true;
+        if (_hand == node)
+        {
+            _hand = node.Previous;
+        }
+
+        if (node.Previous is not null)
+        {
+            node.Previous.Next = node.Next;
+        }
+        else
+        {
+            _head = node.Next;
+        }
+
+        if (node.Next is not null)
+        {
+            node.Next.Previous = node.Previous;
+        }
+        else
+        {
+            _tail = node.Previous;
+        }
+
+        node.Next = node.Previous = null;
+        _bytes -= node.Charge;
+        return true;
+    }
+
+    private void EvictOneLocked()
+    {
+        var now = _time.GetUtcNow();
+        var hand = _hand ?? _tail;
+        while (hand is not null)
+        {
+            if (hand.Visited && hand.Entry.Metadata.ExpiresAt > now)
+            {
+                hand.Visited = false;
+                hand = hand.Previous ?? _tail;
+                continue;
+            }
+
+            _hand = hand.Previous;
+            RemoveLocked(hand);
+            _evictions++;
+            return;
+        }
+    }
+
+    private sealed class Node(MemoryCacheEntry entry, byte[] body, long charge)
+    {
+        public MemoryCacheEntry Entry = entry;
+        public readonly byte[] Body = body;
+        public readonly long Charge = charge;
+        public volatile bool Visited;
+        public bool Removed;
+        public Node? Next;
+        public Node? Previous;
+    }
+
+    private sealed class Writer(MemoryStore store, EntryMetadata metadata) : ICacheEntryWriter
+    {
+        private byte[] _buffer = ArrayPool<byte>.Shared.Rent(metadata.BodyLength is > 0 and < 1 << 20 ? (int)metadata.BodyLength : 4096);
+        private long _length;
+        private bool _failed;
+
+        public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        {
+            if (_failed)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (_length + data.Length > store._maxObjectSize)
+            {
+                Fail();
+                return new ValueTask<bool>(false);
+            }
+
+            if (_length + data.Length > _buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Math.Max(_buffer.Length * 2L, _length + data.Length), Array.MaxLength));
+                _buffer.AsSpan(0, (int)_length).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+
+            data.Span.CopyTo(_buffer.AsSpan((int)_length));
+            _length += data.Length;
+            return new ValueTask<bool>(true);
+        }
+
+        public ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
+        {
+            if (_failed || (metadata.BodyLength >= 0 && metadata.BodyLength != _length))
+            {
+                Fail();
+                return new ValueTask<bool>(false);
+            }
+
+            var body = _buffer.AsSpan(0, (int)_length).ToArray();
+            Fail();
+            return new ValueTask<bool>(store.Publish(metadata with { BodyLength = body.Length }, body));
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Fail();
+            return default;
+        }
+
+        private void Fail()
+        {
+            _failed = true;
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = [];
+            }
+        }
+    }
+}
