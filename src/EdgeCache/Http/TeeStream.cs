@@ -50,7 +50,7 @@ internal sealed class TeeSource : IDisposable
 
                 if (branch.TryDequeue(destination, out var copied))
                 {
-                    Signal(branch.Other);
+                    NotifyDrained(branch);
                     return copied;
                 }
 
@@ -115,8 +115,6 @@ internal sealed class TeeSource : IDisposable
                     lock (_sync)
                     {
                         _sourceError = ex;
-                        Signal(0);
-                        Signal(1);
                     }
 
                     throw;
@@ -128,7 +126,6 @@ internal sealed class TeeSource : IDisposable
                     {
                         ArrayPool<byte>.Shared.Return(rented);
                         _sourceDone = true;
-                        Signal(branch.Other);
                         return 0;
                     }
 
@@ -139,7 +136,6 @@ internal sealed class TeeSource : IDisposable
 
                     branch.Enqueue(rented.AsSpan(0, read));
                     ArrayPool<byte>.Shared.Return(rented);
-                    Signal(branch.Other);
                 }
             }
             finally
@@ -149,12 +145,9 @@ internal sealed class TeeSource : IDisposable
         }
     }
 
-    private void Signal(int index)
+    /// <summary>Wakes the other reader if it waits for this branch to catch up.</summary>
+    private static void NotifyDrained(Branch branch)
     {
-        var branch = _branches[index];
-        var signal = branch.DataSignal;
-        branch.DataSignal = null;
-        signal?.TrySetResult();
         var drained = branch.DrainedSignal;
         if (drained is not null && branch.Buffered < MaxLag)
         {
@@ -169,7 +162,7 @@ internal sealed class TeeSource : IDisposable
         {
             branch.Disposed = true;
             branch.Clear();
-            Signal(branch.Index);
+            NotifyDrained(branch);
             if (_branches[branch.Other].Disposed)
             {
                 _source.Dispose();
@@ -191,8 +184,6 @@ internal sealed class TeeSource : IDisposable
         public bool Disposed { get; set; }
 
         public bool CutOff { get; private set; }
-
-        public TaskCompletionSource? DataSignal { get; set; }
 
         public TaskCompletionSource? DrainedSignal { get; set; }
 
@@ -248,6 +239,7 @@ internal sealed class TeeSource : IDisposable
         {
             CutOff = true;
             Clear();
+            NotifyDrained(this);
         }
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
