@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Builder;
+
+namespace EdgeCache.Server.Tests;
+
+/// <summary>The edgecache application in this process, on a real Kestrel at 127.0.0.1:0.</summary>
+internal sealed class InProcessServer : IAsyncDisposable
+{
+    private InProcessServer(WebApplication app, Uri baseUri)
+    {
+        App = app;
+        BaseUri = baseUri;
+        Client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = baseUri, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public WebApplication App { get; }
+
+    public Uri BaseUri { get; }
+
+    public HttpClient Client { get; }
+
+    /// <summary>Starts the server with settings given as <c>EdgeCache:Name</c> values (Listen defaults to port 0).</summary>
+    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?> settings)
+    {
+        var values = new Dictionary<string, string?>(settings.Select(kv => KeyValuePair.Create(kv.Key.Contains(':') ? kv.Key : "EdgeCache:" + kv.Key, kv.Value)));
+        values.TryAdd("EdgeCache:Listen", "http://127.0.0.1:0");
+        values.TryAdd("EdgeCache:Store", "memory");
+        values.TryAdd("Logging:LogLevel:Default", "Warning");
+        var app = EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values));
+        await app.StartAsync();
+        return new InProcessServer(app, new Uri(EdgeCacheServer.Addresses(app).First()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
