@@ -40,6 +40,8 @@ internal static class EdgeCacheServer
             k.Limits.MaxRequestBodySize = null;
         });
         builder.Services.AddSingleton(settings);
+        builder.Services.AddSingleton<Admin.AdminHostedService>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminHostedService>());
         services?.Invoke(builder.Services);
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>

@@ -39,6 +39,9 @@ internal sealed class ServerSettings
 
     public Uri ListenUri { get; private set; } = null!;
 
+    /// <summary>The admin listener, or null when <c>--admin-listen</c> is <c>none</c>.</summary>
+    public Uri? AdminListenUri { get; private set; }
+
     public long MemorySizeBytes { get; private set; }
 
     public long DiskSizeBytes { get; private set; }
@@ -71,6 +74,23 @@ internal sealed class ServerSettings
             ListenUri = listen;
         }
 
+        if (AdminListen is "none" or "off" or "")
+        {
+            AdminListenUri = null;
+        }
+        else if (!Uri.TryCreate(AdminListen, UriKind.Absolute, out var admin) || (admin.Scheme != "http" && admin.Scheme != "https"))
+        {
+            errors.Add($"--admin-listen (EdgeCache:AdminListen) must be an absolute http or https URL, or 'none', not '{AdminListen}'.");
+        }
+        else if (!IsLoopback(admin) && string.IsNullOrEmpty(AdminToken))
+        {
+            errors.Add($"--admin-listen (EdgeCache:AdminListen) is '{AdminListen}', which is not a loopback address: set --admin-token (EdgeCache:AdminToken) too, or the purge API would be open to the network.");
+        }
+        else
+        {
+            AdminListenUri = admin;
+        }
+
         if (Handler is not ("proxy" or "example"))
         {
             errors.Add($"--handler (EdgeCache:Handler) must be 'proxy' or 'example', not '{Handler}'.");
@@ -86,6 +106,9 @@ internal sealed class ServerSettings
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);
         return errors;
     }
+
+    private static bool IsLoopback(Uri uri)
+        => uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     private static long Size(string name, string text, long minimum, List<string> errors)
     {

@@ -39,6 +39,14 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task A_non_loopback_admin_listener_without_a_token_is_refused()
+    {
+        var (code, _, error) = await RunAsync("--origin", "http://127.0.0.1:1", "--admin-listen", "http://0.0.0.0:8788");
+        Assert.Equal(2, code);
+        Assert.Contains("--admin-token", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_lists_every_flag_with_its_default()
     {
         var (code, output, _) = await RunAsync("--help");

@@ -24,11 +24,19 @@ internal sealed class InProcessServer : IAsyncDisposable
         var values = new Dictionary<string, string?>(settings.Select(kv => KeyValuePair.Create(kv.Key.Contains(':') ? kv.Key : "EdgeCache:" + kv.Key, kv.Value)));
         values.TryAdd("EdgeCache:Listen", "http://127.0.0.1:0");
         values.TryAdd("EdgeCache:Store", "memory");
+        values.TryAdd("EdgeCache:AdminListen", "http://127.0.0.1:0");
         values.TryAdd("Logging:LogLevel:Default", "Warning");
         var app = EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values));
         await app.StartAsync();
         return new InProcessServer(app, new Uri(EdgeCacheServer.Addresses(app).First()));
     }
+
+    /// <summary>The admin listener's base URL.</summary>
+    public Uri AdminUri => new(App.Services.GetRequiredService<EdgeCache.Server.Admin.AdminHostedService>().Addresses.First());
+
+    /// <summary>Waits until the work handed to WaitUntil (cache writes) has finished.</summary>
+    public Task DrainAsync()
+        => App.Services.GetRequiredService<EdgeCache.AspNetCore.Hosting.WaitUntilTracker>().DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
     public async ValueTask DisposeAsync()
     {

@@ -54,6 +54,12 @@ internal sealed class ServerProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
+        if (!args.Contains("--admin-listen"))
+        {
+            info.ArgumentList.Add("--admin-listen");
+            info.ArgumentList.Add("none");
+        }
+
         info.ArgumentList.Add("--listen");
         info.ArgumentList.Add($"http://127.0.0.1:{listenPort}");
         info.Environment["DOTNET_gcServer"] = "0";

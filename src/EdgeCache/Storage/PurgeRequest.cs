@@ -14,6 +14,9 @@ public enum PurgeKind
 
     /// <summary>Entries whose host equals a host name (case-insensitive).</summary>
     Host,
+
+    /// <summary>Entries stored for exactly this URL (every variant and every cache that holds it).</summary>
+    Url,
 }
 
 /// <summary>A purge: which entries it selects, and whether it removes them or only marks them stale.</summary>
@@ -32,6 +35,7 @@ public sealed record PurgeRequest(PurgeKind Kind, string Value = "", bool Soft =
         PurgeKind.Tag => Contains(metadata.Tags, Value),
         PurgeKind.Prefix => metadata.Url.StartsWith(Value, StringComparison.Ordinal),
         PurgeKind.Host => string.Equals(metadata.Host, Value, StringComparison.OrdinalIgnoreCase),
+        PurgeKind.Url => string.Equals(metadata.Url, Value, StringComparison.Ordinal),
         _ => false,
     };
 

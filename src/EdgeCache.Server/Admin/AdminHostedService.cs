@@ -1,0 +1,52 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace EdgeCache.Server.Admin;
+
+/// <summary>
+/// Runs the admin listener (<c>--admin-listen</c>) as its own small Kestrel application beside the
+/// public one, sharing the main application's store and settings, so admin routes can never be
+/// reached through the public listener.
+/// </summary>
+internal sealed class AdminHostedService(IServiceProvider services, ServerSettings settings) : IHostedService, IAsyncDisposable
+{
+    private WebApplication? _app;
+
+    /// <summary>The addresses the admin listener is bound to (port 0 resolved); empty when disabled.</summary>
+    public IReadOnlyCollection<string> Addresses { get; private set; } = [];
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.AdminListenUri is not { } listen)
+        {
+            return;
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(listen.ToString());
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        var app = builder.Build();
+        AdminEndpoints.Map(app, services);
+        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        Addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
+        _app = app;
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.DisposeAsync().ConfigureAwait(false);
+            _app = null;
+        }
+    }
+}
