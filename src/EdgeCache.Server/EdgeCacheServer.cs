@@ -1,5 +1,7 @@
 using CacheApiExample;
 using EdgeCache.AspNetCore;
+using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.Diagnostics;
 using EdgeCache.Server.Handlers;
 using EdgeCache.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -52,6 +54,11 @@ internal static class EdgeCacheServer
         });
 
         var app = builder.Build();
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        var storeMetrics = EdgeCacheTelemetry.ObserveStore(
+            app.Services.GetRequiredService<ICacheStore>(),
+            () => app.Services.GetRequiredService<WaitUntilTracker>().Pending);
+        app.Lifetime.ApplicationStopped.Register(storeMetrics.Dispose);
         if (settings.Handler == "example")
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Example");

@@ -32,12 +32,18 @@ internal sealed class ServerSettings
 
     public string? AdminToken { get; set; }
 
+    /// <summary>An OTLP collector endpoint for metrics and traces (e.g. http://127.0.0.1:4317); off when empty.</summary>
+    public string? OtlpEndpoint { get; set; }
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 
     public Uri OriginUri { get; private set; } = null!;
 
     public Uri ListenUri { get; private set; } = null!;
+
+    /// <summary>The OTLP endpoint, or null when off.</summary>
+    public Uri? OtlpEndpointUri { get; private set; }
 
     /// <summary>The admin listener, or null when <c>--admin-listen</c> is <c>none</c>.</summary>
     public Uri? AdminListenUri { get; private set; }
@@ -89,6 +95,18 @@ internal sealed class ServerSettings
         else
         {
             AdminListenUri = admin;
+        }
+
+        if (!string.IsNullOrWhiteSpace(OtlpEndpoint))
+        {
+            if (Uri.TryCreate(OtlpEndpoint, UriKind.Absolute, out var otlp))
+            {
+                OtlpEndpointUri = otlp;
+            }
+            else
+            {
+                errors.Add($"--otlp-endpoint (EdgeCache:OtlpEndpoint) must be an absolute URL, not '{OtlpEndpoint}'.");
+            }
         }
 
         if (Handler is not ("proxy" or "example"))

@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Net;
+using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCache.AspNetCore.Origin;
@@ -39,13 +41,21 @@ public sealed class OriginClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
+        var started = Stopwatch.GetTimestamp();
+        var failed = true;
         try
         {
-            return await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            var response = await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            failed = false;
+            return response;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.#} s.");
+        }
+        finally
+        {
+            EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), failed && !cancellationToken.IsCancellationRequested);
         }
     }
 

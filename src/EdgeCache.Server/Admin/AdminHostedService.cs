@@ -1,4 +1,7 @@
+using EdgeCache.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
 namespace EdgeCache.Server.Admin;
@@ -26,7 +29,33 @@ internal sealed class AdminHostedService(IServiceProvider services, ServerSettin
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(listen.ToString());
         builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
+        var otel = builder.Services.AddOpenTelemetry().WithMetrics(m =>
+        {
+            m.AddMeter(EdgeCacheTelemetry.Name).AddPrometheusExporter();
+            if (settings.OtlpEndpointUri is { } otlp)
+            {
+                m.AddOtlpExporter(o => o.Endpoint = otlp);
+            }
+        });
+        if (settings.OtlpEndpointUri is { } traces)
+        {
+            otel.WithTracing(t => t.AddSource(EdgeCacheTelemetry.Name).AddOtlpExporter(o => o.Endpoint = traces));
+        }
+
         var app = builder.Build();
+        var authorization = new AdminAuthorization(settings.AdminToken);
+        app.Use(async (context, next) =>
+        {
+            // /metrics needs the token when one is configured; the health checks never do.
+            if (context.Request.Path.StartsWithSegments("/metrics") && !authorization.IsAllowed(context))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return;
+            }
+
+            await next(context).ConfigureAwait(false);
+        });
+        app.MapPrometheusScrapingEndpoint("/metrics");
         AdminEndpoints.Map(app, services);
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         Addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
