@@ -20,6 +20,12 @@ public sealed class EdgeCacheOptions
     /// <summary>How long the origin may take to send response headers. Default 100 s; more than zero.</summary>
     public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(100);
 
+    /// <summary>
+    /// A PEM file of CA certificates to trust for HTTPS origins, in addition to the system's. Origin
+    /// certificates are always validated; this only adds trust anchors (for a private CA). Default: none.
+    /// </summary>
+    public string? OriginCaFile { get; set; }
+
     /// <summary>How long shutdown waits for pending <see cref="FetchEvent.WaitUntil"/> work. Default 30 s; zero or more.</summary>
     public TimeSpan WaitUntilDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -39,6 +45,11 @@ public sealed class EdgeCacheOptions
         if (WaitUntilDrainTimeout < TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(WaitUntilDrainTimeout), WaitUntilDrainTimeout, "WaitUntilDrainTimeout must be zero or more.");
+        }
+
+        if (OriginCaFile is not null && !File.Exists(OriginCaFile))
+        {
+            throw new ArgumentException($"OriginCaFile '{OriginCaFile}' does not exist.", nameof(OriginCaFile));
         }
 
         Cache.Validate();

@@ -44,7 +44,13 @@ public static partial class WorkerEndpointRouteBuilderExtensions
                 LogHandlerFailed(logger, RequestMessageFactory.DisplayUrl(context), ex);
                 response = fetchEvent.PassThrough
                     ? await PassThroughAsync(context, origin, originClient, logger).ConfigureAwait(false)
-                    : PlainText(System.Net.HttpStatusCode.InternalServerError, "The worker failed to handle this request.");
+                    : ex switch
+                    {
+                        // An origin that cannot be reached is a gateway problem, not the worker's.
+                        HttpRequestException => PlainText(System.Net.HttpStatusCode.BadGateway, "The origin could not be reached."),
+                        TimeoutException => PlainText(System.Net.HttpStatusCode.GatewayTimeout, "The origin did not answer in time."),
+                        _ => PlainText(System.Net.HttpStatusCode.InternalServerError, "The worker failed to handle this request."),
+                    };
             }
 
             using (response)

@@ -36,10 +36,23 @@ internal static class EdgeCacheServer
             o.TimestampFormat = "HH:mm:ss ";
         });
         builder.WebHost.UseUrls(settings.ListenUri.ToString());
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        var certificate = ServerCertificate.Load(settings);
+        if (settings.ListenUri.Scheme == Uri.UriSchemeHttps && certificate is null
+            && string.IsNullOrEmpty(builder.Configuration["Kestrel:Certificates:Default:Path"]))
+        {
+            throw new SettingsException([$"--listen {settings.Listen} is https: give a certificate with --tls-certificate (EdgeCache:CertificatePath) or Kestrel:Certificates:Default."]);
+        }
+
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;
+            if (certificate is not null)
+            {
+                // HTTP/1.1 and HTTP/2 (negotiated with ALPN) on TLS listeners.
+                k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
+            }
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Admin.AdminHostedService>();
@@ -49,11 +62,17 @@ internal static class EdgeCacheServer
         builder.Services.AddEdgeCache(o =>
         {
             o.Origin = settings.OriginUri;
+            o.OriginCaFile = settings.OriginCaFile;
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
         });
 
         var app = builder.Build();
+        if (settings.AccessLog)
+        {
+            app.UseMiddleware<AccessLogMiddleware>();
+        }
+
         app.UseMiddleware<RequestMetricsMiddleware>();
         var storeMetrics = EdgeCacheTelemetry.ObserveStore(
             app.Services.GetRequiredService<ICacheStore>(),

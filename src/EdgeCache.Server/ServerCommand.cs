@@ -24,6 +24,10 @@ internal static class ServerCommand
         ("--redis", "Redis", "Redis connection string: adds the shared tier and backplane. Default: off."),
         ("--admin-listen", "AdminListen", "Admin listener URL (purge, metrics, health). Default: http://127.0.0.1:8788."),
         ("--admin-token", "AdminToken", "Bearer token required by the admin endpoints. Default: none."),
+        ("--tls-certificate", "CertificatePath", "TLS certificate for an https --listen: a .pfx file, or a PEM file with --tls-key. Default: none (or Kestrel:Certificates:Default)."),
+        ("--tls-key", "CertificateKeyPath", "PEM private key for a PEM --tls-certificate. Default: none."),
+        ("--tls-password", "CertificatePassword", "Password of the .pfx file or encrypted PEM key. Default: none."),
+        ("--origin-ca-file", "OriginCaFile", "PEM CA certificates to trust for an https origin, besides the system's. Default: none."),
         ("--otlp-endpoint", "OtlpEndpoint", "OTLP collector for metrics and traces, e.g. http://127.0.0.1:4317. Default: off."),
     ];
 
@@ -39,6 +43,9 @@ internal static class ServerCommand
             root.Options.Add(option);
             options.Add((option, setting));
         }
+
+        var accessLog = new Option<bool>("--access-log") { Description = "Log one line per request (method, URL, status, cache status, bytes, duration). Default: off." };
+        root.Options.Add(accessLog);
 
         var config = new Option<string>("--config") { Description = "A JSON settings file (same shape as appsettings.json: an \"EdgeCache\" section)." };
         root.Options.Add(config);
@@ -65,6 +72,11 @@ internal static class ServerCommand
                 {
                     values[$"{ServerSettings.SectionName}:{setting}"] = result.GetValue(option);
                 }
+            }
+
+            if (result.GetResult(accessLog) is not null)
+            {
+                values[$"{ServerSettings.SectionName}:AccessLog"] = result.GetValue(accessLog) ? "true" : "false";
             }
 
             var configFile = result.GetValue(config);

@@ -32,6 +32,21 @@ internal sealed class ServerSettings
 
     public string? AdminToken { get; set; }
 
+    /// <summary>The TLS certificate for an https listener: a PFX/PKCS#12 file, or a PEM certificate (with <see cref="CertificateKeyPath"/>).</summary>
+    public string? CertificatePath { get; set; }
+
+    /// <summary>The PEM private key of a PEM <see cref="CertificatePath"/>.</summary>
+    public string? CertificateKeyPath { get; set; }
+
+    /// <summary>The password of a PFX file or an encrypted PEM key.</summary>
+    public string? CertificatePassword { get; set; }
+
+    /// <summary>A PEM file of CA certificates trusted (in addition to the system's) for HTTPS origins.</summary>
+    public string? OriginCaFile { get; set; }
+
+    /// <summary>Write one access-log line per request.</summary>
+    public bool AccessLog { get; set; }
+
     /// <summary>An OTLP collector endpoint for metrics and traces (e.g. http://127.0.0.1:4317); off when empty.</summary>
     public string? OtlpEndpoint { get; set; }
 
@@ -95,6 +110,21 @@ internal sealed class ServerSettings
         else
         {
             AdminListenUri = admin;
+        }
+
+        if (CertificatePath is not null && !File.Exists(CertificatePath))
+        {
+            errors.Add($"--tls-certificate (EdgeCache:CertificatePath) '{CertificatePath}' does not exist.");
+        }
+
+        if (CertificateKeyPath is not null && !File.Exists(CertificateKeyPath))
+        {
+            errors.Add($"--tls-key (EdgeCache:CertificateKeyPath) '{CertificateKeyPath}' does not exist.");
+        }
+
+        if (OriginCaFile is not null && !File.Exists(OriginCaFile))
+        {
+            errors.Add($"--origin-ca-file (EdgeCache:OriginCaFile) '{OriginCaFile}' does not exist.");
         }
 
         if (!string.IsNullOrWhiteSpace(OtlpEndpoint))

@@ -29,12 +29,21 @@ public sealed class TestOrigin : IAsyncDisposable
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public static async Task<TestOrigin> StartAsync()
+    /// <summary>Starts the origin; with a certificate it speaks HTTPS.</summary>
+    public static async Task<TestOrigin> StartAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(certificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0");
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            if (certificate is not null)
+            {
+                k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate);
+            }
+        });
         var app = builder.Build();
         var origin = new TestOrigin(app);
         app.Run(origin.HandleAsync);

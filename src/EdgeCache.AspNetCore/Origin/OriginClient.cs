@@ -28,6 +28,11 @@ public sealed class OriginClient : IDisposable
             ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ActivityHeadersPropagator = null,
         };
+        if (options.Value.OriginCaFile is { } caFile)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = OriginCertificateValidation.TrustingAlso(caFile);
+        }
+
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
         Timeout = options.Value.OriginTimeout;
     }
