@@ -17,6 +17,12 @@ namespace EdgeCache;
 /// </remarks>
 public sealed class Cache
 {
+    /// <summary>Store keys of named caches start with this.</summary>
+    internal const string NamedKeyPrefix = "named:";
+
+    /// <summary>Prefix of default-cache custom keys that would otherwise look like a named cache's.</summary>
+    internal const string EscapedKeyPrefix = "default:";
+
     private readonly ICacheStore _store;
     private readonly CacheOptions _options;
     private readonly TimeProvider _time;
@@ -67,7 +73,16 @@ public sealed class Cache
             return null;
         }
 
-        return WorkersMatchResponder.Build(entry, request, _time.GetUtcNow());
+        try
+        {
+            return WorkersMatchResponder.Build(entry, request, _time.GetUtcNow());
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A body the store can no longer open is a miss, never a failed request.
+            Log.MatchFailed(_logger, key, ex);
+            return null;
+        }
     }
 
     /// <summary>Finds a fresh response stored for a URL, or <see langword="null"/>.</summary>
@@ -249,7 +264,16 @@ public sealed class Cache
         var key = request.Options.TryGetValue(CacheRequestOptions.CacheKey, out var custom) && !string.IsNullOrEmpty(custom)
             ? custom
             : url.AbsoluteUri;
-        return _keyPrefix.Length == 0 ? key : string.Concat(_keyPrefix, key);
+        if (_keyPrefix.Length != 0)
+        {
+            return string.Concat(_keyPrefix, key);
+        }
+
+        // A custom key of the default cache may be any string: one that looks like a named cache's
+        // namespace (or like this escape) is escaped, so named caches stay disjoint from the default.
+        return key.StartsWith(NamedKeyPrefix, StringComparison.Ordinal) || key.StartsWith(EscapedKeyPrefix, StringComparison.Ordinal)
+            ? string.Concat(EscapedKeyPrefix, key)
+            : key;
     }
 
     private static Uri UrlOf(HttpRequestMessage request)

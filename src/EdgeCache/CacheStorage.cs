@@ -50,7 +50,7 @@ public sealed class CacheStorage
 
         // Named keys carry a length-prefixed namespace, so no URL of the default cache can collide with them.
         var cache = _named.GetOrAdd(name, static (n, self) =>
-            new Cache(n, $"named:{n.Length}:{n}:", self._store, self._options, self._time, self._logger), this);
+            new Cache(n, $"{Cache.NamedKeyPrefix}{n.Length}:{n}:", self._store, self._options, self._time, self._logger), this);
         return new ValueTask<Cache>(cache);
     }
 }

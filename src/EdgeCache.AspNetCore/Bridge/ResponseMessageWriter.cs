@@ -25,7 +25,15 @@ internal static class ResponseMessageWriter
                 continue;
             }
 
-            response.Headers.Append(name, values.ToArray());
+            try
+            {
+                response.Headers.Append(name, values.ToArray());
+            }
+            catch (InvalidOperationException)
+            {
+                // Kestrel refuses values HttpClient lets through (non-ASCII, control characters, a bad
+                // Content-Length): drop that field rather than fail the whole response with a 500.
+            }
         }
 
         var noBody = message.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified || (int)message.StatusCode < 200;

@@ -61,7 +61,7 @@ internal sealed class CacheControlDirectives
     /// <summary>A freshness directive (max-age, s-maxage) appeared more than once with different values.</summary>
     public bool HasConflictingDuplicates { get; private set; }
 
-    /// <summary>A freshness directive (max-age, s-maxage) had a value that is not delta-seconds.</summary>
+    /// <summary>A freshness directive (max-age, s-maxage) had a value that is not delta-seconds; that occurrence reads as 0.</summary>
     public bool HasInvalidFreshness { get; private set; }
 
     /// <summary>True when at least one directive was read.</summary>
@@ -246,10 +246,11 @@ internal sealed class CacheControlDirectives
 
     private long? Freshness(long? previous, string? argument)
     {
+        // A value that is not delta-seconds makes the response stale (RFC 9111 section 4.2.1): read as 0.
         if (!TryDelta(argument, out var value))
         {
             HasInvalidFreshness = true;
-            return previous;
+            value = 0;
         }
 
         if (previous is { } p && p != value)
@@ -257,7 +258,7 @@ internal sealed class CacheControlDirectives
             HasConflictingDuplicates = true;
         }
 
-        // The last occurrence wins (Cloudflare's rule); the RFC profile checks HasConflictingDuplicates.
+        // The last occurrence wins (Cloudflare's rule, spec item 55); the RFC profile checks HasConflictingDuplicates.
         return value;
     }
 

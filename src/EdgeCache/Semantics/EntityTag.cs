@@ -30,7 +30,8 @@ internal static class EntityTag
     public static bool NoneMatchHits(string ifNoneMatch, string? storedETag, out bool applicable)
     {
         applicable = false;
-        if (storedETag is null || !TryGetOpaque(storedETag, out var stored, out _))
+        // Cloudflare only evaluates If-None-Match against a stored ETag of the form (W/)"x" with x non-empty.
+        if (storedETag is null || !TryGetOpaque(storedETag, out var stored, out _) || stored.IsEmpty)
         {
             return false;
         }

@@ -68,6 +68,22 @@ internal static class RangeEvaluation
             return RangeOutcome.Unsatisfiable;
         }
 
+        if (result.Count > 1)
+        {
+            // Several ranges that add up to more than the body (overlaps, repeats) would amplify a
+            // small entry into a large answer: serve the whole body instead, as nginx does.
+            long sum = 0;
+            foreach (var range in result)
+            {
+                sum += range.Length;
+            }
+
+            if (sum > length)
+            {
+                return RangeOutcome.Whole;
+            }
+        }
+
         ranges = result;
         return RangeOutcome.Partial;
     }

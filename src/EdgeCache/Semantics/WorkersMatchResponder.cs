@@ -71,28 +71,16 @@ internal static class WorkersMatchResponder
         {
             var range = ranges[0];
             response.Content = BodyContent(entry, range.Offset, range.Length);
-            CopyStoredHeaders(metadata, response);
+            CopyStoredHeaders(metadata, response, partial: true);
             response.Content.Headers.ContentLength = range.Length;
             response.Content.Headers.TryAddWithoutValidation("Content-Range", range.ContentRange(total));
         }
         else
         {
-            var contentType = metadata.GetHeader("Content-Type");
-            var multipart = new MultipartContent("byteranges", Guid.NewGuid().ToString("N"));
-            foreach (var range in ranges)
-            {
-                var part = BodyContent(entry, range.Offset, range.Length);
-                if (contentType is not null)
-                {
-                    part.Headers.TryAddWithoutValidation("Content-Type", contentType);
-                }
-
-                part.Headers.TryAddWithoutValidation("Content-Range", range.ContentRange(total));
-                multipart.Add(part);
-            }
-
+            var multipart = new ByteRangesContent(entry, ranges, metadata.GetHeader("Content-Type"), Guid.NewGuid().ToString("N"));
             response.Content = multipart;
-            CopyStoredHeaders(metadata, response, skipContentType: true);
+            CopyStoredHeaders(metadata, response, partial: true, skipContentType: true);
+            response.Content.Headers.ContentLength = multipart.Headers.ContentLength;
         }
 
         response.Headers.TryAddWithoutValidation("Age", age);
@@ -100,9 +88,17 @@ internal static class WorkersMatchResponder
         return response;
     }
 
-    /// <summary>If-None-Match first, then If-Modified-Since in the strict date form (spec item 60).</summary>
+    /// <summary>
+    /// If-None-Match first, then If-Modified-Since in the strict date form (spec item 60). Like any
+    /// origin server (RFC 9110 section 13.2.1), only a stored 2xx answers a conditional with 304.
+    /// </summary>
     internal static bool IsNotModified(HttpRequestMessage request, EntryMetadata metadata)
     {
+        if (metadata.StatusCode is < 200 or > 299)
+        {
+            return false;
+        }
+
         if (request.Headers.NonValidated.TryGetValues("If-None-Match", out var inm))
         {
             var hit = EntityTag.NoneMatchHits(inm.ToString(), metadata.GetHeader("ETag"), out var applicable);
@@ -144,12 +140,13 @@ internal static class WorkersMatchResponder
         return new StreamContent(new StreamSlice(entry.OpenBody(), offset, length));
     }
 
-    private static void CopyStoredHeaders(EntryMetadata metadata, HttpResponseMessage response, bool skipContentType = false)
+    private static void CopyStoredHeaders(EntryMetadata metadata, HttpResponseMessage response, bool partial = false, bool skipContentType = false)
     {
         response.Content ??= new ByteArrayContent([]);
         foreach (var (name, value) in metadata.Headers)
         {
-            if (skipContentType && name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            if ((skipContentType && name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                || (partial && name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }

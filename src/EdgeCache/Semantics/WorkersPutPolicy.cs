@@ -9,6 +9,8 @@ namespace EdgeCache.Semantics;
 /// </summary>
 internal static class WorkersPutPolicy
 {
+    private static readonly TimeSpan MaxLifetime = TimeSpan.FromSeconds(CacheControlDirectives.MaxDeltaSeconds);
+
     /// <summary>
     /// Throws <see cref="ArgumentException"/> for the responses Cloudflare's put rejects
     /// (items 11, 12, 13, 15); otherwise returns whether and for how long to store.
@@ -56,16 +58,17 @@ internal static class WorkersPutPolicy
         var stripped = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         if (cc.Private)
         {
-            if (cc.PrivateFields.Count == 0)
+            // private=Set-Cookie (quoted or not) is the one qualified form Cloudflare honours: the response
+            // is stored without its Set-Cookie. Any other private, qualified or not, keeps it out of the cache.
+            if (!OnlySetCookie(cc.PrivateFields))
             {
                 return WorkersPutDecision.NotStored("Cache-Control: private");
             }
 
-            // private=Set-Cookie (and other qualified forms): store the response without those fields.
-            stripped.UnionWith(cc.PrivateFields);
+            stripped.Add("Set-Cookie");
         }
 
-        if (!stripped.Contains("Set-Cookie") && HttpMessageHeaders.Values(response.Headers, response.Content, "Set-Cookie") is not null)
+        if (stripped.Count == 0 && HttpMessageHeaders.Values(response.Headers, response.Content, "Set-Cookie") is not null)
         {
             return WorkersPutDecision.NotStored("Set-Cookie without Cache-Control: private=Set-Cookie");
         }
@@ -80,12 +83,10 @@ internal static class WorkersPutPolicy
             return WorkersPutDecision.NotStored("Cache-Control: proxy-revalidate (must revalidate, which match never does)");
         }
 
-        if (key.Headers.Authorization is not null || key.Headers.NonValidated.Contains("Authorization"))
+        if (key.Headers.NonValidated.Contains("Authorization")
+            && !cc.MustRevalidate && !cc.Public && cc.SharedMaxAge is null)
         {
-            if (!cc.MustRevalidate && !cc.Public && cc.SharedMaxAge is null)
-            {
-                return WorkersPutDecision.NotStored("request has Authorization and the response lacks public, must-revalidate or s-maxage");
-            }
+            return WorkersPutDecision.NotStored("request has Authorization and the response lacks public, must-revalidate or s-maxage");
         }
 
         TimeSpan lifetime;
@@ -99,14 +100,10 @@ internal static class WorkersPutPolicy
         }
         else if (HttpMessageHeaders.Joined(response.Headers, response.Content, "Expires") is { } expires)
         {
-            // An invalid Expires means "already expired" (RFC 9111 section 5.3).
-            lifetime = HttpDate.TryParse(expires, out var expiresAt)
-                ? expiresAt - (response.Headers.Date ?? now)
-                : TimeSpan.Zero;
-        }
-        else if (cc.HasInvalidFreshness)
-        {
-            return WorkersPutDecision.NotStored("Cache-Control freshness directive has an invalid value");
+            // An invalid Expires means "already expired" (RFC 9111 section 5.3). Expires counts from the
+            // origin's Date, or from now when the Date is missing or unreadable.
+            var date = HttpDate.TryParse(HttpMessageHeaders.Joined(response.Headers, response.Content, "Date"), out var d) ? d : now;
+            lifetime = HttpDate.TryParse(expires, out var expiresAt) ? expiresAt - date : TimeSpan.Zero;
         }
         else if (options.DefaultEdgeTtl.TryGetValue(status, out var edgeTtl))
         {
@@ -123,11 +120,35 @@ internal static class WorkersPutPolicy
             ? TimeSpan.FromSeconds(age)
             : TimeSpan.Zero;
 
+        // Lifetimes are capped like delta-seconds (RFC 9111 section 1.2.2), so no date arithmetic can overflow.
+        if (lifetime > MaxLifetime)
+        {
+            lifetime = MaxLifetime;
+        }
+
         if (lifetime <= initialAge)
         {
             return WorkersPutDecision.NotStored("the response is already stale (freshness lifetime not above its age)");
         }
 
         return new WorkersPutDecision(true, "stored", lifetime, initialAge, stripped);
+    }
+
+    private static bool OnlySetCookie(IReadOnlyList<string> fields)
+    {
+        if (fields.Count == 0)
+        {
+            return false;
+        }
+
+        foreach (var field in fields)
+        {
+            if (!field.Equals("Set-Cookie", StringComparison.OrdinalIgnoreCase))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }

@@ -6,11 +6,11 @@ namespace EdgeCache.Tests.CacheApi;
 /// <summary>A <see cref="CacheStorage"/> over a memory store and a fake clock.</summary>
 internal sealed class CacheTestContext
 {
-    public CacheTestContext(CacheOptions? options = null, MemoryStoreOptions? storeOptions = null)
+    public CacheTestContext(CacheOptions? options = null, MemoryStoreOptions? storeOptions = null, Microsoft.Extensions.Logging.ILogger<CacheStorage>? logger = null)
     {
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
         Store = new MemoryStore(storeOptions, Time);
-        Caches = new CacheStorage(Store, options, Time);
+        Caches = new CacheStorage(Store, options, Time, logger);
     }
 
     public FakeTimeProvider Time { get; }
