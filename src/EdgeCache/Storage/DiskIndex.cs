@@ -166,7 +166,7 @@ internal sealed class DiskIndex : IDisposable
                 while (Totals(transaction).Bytes + row.Size > budget)
                 {
                     var before = removed.Count;
-                    DeleteWhere(transaction, "id IN (SELECT id FROM entries ORDER BY accessed LIMIT 16)", removed);
+                    DeleteWhere(transaction, "id = (SELECT id FROM entries ORDER BY accessed LIMIT 1)", removed);
                     if (removed.Count == before)
                     {
                         break;
