@@ -50,6 +50,10 @@ internal static class EdgeCacheServer
         });
 
         var app = builder.Build();
+
+        // Open the store now: an unusable --data-dir is a startup error, not a failure of the first request.
+        // The container disposes it on shutdown (the disk tier then flushes and marks a clean shutdown).
+        app.Services.GetRequiredService<ICacheStore>();
         if (settings.Handler == "example")
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Example");

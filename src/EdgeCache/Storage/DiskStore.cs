@@ -98,9 +98,9 @@ public sealed class DiskStore : ICacheStore
             // From here on a crash must trigger recovery at the next open.
             File.Delete(marker);
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            throw new IOException($"The disk tier cannot open its data directory '{root}': {ex.Message}", ex);
+            throw new IOException($"The disk tier cannot create or open its data directory '{root}': {ex.Message}", ex);
         }
 
         var store = new DiskStore(options, timeProvider ?? TimeProvider.System, logger, index, root);
