@@ -68,6 +68,11 @@ internal static class EdgeCacheServer
         });
 
         var app = builder.Build();
+
+        // Open the store now: an unusable --data-dir is a startup error, not a failure of the first request.
+        // The container disposes it on shutdown (the disk tier then flushes and marks a clean shutdown).
+        var store = app.Services.GetRequiredService<ICacheStore>();
+
         if (settings.AccessLog)
         {
             app.UseMiddleware<AccessLogMiddleware>();
@@ -75,7 +80,7 @@ internal static class EdgeCacheServer
 
         app.UseMiddleware<RequestMetricsMiddleware>();
         var storeMetrics = EdgeCacheTelemetry.ObserveStore(
-            app.Services.GetRequiredService<ICacheStore>(),
+            store,
             () => app.Services.GetRequiredService<WaitUntilTracker>().Pending);
         app.Lifetime.ApplicationStopped.Register(storeMetrics.Dispose);
         if (settings.Handler == "example")

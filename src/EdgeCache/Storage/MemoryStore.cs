@@ -46,6 +46,9 @@ public sealed class MemoryStore : ICacheStore
     /// <summary>Entries held now.</summary>
     public int Count => _map.Count;
 
+    /// <summary>The largest body the tier accepts.</summary>
+    public long MaxObjectSize => _maxObjectSize;
+
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,488 @@
+using System.Collections.Concurrent;
+using Microsoft.Data.Sqlite;
+
+namespace EdgeCache.Storage;
+
+/// <summary>
+/// The disk tier's SQLite index (WAL mode): one row per entry with its key hash, full key, metadata,
+/// size, expiry, host, URL and last access, and a side table of tags. Totals are kept by triggers in
+/// the same transactions, so opening never scans the rows.
+/// </summary>
+/// <remarks>
+/// One connection writes (serialized by a lock); readers take pooled connections, which WAL lets run
+/// beside the writer. Last-access times are batched in memory and written in the background, so a
+/// hit does not cost a write transaction.
+/// </remarks>
+internal sealed class DiskIndex : IDisposable
+{
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS entries(
+            id INTEGER PRIMARY KEY,
+            hash BLOB NOT NULL UNIQUE,
+            key TEXT NOT NULL,
+            url TEXT NOT NULL,
+            host TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            expires INTEGER NOT NULL,
+            accessed INTEGER NOT NULL,
+            invalidated INTEGER NOT NULL DEFAULT 0,
+            metadata BLOB NOT NULL);
+        CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires);
+        CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed);
+        CREATE INDEX IF NOT EXISTS entries_host ON entries(host);
+        CREATE INDEX IF NOT EXISTS entries_url ON entries(url);
+        CREATE TABLE IF NOT EXISTS tags(tag TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY(tag, id)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS tags_id ON tags(id);
+        CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT OR IGNORE INTO totals VALUES ('bytes', 0), ('entries', 0), ('id_limit', 1);
+        CREATE TRIGGER IF NOT EXISTS entries_inserted AFTER INSERT ON entries BEGIN
+            UPDATE totals SET value = value + NEW.size WHERE name = 'bytes';
+            UPDATE totals SET value = value + 1 WHERE name = 'entries';
+        END;
+        CREATE TRIGGER IF NOT EXISTS entries_deleted AFTER DELETE ON entries BEGIN
+            UPDATE totals SET value = value - OLD.size WHERE name = 'bytes';
+            UPDATE totals SET value = value - 1 WHERE name = 'entries';
+            DELETE FROM tags WHERE id = OLD.id;
+        END;
+        """;
+
+    private const string FindSql = "SELECT id, key, size, expires, invalidated, metadata FROM entries WHERE hash = $hash";
+    private const int IdBlock = 4096;
+
+    private readonly string _connectionString;
+    private readonly Lock _writeLock = new();
+    private readonly SqliteConnection _writer;
+    private readonly ConcurrentBag<ReadSession> _readers = [];
+    private readonly ConcurrentDictionary<long, long> _touches = new();
+    private long _bytes;
+    private long _entries;
+    private long _nextId;
+    private long _idLimit;
+    private bool _disposed;
+
+    private DiskIndex(string connectionString, SqliteConnection writer)
+    {
+        _connectionString = connectionString;
+        _writer = writer;
+    }
+
+    public long Bytes => Volatile.Read(ref _bytes);
+
+    public long Entries => Volatile.Read(ref _entries);
+
+    /// <summary>Ids below this were handed out by an earlier process (recovery only looks at those).</summary>
+    public long FirstIdOfThisProcess { get; private set; }
+
+    public int PendingTouches => _touches.Count;
+
+    public static DiskIndex Open(string path)
+    {
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            Cache = SqliteCacheMode.Private,
+        }.ToString();
+        var writer = new SqliteConnection(connectionString);
+        try
+        {
+            writer.Open();
+            Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
+            Execute(writer, Schema);
+            var index = new DiskIndex(connectionString, writer);
+            index.ReadTotals();
+
+            // Ids up to the stored limit may name files of a crashed process: start above them.
+            index._nextId = index._idLimit;
+            index.FirstIdOfThisProcess = index._idLimit;
+            return index;
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Hands out a fresh id for a body file, persisting a new high-water mark every few thousand ids.</summary>
+    public long NextId()
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_nextId >= _idLimit)
+            {
+                using var command = _writer.CreateCommand();
+                command.CommandText = "UPDATE totals SET value = $limit WHERE name = 'id_limit'";
+                command.Parameters.AddWithValue("$limit", _nextId + IdBlock);
+                command.ExecuteNonQuery();
+                _idLimit = _nextId + IdBlock;
+            }
+
+            return _nextId++;
+        }
+    }
+
+    public bool TryFind(byte[] hash, out Row row)
+    {
+        var session = RentReader();
+        try
+        {
+            session.Hash.Value = hash;
+            using var reader = session.Find.ExecuteReader();
+            if (!reader.Read())
+            {
+                row = default;
+                return false;
+            }
+
+            row = new Row(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4) != 0, (byte[])reader.GetValue(5));
+            return true;
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+    }
+
+    public void Touch(long id, long nowMs) => _touches[id] = nowMs;
+
+    /// <summary>
+    /// Publishes a row in one transaction: removes the row under the same hash, evicts least recently
+    /// accessed rows until the new size fits <paramref name="budget"/>, inserts the row and its tags.
+    /// Removed rows are added to <paramref name="removed"/> (their files are the caller's to delete).
+    /// </summary>
+    public int Insert(NewRow row, IReadOnlyList<string> tags, long budget, List<Removed> removed)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _writer.BeginTransaction();
+            DeleteWhere(transaction, "hash = $hash", removed, ("$hash", row.Hash));
+            var evicted = 0;
+            if (Totals(transaction).Bytes + row.Size > budget)
+            {
+                FlushTouchesLocked(transaction);
+                while (Totals(transaction).Bytes + row.Size > budget)
+                {
+                    var before = removed.Count;
+                    DeleteWhere(transaction, "id = (SELECT id FROM entries ORDER BY accessed LIMIT 1)", removed);
+                    if (removed.Count == before)
+                    {
+                        break;
+                    }
+
+                    evicted += removed.Count - before;
+                }
+            }
+
+            using (var insert = _writer.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = """
+                    INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata)
+                    VALUES ($id, $hash, $key, $url, $host, $size, $expires, $accessed, $invalidated, $metadata)
+                    """;
+                insert.Parameters.AddWithValue("$id", row.Id);
+                insert.Parameters.AddWithValue("$hash", row.Hash);
+                insert.Parameters.AddWithValue("$key", row.Key);
+                insert.Parameters.AddWithValue("$url", row.Url);
+                insert.Parameters.AddWithValue("$host", row.Host);
+                insert.Parameters.AddWithValue("$size", row.Size);
+                insert.Parameters.AddWithValue("$expires", row.ExpiresMs);
+                insert.Parameters.AddWithValue("$accessed", row.AccessedMs);
+                insert.Parameters.AddWithValue("$invalidated", row.Invalidated ? 1 : 0);
+                insert.Parameters.AddWithValue("$metadata", row.Metadata);
+                insert.ExecuteNonQuery();
+            }
+
+            if (tags.Count > 0)
+            {
+                using var tag = _writer.CreateCommand();
+                tag.Transaction = transaction;
+                tag.CommandText = "INSERT OR IGNORE INTO tags(tag, id) VALUES ($tag, $id)";
+                var tagValue = tag.Parameters.Add("$tag", SqliteType.Text);
+                tag.Parameters.AddWithValue("$id", row.Id);
+                for (var i = 0; i < tags.Count; i++)
+                {
+                    tagValue.Value = tags[i];
+                    tag.ExecuteNonQuery();
+                }
+            }
+
+            var totals = Totals(transaction);
+            transaction.Commit();
+            Publish(totals);
+            return evicted;
+        }
+    }
+
+    /// <summary>Deletes the row of a key (the hash must match and the full key too).</summary>
+    public void Delete(byte[] hash, string key, List<Removed> removed)
+        => WriteTransaction(t => DeleteWhere(t, "hash = $hash AND key = $key", removed, ("$hash", hash), ("$key", key)));
+
+    /// <summary>Deletes a row by id (a row whose body file is gone).</summary>
+    public void DeleteById(long id, List<Removed> removed)
+        => WriteTransaction(t => DeleteWhere(t, "id = $id", removed, ("$id", id)));
+
+    /// <summary>Deletes rows expired at <paramref name="nowMs"/>, at most <paramref name="limit"/>.</summary>
+    public void DeleteExpired(long nowMs, int limit, List<Removed> removed)
+        => WriteTransaction(t => DeleteWhere(t, "id IN (SELECT id FROM entries WHERE expires <= $now LIMIT $limit)", removed, ("$now", nowMs), ("$limit", limit)));
+
+    /// <summary>Removes (or for a soft purge marks) the rows a purge selects; returns how many.</summary>
+    public long Purge(PurgeRequest purge, List<Removed> removed)
+    {
+        var (condition, value) = purge.Kind switch
+        {
+            PurgeKind.Everything => ("1 = 1", (object?)null),
+            PurgeKind.Tag => ("id IN (SELECT id FROM tags WHERE tag = $value)", purge.Value),
+            PurgeKind.Prefix => ("substr(url, 1, length($value)) = $value", purge.Value),
+            PurgeKind.Host => ("host = $value", purge.Value.ToLowerInvariant()),
+            PurgeKind.Url => ("url = $value", purge.Value),
+            _ => ("1 = 0", null),
+        };
+        var parameters = value is null ? [] : new (string, object)[] { ("$value", value) };
+        long count = 0;
+        WriteTransaction(t =>
+        {
+            if (purge.Soft)
+            {
+                using var command = _writer.CreateCommand();
+                command.Transaction = t;
+                command.CommandText = $"UPDATE entries SET invalidated = 1 WHERE {condition}";
+                foreach (var (name, v) in parameters)
+                {
+                    command.Parameters.AddWithValue(name, v);
+                }
+
+                count = command.ExecuteNonQuery();
+            }
+            else
+            {
+                var before = removed.Count;
+                DeleteWhere(t, condition, removed, parameters);
+                count = removed.Count - before;
+            }
+        });
+        return count;
+    }
+
+    /// <summary>Writes the batched last-access times.</summary>
+    public void FlushTouches()
+    {
+        if (_touches.IsEmpty)
+        {
+            return;
+        }
+
+        WriteTransaction(FlushTouchesLocked);
+    }
+
+    /// <summary>Ids and sizes of the rows with an id below <paramref name="belowId"/> (recovery).</summary>
+    public List<long> IdsBelow(long belowId)
+    {
+        var session = RentReader();
+        try
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = "SELECT id FROM entries WHERE id < $below";
+            command.Parameters.AddWithValue("$below", belowId);
+            using var reader = command.ExecuteReader();
+            var ids = new List<long>();
+            while (reader.Read())
+            {
+                ids.Add(reader.GetInt64(0));
+            }
+
+            return ids;
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            try
+            {
+                if (!_touches.IsEmpty)
+                {
+                    using var transaction = _writer.BeginTransaction();
+                    FlushTouchesLocked(transaction);
+                    transaction.Commit();
+                }
+
+                Execute(_writer, "PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            finally
+            {
+                _disposed = true;
+                while (_readers.TryTake(out var session))
+                {
+                    session.Dispose();
+                }
+
+                _writer.Dispose();
+            }
+        }
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    private void WriteTransaction(Action<SqliteTransaction> action)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var transaction = _writer.BeginTransaction();
+            action(transaction);
+            var totals = Totals(transaction);
+            transaction.Commit();
+            Publish(totals);
+        }
+    }
+
+    private void DeleteWhere(SqliteTransaction transaction, string condition, List<Removed> removed, params (string Name, object Value)[] parameters)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"DELETE FROM entries WHERE {condition} RETURNING id, size, key";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+        }
+    }
+
+    private void FlushTouchesLocked(SqliteTransaction transaction)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "UPDATE entries SET accessed = $accessed WHERE id = $id";
+        var id = command.Parameters.Add("$id", SqliteType.Integer);
+        var accessed = command.Parameters.Add("$accessed", SqliteType.Integer);
+        foreach (var pair in _touches)
+        {
+            if (_touches.TryRemove(pair))
+            {
+                id.Value = pair.Key;
+                accessed.Value = pair.Value;
+                command.ExecuteNonQuery();
+            }
+        }
+    }
+
+    private (long Bytes, long Entries) Totals(SqliteTransaction transaction)
+    {
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT (SELECT value FROM totals WHERE name = 'bytes'), (SELECT value FROM totals WHERE name = 'entries')";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return (reader.GetInt64(0), reader.GetInt64(1));
+    }
+
+    private void Publish((long Bytes, long Entries) totals)
+    {
+        Volatile.Write(ref _bytes, totals.Bytes);
+        Volatile.Write(ref _entries, totals.Entries);
+    }
+
+    private void ReadTotals()
+    {
+        using var command = _writer.CreateCommand();
+        command.CommandText = "SELECT name, value FROM totals";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var value = reader.GetInt64(1);
+            switch (reader.GetString(0))
+            {
+                case "bytes":
+                    _bytes = value;
+                    break;
+                case "entries":
+                    _entries = value;
+                    break;
+                case "id_limit":
+                    _idLimit = value;
+                    break;
+            }
+        }
+    }
+
+    private ReadSession RentReader()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _readers.TryTake(out var session) ? session : new ReadSession(_connectionString);
+    }
+
+    private void ReturnReader(ReadSession session)
+    {
+        // Never grow without bound: a burst of concurrent readers leaves at most a few connections behind.
+        if (_disposed || _readers.Count >= 2 * Environment.ProcessorCount + 2)
+        {
+            session.Dispose();
+            return;
+        }
+
+        _readers.Add(session);
+        if (Volatile.Read(ref _disposed) && _readers.TryTake(out var late))
+        {
+            late.Dispose();
+        }
+    }
+
+    /// <summary>A found row.</summary>
+    internal readonly record struct Row(long Id, string Key, long Size, long ExpiresMs, bool Invalidated, byte[] Metadata);
+
+    /// <summary>A row to insert.</summary>
+    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, byte[] Metadata);
+
+    /// <summary>A removed row: its body file is to be deleted.</summary>
+    internal readonly record struct Removed(long Id, long Size, string Key);
+
+    private sealed class ReadSession : IDisposable
+    {
+        public ReadSession(string connectionString)
+        {
+            Connection = new SqliteConnection(connectionString);
+            Connection.Open();
+            Find = Connection.CreateCommand();
+            Find.CommandText = FindSql;
+            Hash = Find.Parameters.Add("$hash", SqliteType.Blob);
+            Find.Prepare();
+        }
+
+        public SqliteConnection Connection { get; }
+
+        public SqliteCommand Find { get; }
+
+        public SqliteParameter Hash { get; }
+
+        public void Dispose()
+        {
+            Find.Dispose();
+            Connection.Dispose();
+        }
+    }
+}

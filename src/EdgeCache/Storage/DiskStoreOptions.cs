@@ -1,0 +1,60 @@
+namespace EdgeCache.Storage;
+
+/// <summary>Options of the disk tier.</summary>
+public sealed class DiskStoreOptions
+{
+    /// <summary>The directory that holds the index and the body files. Default <c>./edgecache-data</c>.</summary>
+    public string DataDirectory { get; set; } = "./edgecache-data";
+
+    /// <summary>
+    /// The byte budget for bodies. Default 10 GB; at least 1 KB. When a new entry does not fit, the least
+    /// recently accessed entries are evicted until it does.
+    /// </summary>
+    public long SizeLimit { get; set; } = 10L * 1024 * 1024 * 1024;
+
+    /// <summary>
+    /// The largest object the tier accepts. Default: one eighth of <see cref="SizeLimit"/>, so one object
+    /// cannot flush the whole tier. Larger objects are declined.
+    /// </summary>
+    public long? MaxObjectSize { get; set; }
+
+    /// <summary>How often expired entries are reclaimed and access times written to the index. Default 30 seconds.</summary>
+    public TimeSpan MaintenanceInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a replaced, purged or evicted body file stays on disk before it is deleted, so a reader that
+    /// found the entry just before can still open it. Default 10 seconds.
+    /// </summary>
+    public TimeSpan DeletionGrace { get; set; } = TimeSpan.FromSeconds(10);
+
+    internal long EffectiveMaxObjectSize => MaxObjectSize ?? Math.Max(SizeLimit / 8, 1);
+
+    /// <summary>Checks the options; throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentOutOfRangeException(nameof(DataDirectory), DataDirectory, "The disk tier needs a data directory.");
+        }
+
+        if (SizeLimit < 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(SizeLimit), SizeLimit, "The disk tier's SizeLimit must be at least 1 KB.");
+        }
+
+        if (MaxObjectSize is { } max && (max < 0 || max > SizeLimit))
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxObjectSize), max, "MaxObjectSize must be between 0 and SizeLimit.");
+        }
+
+        if (MaintenanceInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaintenanceInterval), MaintenanceInterval, "MaintenanceInterval must be positive.");
+        }
+
+        if (DeletionGrace < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(DeletionGrace), DeletionGrace, "DeletionGrace must not be negative.");
+        }
+    }
+}

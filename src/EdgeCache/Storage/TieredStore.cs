@@ -1,0 +1,338 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeCache.Storage;
+
+/// <summary>
+/// A memory tier over a slower tier (disk). Reads try memory first; a hit below is promoted into
+/// memory when it fits. Writes go through to both tiers (the body is streamed to the lower tier and
+/// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
+/// every tier. A tier that throws is logged and the other answers.
+/// </summary>
+public sealed class TieredStore : ICacheStore
+{
+    private const int CopyBufferSize = 64 * 1024;
+
+    private readonly MemoryStore _memory;
+    private readonly ICacheStore _lower;
+    private readonly ILogger _logger;
+
+    // Commits to both tiers happen under one lock, so concurrent writers of a key cannot leave one
+    // writer's entry in memory and another's below.
+    private readonly SemaphoreSlim _commitLock = new(1, 1);
+    private long _hits;
+    private long _misses;
+
+    /// <summary>Creates a tiered store; it owns both tiers and disposes them.</summary>
+    public TieredStore(MemoryStore memory, ICacheStore lower, ILogger? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(memory);
+        ArgumentNullException.ThrowIfNull(lower);
+        _memory = memory;
+        _lower = lower;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <inheritdoc />
+    public string Name => "tiered";
+
+    /// <summary>The memory tier.</summary>
+    public MemoryStore Memory => _memory;
+
+    /// <summary>The tier under memory.</summary>
+    public ICacheStore Lower => _lower;
+
+    /// <inheritdoc />
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var hot = await _memory.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            if (hot is not null)
+            {
+                Interlocked.Increment(ref _hits);
+                return hot;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, _memory.Name, "get", ex);
+        }
+
+        CacheEntry? entry;
+        try
+        {
+            entry = await _lower.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, _lower.Name, "get", ex);
+            entry = null;
+        }
+
+        if (entry is null)
+        {
+            Interlocked.Increment(ref _misses);
+            return null;
+        }
+
+        Interlocked.Increment(ref _hits);
+        if (entry.Metadata.BodyLength >= 0 && entry.Metadata.BodyLength <= _memory.MaxObjectSize)
+        {
+            return await PromoteAsync(entry, cancellationToken).ConfigureAwait(false);
+        }
+
+        return entry;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        ICacheEntryWriter? lower = null;
+        ICacheEntryWriter? memory = null;
+        try
+        {
+            lower = await _lower.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, _lower.Name, "write", ex);
+        }
+
+        try
+        {
+            memory = await _memory.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, _memory.Name, "write", ex);
+        }
+
+        if (lower is null && memory is null)
+        {
+            return null;
+        }
+
+        return new Writer(this, metadata.Key, memory, lower);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var inMemory = await TryAsync(_memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+        var below = await TryAsync(_lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+        return inMemory || below;
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(purge);
+
+        // The lower tier first: a reader that misses memory in between must not re-promote a purged entry.
+        var below = await TryAsync(_lower, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+        var inMemory = await TryAsync(_memory, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+
+        // Entries usually sit in both tiers: the larger count is the number of distinct entries purged.
+        return Math.Max(inMemory, below);
+    }
+
+    /// <summary>
+    /// The tiered view: entries, bytes and capacity of the lower tier (which holds everything memory
+    /// holds, except objects it declined), hits and misses as seen by callers, evictions of both tiers.
+    /// </summary>
+    public StoreStatistics GetStatistics()
+    {
+        var memory = _memory.GetStatistics();
+        StoreStatistics? lower = null;
+        try
+        {
+            lower = _lower.GetStatistics();
+        }
+        catch (Exception ex)
+        {
+            StorageLog.TierFailed(_logger, _lower.Name, "statistics", ex);
+        }
+
+        return new StoreStatistics(
+            Name,
+            Math.Max(memory.Entries, lower?.Entries ?? 0),
+            Math.Max(memory.Bytes, lower?.Bytes ?? 0),
+            lower?.CapacityBytes ?? memory.CapacityBytes,
+            Interlocked.Read(ref _hits),
+            Interlocked.Read(ref _misses),
+            memory.Evictions + (lower?.Evictions ?? 0));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await _memory.DisposeAsync().ConfigureAwait(false);
+        await _lower.DisposeAsync().ConfigureAwait(false);
+        _commitLock.Dispose();
+    }
+
+    private async ValueTask<CacheEntry> PromoteAsync(CacheEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var writer = await _memory.BeginWriteAsync(entry.Metadata, cancellationToken).ConfigureAwait(false);
+            if (writer is null)
+            {
+                return entry;
+            }
+
+            await using (writer.ConfigureAwait(false))
+            {
+                if (entry.TryGetMemory(out var memory))
+                {
+                    await writer.WriteAsync(memory, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var body = entry.OpenBody();
+                    await using (body.ConfigureAwait(false))
+                    {
+                        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                        try
+                        {
+                            int read;
+                            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                            {
+                                if (!await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false))
+                                {
+                                    return entry;
+                                }
+                            }
+                        }
+                        finally
+                        {
+                            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        }
+                    }
+                }
+
+                if (await writer.CommitAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    // Serve the promoted copy: it is the same bytes, and memory avoids a second file read.
+                    var promoted = await _memory.GetAsync(entry.Metadata.Key, cancellationToken).ConfigureAwait(false);
+                    return promoted ?? entry;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Promotion is an optimisation: the entry found below still answers.
+            StorageLog.TierFailed(_logger, _memory.Name, "promotion", ex);
+        }
+
+        return entry;
+    }
+
+    private async ValueTask<T> TryAsync<T>(ICacheStore store, string operation, Func<ICacheStore, ValueTask<T>> action)
+    {
+        try
+        {
+            return await action(store).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, store.Name, operation, ex);
+            return default!;
+        }
+    }
+
+    /// <summary>Writes through to both tiers; memory drops out once the object outgrows it.</summary>
+    private sealed class Writer(TieredStore owner, string key, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
+    {
+        private ICacheEntryWriter? _memory = memory;
+        private ICacheEntryWriter? _lower = lower;
+
+        public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        {
+            if (_lower is not null && !await WriteToAsync(_lower, owner._lower, data, cancellationToken).ConfigureAwait(false))
+            {
+                await DropAsync(ref _lower).ConfigureAwait(false);
+            }
+
+            if (_memory is not null && !await WriteToAsync(_memory, owner._memory, data, cancellationToken).ConfigureAwait(false))
+            {
+                await DropAsync(ref _memory).ConfigureAwait(false);
+            }
+
+            return _lower is not null || _memory is not null;
+        }
+
+        public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
+        {
+            await owner._commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await CommitBothAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                owner._commitLock.Release();
+            }
+        }
+
+        private async ValueTask<bool> CommitBothAsync(CancellationToken cancellationToken)
+        {
+            var below = _lower is not null && await CommitToAsync(_lower, owner._lower, cancellationToken).ConfigureAwait(false);
+            var inMemory = _memory is not null && await CommitToAsync(_memory, owner._memory, cancellationToken).ConfigureAwait(false);
+            if (!inMemory)
+            {
+                // An older copy in memory would shadow the new one below.
+                await owner.TryAsync(owner._memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+            }
+
+            if (!below && inMemory)
+            {
+                // An older copy below would come back once memory evicts the new one.
+                await owner.TryAsync(owner._lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+            }
+
+            return below || inMemory;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await DropAsync(ref _lower).ConfigureAwait(false);
+            await DropAsync(ref _memory).ConfigureAwait(false);
+        }
+
+        private static ValueTask DropAsync(ref ICacheEntryWriter? writer)
+        {
+            var dropped = writer;
+            writer = null;
+            return dropped?.DisposeAsync() ?? default;
+        }
+
+        private async ValueTask<bool> WriteToAsync(ICacheEntryWriter writer, ICacheStore tier, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.TierFailed(owner._logger, tier.Name, "write", ex);
+                return false;
+            }
+        }
+
+        private async ValueTask<bool> CommitToAsync(ICacheEntryWriter writer, ICacheStore tier, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.TierFailed(owner._logger, tier.Name, "commit", ex);
+                return false;
+            }
+        }
+    }
+}

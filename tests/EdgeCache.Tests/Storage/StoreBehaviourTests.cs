@@ -1,0 +1,437 @@
+using EdgeCache.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeCache.Tests.Storage;
+
+/// <summary>
+/// The behaviour every store promises, written once and run over each store (memory, disk, tiered)
+/// by a subclass that says how to create one.
+/// </summary>
+public abstract class StoreBehaviourTests : IAsyncLifetime
+{
+    protected const long DefaultSize = 64L * 1024 * 1024;
+
+    private readonly List<ICacheStore> _stores = [];
+
+    protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 11, 27, 12, 0, 0, TimeSpan.Zero));
+
+    protected string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
+
+    /// <summary>Creates the store under test with a byte budget and an object limit.</summary>
+    protected abstract ICacheStore Create(long sizeLimit, long maxObjectSize);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Stored_entry_is_found_with_its_metadata_and_body()
+    {
+        var store = NewStore();
+        var body = StoreTestData.Body(1, 10_000);
+        var metadata = StoreTestData.Metadata("https://example.com/a", tags: ["t1", "t2"]) with
+        {
+            Headers = [new("Content-Type", "text/plain"), new("ETag", "\"v1\""), new("Vary", "Accept"), new("Vary", "Accept-Encoding")],
+        };
+
+        Assert.True(await StoreTestData.PutAsync(store, metadata, body));
+
+        var entry = await store.GetAsync(metadata.Key);
+        Assert.NotNull(entry);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry));
+        Assert.Equal(body.Length, entry.Metadata.BodyLength);
+        Assert.Equal(metadata.Key, entry.Metadata.Key);
+        Assert.Equal(metadata.Url, entry.Metadata.Url);
+        Assert.Equal(metadata.Host, entry.Metadata.Host);
+        Assert.Equal(metadata.StatusCode, entry.Metadata.StatusCode);
+        Assert.Equal(metadata.Headers, entry.Metadata.Headers);
+        Assert.Equal(metadata.ExpiresAt, entry.Metadata.ExpiresAt);
+        Assert.Equal(metadata.ResponseTime, entry.Metadata.ResponseTime);
+        Assert.Equal(metadata.FreshnessLifetime, entry.Metadata.FreshnessLifetime);
+        Assert.Equal(["t1", "t2"], entry.Metadata.Tags);
+        Assert.False(entry.Metadata.Invalidated);
+    }
+
+    [Fact]
+    public async Task Body_streamed_in_many_small_chunks_is_read_back_whole()
+    {
+        var store = NewStore();
+        var body = StoreTestData.Body(2, 1_000_003);
+        var metadata = StoreTestData.Metadata("https://example.com/big");
+
+        Assert.True(await StoreTestData.PutAsync(store, metadata, body, chunkSize: 4093));
+
+        var entry = await store.GetAsync(metadata.Key);
+        Assert.NotNull(entry);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry));
+    }
+
+    [Fact]
+    public async Task Empty_body_is_stored_and_found()
+    {
+        var store = NewStore();
+        var metadata = StoreTestData.Metadata("https://example.com/empty") with { BodyLength = 0 };
+
+        Assert.True(await StoreTestData.PutAsync(store, metadata, []));
+
+        var entry = await store.GetAsync(metadata.Key);
+        Assert.NotNull(entry);
+        Assert.Empty(await StoreTestData.ReadBodyAsync(entry));
+    }
+
+    [Fact]
+    public async Task Missing_key_is_not_found()
+    {
+        var store = NewStore();
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 10));
+
+        Assert.Null(await store.GetAsync("https://example.com/b"));
+        Assert.Null(await store.GetAsync("https://example.com/A"));
+    }
+
+    [Fact]
+    public async Task Put_under_the_same_key_replaces_the_entry()
+    {
+        var store = NewStore();
+        var key = "https://example.com/a";
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key, tags: ["old"]), StoreTestData.Body(1, 5000));
+        var newer = StoreTestData.Body(2, 3000);
+
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata(key, tags: ["new"]), newer));
+
+        var entry = await store.GetAsync(key);
+        Assert.NotNull(entry);
+        Assert.Equal(newer, await StoreTestData.ReadBodyAsync(entry));
+        Assert.Equal(["new"], entry.Metadata.Tags);
+        Assert.Equal(1, store.GetStatistics().Entries);
+        Assert.Equal(0, await store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "old")));
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_entry_and_reports_whether_there_was_one()
+    {
+        var store = NewStore();
+        var key = "https://example.com/a";
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key), StoreTestData.Body(1, 100));
+
+        Assert.True(await store.DeleteAsync(key));
+        Assert.Null(await store.GetAsync(key));
+        Assert.False(await store.DeleteAsync(key));
+        Assert.Equal(0, store.GetStatistics().Entries);
+    }
+
+    [Fact]
+    public async Task Entry_past_its_expiry_is_not_returned()
+    {
+        var store = NewStore();
+        var key = "https://example.com/a";
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key, ttl: TimeSpan.FromSeconds(10), now: Time.GetUtcNow()), StoreTestData.Body(1, 100));
+
+        Time.Advance(TimeSpan.FromSeconds(9));
+        Assert.NotNull(await store.GetAsync(key));
+
+        Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.Null(await store.GetAsync(key));
+    }
+
+    [Fact]
+    public async Task Nothing_is_visible_before_commit()
+    {
+        var store = NewStore();
+        var metadata = StoreTestData.Metadata("https://example.com/a");
+        var writer = await store.BeginWriteAsync(metadata);
+        Assert.NotNull(writer);
+        await using (writer)
+        {
+            Assert.True(await writer.WriteAsync(StoreTestData.Body(1, 1000)));
+            Assert.Null(await store.GetAsync(metadata.Key));
+            Assert.True(await writer.CommitAsync());
+        }
+
+        Assert.NotNull(await store.GetAsync(metadata.Key));
+    }
+
+    [Fact]
+    public async Task Aborted_write_leaves_nothing_and_keeps_the_previous_entry()
+    {
+        var store = NewStore();
+        var key = "https://example.com/a";
+        var original = StoreTestData.Body(1, 2000);
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key), original);
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/other"), StoreTestData.Body(3, 10));
+        var before = store.GetStatistics();
+
+        var writer = await store.BeginWriteAsync(StoreTestData.Metadata(key));
+        Assert.NotNull(writer);
+        Assert.True(await writer.WriteAsync(StoreTestData.Body(2, 5000)));
+        await writer.DisposeAsync();
+
+        var entry = await store.GetAsync(key);
+        Assert.NotNull(entry);
+        Assert.Equal(original, await StoreTestData.ReadBodyAsync(entry));
+        var after = store.GetStatistics();
+        Assert.Equal(before.Entries, after.Entries);
+        Assert.Equal(before.Bytes, after.Bytes);
+        AssertNoLeftoverFiles();
+    }
+
+    [Fact]
+    public async Task Commit_with_a_body_shorter_than_declared_stores_nothing()
+    {
+        var store = NewStore();
+        var metadata = StoreTestData.Metadata("https://example.com/a") with { BodyLength = 1000 };
+        var writer = await store.BeginWriteAsync(metadata);
+        Assert.NotNull(writer);
+        await using (writer)
+        {
+            await writer.WriteAsync(StoreTestData.Body(1, 999));
+            Assert.False(await writer.CommitAsync());
+        }
+
+        Assert.Null(await store.GetAsync(metadata.Key));
+        Assert.Equal(0, store.GetStatistics().Entries);
+        AssertNoLeftoverFiles();
+    }
+
+    [Fact]
+    public async Task Commit_with_a_body_longer_than_declared_stores_nothing()
+    {
+        var store = NewStore();
+        var metadata = StoreTestData.Metadata("https://example.com/a") with { BodyLength = 1000 };
+        var writer = await store.BeginWriteAsync(metadata);
+        Assert.NotNull(writer);
+        await using (writer)
+        {
+            await writer.WriteAsync(StoreTestData.Body(1, 1001));
+            Assert.False(await writer.CommitAsync());
+        }
+
+        Assert.Null(await store.GetAsync(metadata.Key));
+    }
+
+    public static TheoryData<PurgeKind, string, string[]> Purges => new()
+    {
+        { PurgeKind.Tag, "product", ["https://a.example/p/1", "https://b.example/p/2"] },
+        { PurgeKind.Prefix, "https://a.example/p/", ["https://a.example/p/1", "https://a.example/p/10"] },
+        { PurgeKind.Host, "B.EXAMPLE", ["https://b.example/p/2", "https://b.example/about"] },
+        { PurgeKind.Everything, "", ["https://a.example/p/1", "https://a.example/p/10", "https://b.example/p/2", "https://b.example/about", "https://a.example/q"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(Purges))]
+    public async Task Purge_removes_exactly_the_entries_it_selects(PurgeKind kind, string value, string[] selected)
+    {
+        var store = NewStore();
+        await PutPurgeFixtureAsync(store);
+
+        var count = await store.PurgeAsync(new PurgeRequest(kind, value));
+
+        Assert.Equal(selected.Length, count);
+        foreach (var url in PurgeFixture.Keys)
+        {
+            var entry = await store.GetAsync(url);
+            if (selected.Contains(url))
+            {
+                Assert.Null(entry);
+            }
+            else
+            {
+                Assert.NotNull(entry);
+            }
+        }
+
+        Assert.Equal(PurgeFixture.Count - selected.Length, store.GetStatistics().Entries);
+    }
+
+    [Theory]
+    [MemberData(nameof(Purges))]
+    public async Task Soft_purge_keeps_the_selected_entries_but_marks_them_invalidated(PurgeKind kind, string value, string[] selected)
+    {
+        var store = NewStore();
+        await PutPurgeFixtureAsync(store);
+
+        var count = await store.PurgeAsync(new PurgeRequest(kind, value, Soft: true));
+
+        Assert.Equal(selected.Length, count);
+        foreach (var (url, seed) in PurgeFixture)
+        {
+            var entry = await store.GetAsync(url);
+            Assert.NotNull(entry);
+            Assert.Equal(selected.Contains(url), entry.Metadata.Invalidated);
+            Assert.Equal(StoreTestData.Body(seed, 500 + seed), await StoreTestData.ReadBodyAsync(entry));
+        }
+    }
+
+    [Fact]
+    public async Task Entry_written_after_a_purge_is_not_affected_by_it()
+    {
+        var store = NewStore();
+        await PutPurgeFixtureAsync(store);
+        await store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "product"));
+
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://a.example/p/1", tags: ["product"]), StoreTestData.Body(9, 10));
+
+        var entry = await store.GetAsync("https://a.example/p/1");
+        Assert.NotNull(entry);
+        Assert.False(entry.Metadata.Invalidated);
+    }
+
+    [Fact]
+    public async Task Statistics_count_entries_bytes_hits_and_misses()
+    {
+        var store = NewStore();
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 1000));
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/b"), StoreTestData.Body(2, 3000));
+
+        await store.GetAsync("https://example.com/a");
+        await store.GetAsync("https://example.com/a");
+        await store.GetAsync("https://example.com/missing");
+
+        var statistics = store.GetStatistics();
+        Assert.Equal(2, statistics.Entries);
+        Assert.InRange(statistics.Bytes, 4000, 4000 + 4096);
+        Assert.Equal(DefaultSize, statistics.CapacityBytes);
+        Assert.Equal(2, statistics.Hits);
+        Assert.Equal(1, statistics.Misses);
+        Assert.Equal(0, statistics.Evictions);
+        Assert.False(string.IsNullOrEmpty(statistics.Name));
+    }
+
+    [Fact]
+    public async Task Object_larger_than_the_budget_is_declined_when_its_length_is_known()
+    {
+        var store = NewStore(sizeLimit: 64 * 1024, maxObjectSize: 64 * 1024);
+        var body = StoreTestData.Body(1, 100_000);
+        var metadata = StoreTestData.Metadata("https://example.com/huge") with { BodyLength = body.Length };
+
+        Assert.False(await StoreTestData.PutAsync(store, metadata, body));
+
+        Assert.Null(await store.GetAsync(metadata.Key));
+        Assert.Equal(0, store.GetStatistics().Entries);
+        AssertNoLeftoverFiles();
+    }
+
+    [Fact]
+    public async Task Object_larger_than_the_budget_is_declined_when_its_length_is_unknown()
+    {
+        var store = NewStore(sizeLimit: 64 * 1024, maxObjectSize: 64 * 1024);
+        var body = StoreTestData.Body(1, 100_000);
+        var metadata = StoreTestData.Metadata("https://example.com/huge");
+
+        Assert.False(await StoreTestData.PutAsync(store, metadata, body, chunkSize: 8192));
+
+        Assert.Null(await store.GetAsync(metadata.Key));
+        Assert.Equal(0, store.GetStatistics().Entries);
+        AssertNoLeftoverFiles();
+    }
+
+    [Fact]
+    public async Task Entries_beyond_the_budget_are_evicted_and_the_bytes_stay_within_it()
+    {
+        var store = NewStore(sizeLimit: 1024 * 1024, maxObjectSize: 256 * 1024);
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata($"https://example.com/{i}"), StoreTestData.Body(i, 100_000)));
+            Assert.InRange(store.GetStatistics().Bytes, 0, 1024 * 1024);
+        }
+
+        var last = await store.GetAsync("https://example.com/29");
+        Assert.NotNull(last);
+        Assert.Equal(StoreTestData.Body(29, 100_000), await StoreTestData.ReadBodyAsync(last));
+        var statistics = store.GetStatistics();
+        Assert.InRange(statistics.Entries, 1, 10);
+        Assert.True(statistics.Evictions >= 20);
+    }
+
+    [Fact]
+    public async Task Concurrent_writers_of_one_key_leave_one_whole_entry()
+    {
+        var store = NewStore();
+        var key = "https://example.com/contended";
+        const int writers = 8;
+        var tasks = Enumerable.Range(0, writers).Select(i => Task.Run(async () =>
+        {
+            var metadata = StoreTestData.Metadata(key) with { Headers = [new("X-Writer", i.ToString(System.Globalization.CultureInfo.InvariantCulture))] };
+            var body = StoreTestData.Body(100 + i, 50_000 + (i * 1000));
+            var writer = await store.BeginWriteAsync(metadata);
+            Assert.NotNull(writer);
+            await using (writer)
+            {
+                for (var offset = 0; offset < body.Length; offset += 7000)
+                {
+                    await writer.WriteAsync(body.AsMemory(offset, Math.Min(7000, body.Length - offset)));
+                    await Task.Yield();
+                }
+
+                return await writer.CommitAsync();
+            }
+        })).ToArray();
+
+        var committed = await Task.WhenAll(tasks);
+
+        Assert.Contains(true, committed);
+        var entry = await store.GetAsync(key);
+        Assert.NotNull(entry);
+        var winner = int.Parse(entry.Metadata.GetHeader("X-Writer")!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(StoreTestData.Body(100 + winner, 50_000 + (winner * 1000)), await StoreTestData.ReadBodyAsync(entry));
+        Assert.Equal(1, store.GetStatistics().Entries);
+    }
+
+    [Fact]
+    public async Task Body_stays_readable_after_the_entry_is_replaced()
+    {
+        var store = NewStore();
+        var key = "https://example.com/a";
+        var original = StoreTestData.Body(1, 300_000);
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key), original);
+        var entry = await store.GetAsync(key);
+        Assert.NotNull(entry);
+
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata(key), StoreTestData.Body(2, 10));
+        await store.DeleteAsync(key);
+
+        Assert.Equal(original, await StoreTestData.ReadBodyAsync(entry));
+    }
+
+    protected static readonly Dictionary<string, int> PurgeFixture = new()
+    {
+        ["https://a.example/p/1"] = 1,
+        ["https://a.example/p/10"] = 2,
+        ["https://b.example/p/2"] = 3,
+        ["https://b.example/about"] = 4,
+        ["https://a.example/q"] = 5,
+    };
+
+    protected ICacheStore NewStore(long sizeLimit = DefaultSize, long? maxObjectSize = null)
+    {
+        var store = Create(sizeLimit, maxObjectSize ?? sizeLimit / 2);
+        _stores.Add(store);
+        return store;
+    }
+
+    /// <summary>Checks that a store keeping files left no temporary or unreferenced file behind.</summary>
+    protected virtual void AssertNoLeftoverFiles()
+    {
+    }
+
+    private static async Task PutPurgeFixtureAsync(ICacheStore store)
+    {
+        foreach (var (url, seed) in PurgeFixture)
+        {
+            var uri = new Uri(url);
+            string[] tags = url.Contains("/p/", StringComparison.Ordinal) && seed != 2 ? ["product", $"item-{seed}"] : [$"item-{seed}"];
+            Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata(url, host: uri.Host, tags: tags), StoreTestData.Body(seed, 500 + seed)));
+        }
+    }
+}
