@@ -225,6 +225,7 @@ public abstract class StoreBehaviourTests : IAsyncLifetime
         { PurgeKind.Tag, "product", ["https://a.example/p/1", "https://b.example/p/2"] },
         { PurgeKind.Prefix, "https://a.example/p/", ["https://a.example/p/1", "https://a.example/p/10"] },
         { PurgeKind.Host, "B.EXAMPLE", ["https://b.example/p/2", "https://b.example/about"] },
+        { PurgeKind.Url, "https://a.example/p/1", ["https://a.example/p/1"] },
         { PurgeKind.Everything, "", ["https://a.example/p/1", "https://a.example/p/10", "https://b.example/p/2", "https://b.example/about", "https://a.example/q"] },
     };
 
