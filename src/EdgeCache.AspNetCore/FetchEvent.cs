@@ -49,6 +49,21 @@ public sealed class FetchEvent
         return _origin.SendAsync(request, cancellationToken.CanBeCanceled ? cancellationToken : RequestAborted);
     }
 
+    /// <summary>
+    /// Sends a request with Cloudflare's <c>cf</c> cache options: with any option set, a GET or HEAD goes
+    /// through <see cref="CacheStorage.Default"/> the way Cloudflare's CDN does (a fresh stored copy answers
+    /// it with <c>cf-cache-status: HIT</c>; otherwise the origin does, with <c>MISS</c>, and its response is
+    /// stored by the options: edge TTL, TTL by status, custom key, tags).
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range (e.g. a negative <see cref="CacheFetchOptions.CacheTtl"/>).</exception>
+    public Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request, CacheFetchOptions cf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(cf);
+        return CachedFetch.SendAsync(
+            request, cf, Caches, FetchAsync, WaitUntil, cancellationToken.CanBeCanceled ? cancellationToken : RequestAborted);
+    }
+
     /// <summary>Sends a GET for a URL; a relative URL is resolved against the origin.</summary>
     public Task<HttpResponseMessage> FetchAsync(string url, CancellationToken cancellationToken = default)
     {

@@ -107,6 +107,42 @@ public sealed class Cache
         var key = StoreKey(request, url);
         var requestTime = _time.GetUtcNow();
         var decision = WorkersPutPolicy.Evaluate(request, response, _options, requestTime);
+        return await StoreAsync(request, response, url, key, decision, requestTime, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Stores a response for a fetch with cache options: under <paramref name="edgeTtl"/> when one is
+    /// given (overriding the origin's freshness headers), otherwise by the usual rules. Never throws for
+    /// the response's shape; <see langword="false"/> when nothing was stored.
+    /// </summary>
+    internal async Task<bool> PutForFetchAsync(HttpRequestMessage request, HttpResponseMessage response, TimeSpan? edgeTtl, CancellationToken cancellationToken)
+    {
+        using var owned = response;
+        var url = UrlOf(request);
+        var key = StoreKey(request, url);
+        var requestTime = _time.GetUtcNow();
+        WorkersPutDecision decision;
+        if (edgeTtl is { } ttl)
+        {
+            decision = EdgeTtlOverridePolicy.Evaluate(response, ttl);
+        }
+        else
+        {
+            try
+            {
+                decision = WorkersPutPolicy.Evaluate(request, response, _options, requestTime);
+            }
+            catch (ArgumentException ex)
+            {
+                decision = WorkersPutDecision.NotStored(ex.Message);
+            }
+        }
+
+        return await StoreAsync(request, response, url, key, decision, requestTime, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> StoreAsync(HttpRequestMessage request, HttpResponseMessage response, Uri url, string key, WorkersPutDecision decision, DateTimeOffset requestTime, CancellationToken cancellationToken)
+    {
         if (!decision.Store)
         {
             if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
