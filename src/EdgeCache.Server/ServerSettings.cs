@@ -32,6 +32,18 @@ internal sealed class ServerSettings
 
     public string? AdminToken { get; set; }
 
+    /// <summary>CDN mode: <c>origin</c> (send the origin's Host) or <c>pass-through</c> (send the client's Host).</summary>
+    public string HostHeader { get; set; } = "origin";
+
+    /// <summary>CDN mode: unkeyed request headers (X-Forwarded-Host, X-Original-URL, ...) that are forwarded anyway.</summary>
+    public string[] AllowedUnkeyedHeaders { get; set; } = [];
+
+    /// <summary>CDN mode: how long the origin may take to answer (a TimeSpan such as 00:00:30).</summary>
+    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>CDN mode: collapse concurrent misses for one URL into one origin request.</summary>
+    public bool CollapseRequests { get; set; } = true;
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 
@@ -74,6 +86,16 @@ internal sealed class ServerSettings
         if (Handler is not ("proxy" or "example"))
         {
             errors.Add($"--handler (EdgeCache:Handler) must be 'proxy' or 'example', not '{Handler}'.");
+        }
+
+        if (HostHeader is not ("origin" or "pass-through"))
+        {
+            errors.Add($"EdgeCache:HostHeader must be 'origin' or 'pass-through', not '{HostHeader}'.");
+        }
+
+        if (OriginTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"EdgeCache:OriginTimeout must be more than zero, not '{OriginTimeout}'.");
         }
 
         if (Store is not ("memory" or "disk" or "tiered"))
