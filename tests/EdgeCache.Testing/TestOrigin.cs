@@ -21,6 +21,8 @@ public sealed class TestOrigin : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<HttpContext, int, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _hits = new(StringComparer.Ordinal);
 
+    private int _stopped;
+
     private TestOrigin(WebApplication app) => _app = app;
 
     /// <summary>The origin's base URL, e.g. http://127.0.0.1:41234.</summary>
@@ -67,9 +69,18 @@ public sealed class TestOrigin : IAsyncDisposable
 
     public Uri Url(string pathAndQuery) => new(BaseUri, pathAndQuery);
 
+    /// <summary>Stops listening: from now on connections to <see cref="BaseUri"/> are refused.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 

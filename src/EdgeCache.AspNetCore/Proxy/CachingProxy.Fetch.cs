@@ -95,7 +95,7 @@ internal sealed partial class CachingProxy
                     lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
                     Ttl: (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds), Stored: leader, Collapsed: !leader);
                 await StoredResponseWriter.WriteAsync(
-                    context, outcome.Status, outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, AgeCalculation.ToHeaderSeconds(age),
+                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, AgeCalculation.ToHeaderSeconds(age),
                     Status(status), status.Cf, _via).ConfigureAwait(false);
                 return;
 
@@ -310,6 +310,7 @@ internal sealed partial class CachingProxy
                 Status = status,
                 ForwardStatus = status,
                 Headers = headers,
+                LeaderHeaders = decision.StrippedFields.Count == 0 ? headers : StorableHeaders(raw, []),
                 Buffer = buffer,
                 DeclaredLength = facts.ContentLength ?? -1,
                 VariantKey = storeKey,

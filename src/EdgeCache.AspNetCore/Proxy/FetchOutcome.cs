@@ -32,6 +32,12 @@ internal sealed class FetchOutcome
     /// <summary>For <see cref="FetchOutcomeKind.Shared"/>: the response headers as stored.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; } = [];
 
+    /// <summary>
+    /// For <see cref="FetchOutcomeKind.Shared"/>: the headers the leader gets, which include fields named by a
+    /// qualified <c>private</c> / <c>no-cache</c> (its own; never stored, never given to others).
+    /// </summary>
+    public IReadOnlyList<KeyValuePair<string, string>> LeaderHeaders { get; init; } = [];
+
     /// <summary>For <see cref="FetchOutcomeKind.Shared"/>: the body as it streams in.</summary>
     public GrowingBuffer? Buffer { get; init; }
 
