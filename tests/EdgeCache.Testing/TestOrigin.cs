@@ -28,6 +28,9 @@ public sealed class TestOrigin : IAsyncDisposable
     /// <summary>The origin's base URL, e.g. http://127.0.0.1:41234.</summary>
     public Uri BaseUri { get; private set; } = null!;
 
+    /// <summary>When set, the origin's Date header comes from this clock (so a proxy under a fake clock agrees with it).</summary>
+    public TimeProvider? Clock { get; set; }
+
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
@@ -91,6 +94,11 @@ public sealed class TestOrigin : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         Requests.Enqueue(new RecordedRequest(context.Request.Method, path + context.Request.QueryString, headers));
         context.Response.Headers["X-Origin-Hit"] = hit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Clock is not null)
+        {
+            context.Response.Headers.Date = Clock.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (_routes.TryGetValue(path, out var handler))
         {
             await handler(context, hit);

@@ -34,6 +34,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
     {
         var origin = await TestOrigin.StartAsync();
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        origin.Clock = time;
         var values = new Dictionary<string, string?>
         {
             ["EdgeCache:Origin"] = origin.BaseUri.ToString(),
@@ -105,6 +106,21 @@ internal sealed class ProxyHarness : IAsyncDisposable
         }
 
         Assert.True(condition(), "the condition did not hold in time");
+    }
+
+    /// <summary>Polls (bounded) until an asynchronous condition holds; returns its last result.</summary>
+    public static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done, int timeoutMs = 5000)
+    {
+        var waited = 0;
+        var result = await probe();
+        while (!done(result) && waited < timeoutMs)
+        {
+            await Task.Delay(20);
+            waited += 20;
+            result = await probe();
+        }
+
+        return result;
     }
 
     public async ValueTask DisposeAsync()
