@@ -33,7 +33,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
     public static async Task<ProxyHarness> StartAsync(params (string Key, string Value)[] settings)
     {
         var origin = await TestOrigin.StartAsync();
-        var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow());
+        // A whole second, so the origin's Date (second precision) adds no fractional age.
+        var now = TimeProvider.System.GetUtcNow();
+        var time = new FakeTimeProvider(now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)));
         origin.Clock = time;
         var values = new Dictionary<string, string?>
         {
@@ -65,6 +67,18 @@ internal sealed class ProxyHarness : IAsyncDisposable
             Timeout = TimeSpan.FromSeconds(30),
         };
         return new ProxyHarness(app, origin, time, client);
+    }
+
+    /// <summary>Sends raw request bytes over a new connection and returns the response head and body as text.</summary>
+    public async Task<string> RawAsync(string requestText)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(BaseUri.Host, BaseUri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(requestText));
+        using var reader = new StreamReader(stream);
+        var read = reader.ReadToEndAsync();
+        return await read.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Sends a GET with extra request headers.</summary>
