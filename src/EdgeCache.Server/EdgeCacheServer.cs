@@ -2,7 +2,7 @@ using CacheApiExample;
 using EdgeCache.AspNetCore;
 using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.Diagnostics;
-using EdgeCache.Server.Handlers;
+using EdgeCache.AspNetCore.Proxy;
 using EdgeCache.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -90,7 +90,15 @@ internal static class EdgeCacheServer
         }
         else
         {
-            app.MapWorker(ProxyHandler.HandleAsync);
+            app.MapCachingProxy(new CachingProxyOptions
+            {
+                Origin = settings.OriginUri,
+                HostHeader = settings.HostHeader == "pass-through" ? HostHeaderMode.PassThrough : HostHeaderMode.Origin,
+                AllowedUnkeyedHeaders = settings.AllowedUnkeyedHeaders,
+                OriginTimeout = settings.OriginTimeout,
+                CollapseRequests = settings.CollapseRequests,
+                MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
+            });
         }
 
         return app;

@@ -50,6 +50,18 @@ internal sealed class ServerSettings
     /// <summary>An OTLP collector endpoint for metrics and traces (e.g. http://127.0.0.1:4317); off when empty.</summary>
     public string? OtlpEndpoint { get; set; }
 
+    /// <summary>CDN mode: <c>origin</c> (send the origin's Host) or <c>pass-through</c> (send the client's Host).</summary>
+    public string HostHeader { get; set; } = "origin";
+
+    /// <summary>CDN mode: unkeyed request headers (X-Forwarded-Host, X-Original-URL, ...) that are forwarded anyway.</summary>
+    public string[] AllowedUnkeyedHeaders { get; set; } = [];
+
+    /// <summary>CDN mode: how long the origin may take to answer (a TimeSpan such as 00:00:30).</summary>
+    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>CDN mode: collapse concurrent misses for one URL into one origin request.</summary>
+    public bool CollapseRequests { get; set; } = true;
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 
@@ -142,6 +154,16 @@ internal sealed class ServerSettings
         if (Handler is not ("proxy" or "example"))
         {
             errors.Add($"--handler (EdgeCache:Handler) must be 'proxy' or 'example', not '{Handler}'.");
+        }
+
+        if (HostHeader is not ("origin" or "pass-through"))
+        {
+            errors.Add($"EdgeCache:HostHeader must be 'origin' or 'pass-through', not '{HostHeader}'.");
+        }
+
+        if (OriginTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"EdgeCache:OriginTimeout must be more than zero, not '{OriginTimeout}'.");
         }
 
         if (Store is not ("memory" or "disk" or "tiered"))

@@ -21,10 +21,15 @@ public sealed class TestOrigin : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<HttpContext, int, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _hits = new(StringComparer.Ordinal);
 
+    private int _stopped;
+
     private TestOrigin(WebApplication app) => _app = app;
 
     /// <summary>The origin's base URL, e.g. http://127.0.0.1:41234.</summary>
     public Uri BaseUri { get; private set; } = null!;
+
+    /// <summary>When set, the origin's Date header comes from this clock (so a proxy under a fake clock agrees with it).</summary>
+    public TimeProvider? Clock { get; set; }
 
     /// <summary>Every request received, in order.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
@@ -76,9 +81,18 @@ public sealed class TestOrigin : IAsyncDisposable
 
     public Uri Url(string pathAndQuery) => new(BaseUri, pathAndQuery);
 
+    /// <summary>Stops listening: from now on connections to <see cref="BaseUri"/> are refused.</summary>
+    public async Task StopAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            await _app.StopAsync();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync();
+        await StopAsync();
         await _app.DisposeAsync();
     }
 
@@ -89,6 +103,11 @@ public sealed class TestOrigin : IAsyncDisposable
         var headers = context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
         Requests.Enqueue(new RecordedRequest(context.Request.Method, path + context.Request.QueryString, headers));
         context.Response.Headers["X-Origin-Hit"] = hit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (Clock is not null)
+        {
+            context.Response.Headers.Date = Clock.GetUtcNow().ToString("r", System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         if (_routes.TryGetValue(path, out var handler))
         {
             await handler(context, hit);

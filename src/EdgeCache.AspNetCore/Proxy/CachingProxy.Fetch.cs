@@ -1,0 +1,624 @@
+using System.Buffers;
+using EdgeCache.Http;
+using EdgeCache.Semantics;
+using EdgeCache.Semantics.Rfc9111;
+using EdgeCache.Storage;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>The fetch side of the proxy: collapsed misses and revalidations, storing, and 304 updates.</summary>
+internal sealed partial class CachingProxy
+{
+    /// <summary>
+    /// A miss or a revalidation: join the in-flight fetch for the key, or lead a new one, then serve
+    /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
+    /// it running for the others.
+    /// </summary>
+    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward)
+    {
+        InFlightFetch fetch;
+        var leader = true;
+        if (_options.CollapseRequests && lookup.CollapseKey.Length > 0)
+        {
+            while (true)
+            {
+                if (_inFlight.TryGetValue(lookup.CollapseKey, out var existing))
+                {
+                    fetch = existing;
+                    fetch.Join();
+                    leader = false;
+                    break;
+                }
+
+                var created = new InFlightFetch(lookup.CollapseKey, lookup.Entry);
+                if (_inFlight.TryAdd(lookup.CollapseKey, created))
+                {
+                    fetch = created;
+                    break;
+                }
+            }
+        }
+        else
+        {
+            fetch = new InFlightFetch(string.Empty, lookup.Entry);
+        }
+
+        FetchOutcome outcome;
+        if (leader)
+        {
+            if (!TryStartFetch(context, target, lookup, requestCc, fetch))
+            {
+                await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
+                    Status(new CacheStatus("DYNAMIC", Detail: "bad-request")), "DYNAMIC", _via).ConfigureAwait(false);
+                return;
+            }
+
+            // Bounded by the origin timeout; not by the client, so the response is always disposed.
+            outcome = await fetch.Outcome.Task.ConfigureAwait(false);
+        }
+        else
+        {
+            try
+            {
+                outcome = await fetch.Outcome.Task.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                await PassAsync(context, target, new CacheStatus("MISS", Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader).ConfigureAwait(false);
+    }
+
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader)
+    {
+        switch (outcome.Kind)
+        {
+            case FetchOutcomeKind.Shared:
+                if (!leader && outcome.VaryNames.Length > 0
+                    && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField), outcome.VariantKey, StringComparison.Ordinal))
+                {
+                    // The response varies on a field this request sends differently: it is not ours to use.
+                    await PassAsync(context, target, new CacheStatus("MISS", Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                    return;
+                }
+
+                var age = AgeCalculation.CurrentAge(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
+                var status = new CacheStatus(
+                    lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                    Ttl: (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds), Stored: leader, Collapsed: !leader);
+                await StoredResponseWriter.WriteAsync(
+                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, AgeCalculation.ToHeaderSeconds(age),
+                    Status(status), status.Cf, _via).ConfigureAwait(false);
+                return;
+
+            case FetchOutcomeKind.Pass:
+                if (leader && outcome.Response is { } response)
+                {
+                    using (response)
+                    {
+                        var cf = lookup.Entry is null ? "BYPASS" : "EXPIRED";
+                        await OriginResponseWriter.WriteAsync(
+                            context, response, Status(new CacheStatus(cf, Forward: forward, ForwardStatus: outcome.ForwardStatus)), cf, _via, _time.GetUtcNow()).ConfigureAwait(false);
+                    }
+
+                    return;
+                }
+
+                await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+                return;
+
+            case FetchOutcomeKind.Revalidated:
+                var entry = outcome.Entry!;
+                var entryAge = AgeCalculation.CurrentAge(entry.Metadata.InitialAge, entry.Metadata.ResponseTime, _time.GetUtcNow());
+                await ServeEntryAsync(context, entry, entryAge, new CacheStatus("REVALIDATED", Forward: forward, ForwardStatus: 304, Collapsed: !leader)).ConfigureAwait(false);
+                return;
+
+            default:
+                if (lookup.Entry is { } stale
+                    && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await WriteOriginErrorAsync(
+                    context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
+                    new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <summary>RFC 5861 section 3: one background revalidation per key while stale copies are served.</summary>
+    private void StartBackgroundRevalidation(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc)
+    {
+        if (lookup.CollapseKey.Length == 0 || _inFlight.ContainsKey(lookup.CollapseKey))
+        {
+            return;
+        }
+
+        var fetch = new InFlightFetch(lookup.CollapseKey, lookup.Entry);
+        if (!_inFlight.TryAdd(lookup.CollapseKey, fetch))
+        {
+            return;
+        }
+
+        if (!TryStartFetch(context, target, lookup, requestCc, fetch))
+        {
+            return;
+        }
+
+        // Nobody serves this outcome: an uncacheable answer is dropped.
+        _track(fetch.Outcome.Task.ContinueWith(
+            static t => t.Result.Response?.Dispose(),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
+    }
+
+    /// <summary>Builds the origin request from the leader's request (while it is alive) and starts the fetch.</summary>
+    private bool TryStartFetch(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, InFlightFetch fetch)
+    {
+        HttpRequestMessage message;
+        try
+        {
+            message = _requests.Create(context, target, OriginRequestFactory.Adapt.CacheFill);
+        }
+        catch (FormatException)
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
+            fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "bad-request" });
+            return false;
+        }
+
+        if (fetch.StaleEntry is { } stale)
+        {
+            var metadata = stale.Metadata;
+            OriginRequestFactory.AddValidators(message, metadata.GetHeader("ETag"), metadata.GetHeader("Last-Modified"));
+        }
+
+        var snapshot = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in context.Request.Headers)
+        {
+            snapshot[name] = values.ToString();
+        }
+
+        var state = new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames);
+        _track(RunFetchAsync(fetch, message, state));
+        return true;
+    }
+
+    private async Task RunFetchAsync(InFlightFetch fetch, HttpRequestMessage message, FetchState state)
+    {
+        HttpResponseMessage? response = null;
+        GrowingBuffer? buffer = null;
+        ICacheEntryWriter? writer = null;
+        var handedOff = false;
+        var url = state.Target.OriginUri.AbsoluteUri;
+        try
+        {
+            var requestTime = _time.GetUtcNow();
+            try
+            {
+                response = await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                var (code, detail) = Classify(ex);
+                ProxyLog.OriginFailed(_logger, url, detail, ex);
+                fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
+                return;
+            }
+            finally
+            {
+                message.Dispose();
+            }
+
+            var responseTime = _time.GetUtcNow();
+            var status = (int)response.StatusCode;
+            var stale = fetch.StaleEntry;
+            if (stale is not null && status == StatusCodes.Status304NotModified)
+            {
+                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
+                fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated });
+                return;
+            }
+
+            if (stale is not null && Reuse.IsErrorStatus(status))
+            {
+                var metadata = stale.Metadata;
+                var staleAge = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, responseTime);
+                var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
+                if (Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, staleAge, storedCc, state.RequestCc))
+                {
+                    fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = status, ForwardStatus = status, Error = "origin-error" });
+                    return;
+                }
+            }
+
+            var raw = RawHeaders(response, responseTime);
+            var facts = ResponseFacts.From(status, raw);
+            var cc = facts.Directives;
+            var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
+            if (cc.NoCache && cc.NoCacheFields.Count == 0)
+            {
+                lifetime = TimeSpan.Zero; // every use must be validated (section 5.2.2.4)
+            }
+
+            var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
+            var useful = lifetime > initialAge || facts.HasValidator || cc.StaleWhileRevalidate > 0 || cc.StaleIfError > 0;
+            var decision = Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful);
+            var tooLarge = facts.ContentLength > _options.MaxBufferedObjectSize;
+            if (!decision.Store || tooLarge)
+            {
+                ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxBufferedObjectSize" : decision.Verdict.ToString());
+                if (decision.ResponseDriven || tooLarge)
+                {
+                    _hitForPass.Remember(state.Target.Key);
+                }
+
+                if (stale is not null)
+                {
+                    // The stored response is superseded by an answer that may not be stored.
+                    await DeleteAsync(fetch.CollapseKey).ConfigureAwait(false);
+                }
+
+                handedOff = fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Pass, Status = status, ForwardStatus = status, Response = response });
+                return;
+            }
+
+            var headers = StorableHeaders(raw, decision.StrippedFields);
+            var varyNames = VaryKey.CanonicalNames(facts.Vary);
+            var generation = string.Empty;
+            var storeKey = state.Target.Key;
+            if (varyNames.Length > 0)
+            {
+                generation = state.Generation.Length > 0 && string.Equals(state.VaryNames, varyNames, StringComparison.Ordinal)
+                    ? state.Generation
+                    : Guid.NewGuid().ToString("N")[..12];
+                storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField);
+            }
+
+            var keep = Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), _options.StaleRetention);
+            var freshUntil = responseTime + (lifetime - initialAge);
+            var expiresAt = Max(freshUntil, responseTime) + keep;
+            var metadata2 = new EntryMetadata
+            {
+                Key = storeKey,
+                Url = state.Target.OriginUri.AbsoluteUri,
+                Host = (state.Target.HostHeader ?? state.Target.OriginUri.IdnHost).ToLowerInvariant(),
+                StatusCode = status,
+                Headers = headers,
+                RequestTime = requestTime,
+                ResponseTime = responseTime,
+                InitialAge = initialAge,
+                FreshnessLifetime = lifetime,
+                ExpiresAt = expiresAt,
+                BodyLength = facts.ContentLength ?? -1,
+                Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
+            };
+
+            writer = await BeginWriteAsync(metadata2).ConfigureAwait(false);
+            buffer = new GrowingBuffer();
+            fetch.Outcome.TrySetResult(new FetchOutcome
+            {
+                Kind = FetchOutcomeKind.Shared,
+                Status = status,
+                ForwardStatus = status,
+                Headers = headers,
+                LeaderHeaders = decision.StrippedFields.Count == 0 ? headers : StorableHeaders(raw, []),
+                Buffer = buffer,
+                DeclaredLength = facts.ContentLength ?? -1,
+                VariantKey = storeKey,
+                Generation = generation,
+                VaryNames = varyNames,
+                InitialAge = initialAge,
+                ResponseTime = responseTime,
+                FreshnessLifetime = lifetime,
+            });
+
+            var total = await PumpBodyAsync(response, buffer, writer, url).ConfigureAwait(false);
+            if (facts.ContentLength is { } declared && total != declared)
+            {
+                throw new IOException($"The origin sent {total} of {declared} bytes.");
+            }
+
+            if (writer is not null)
+            {
+                var committed = await CommitAsync(writer, storeKey).ConfigureAwait(false);
+                writer = null;
+                if (committed && varyNames.Length > 0)
+                {
+                    await WriteMarkerAsync(state.Target, generation, varyNames, requestTime, responseTime, expiresAt).ConfigureAwait(false);
+                }
+            }
+
+            _hitForPass.Forget(state.Target.Key);
+            buffer.Complete();
+        }
+        catch (Exception ex)
+        {
+            ProxyLog.BodyFailed(_logger, url, ex);
+            buffer?.Fail(ex);
+            fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" });
+        }
+        finally
+        {
+            if (writer is not null)
+            {
+                await writer.DisposeAsync().ConfigureAwait(false);
+            }
+
+            if (fetch.CollapseKey.Length > 0)
+            {
+                _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
+            }
+
+            if (!handedOff)
+            {
+                response?.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Streams the origin body into the shared buffer and the store writer; returns the byte count.</summary>
+    private async Task<long> PumpBodyAsync(HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string url)
+    {
+        var stream = await response.Content.ReadAsStreamAsync(_stopping.Token).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                long total = 0;
+                int read;
+                while ((read = await stream.ReadAsync(chunk, _stopping.Token).ConfigureAwait(false)) > 0)
+                {
+                    total += read;
+                    if (total > _options.MaxBufferedObjectSize)
+                    {
+                        throw new IOException($"The body of {url} outgrew MaxBufferedObjectSize.");
+                    }
+
+                    buffer.Append(chunk.AsSpan(0, read));
+                    if (writer is not null && !await WriteAsync(writer, chunk.AsMemory(0, read), url).ConfigureAwait(false))
+                    {
+                        await writer.DisposeAsync().ConfigureAwait(false);
+                        writer = null;
+                    }
+                }
+
+                return total;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+    }
+
+    /// <summary>RFC 9111 section 4.3.4: a 304 freshens the stored response; its headers replace the stored ones (section 3.2).</summary>
+    private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, HttpResponseMessage notModified, FetchState state, DateTimeOffset requestTime, DateTimeOffset responseTime)
+    {
+        var old = stale.Metadata;
+        var raw = RawHeaders(notModified, responseTime);
+        var facts304 = ResponseFacts.From(304, raw);
+        var merged = HeaderUpdate.Merge(old.Headers, StorableHeaders(raw, []), []);
+        var facts = ResponseFacts.From(old.StatusCode, merged);
+        var cc = facts.Directives;
+        var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
+        if (cc.NoCache && cc.NoCacheFields.Count == 0)
+        {
+            lifetime = TimeSpan.Zero;
+        }
+
+        var initialAge = AgeCalculation.CorrectedInitialAge(facts304.Age, facts.Date, requestTime, responseTime);
+        var decision = Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, hasFreshness: true);
+        var headers = decision.StrippedFields.Count > 0 ? StorableHeaders(merged, decision.StrippedFields) : merged;
+        var keep = Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), _options.StaleRetention);
+        var metadata = old with
+        {
+            Headers = headers,
+            RequestTime = requestTime,
+            ResponseTime = responseTime,
+            InitialAge = initialAge,
+            FreshnessLifetime = lifetime,
+            ExpiresAt = Max(responseTime + (lifetime - initialAge), responseTime) + keep,
+            Invalidated = false,
+        };
+
+        if (!decision.Store)
+        {
+            await DeleteAsync(old.Key).ConfigureAwait(false);
+            return new RevalidatedEntry(metadata, stale);
+        }
+
+        var writer = await BeginWriteAsync(metadata).ConfigureAwait(false);
+        if (writer is not null)
+        {
+            await using (writer.ConfigureAwait(false))
+            {
+                if (await CopyStoredBodyAsync(stale, writer, old.Key).ConfigureAwait(false))
+                {
+                    await CommitAsync(writer, old.Key).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return new RevalidatedEntry(metadata, stale);
+    }
+
+    private async Task<bool> CopyStoredBodyAsync(CacheEntry entry, ICacheEntryWriter writer, string key)
+    {
+        if (entry.TryGetMemory(out var memory))
+        {
+            return await WriteAsync(writer, memory, key).ConfigureAwait(false);
+        }
+
+        var stream = entry.OpenBody();
+        await using (stream.ConfigureAwait(false))
+        {
+            var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            try
+            {
+                int read;
+                while ((read = await stream.ReadAsync(chunk, _stopping.Token).ConfigureAwait(false)) > 0)
+                {
+                    if (!await WriteAsync(writer, chunk.AsMemory(0, read), key).ConfigureAwait(false))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
+        }
+    }
+
+    /// <summary>Writes the URL's Vary marker: the field names its variants are keyed on and their generation.</summary>
+    private async Task WriteMarkerAsync(ProxyTarget target, string generation, string varyNames, DateTimeOffset requestTime, DateTimeOffset responseTime, DateTimeOffset variantExpiresAt)
+    {
+        var marker = new EntryMetadata
+        {
+            Key = target.Key,
+            Url = target.OriginUri.AbsoluteUri,
+            Host = (target.HostHeader ?? target.OriginUri.IdnHost).ToLowerInvariant(),
+            StatusCode = 200,
+            Headers = [new(MarkerHeader, generation), new("Vary", varyNames), new("Cache-Control", "no-store")],
+            RequestTime = requestTime,
+            ResponseTime = responseTime,
+            ExpiresAt = Max(variantExpiresAt, responseTime + TimeSpan.FromDays(1)),
+            BodyLength = 0,
+        };
+        var writer = await BeginWriteAsync(marker).ConfigureAwait(false);
+        if (writer is not null)
+        {
+            await using (writer.ConfigureAwait(false))
+            {
+                await CommitAsync(writer, target.Key).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata)
+    {
+        try
+        {
+            return await _store.BeginWriteAsync(metadata, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProxyLog.StoreFailed(_logger, metadata.Key, ex);
+            return null;
+        }
+    }
+
+    private async ValueTask<bool> WriteAsync(ICacheEntryWriter writer, ReadOnlyMemory<byte> data, string key)
+    {
+        try
+        {
+            return await writer.WriteAsync(data, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProxyLog.StoreFailed(_logger, key, ex);
+            return false;
+        }
+    }
+
+    private async ValueTask<bool> CommitAsync(ICacheEntryWriter writer, string key)
+    {
+        try
+        {
+            return await writer.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProxyLog.StoreFailed(_logger, key, ex);
+            return false;
+        }
+        finally
+        {
+            await writer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The response's end-to-end header lines as received, with Date added when the origin sent none (RFC 9110 section 6.6.1).</summary>
+    private static List<KeyValuePair<string, string>> RawHeaders(HttpResponseMessage response, DateTimeOffset responseTime)
+    {
+        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(response.Headers, null, "Connection"));
+        var headers = new List<KeyValuePair<string, string>>();
+        var hasDate = false;
+        foreach (var (name, values) in HttpMessageHeaders.All(response))
+        {
+            if (skip.Contains(name))
+            {
+                continue;
+            }
+
+            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
+        }
+
+        if (!hasDate)
+        {
+            headers.Add(new("Date", HttpDate.Format(responseTime)));
+        }
+
+        return headers;
+    }
+
+    /// <summary>The header lines a stored response keeps: not Age (recomputed), Content-Length (from the body), cache statuses of this hop, or fields named by qualified private / no-cache.</summary>
+    private static List<KeyValuePair<string, string>> StorableHeaders(List<KeyValuePair<string, string>> raw, IReadOnlyList<string> stripped)
+    {
+        var headers = new List<KeyValuePair<string, string>>(raw.Count);
+        foreach (var header in raw)
+        {
+            var name = header.Key;
+            if (name.Equals("Age", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+                || name.Equals(CacheStatus.CfHeader, StringComparison.OrdinalIgnoreCase)
+                || name.Equals(MarkerHeader, StringComparison.OrdinalIgnoreCase)
+                || Contains(stripped, name))
+            {
+                continue;
+            }
+
+            headers.Add(header);
+        }
+
+        return headers;
+    }
+
+    private static bool Contains(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i].Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>What a fetch needs of its leader's request after that request may have gone.</summary>
+    private sealed record FetchState(
+        ProxyTarget Target, Dictionary<string, string> RequestHeaders, CacheControlDirectives RequestCc, bool HasAuthorization, string Generation, string VaryNames);
+}

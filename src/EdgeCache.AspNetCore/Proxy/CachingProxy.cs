@@ -1,0 +1,415 @@
+using System.Collections.Concurrent;
+using System.Net;
+using EdgeCache.Semantics;
+using EdgeCache.Semantics.Rfc9111;
+using EdgeCache.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>
+/// The RFC 9111 shared cache in front of one origin: looks requests up in the store, serves fresh
+/// entries, revalidates stale ones, fetches misses (collapsed per key), stores what may be stored
+/// and forwards the rest.
+/// </summary>
+internal sealed partial class CachingProxy : IDisposable
+{
+    /// <summary>The first header of a Vary marker entry: the generation its variants' keys carry.</summary>
+    internal const string MarkerHeader = "EdgeCache-Vary-Generation";
+
+    private static readonly Func<IHeaderDictionary, string, string?> RequestField = static (headers, name)
+        => headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
+
+    private static readonly Func<Dictionary<string, string>, string, string?> SnapshotField = static (headers, name)
+        => headers.TryGetValue(name, out var value) ? value : null;
+
+    private readonly CachingProxyOptions _options;
+    private readonly ICacheStore _store;
+    private readonly HttpMessageInvoker _client;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly Action<Task> _track;
+    private readonly OriginRequestFactory _requests;
+    private readonly HitForPass _hitForPass;
+    private readonly ConcurrentDictionary<string, InFlightFetch> _inFlight = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly string _originPrefix;
+    private readonly string _via;
+    private readonly string _name;
+    private readonly string _hitPrefix;
+
+    public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
+    {
+        options.Validate();
+        _options = options;
+        _store = store;
+        _time = time;
+        _logger = logger;
+        _track = track;
+        _requests = new OriginRequestFactory(options);
+        _hitForPass = new HitForPass(time, options.HitForPassDuration);
+        _client = new HttpMessageInvoker(handler ?? CreateHandler(options), disposeHandler: true);
+        var origin = options.Origin!;
+        _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, origin.AbsolutePath.TrimEnd('/'));
+        _name = options.CacheName;
+        _via = "1.1 " + options.CacheName.ToLowerInvariant();
+        _hitPrefix = options.CacheName + "; hit; ttl=";
+    }
+
+    /// <summary>In-flight origin fetches (for tests and diagnostics).</summary>
+    internal int InFlightCount => _inFlight.Count;
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _client.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Handles one request.</summary>
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var target = Resolve(request);
+        if (target is null)
+        {
+            await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the URL or Host cannot be forwarded.\n",
+                Status(new CacheStatus("DYNAMIC", Detail: "bad-target")), "DYNAMIC", _via).ConfigureAwait(false);
+            return;
+        }
+
+        var method = request.Method;
+        var isGet = HttpMethods.IsGet(method);
+        if (!isGet && !HttpMethods.IsHead(method))
+        {
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "method"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
+            return;
+        }
+
+        var cacheControl = request.Headers.CacheControl;
+        var requestCc = cacheControl.Count == 0 ? CacheControlDirectives.Empty : CacheControlDirectives.Parse((IEnumerable<string>)cacheControl!);
+        var lookup = await LookupAsync(target.Key, request.Headers, context.RequestAborted).ConfigureAwait(false);
+        if (lookup.Entry is { } entry)
+        {
+            var metadata = entry.Metadata;
+            var now = _time.GetUtcNow();
+            var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, now);
+            var invalidated = metadata.Invalidated || lookup.MarkerInvalidated;
+
+            // The hit path: fresh, nothing asked of it. No parsing of the stored headers.
+            if (!invalidated && ReferenceEquals(requestCc, CacheControlDirectives.Empty) && metadata.FreshnessLifetime > age)
+            {
+                var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
+                await StoredResponseWriter.WriteAsync(
+                    context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
+                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via).ConfigureAwait(false);
+                return;
+            }
+
+            var stored = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
+            switch (Reuse.Decide(metadata.FreshnessLifetime, age, invalidated, stored, requestCc))
+            {
+                case ReuseDecision.Fresh:
+                    await ServeEntryAsync(context, entry, age, new CacheStatus("HIT", Hit: true)).ConfigureAwait(false);
+                    return;
+                case ReuseDecision.StaleAcceptedByClient:
+                    await ServeEntryAsync(context, entry, age, new CacheStatus("STALE", Hit: true, Detail: "max-stale")).ConfigureAwait(false);
+                    return;
+                case ReuseDecision.StaleWhileRevalidate:
+                    StartBackgroundRevalidation(context, target, lookup, requestCc);
+                    await ServeEntryAsync(context, entry, age, new CacheStatus("UPDATING", Hit: true, Detail: "stale-while-revalidate")).ConfigureAwait(false);
+                    return;
+            }
+
+            if (requestCc.OnlyIfCached)
+            {
+                await OnlyIfCachedAsync(context).ConfigureAwait(false);
+                return;
+            }
+
+            var forward = requestCc.NoCache || requestCc.MaxAge is not null || requestCc.MinFresh is not null ? "request" : "stale";
+            if (requestCc.NoStore)
+            {
+                await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc).ConfigureAwait(false);
+                return;
+            }
+
+            await FetchThroughAsync(context, target, lookup, requestCc, forward).ConfigureAwait(false);
+            return;
+        }
+
+        if (requestCc.OnlyIfCached)
+        {
+            await OnlyIfCachedAsync(context).ConfigureAwait(false);
+            return;
+        }
+
+        if (requestCc.NoStore)
+        {
+            await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "request"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        if (target.Key.Length == 0 || _hitForPass.IsPass(target.Key))
+        {
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        if (!_options.FetchFullObjectForRangeMiss && request.Headers.Range.Count > 0)
+        {
+            await PassAsync(context, target, new CacheStatus("MISS", Forward: "partial"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        await FetchThroughAsync(context, target, lookup, requestCc, lookup.Forward).ConfigureAwait(false);
+    }
+
+    /// <summary>Maps the request onto the origin and computes its cache key; null when it cannot be forwarded.</summary>
+    internal ProxyTarget? Resolve(HttpRequest request)
+    {
+        var pathAndQuery = string.Concat(request.PathBase.ToUriComponent(), request.Path.ToUriComponent(), request.QueryString.ToUriComponent());
+        if (pathAndQuery.Length == 0 || pathAndQuery[0] != '/')
+        {
+            pathAndQuery = "/" + pathAndQuery;
+        }
+
+        // Concatenated, never resolved as a reference: "//other.host/x" must stay a path on the origin.
+        if (!Uri.TryCreate(string.Concat(_originPrefix, pathAndQuery), UriKind.Absolute, out var uri))
+        {
+            ProxyLog.BadTarget(_logger, "the path does not form a valid URL");
+            return null;
+        }
+
+        string? host = null;
+        if (_options.HostHeader == HostHeaderMode.PassThrough)
+        {
+            host = request.Host.Value;
+            if (string.IsNullOrEmpty(host) || Uri.CheckHostName(request.Host.Host) == UriHostNameType.Unknown)
+            {
+                ProxyLog.BadTarget(_logger, "the Host header is missing or invalid");
+                return null;
+            }
+        }
+
+        return new ProxyTarget(uri, KeyFor(uri, host), host);
+    }
+
+    private static string KeyFor(Uri uri, string? host)
+        => host is null ? uri.AbsoluteUri : string.Concat(uri.Scheme, "://", host.ToLowerInvariant(), uri.PathAndQuery);
+
+    private string Status(CacheStatus status) => status.Format(_name);
+
+    private Task ServeEntryAsync(HttpContext context, CacheEntry entry, TimeSpan age, CacheStatus status)
+    {
+        var metadata = entry.Metadata;
+        var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
+        return StoredResponseWriter.WriteAsync(
+            context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
+            Status(status with { Ttl = ttl }), status.Cf, _via);
+    }
+
+    private Task OnlyIfCachedAsync(HttpContext context)
+        => OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, "504 Gateway Timeout: not in cache (only-if-cached).\n",
+            Status(new CacheStatus("MISS", Detail: "only-if-cached")), "MISS", _via);
+
+    private async ValueTask<Lookup> LookupAsync(string key, IHeaderDictionary headers, CancellationToken cancellationToken)
+    {
+        if (key.Length == 0)
+        {
+            return new Lookup(null, false, string.Empty, string.Empty, string.Empty, "uri-miss");
+        }
+
+        var entry = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (entry is null)
+        {
+            return new Lookup(null, false, key, string.Empty, string.Empty, "uri-miss");
+        }
+
+        var metadata = entry.Metadata;
+        var markerHeaders = metadata.Headers;
+        if (markerHeaders.Count == 0 || !string.Equals(markerHeaders[0].Key, MarkerHeader, StringComparison.Ordinal))
+        {
+            return new Lookup(entry, false, key, string.Empty, string.Empty, "uri-miss");
+        }
+
+        var generation = markerHeaders[0].Value;
+        var names = metadata.GetHeader("Vary") ?? string.Empty;
+        var variantKey = VaryKey.Build(key, generation, names, headers, RequestField);
+        var variant = await GetAsync(variantKey, cancellationToken).ConfigureAwait(false);
+        return new Lookup(variant, metadata.Invalidated, variantKey, generation, names, "vary-miss");
+    }
+
+    private async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            ProxyLog.StoreFailed(_logger, key, ex);
+            return null;
+        }
+    }
+
+    private async Task DeleteAsync(string key)
+    {
+        try
+        {
+            await _store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            ProxyLog.StoreFailed(_logger, key, ex);
+        }
+    }
+
+    /// <summary>Forwards the client's request as it is (method, body, preconditions) and streams the answer back; nothing is stored.</summary>
+    private async Task PassAsync(HttpContext context, ProxyTarget target, CacheStatus status, bool invalidate, CacheEntry? stale = null, CacheControlDirectives? requestCc = null)
+    {
+        HttpResponseMessage response;
+        HttpRequestMessage message;
+        try
+        {
+            message = _requests.Create(context, target, OriginRequestFactory.Adapt.None);
+        }
+        catch (FormatException)
+        {
+            await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
+                Status(status), status.Cf, _via).ConfigureAwait(false);
+            return;
+        }
+
+        using (message)
+        {
+            try
+            {
+                response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                var (code, detail) = Classify(ex);
+                ProxyLog.OriginFailed(_logger, target.OriginUri.AbsoluteUri, detail, ex);
+                if (stale is not null && requestCc is not null && await TryServeStaleOnErrorAsync(context, stale, requestCc, status.Forward ?? "request", 0).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                await WriteOriginErrorAsync(context, code, detail, status).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        using (response)
+        {
+            var code = (int)response.StatusCode;
+            if (invalidate && Invalidation.Invalidates(context.Request.Method, code))
+            {
+                await InvalidateAsync(context, target, response).ConfigureAwait(false);
+            }
+
+            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow()).ConfigureAwait(false);
+        }
+    }
+
+    private Task WriteOriginErrorAsync(HttpContext context, int code, string detail, CacheStatus status)
+    {
+        var text = code == StatusCodes.Status504GatewayTimeout
+            ? "504 Gateway Timeout: the origin did not answer in time.\n"
+            : "502 Bad Gateway: the origin could not be reached.\n";
+        return OriginResponseWriter.WriteErrorAsync(context, code, text, Status(status with { Detail = detail }), status.Cf, _via);
+    }
+
+    private async Task<bool> TryServeStaleOnErrorAsync(HttpContext context, CacheEntry stale, CacheControlDirectives requestCc, string forward, int forwardStatus)
+    {
+        var metadata = stale.Metadata;
+        var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, _time.GetUtcNow());
+        var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
+        if (!Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, age, storedCc, requestCc))
+        {
+            return false;
+        }
+
+        await ServeEntryAsync(context, stale, age, new CacheStatus("STALE", Forward: forward, ForwardStatus: forwardStatus, Detail: "stale-if-error")).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>RFC 9111 section 4.4: drop the target URI and same-origin Location / Content-Location after a successful unsafe request.</summary>
+    private async Task InvalidateAsync(HttpContext context, ProxyTarget target, HttpResponseMessage response)
+    {
+        var location = response.Headers.Location?.OriginalString;
+        var contentLocation = response.Content.Headers.ContentLocation?.OriginalString
+            ?? Http.HttpMessageHeaders.Joined(response.Headers, response.Content, "Content-Location");
+        foreach (var uri in Invalidation.Targets(target.OriginUri, location, contentLocation))
+        {
+            await InvalidateKeyAsync(KeyFor(uri, target.HostHeader)).ConfigureAwait(false);
+        }
+
+        // References written with the public host the client used are the same resources.
+        var request = context.Request;
+        if (Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{request.PathBase}{request.Path}", UriKind.Absolute, out var publicUri))
+        {
+            foreach (var reference in new[] { location, contentLocation })
+            {
+                if (reference is not null && Uri.TryCreate(publicUri, reference.Trim(), out var resolved)
+                    && Invalidation.SameOrigin(publicUri, resolved) && !Invalidation.SameOrigin(publicUri, target.OriginUri)
+                    && Uri.TryCreate(string.Concat(_originPrefix, resolved.PathAndQuery), UriKind.Absolute, out var mapped))
+                {
+                    await InvalidateKeyAsync(KeyFor(mapped, target.HostHeader)).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task InvalidateKeyAsync(string key)
+    {
+        _hitForPass.Forget(key);
+        await DeleteAsync(key).ConfigureAwait(false);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        timeout.CancelAfter(_options.OriginTimeout);
+        try
+        {
+            return await _client.SendAsync(message, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The origin did not answer within {_options.OriginTimeout.TotalSeconds:0.###} s.", ex);
+        }
+    }
+
+    private static (int Status, string Detail) Classify(Exception ex)
+        => ex is TimeoutException || ex.InnerException is TimeoutException
+            ? (StatusCodes.Status504GatewayTimeout, "origin-timeout")
+            : (StatusCodes.Status502BadGateway, "origin-unreachable");
+
+    private static SocketsHttpHandler CreateHandler(CachingProxyOptions options) => new()
+    {
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        UseProxy = false,
+        ConnectTimeout = options.ConnectTimeout,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        ResponseDrainTimeout = TimeSpan.FromSeconds(2),
+        ActivityHeadersPropagator = null,
+    };
+
+    /// <summary>What the store holds for a request.</summary>
+    /// <param name="Entry">The selected stored response, or null.</param>
+    /// <param name="MarkerInvalidated">The URL's Vary marker was soft-purged (its variants are stale).</param>
+    /// <param name="CollapseKey">The key a fetch for this request is collapsed and stored under (variant key when known).</param>
+    /// <param name="Generation">The Vary marker's generation, or empty.</param>
+    /// <param name="VaryNames">The Vary marker's field names, or empty.</param>
+    /// <param name="Forward">The RFC 9211 fwd value on a miss (uri-miss or vary-miss).</param>
+    private readonly record struct Lookup(CacheEntry? Entry, bool MarkerInvalidated, string CollapseKey, string Generation, string VaryNames, string Forward);
+}

@@ -1,0 +1,92 @@
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>Options of the RFC 9111 caching reverse proxy (<see cref="CachingProxyEndpointRouteBuilderExtensions.MapCachingProxy"/>).</summary>
+public sealed record CachingProxyOptions
+{
+    /// <summary>The origin every request is forwarded to (absolute http or https URL). Required.</summary>
+    public Uri? Origin { get; init; }
+
+    /// <summary>Which Host the origin sees. Default <see cref="HostHeaderMode.Origin"/>.</summary>
+    public HostHeaderMode HostHeader { get; init; } = HostHeaderMode.Origin;
+
+    /// <summary>
+    /// Request headers that could change the origin's answer without being part of the cache key
+    /// (<c>X-Forwarded-Host</c>, <c>X-Original-URL</c>, <c>Forwarded</c>, ...) are dropped unless named here.
+    /// </summary>
+    public IReadOnlyCollection<string> AllowedUnkeyedHeaders { get; init; } = [];
+
+    /// <summary>How long the origin may take to send response headers before the client gets a 504. Default 30 s.</summary>
+    public TimeSpan OriginTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the proxy waits to connect to the origin before answering 502. Default 10 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Collapse concurrent misses for one key into one origin request. Default on.</summary>
+    public bool CollapseRequests { get; init; } = true;
+
+    /// <summary>How long a collapsed request waits for the leader's response headers before going to the origin itself. Default 15 s.</summary>
+    public TimeSpan CollapseWaitTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long an uncacheable answer is remembered so requests for it pass straight to the origin (hit-for-pass). Default 10 s; zero disables.</summary>
+    public TimeSpan HitForPassDuration { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The largest heuristic freshness lifetime (RFC 9111 section 4.2.2). Default 1 day.</summary>
+    public TimeSpan MaxHeuristicFreshness { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>How long a stale entry is kept for conditional revalidation and client max-stale. Default 1 hour.</summary>
+    public TimeSpan StaleRetention { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// The largest body the proxy streams through its shared collapsing buffer and stores; larger
+    /// responses (by Content-Length, or as they grow) are forwarded without being stored. Default 64 MB.
+    /// </summary>
+    public long MaxBufferedObjectSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// A Range request that misses fetches the whole object (so it can be stored) and answers the range
+    /// from it. When off, such requests are forwarded with their Range and nothing is stored. Default on.
+    /// </summary>
+    public bool FetchFullObjectForRangeMiss { get; init; } = true;
+
+    /// <summary>The name this cache uses in <c>Cache-Status</c> (RFC 9211) and <c>Via</c>. Default <c>EdgeCache</c>.</summary>
+    public string CacheName { get; init; } = "EdgeCache";
+
+    /// <summary>Checks the options; throws naming the bad setting.</summary>
+    public void Validate()
+    {
+        if (Origin is not { IsAbsoluteUri: true } origin || (origin.Scheme != Uri.UriSchemeHttp && origin.Scheme != Uri.UriSchemeHttps))
+        {
+            throw new ArgumentException($"Origin must be an absolute http or https URL, not '{Origin}'.", nameof(Origin));
+        }
+
+        if (OriginTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OriginTimeout), OriginTimeout, "OriginTimeout must be more than zero.");
+        }
+
+        if (ConnectTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ConnectTimeout), ConnectTimeout, "ConnectTimeout must be more than zero.");
+        }
+
+        if (CollapseWaitTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(CollapseWaitTimeout), CollapseWaitTimeout, "CollapseWaitTimeout must be more than zero.");
+        }
+
+        if (HitForPassDuration < TimeSpan.Zero || MaxHeuristicFreshness < TimeSpan.Zero || StaleRetention < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(HitForPassDuration), "HitForPassDuration, MaxHeuristicFreshness and StaleRetention must be zero or more.");
+        }
+
+        if (MaxBufferedObjectSize < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxBufferedObjectSize), MaxBufferedObjectSize, "MaxBufferedObjectSize must be zero or more.");
+        }
+
+        if (string.IsNullOrWhiteSpace(CacheName) || CacheName.AsSpan().IndexOfAny("\",; \t\r\n") >= 0)
+        {
+            throw new ArgumentException("CacheName must be a non-empty token (no spaces, quotes, commas or semicolons).", nameof(CacheName));
+        }
+    }
+}

@@ -1,0 +1,153 @@
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>
+/// The body of an origin response as it streams in, shared by every request collapsed onto the fetch:
+/// the fetch appends, each reader copies from its own position and waits for more. Bytes once
+/// appended never move, so readers copy outside the lock.
+/// </summary>
+internal sealed class GrowingBuffer
+{
+    private const int SegmentSize = 64 * 1024;
+
+    private readonly Lock _sync = new();
+    private readonly List<byte[]> _segments = [];
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _length;
+    private bool _completed;
+    private Exception? _error;
+
+    /// <summary>Bytes appended so far.</summary>
+    public long Length
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _length;
+            }
+        }
+    }
+
+    /// <summary>Appends bytes and wakes waiting readers.</summary>
+    public void Append(ReadOnlySpan<byte> data)
+    {
+        TaskCompletionSource changed;
+        lock (_sync)
+        {
+            while (!data.IsEmpty)
+            {
+                var offset = (int)(_length % SegmentSize);
+                if (offset == 0 && _length / SegmentSize == _segments.Count)
+                {
+                    _segments.Add(new byte[SegmentSize]);
+                }
+
+                var segment = _segments[(int)(_length / SegmentSize)];
+                var n = Math.Min(SegmentSize - offset, data.Length);
+                data[..n].CopyTo(segment.AsSpan(offset));
+                data = data[n..];
+                _length += n;
+            }
+
+            changed = _changed;
+            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        changed.TrySetResult();
+    }
+
+    /// <summary>Marks the body complete.</summary>
+    public void Complete()
+    {
+        TaskCompletionSource changed;
+        lock (_sync)
+        {
+            _completed = true;
+            changed = _changed;
+        }
+
+        changed.TrySetResult();
+    }
+
+    /// <summary>Marks the body broken: readers that have not reached the end fail (their clients must see a failed transfer).</summary>
+    public void Fail(Exception error)
+    {
+        TaskCompletionSource changed;
+        lock (_sync)
+        {
+            _error ??= error;
+            changed = _changed;
+        }
+
+        changed.TrySetResult();
+    }
+
+    /// <summary>Waits until the body is complete and returns its length; throws if it broke.</summary>
+    public async Task<long> WaitForCompletionAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_sync)
+            {
+                if (_error is not null)
+                {
+                    throw new IOException("The origin response broke off.", _error);
+                }
+
+                if (_completed)
+                {
+                    return _length;
+                }
+
+                wait = _changed.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Copies <paramref name="count"/> bytes from <paramref name="offset"/> (or to the end when negative) as they arrive.</summary>
+    public async Task CopyToAsync(Stream destination, long offset, long count, CancellationToken cancellationToken)
+    {
+        var position = offset;
+        var end = count < 0 ? long.MaxValue : offset + count;
+        while (position < end)
+        {
+            byte[]? segment = null;
+            var segmentOffset = 0;
+            var available = 0;
+            Task? wait = null;
+            lock (_sync)
+            {
+                if (position < _length)
+                {
+                    segment = _segments[(int)(position / SegmentSize)];
+                    segmentOffset = (int)(position % SegmentSize);
+                    available = (int)Math.Min(Math.Min(_length - position, SegmentSize - segmentOffset), end - position);
+                }
+                else if (_error is not null)
+                {
+                    throw new IOException("The origin response broke off.", _error);
+                }
+                else if (_completed)
+                {
+                    return;
+                }
+                else
+                {
+                    wait = _changed.Task;
+                }
+            }
+
+            if (wait is not null)
+            {
+                await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            await destination.WriteAsync(segment.AsMemory(segmentOffset, available), cancellationToken).ConfigureAwait(false);
+            position += available;
+        }
+    }
+}

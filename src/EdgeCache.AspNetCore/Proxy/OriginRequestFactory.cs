@@ -1,0 +1,149 @@
+using EdgeCache.Http;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>
+/// Builds the request the proxy sends to the origin: hop-by-hop fields removed, <c>Via</c> and
+/// <c>X-Forwarded-For</c> / <c>-Proto</c> set, and request fields that are not part of the cache key
+/// but could change the origin's answer (cache poisoning vectors) dropped unless allowed.
+/// </summary>
+internal sealed class OriginRequestFactory
+{
+    /// <summary>Fields that rewrite the URL, host or method an origin framework sees.</summary>
+    internal static readonly string[] UnkeyedHeaders =
+    [
+        "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Prefix", "X-Forwarded-Path",
+        "X-Original-URL", "X-Rewrite-URL", "X-Original-Host", "X-Host", "X-HTTP-Host-Override", "Forwarded",
+        "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-Method",
+    ];
+
+    private static readonly string[] ConditionalHeaders = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"];
+
+    private readonly HashSet<string> _dropped;
+    private readonly string _via;
+
+    public OriginRequestFactory(CachingProxyOptions options)
+    {
+        _dropped = new HashSet<string>(UnkeyedHeaders, StringComparer.OrdinalIgnoreCase);
+        foreach (var allowed in options.AllowedUnkeyedHeaders)
+        {
+            _dropped.Remove(allowed);
+        }
+
+        // Set by the proxy itself, never copied from the client.
+        _dropped.Add("X-Forwarded-Proto");
+        _dropped.Add("Expect");
+        _dropped.Add("Host");
+        _via = options.CacheName.ToLowerInvariant();
+    }
+
+    /// <summary>How a request is adapted before it goes to the origin.</summary>
+    [Flags]
+    public enum Adapt
+    {
+        /// <summary>Forward as the client sent it (method and body included).</summary>
+        None = 0,
+
+        /// <summary>A GET for the full object: no body, no client preconditions, no Range (a cacheable fetch).</summary>
+        CacheFill = 1,
+    }
+
+    /// <summary>Creates the origin request; the body (unless <see cref="Adapt.CacheFill"/>) streams from the client.</summary>
+    public HttpRequestMessage Create(HttpContext context, ProxyTarget target, Adapt adapt)
+    {
+        var request = context.Request;
+        var fill = (adapt & Adapt.CacheFill) != 0;
+        var message = new HttpRequestMessage(fill ? HttpMethod.Get : new HttpMethod(request.Method), target.OriginUri);
+        if (!fill && HasBody(request))
+        {
+            message.Content = new StreamContent(request.Body);
+        }
+
+        var skip = HopByHopHeaders.For(request.Headers.Connection);
+        foreach (var (name, values) in request.Headers)
+        {
+            if (name.StartsWith(':') || skip.Contains(name) || _dropped.Contains(name)
+                || (fill && (IsConditional(name) || name.Equals("Range", StringComparison.OrdinalIgnoreCase)))
+                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+
+            if (name.Equals("Via", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase))
+            {
+                continue; // extended below
+            }
+
+            if (HttpMessageHeaders.IsContentHeader(name))
+            {
+                if (message.Content is not null)
+                {
+                    message.Content.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+                }
+            }
+            else
+            {
+                message.Headers.TryAddWithoutValidation(name, (IEnumerable<string?>)values);
+            }
+        }
+
+        if (target.HostHeader is { } host)
+        {
+            message.Headers.Host = host;
+        }
+
+        var protocol = request.Protocol switch
+        {
+            "HTTP/1.0" => "1.0",
+            "HTTP/2" => "2",
+            "HTTP/3" => "3",
+            _ => "1.1",
+        };
+        var via = request.Headers.Via;
+        message.Headers.TryAddWithoutValidation("Via", via.Count > 0 ? $"{via}, {protocol} {_via}" : $"{protocol} {_via}");
+        var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+        var forwardedFor = request.Headers["X-Forwarded-For"];
+        message.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor.Count > 0 ? $"{forwardedFor}, {client}" : client);
+        message.Headers.TryAddWithoutValidation("X-Forwarded-Proto", request.Scheme);
+        return message;
+    }
+
+    /// <summary>Adds this cache's validators to a revalidation request (RFC 9111 section 4.3.1).</summary>
+    public static void AddValidators(HttpRequestMessage message, string? etag, string? lastModified)
+    {
+        foreach (var name in ConditionalHeaders)
+        {
+            message.Headers.Remove(name);
+        }
+
+        if (etag is not null)
+        {
+            message.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        if (lastModified is not null)
+        {
+            message.Headers.TryAddWithoutValidation("If-Modified-Since", lastModified);
+        }
+    }
+
+    private static bool IsConditional(string name)
+    {
+        foreach (var conditional in ConditionalHeaders)
+        {
+            if (conditional.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static bool HasBody(HttpRequest request)
+        => request.ContentLength > 0
+            || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0)
+            || (request.ContentLength is null && request.Protocol is not ("HTTP/1.1" or "HTTP/1.0")
+                && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method));
+}

@@ -1,0 +1,83 @@
+using EdgeCache.Http;
+using EdgeCache.Semantics;
+using EdgeCache.Semantics.Rfc9111;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>Writes an origin response that is not served from the cache (pass, hit-for-pass, uncacheable).</summary>
+internal static class OriginResponseWriter
+{
+    /// <summary>
+    /// Copies the status, the end-to-end headers (without the targeted cache-control fields) and the
+    /// streamed body; adds Date when missing, Via, Cache-Status and cf-cache-status.
+    /// </summary>
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, string cf, string via, DateTimeOffset now)
+    {
+        var response = context.Response;
+        var status = (int)message.StatusCode;
+        response.StatusCode = status;
+        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(message.Headers, null, "Connection"));
+        var hasDate = false;
+        foreach (var (name, values) in HttpMessageHeaders.All(message))
+        {
+            if (skip.Contains(name) || ResponseFacts.IsTargetedField(name))
+            {
+                continue;
+            }
+
+            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
+            foreach (var value in values)
+            {
+                response.Headers.Append(name, value);
+            }
+        }
+
+        if (!hasDate)
+        {
+            response.Headers.Date = HttpDate.Format(now);
+        }
+
+        StoredResponseWriter.WriteCacheHeaders(response, -1, cacheStatus, cf, via);
+        var noBody = status is 204 or 304 || status < 200 || HttpMethods.IsHead(context.Request.Method);
+        if (noBody)
+        {
+            if (status is 204 or 304)
+            {
+                response.ContentLength = null;
+            }
+
+            await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            var body = await message.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
+            await using (body.ConfigureAwait(false))
+            {
+                await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            // The origin broke off mid-body: abort, so the client never takes a short body for a whole one.
+            context.Abort();
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    /// <summary>A short plain-text error of the proxy's own (502, 504, 400), never a stack trace.</summary>
+    public static Task WriteErrorAsync(HttpContext context, int status, string text, string cacheStatus, string cf, string via)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.CacheControl = "no-store";
+        StoredResponseWriter.WriteCacheHeaders(response, -1, cacheStatus, cf, via);
+        return response.WriteAsync(text, context.RequestAborted);
+    }
+}

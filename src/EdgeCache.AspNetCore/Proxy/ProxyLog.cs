@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>The caching proxy's log messages (source-generated).</summary>
+internal static partial class ProxyLog
+{
+    [LoggerMessage(101, LogLevel.Warning, "The origin failed for {Url}: {Reason}")]
+    public static partial void OriginFailed(ILogger logger, string url, string reason, Exception exception);
+
+    [LoggerMessage(102, LogLevel.Warning, "The cache store failed for {Key}; the request is answered without it")]
+    public static partial void StoreFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(103, LogLevel.Debug, "{Url} not stored: {Reason}")]
+    public static partial void NotStored(ILogger logger, string url, string reason);
+
+    [LoggerMessage(104, LogLevel.Warning, "The origin body for {Url} broke off; nothing was stored")]
+    public static partial void BodyFailed(ILogger logger, string url, Exception exception);
+
+    [LoggerMessage(105, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
+    public static partial void BadTarget(ILogger logger, string reason);
+}

@@ -1,0 +1,13 @@
+using EdgeCache.Storage;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>A stored body under metadata updated by a 304 (RFC 9111 section 4.3.4): the bytes are the stored entry's.</summary>
+internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) : CacheEntry(metadata)
+{
+    public override Stream OpenBody() => body.OpenBody();
+
+    public override bool TryGetMemory(out ReadOnlyMemory<byte> memory) => body.TryGetMemory(out memory);
+
+    public override string? BodyFilePath => body.BodyFilePath;
+}

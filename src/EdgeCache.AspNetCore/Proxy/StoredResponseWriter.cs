@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Text;
+using EdgeCache.Semantics;
+using EdgeCache.Semantics.Rfc9111;
+using EdgeCache.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>
+/// Writes a response from stored parts (a cache entry, or the shared buffer of an in-flight fetch)
+/// straight into Kestrel's response, answering the client's preconditions (RFC 9110 section 13)
+/// and Range (section 14). This is the hit path: no message objects, no LINQ, no closures.
+/// </summary>
+internal static class StoredResponseWriter
+{
+    private static readonly string[] SmallNumbers = CreateSmallNumbers(4096);
+
+    /// <summary>A non-negative number as a string, without allocating for small values.</summary>
+    public static string Number(long n)
+        => n >= 0 && n < SmallNumbers.Length ? SmallNumbers[n] : n.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Writes the response.</summary>
+    /// <param name="context">The request.</param>
+    /// <param name="status">The stored status.</param>
+    /// <param name="headers">The stored headers (one per field line).</param>
+    /// <param name="entry">The entry whose body to send, or null when <paramref name="buffer"/> holds it.</param>
+    /// <param name="buffer">The shared buffer of an in-flight fetch, or null.</param>
+    /// <param name="length">The body length, or -1 while unknown.</param>
+    /// <param name="ageSeconds">The Age to send.</param>
+    /// <param name="cacheStatus">This cache's Cache-Status member.</param>
+    /// <param name="cf">The cf-cache-status value.</param>
+    /// <param name="via">This cache's Via member.</param>
+    public static async Task WriteAsync(
+        HttpContext context, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
+        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via)
+    {
+        var request = context.Request;
+        var response = context.Response;
+        var requestHeaders = request.Headers;
+        var isHead = HttpMethods.IsHead(request.Method);
+
+        if (HasPreconditions(requestHeaders))
+        {
+            var outcome = Preconditions.Evaluate(
+                request.Method, status,
+                NullIfEmpty(requestHeaders.IfMatch), NullIfEmpty(requestHeaders.IfNoneMatch),
+                NullIfEmpty(requestHeaders.IfModifiedSince), NullIfEmpty(requestHeaders.IfUnmodifiedSince),
+                Find(headers, "ETag"), Date(headers, "Last-Modified"), Date(headers, "Date"));
+            if (outcome == PreconditionOutcome.NotModified)
+            {
+                response.StatusCode = StatusCodes.Status304NotModified;
+                WriteHeaders(response, headers, notModified: true);
+                WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+                return;
+            }
+
+            if (outcome == PreconditionOutcome.PreconditionFailed)
+            {
+                response.StatusCode = StatusCodes.Status412PreconditionFailed;
+                WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+                response.ContentType = "text/plain; charset=utf-8";
+                await response.WriteAsync("412 Precondition Failed\n", context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var bodyAllowed = status is not (204 or 304) && status >= 200;
+        if (status == 200 && requestHeaders.Range.Count > 0 && HttpMethods.IsGet(request.Method)
+            && Preconditions.IfRangeHolds(NullIfEmpty(requestHeaders.IfRange), Find(headers, "ETag"), Date(headers, "Last-Modified"), Date(headers, "Date")))
+        {
+            if (length < 0 && buffer is not null)
+            {
+                length = await buffer.WaitForCompletionAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
+            if (length >= 0)
+            {
+                switch (RangeEvaluation.Evaluate(requestHeaders.Range.ToString(), length, out var ranges))
+                {
+                    case RangeOutcome.Unsatisfiable:
+                        response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+                        WriteHeaders(response, headers, notModified: true);
+                        response.Headers.ContentRange = string.Concat("bytes */", Number(length));
+                        response.ContentLength = 0;
+                        WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+                        return;
+                    case RangeOutcome.Partial:
+                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via).ConfigureAwait(false);
+                        return;
+                }
+            }
+        }
+
+        response.StatusCode = status;
+        WriteHeaders(response, headers, notModified: false);
+        if (bodyAllowed && length >= 0)
+        {
+            response.ContentLength = length;
+        }
+
+        WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+        if (isHead || !bodyAllowed || length == 0)
+        {
+            return;
+        }
+
+        await CopyBodyAsync(context, entry, buffer, 0, length).ConfigureAwait(false);
+    }
+
+    /// <summary>Writes the stored header lines, leaving out the targeted cache-control fields (RFC 9213) and, for 304/416, representation metadata.</summary>
+    public static void WriteHeaders(HttpResponse response, IReadOnlyList<KeyValuePair<string, string>> headers, bool notModified)
+    {
+        var target = response.Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var (name, value) = headers[i];
+            if (ResponseFacts.IsTargetedField(name))
+            {
+                continue;
+            }
+
+            if (notModified && (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Content-Language", StringComparison.OrdinalIgnoreCase)
+                || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            target.Append(name, value);
+        }
+    }
+
+    /// <summary>Adds Age, Cache-Status (appended to any upstream member), cf-cache-status and Via.</summary>
+    public static void WriteCacheHeaders(HttpResponse response, long ageSeconds, string cacheStatus, string cf, string via)
+    {
+        var headers = response.Headers;
+        if (ageSeconds >= 0)
+        {
+            headers.Age = Number(ageSeconds);
+        }
+
+        headers.Append(CacheStatus.Header, cacheStatus);
+        headers[CacheStatus.CfHeader] = cf;
+        headers.Append("Via", via);
+    }
+
+    private static async Task WritePartialAsync(
+        HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
+        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status206PartialContent;
+        if (ranges.Count == 1)
+        {
+            var range = ranges[0];
+            WriteHeaders(response, headers, notModified: false);
+            response.Headers.ContentRange = range.ContentRange(length);
+            response.ContentLength = range.Length;
+            WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+            await CopyBodyAsync(context, entry, buffer, range.Offset, range.Length).ConfigureAwait(false);
+            return;
+        }
+
+        // RFC 9110 section 14.6: several ranges go out as multipart/byteranges.
+        var contentType = Find(headers, "Content-Type");
+        var boundary = Guid.NewGuid().ToString("N");
+        var parts = new byte[ranges.Count][];
+        long total = 0;
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            var head = new StringBuilder().Append("\r\n--").Append(boundary).Append("\r\n");
+            if (contentType is not null)
+            {
+                head.Append("Content-Type: ").Append(contentType).Append("\r\n");
+            }
+
+            head.Append("Content-Range: ").Append(ranges[i].ContentRange(length)).Append("\r\n\r\n");
+            parts[i] = Encoding.ASCII.GetBytes(head.ToString());
+            total += parts[i].Length + ranges[i].Length;
+        }
+
+        var closing = Encoding.ASCII.GetBytes($"\r\n--{boundary}--\r\n");
+        total += closing.Length;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var (name, value) = headers[i];
+            if (!ResponseFacts.IsTargetedField(name) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(name, value);
+            }
+        }
+
+        response.ContentType = $"multipart/byteranges; boundary={boundary}";
+        response.ContentLength = total;
+        WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+        if (HttpMethods.IsHead(context.Request.Method))
+        {
+            return;
+        }
+
+        for (var i = 0; i < ranges.Count; i++)
+        {
+            await response.Body.WriteAsync(parts[i], context.RequestAborted).ConfigureAwait(false);
+            await CopyBodyAsync(context, entry, buffer, ranges[i].Offset, ranges[i].Length).ConfigureAwait(false);
+        }
+
+        await response.Body.WriteAsync(closing, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static async Task CopyBodyAsync(HttpContext context, CacheEntry? entry, GrowingBuffer? buffer, long offset, long count)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        try
+        {
+            if (entry is not null)
+            {
+                if (entry.TryGetMemory(out var memory))
+                {
+                    await response.Body.WriteAsync(memory.Slice((int)offset, (int)(count < 0 ? memory.Length - offset : count)), aborted).ConfigureAwait(false);
+                    return;
+                }
+
+                if (entry.BodyFilePath is { } path)
+                {
+                    await response.SendFileAsync(path, offset, count < 0 ? null : count, aborted).ConfigureAwait(false);
+                    return;
+                }
+
+                var stream = entry.OpenBody();
+                await using (stream.ConfigureAwait(false))
+                {
+                    if (offset > 0)
+                    {
+                        stream.Seek(offset, SeekOrigin.Begin);
+                    }
+
+                    var slice = count < 0 ? stream : new Http.StreamSlice(stream, offset, count);
+                    await slice.CopyToAsync(response.Body, aborted).ConfigureAwait(false);
+                }
+
+                return;
+            }
+
+            if (buffer is not null)
+            {
+                await buffer.CopyToAsync(response.Body, offset, count, aborted).ConfigureAwait(false);
+            }
+        }
+        catch (Exception) when (!aborted.IsCancellationRequested)
+        {
+            // The body broke off after the status line went out: abort so the client sees a failed
+            // transfer, never a short body that looks complete.
+            context.Abort();
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    private static bool HasPreconditions(IHeaderDictionary headers)
+        => headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
+            || headers.IfMatch.Count > 0 || headers.IfUnmodifiedSince.Count > 0;
+
+    private static string? NullIfEmpty(StringValues values) => values.Count == 0 ? null : values.ToString();
+
+    internal static string? Find(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+    {
+        for (var i = 0; i < headers.Count; i++)
+        {
+            if (headers[i].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return headers[i].Value;
+            }
+        }
+
+        return null;
+    }
+
+    private static DateTimeOffset? Date(IReadOnlyList<KeyValuePair<string, string>> headers, string name)
+        => HttpDate.TryParse(Find(headers, name), out var value) ? value : null;
+
+    private static string[] CreateSmallNumbers(int count)
+    {
+        var numbers = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            numbers[i] = i.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return numbers;
+    }
+}

@@ -1,0 +1,185 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.Server.Tests.Proxy;
+
+/// <summary>Request collapsing: concurrent misses for one key share one origin request.</summary>
+public sealed class CollapsingTests
+{
+    [Fact]
+    public async Task Collapsing_1000_concurrent_requests_for_a_cold_key_make_one_origin_request_and_all_get_the_full_body()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var body = new string('z', 50_000) + "end";
+        h.Origin.Route("/hot", async (ctx, _) =>
+        {
+            await Task.Delay(300);
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            await ctx.Response.WriteAsync(body);
+        });
+
+        var requests = Enumerable.Range(0, 1000).Select(_ => h.Client.GetStringAsync("/hot")).ToArray();
+        var bodies = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(1, h.Origin.Hits("/hot"));
+        Assert.All(bodies, b => Assert.Equal(body, b));
+    }
+
+    [Fact]
+    public async Task Collapsing_waiters_receive_the_body_while_it_streams_in()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var release = new TaskCompletionSource();
+        h.Origin.Route("/stream", async (ctx, _) =>
+        {
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            ctx.Response.ContentLength = 20;
+            await ctx.Response.WriteAsync("first half");
+            await ctx.Response.Body.FlushAsync();
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            await ctx.Response.WriteAsync("second hlf");
+        });
+
+        using var leader = await h.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
+        using var follower = await h.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
+        var stream = await follower.Content.ReadAsStreamAsync();
+        var first = new byte[10];
+        await stream.ReadExactlyAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        var originStillBlocked = !release.Task.IsCompleted;
+        release.SetResult();
+        var rest = await new StreamReader(stream).ReadToEndAsync();
+
+        Assert.True(originStillBlocked);
+        Assert.Equal("first half", System.Text.Encoding.ASCII.GetString(first));
+        Assert.Equal("second hlf", rest);
+        Assert.Contains("collapsed", follower.CacheStatus());
+        Assert.Equal("first halfsecond hlf", await leader.Content.ReadAsStringAsync());
+        Assert.Equal(1, h.Origin.Hits("/stream"));
+    }
+
+    [Fact]
+    public async Task Collapsing_an_uncacheable_answer_is_remembered_so_requests_pass_without_queueing()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var concurrent = 0;
+        var maxConcurrent = 0;
+        var bothArrived = new TaskCompletionSource();
+        h.Origin.Route("/private", async (ctx, hit) =>
+        {
+            var now = Interlocked.Increment(ref concurrent);
+            InterlockedMax(ref maxConcurrent, now);
+            if (now == 2)
+            {
+                bothArrived.TrySetResult();
+            }
+
+            if (hit > 1)
+            {
+                await bothArrived.Task.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+            }
+
+            Interlocked.Decrement(ref concurrent);
+            ctx.Response.Headers.CacheControl = "private";
+            await ctx.Response.WriteAsync("mine " + hit);
+        });
+
+        var first = await h.GetAsync("/private");
+        var (a, b) = (h.GetTextAsync("/private"), h.GetTextAsync("/private"));
+        var results = await Task.WhenAll(a, b);
+
+        Assert.Equal("BYPASS", first.CfStatus());
+        Assert.Equal(2, maxConcurrent);
+        Assert.All(results, r => Assert.Contains("hit-for-pass", r.Response.CacheStatus()));
+        Assert.Equal(3, h.Origin.Hits("/private"));
+    }
+
+    [Fact]
+    public async Task Collapsing_a_cancelled_leader_hands_the_fetch_over_to_the_waiters()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var release = new TaskCompletionSource();
+        h.Origin.Route("/handover", async (ctx, _) =>
+        {
+            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            await ctx.Response.WriteAsync("for the waiter");
+        });
+
+        using var cancel = new CancellationTokenSource();
+        var leader = h.Client.GetAsync("/handover", cancel.Token);
+        await ProxyHarness.EventuallyAsync(() => h.Origin.Hits("/handover") == 1);
+        var follower = h.GetTextAsync("/handover");
+        await Task.Delay(100);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leader);
+        release.SetResult();
+        var (response, body) = await follower.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("for the waiter", body);
+        Assert.Equal(1, h.Origin.Hits("/handover"));
+    }
+
+    [Fact]
+    public async Task Collapsing_a_waiter_that_times_out_goes_to_the_origin_itself()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var release = new TaskCompletionSource();
+        h.Origin.Route("/stuck", async (ctx, hit) =>
+        {
+            if (hit == 1)
+            {
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(20));
+            }
+
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            await ctx.Response.WriteAsync("answer " + hit);
+        });
+
+        var leader = h.GetTextAsync("/stuck");
+        await ProxyHarness.EventuallyAsync(() => h.Origin.Hits("/stuck") == 1);
+        var waiter = h.GetTextAsync("/stuck");
+        for (var i = 0; i < 200 && !waiter.IsCompleted; i++)
+        {
+            h.Advance(TimeSpan.FromSeconds(20));
+            await Task.Delay(25);
+        }
+
+        var (response, body) = await waiter.WaitAsync(TimeSpan.FromSeconds(5));
+        release.SetResult();
+        await leader;
+
+        Assert.Equal("answer 2", body);
+        Assert.Contains("collapse-timeout", response.CacheStatus());
+    }
+
+    [Fact]
+    public async Task Collapsing_can_be_switched_off()
+    {
+        await using var h = await ProxyHarness.StartAsync(("CollapseRequests", "false"));
+        var bothArrived = new TaskCompletionSource();
+        h.Origin.Route("/solo", async (ctx, hit) =>
+        {
+            if (hit == 2)
+            {
+                bothArrived.TrySetResult();
+            }
+
+            await bothArrived.Task.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            await ctx.Response.WriteAsync("solo");
+        });
+
+        await Task.WhenAll(h.GetAsync("/solo"), h.GetAsync("/solo"));
+
+        Assert.Equal(2, h.Origin.Hits("/solo"));
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int current;
+        while ((current = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, current) != current)
+        {
+        }
+    }
+}
