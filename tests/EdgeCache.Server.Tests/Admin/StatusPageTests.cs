@@ -153,3 +153,33 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(hit == expectHit, $"{path}: expected {(expectHit ? "a hit" : "a miss")}, got cf-cache-status {(status is null ? "(none)" : string.Join(",", status))}");
     }
 }
+
+/// <summary>Origin figures in <c>/status.json</c>, from a server in its own process (the origin meter is process-wide).</summary>
+public sealed class StatusOriginHealthTests
+{
+    [Fact]
+    public async Task Origin_failures_show_in_status_json_with_their_count_and_kind()
+    {
+        var deadOrigin = $"http://127.0.0.1:{ServerProcess.FreePort()}";
+        var adminPort = ServerProcess.FreePort();
+        await using var server = await ServerProcess.StartAsync(
+            ["--origin", deadOrigin, "--handler", "example", "--store", "memory", "--admin-listen", $"http://127.0.0.1:{adminPort}"]);
+        using var client = new HttpClient { BaseAddress = server.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.GetAsync("/down");
+            Assert.False(response.IsSuccessStatusCode);
+        }
+
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}"), Timeout = TimeSpan.FromSeconds(30) };
+        var report = JsonDocument.Parse(await admin.GetStringAsync("/status.json")).RootElement;
+        var origin = report.GetProperty("origin_health");
+
+        Assert.Equal(2, origin.GetProperty("round_trips").GetInt64());
+        Assert.Equal(2, origin.GetProperty("errors").GetInt64());
+        Assert.Equal("ConnectionError", origin.GetProperty("last_error").GetProperty("type").GetString());
+        Assert.Equal(2, report.GetProperty("requests").GetInt64());
+        Assert.Equal(0, report.GetProperty("cached").GetInt64());
+    }
+}
