@@ -57,6 +57,11 @@ internal static class EdgeCacheServer
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Admin.AdminHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminHostedService>());
+        builder.Services.AddSingleton<Status.CacheStatusCounters>();
+        builder.Services.AddSingleton<Status.TopKeyTracker>();
+        builder.Services.AddSingleton<Status.HitRatioHistory>();
+        builder.Services.AddSingleton<Status.OriginHealthMonitor>();
+        builder.Services.AddSingleton<Status.StatusReporter>();
         services?.Invoke(builder.Services);
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>

@@ -22,7 +22,7 @@ internal static class ServerCommand
         ("--data-dir", "DataDir", "Disk tier directory. Default: ./edgecache-data."),
         ("--max-object-size", "MaxObjectSize", "Largest object the cache stores. Default: 512MB."),
         ("--redis", "Redis", "Redis connection string: adds the shared tier and backplane. Default: off."),
-        ("--admin-listen", "AdminListen", "Admin listener URL (purge, metrics, health). Default: http://127.0.0.1:8788."),
+        ("--admin-listen", "AdminListen", "Admin listener URL (status page, purge, metrics, health). Default: http://127.0.0.1:8788."),
         ("--admin-token", "AdminToken", "Bearer token required by the admin endpoints. Default: none."),
         ("--tls-certificate", "CertificatePath", "TLS certificate for an https --listen: a .pfx file, or a PEM file with --tls-key. Default: none (or Kestrel:Certificates:Default)."),
         ("--tls-key", "CertificateKeyPath", "PEM private key for a PEM --tls-certificate. Default: none."),

@@ -47,20 +47,25 @@ public sealed class OriginClient : IDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         var started = Stopwatch.GetTimestamp();
-        var failed = true;
+        string? errorType = null;
         try
         {
-            var response = await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            failed = false;
-            return response;
+            return await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            errorType = "timeout";
             throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.#} s.");
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            // A client that went away is not an origin failure; anything else is, by kind.
+            errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
+            throw;
         }
         finally
         {
-            EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), failed && !cancellationToken.IsCancellationRequested);
+            EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), errorType);
         }
     }
 

@@ -1,9 +1,10 @@
 using System.Text.Json;
+using EdgeCache.Server.Status;
 using EdgeCache.Storage;
 
 namespace EdgeCache.Server.Admin;
 
-/// <summary>The admin listener's endpoints: health (open), purge and statistics (token when configured).</summary>
+/// <summary>The admin listener's endpoints: health (open), purge, statistics and the status page's data (token when configured).</summary>
 internal static partial class AdminEndpoints
 {
     /// <summary>Largest purge body accepted.</summary>
@@ -53,6 +54,8 @@ internal static partial class AdminEndpoints
         admin.MapGet("/stats", (HttpContext context) => !authorization.IsAllowed(context)
             ? Unauthorized()
             : Results.Json(store.GetStatistics(), AdminJsonContext.Default.StoreStatistics));
+
+        StatusEndpoints.Map(admin, main.GetRequiredService<StatusReporter>(), authorization);
     }
 
     private static IResult Unauthorized()
@@ -103,5 +106,6 @@ internal sealed record ReadyResponse(string Status, string Store, long Entries, 
 [System.Text.Json.Serialization.JsonSerializable(typeof(PurgeResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReadyResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoreStatistics))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(StatusReport))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class AdminJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -57,6 +57,7 @@ internal sealed class AdminHostedService(IServiceProvider services, ServerSettin
         });
         app.MapPrometheusScrapingEndpoint("/metrics");
         AdminEndpoints.Map(app, services);
+        services.GetRequiredService<Status.StatusReporter>().Start();
         await app.StartAsync(cancellationToken).ConfigureAwait(false);
         Addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.ToArray() ?? [];
         _app = app;

@@ -45,12 +45,19 @@ public static class EdgeCacheTelemetry
     }
 
     /// <summary>Records an origin round trip (headers received) or its failure.</summary>
-    public static void RecordOrigin(TimeSpan elapsed, bool failed)
+    public static void RecordOrigin(TimeSpan elapsed, bool failed) => RecordOrigin(elapsed, failed ? "error" : null);
+
+    /// <summary>
+    /// Records an origin round trip (headers received), or its failure when <paramref name="errorType"/>
+    /// names one (<c>timeout</c>, or the <see cref="System.Net.Http.HttpRequestError"/> such as
+    /// <c>ConnectionError</c>): the error counter carries it as the <c>error.type</c> tag.
+    /// </summary>
+    public static void RecordOrigin(TimeSpan elapsed, string? errorType)
     {
         OriginDuration.Record(elapsed.TotalSeconds);
-        if (failed)
+        if (errorType is not null)
         {
-            OriginErrors.Add(1);
+            OriginErrors.Add(1, new KeyValuePair<string, object?>("error.type", errorType));
         }
     }
 
