@@ -95,6 +95,11 @@ internal static class EdgeCacheServer
         }
         else
         {
+            if (!settings.RuleSet.IsEmpty)
+            {
+                app.UseMiddleware<Rules.CacheRulesMiddleware>(settings.RuleSet);
+            }
+
             app.MapCachingProxy(new CachingProxyOptions
             {
                 Origin = settings.OriginUri,

@@ -44,6 +44,15 @@ internal sealed class ServerSettings
     /// <summary>A PEM file of CA certificates trusted (in addition to the system's) for HTTPS origins.</summary>
     public string? OriginCaFile { get; set; }
 
+    /// <summary>Cache rules (CDN mode), applied in order; see docs/rules.md.</summary>
+    public List<Rules.CacheRuleSettings> Rules { get; set; } = [];
+
+    /// <summary>Cache only Cloudflare's default cacheable file extensions unless a rule gives an edge TTL.</summary>
+    public bool CacheDefaultExtensionsOnly { get; set; }
+
+    /// <summary>The compiled <see cref="Rules"/>.</summary>
+    public Rules.CacheRuleSet RuleSet { get; private set; } = null!;
+
     /// <summary>Write one access-log line per request.</summary>
     public bool AccessLog { get; set; }
 
@@ -171,6 +180,7 @@ internal sealed class ServerSettings
             errors.Add($"--store (EdgeCache:Store) must be 'memory', 'disk' or 'tiered', not '{Store}'.");
         }
 
+        RuleSet = Server.Rules.CacheRuleSet.Compile(Rules, CacheDefaultExtensionsOnly, errors);
         MemorySizeBytes = Size("--memory-size (EdgeCache:MemorySize)", MemorySize, 1024, errors);
         DiskSizeBytes = Size("--disk-size (EdgeCache:DiskSize)", DiskSize, 1024, errors);
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);

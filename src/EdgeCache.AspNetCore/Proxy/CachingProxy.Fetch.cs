@@ -187,7 +187,10 @@ internal sealed partial class CachingProxy
             snapshot[name] = values.ToString();
         }
 
-        var state = new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames);
+        var state = new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
+        {
+            OnOriginResponse = context.Features.Get<ProxyCachePolicyFeature>()?.OnOriginResponse,
+        };
         _track(RunFetchAsync(fetch, message, state));
         return true;
     }
@@ -219,6 +222,7 @@ internal sealed partial class CachingProxy
             }
 
             var responseTime = _time.GetUtcNow();
+            state.OnOriginResponse?.Invoke(response);
             var status = (int)response.StatusCode;
             var stale = fetch.StaleEntry;
             if (stale is not null && status == StatusCodes.Status304NotModified)
@@ -620,5 +624,9 @@ internal sealed partial class CachingProxy
 
     /// <summary>What a fetch needs of its leader's request after that request may have gone.</summary>
     private sealed record FetchState(
-        ProxyTarget Target, Dictionary<string, string> RequestHeaders, CacheControlDirectives RequestCc, bool HasAuthorization, string Generation, string VaryNames);
+        ProxyTarget Target, Dictionary<string, string> RequestHeaders, CacheControlDirectives RequestCc, bool HasAuthorization, string Generation, string VaryNames)
+    {
+        /// <summary>The cache rules' adjustment of the origin's response, if any.</summary>
+        public Action<HttpResponseMessage>? OnOriginResponse { get; init; }
+    }
 }

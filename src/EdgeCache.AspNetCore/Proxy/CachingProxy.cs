@@ -80,6 +80,21 @@ internal sealed partial class CachingProxy : IDisposable
         }
 
         var method = request.Method;
+        var policy = context.Features.Get<ProxyCachePolicyFeature>();
+        if (policy is not null)
+        {
+            if (policy.Bypass)
+            {
+                await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "bypass", Detail: "rule"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
+                return;
+            }
+
+            if (policy.CacheKey is { Length: > 0 } ruleKey)
+            {
+                target = target with { Key = ruleKey };
+            }
+        }
+
         var isGet = HttpMethods.IsGet(method);
         if (!isGet && !HttpMethods.IsHead(method))
         {

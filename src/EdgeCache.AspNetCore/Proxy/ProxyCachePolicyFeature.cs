@@ -1,0 +1,22 @@
+namespace EdgeCache.AspNetCore.Proxy;
+
+/// <summary>
+/// Per-request instructions for the caching proxy, set on <c>HttpContext.Features</c> by whatever
+/// runs before it (the server's cache rules): bypass the cache, use another cache key, or adjust
+/// the origin's response before the proxy decides whether and how long to store it.
+/// </summary>
+public sealed class ProxyCachePolicyFeature
+{
+    /// <summary>Forward to the origin without looking up or storing (<c>cf-cache-status: BYPASS</c>).</summary>
+    public bool Bypass { get; set; }
+
+    /// <summary>The cache key to use instead of scheme + host + path + query; null keeps the default.</summary>
+    public string? CacheKey { get; set; }
+
+    /// <summary>
+    /// Called with the origin's response (headers only; the body has not been read) before the proxy
+    /// applies RFC 9111 to it: add <c>CDN-Cache-Control</c> for an edge TTL, rewrite <c>Cache-Control</c>
+    /// for browsers, add <c>Cache-Tag</c>.
+    /// </summary>
+    public Action<HttpResponseMessage>? OnOriginResponse { get; set; }
+}

@@ -1,0 +1,161 @@
+using EdgeCache.AspNetCore.Proxy;
+
+namespace EdgeCache.Server.Rules;
+
+/// <summary>
+/// The ordered cache rules. Every matching rule applies, in order; a later rule overrides the
+/// actions an earlier one set (Cloudflare's Cache Rules precedence). Validated at start-up.
+/// </summary>
+internal sealed class CacheRuleSet
+{
+    private static readonly HashSet<string> KnownMethods = new(StringComparer.OrdinalIgnoreCase) { "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS" };
+
+    private CacheRuleSet(IReadOnlyList<CacheRule> rules, bool defaultExtensionsOnly)
+    {
+        Rules = rules;
+        DefaultExtensionsOnly = defaultExtensionsOnly;
+    }
+
+    public IReadOnlyList<CacheRule> Rules { get; }
+
+    public bool DefaultExtensionsOnly { get; }
+
+    public bool IsEmpty => Rules.Count == 0 && !DefaultExtensionsOnly;
+
+    /// <summary>Compiles the rules; every problem is added to <paramref name="errors"/>, naming the rule and the field.</summary>
+    public static CacheRuleSet Compile(IReadOnlyList<CacheRuleSettings> settings, bool defaultExtensionsOnly, List<string> errors)
+    {
+        var rules = new List<CacheRule>(settings.Count);
+        for (var i = 0; i < settings.Count; i++)
+        {
+            var s = settings[i];
+            var where = $"EdgeCache:Rules:{i}{(string.IsNullOrEmpty(s.Name) ? string.Empty : $" ('{s.Name}')")}";
+            var before = errors.Count;
+            var match = s.Match;
+            var action = s.Action;
+
+            if (match.Path is { } path && !path.StartsWith('/'))
+            {
+                errors.Add($"{where}: Match.Path '{path}' must start with '/'.");
+            }
+
+            if (match.Methods?.FirstOrDefault(m => !KnownMethods.Contains(m)) is { } badMethod)
+            {
+                errors.Add($"{where}: Match.Methods has '{badMethod}', which is not an HTTP method.");
+            }
+
+            if (match.Extensions?.Any(e => string.IsNullOrWhiteSpace(e) || e.StartsWith('.')) == true)
+            {
+                errors.Add($"{where}: Match.Extensions must be names without the dot, such as \"css\".");
+            }
+
+            TimeSpan? edgeTtl = null;
+            if (action.EdgeTtl is { } edge)
+            {
+                if (Duration.TryParse(edge, out var parsed))
+                {
+                    edgeTtl = parsed;
+                }
+                else
+                {
+                    errors.Add($"{where}: Action.EdgeTtl '{edge}' must be seconds or a duration such as 90s, 30m, 2h, 7d.");
+                }
+            }
+
+            TimeSpan? browserTtl = null;
+            if (action.BrowserTtl is { } browser)
+            {
+                if (Duration.TryParse(browser, out var parsed))
+                {
+                    browserTtl = parsed;
+                }
+                else
+                {
+                    errors.Add($"{where}: Action.BrowserTtl '{browser}' must be seconds or a duration such as 90s, 30m, 2h, 7d.");
+                }
+            }
+
+            if (action.EdgeTtlByStatus is { Count: > 0 } byStatus)
+            {
+                try
+                {
+                    new CacheFetchOptions { CacheTtlByStatus = byStatus }.Validate();
+                }
+                catch (ArgumentException ex)
+                {
+                    errors.Add($"{where}: Action.EdgeTtlByStatus: {ex.Message.Replace("cacheTtlByStatus", "a key", StringComparison.Ordinal)}");
+                }
+            }
+
+            bool? respect = action.OriginHeaders switch
+            {
+                null => null,
+                "override" => false,
+                "respect" => true,
+                var other => Invalid(errors, $"{where}: Action.OriginHeaders must be 'override' or 'respect', not '{other}'."),
+            };
+
+            if (action.Bypass == true && (edgeTtl is not null || action.EdgeTtlByStatus is not null || action.CacheKey is not null))
+            {
+                errors.Add($"{where}: Action.Bypass cannot be combined with EdgeTtl, EdgeTtlByStatus or CacheKey.");
+            }
+
+            if (action.Tags?.Any(string.IsNullOrWhiteSpace) == true)
+            {
+                errors.Add($"{where}: Action.Tags must not contain empty tags.");
+            }
+
+            if (errors.Count > before)
+            {
+                continue;
+            }
+
+            rules.Add(new CacheRule
+            {
+                Name = string.IsNullOrEmpty(s.Name) ? $"rule {i}" : s.Name,
+                Host = match.Host,
+                Path = match.Path is { } p ? CacheRule.CompileGlob(p) : null,
+                Extensions = match.Extensions is { Length: > 0 } ext ? new HashSet<string>(ext, StringComparer.OrdinalIgnoreCase) : null,
+                Methods = match.Methods is { Length: > 0 } methods ? new HashSet<string>(methods, StringComparer.OrdinalIgnoreCase) : null,
+                HeadersPresent = match.HeadersPresent ?? [],
+                HeadersAbsent = match.HeadersAbsent ?? [],
+                Bypass = action.Bypass,
+                EdgeTtl = edgeTtl,
+                EdgeTtlByStatus = action.EdgeTtlByStatus,
+                RespectOrigin = respect,
+                BrowserTtl = browserTtl,
+                CacheKey = action.CacheKey is { } key ? new CacheKeyTemplate(key) : null,
+                Tags = action.Tags,
+            });
+        }
+
+        return new CacheRuleSet(rules, defaultExtensionsOnly);
+    }
+
+    /// <summary>The combined instructions for a request, or null when nothing applies.</summary>
+    public ProxyCachePolicyFeature? Evaluate(HttpRequest request)
+    {
+        RuleOutcome? outcome = null;
+        foreach (var rule in Rules)
+        {
+            if (rule.Matches(request))
+            {
+                (outcome ??= new RuleOutcome()).Apply(rule);
+            }
+        }
+
+        if (DefaultExtensionsOnly && outcome?.EdgeTtl is null && outcome?.EdgeTtlByStatus is null
+            && !DefaultCacheableExtensions.All.GetAlternateLookup<ReadOnlySpan<char>>().Contains(DefaultCacheableExtensions.ExtensionOf(request.Path.Value ?? "/")))
+        {
+            (outcome ??= new RuleOutcome()).Bypass = true;
+        }
+
+        return outcome?.ToFeature(request);
+    }
+
+    private static bool? Invalid(List<string> errors, string message)
+    {
+        errors.Add(message);
+        return null;
+    }
+}

@@ -1,0 +1,25 @@
+namespace EdgeCache.Server.Rules;
+
+/// <summary>
+/// Cloudflare's default cacheable file extensions: with <c>EdgeCache:CacheDefaultExtensionsOnly</c>
+/// on, only these are cached unless a rule gives an edge TTL (Cloudflare's "Cache Everything").
+/// </summary>
+internal static class DefaultCacheableExtensions
+{
+    public static readonly HashSet<string> All = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "7z", "avi", "avif", "apk", "bin", "bmp", "bz2", "class", "css", "csv", "doc", "docx", "dmg", "ejs", "eot", "eps",
+        "exe", "flac", "gif", "gz", "ico", "iso", "jar", "jpg", "jpeg", "js", "mid", "midi", "mkv", "mp3", "mp4", "ogg",
+        "otf", "pdf", "pict", "pls", "png", "ppt", "pptx", "ps", "rar", "svg", "svgz", "swf", "tar", "tif", "tiff", "ttf",
+        "webm", "webp", "woff", "woff2", "xls", "xlsx", "zip", "zst",
+    };
+
+    /// <summary>The extension of a path's last segment, without the dot; empty when none.</summary>
+    public static ReadOnlySpan<char> ExtensionOf(ReadOnlySpan<char> path)
+    {
+        var slash = path.LastIndexOf('/');
+        var segment = slash >= 0 ? path[(slash + 1)..] : path;
+        var dot = segment.LastIndexOf('.');
+        return dot >= 0 ? segment[(dot + 1)..] : [];
+    }
+}

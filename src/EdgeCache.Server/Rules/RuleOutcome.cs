@@ -1,0 +1,65 @@
+using EdgeCache.AspNetCore.Proxy;
+
+namespace EdgeCache.Server.Rules;
+
+/// <summary>The actions of the matching rules, merged in order (later rules override).</summary>
+internal sealed class RuleOutcome
+{
+    public bool Bypass { get; set; }
+
+    public TimeSpan? EdgeTtl { get; private set; }
+
+    public IReadOnlyDictionary<string, int>? EdgeTtlByStatus { get; private set; }
+
+    public bool RespectOrigin { get; private set; }
+
+    public TimeSpan? BrowserTtl { get; private set; }
+
+    public CacheKeyTemplate? CacheKey { get; private set; }
+
+    public List<string>? Tags { get; private set; }
+
+    public void Apply(CacheRule rule)
+    {
+        if (rule.Bypass is { } bypass)
+        {
+            Bypass = bypass;
+        }
+
+        if (rule.EdgeTtl is not null || rule.EdgeTtlByStatus is not null)
+        {
+            EdgeTtl = rule.EdgeTtl ?? EdgeTtl;
+            EdgeTtlByStatus = rule.EdgeTtlByStatus ?? EdgeTtlByStatus;
+            Bypass = rule.Bypass ?? false;
+        }
+
+        RespectOrigin = rule.RespectOrigin ?? RespectOrigin;
+        BrowserTtl = rule.BrowserTtl ?? BrowserTtl;
+        CacheKey = rule.CacheKey ?? CacheKey;
+        if (rule.Tags is { Length: > 0 } tags)
+        {
+            (Tags ??= []).AddRange(tags);
+        }
+    }
+
+    public ProxyCachePolicyFeature ToFeature(HttpRequest request)
+    {
+        var feature = new ProxyCachePolicyFeature { Bypass = Bypass };
+        if (Bypass)
+        {
+            return feature;
+        }
+
+        feature.CacheKey = CacheKey?.Build(request);
+        if (EdgeTtl is not null || EdgeTtlByStatus is not null || BrowserTtl is not null || Tags is not null)
+        {
+            var ttls = new CacheFetchOptions { CacheTtl = EdgeTtl, CacheTtlByStatus = EdgeTtlByStatus };
+            var respect = RespectOrigin;
+            var browser = BrowserTtl;
+            var tags = Tags;
+            feature.OnOriginResponse = response => OriginResponseRewrite.Apply(response, ttls, respect, browser, tags);
+        }
+
+        return feature;
+    }
+}
