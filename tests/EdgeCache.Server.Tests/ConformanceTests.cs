@@ -16,7 +16,9 @@ namespace EdgeCache.Server.Tests;
 /// Runs the shared black-box conformance checker (shared/conformance/check.js) against the edgecache
 /// server with <c>--handler example</c>, in front of the checker's own origin (origin.js).
 /// Needs Node.js 20 or later on PATH: without it the test fails, it does not skip.
+/// It runs alone (no other test in parallel): its scenarios sleep and race <c>waitUntil</c> puts.
 /// </summary>
+[Collection(ConformanceCollection.Name)]
 public sealed partial class ConformanceTests(ITestOutputHelper output)
 {
     private const int FirstPort = 18000;
@@ -254,4 +256,12 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
             }
         }
     }
+}
+
+/// <summary>Keeps <see cref="ConformanceTests"/> out of parallel runs.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ConformanceCollection
+{
+    /// <summary>The collection's name.</summary>
+    public const string Name = "Conformance (runs alone)";
 }
