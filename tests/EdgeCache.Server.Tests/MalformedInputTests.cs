@@ -59,6 +59,23 @@ public sealed class MalformedInputTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task A_UTF8_client_header_value_reaches_the_origin_byte_for_byte_instead_of_giving_a_500()
+    {
+        _origin.Answer("/utf8", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, new Uri(EdgeCacheServer.Addresses(_app).First()).Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes("GET /utf8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Name: caf\u00e9\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.Latin1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Contains("X-Name: caf\u00e9", Encoding.UTF8.GetString(_origin.LastRequestHead("/utf8")), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Range", "bytes=99999999999999999999999-")]
     [InlineData("Range", "bytes=-99999999999999999999999")]
@@ -114,6 +131,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
     {
         private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
         private readonly Dictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, byte[]> _requests = new(StringComparer.Ordinal);
         private readonly CancellationTokenSource _stop = new();
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
@@ -137,6 +155,15 @@ public sealed class MalformedInputTests : IAsyncLifetime
             lock (_answers)
             {
                 _answers[path] = bytes;
+            }
+        }
+
+        /// <summary>The bytes of the last request head received for a path.</summary>
+        public byte[] LastRequestHead(string path)
+        {
+            lock (_answers)
+            {
+                return _requests.TryGetValue(path, out var head) ? head : [];
             }
         }
 
@@ -192,6 +219,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
                             lock (_answers)
                             {
                                 _answers.TryGetValue(path, out answer);
+                                _requests[path] = buffer[..read];
                             }
 
                             answer ??= Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
