@@ -27,6 +27,11 @@ public sealed class OriginClient : IDisposable
             ConnectTimeout = TimeSpan.FromSeconds(10),
             ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ActivityHeadersPropagator = null,
+
+            // Kestrel accepts UTF-8 in request header values and HttpClient refuses anything but ASCII by
+            // default: encode as UTF-8 so a client's header reaches the origin byte for byte instead of
+            // failing the request.
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
         };
         if (options.Value.OriginCaFile is { } caFile)
         {

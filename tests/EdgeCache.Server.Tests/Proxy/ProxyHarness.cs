@@ -42,6 +42,7 @@ internal sealed class ProxyHarness : IAsyncDisposable
             ["EdgeCache:Origin"] = origin.BaseUri.ToString(),
             ["EdgeCache:Listen"] = "http://127.0.0.1:0",
             ["EdgeCache:Store"] = "memory",
+            ["EdgeCache:AdminListen"] = "none",
             ["EdgeCache:OriginTimeout"] = "00:00:05",
             ["Logging:LogLevel:Default"] = "Error",
             ["Logging:LogLevel:EdgeCache"] = "Error",

@@ -1,0 +1,135 @@
+using System.Net;
+using EdgeCache.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeCache.Server.Tests;
+
+/// <summary>
+/// <c>edgecache --handler example</c> against a real origin: spec items that only show through the
+/// whole server (the fetch redirect mode, HEAD and POST, a throwing put inside waitUntil).
+/// </summary>
+public sealed class ExampleHandlerSpecTests : IAsyncLifetime
+{
+    private TestOrigin _origin = null!;
+    private WebApplication _app = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin = await TestOrigin.StartAsync();
+        _app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EdgeCache:Origin"] = _origin.BaseUri.ToString(),
+            ["EdgeCache:Listen"] = "http://127.0.0.1:0",
+            ["EdgeCache:Handler"] = "example",
+            ["EdgeCache:AdminListen"] = "none",
+            ["EdgeCache:Store"] = "memory",
+        }));
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _app.StartAsync(start.Token);
+        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri(EdgeCacheServer.Addresses(_app).First()),
+            Timeout = TimeSpan.FromSeconds(15),
+        };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+        await _origin.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Item49_A_redirect_from_the_origin_is_passed_through_unchanged_and_cached()
+    {
+        _origin.Route("/moved", (ctx, _) =>
+        {
+            ctx.Response.StatusCode = StatusCodes.Status302Found;
+            ctx.Response.Headers.Location = "/elsewhere";
+            return Task.CompletedTask;
+        });
+
+        using (var miss = await GetAsync("/moved"))
+        {
+            Assert.Equal(HttpStatusCode.Found, miss.StatusCode);
+            Assert.Equal("/elsewhere", miss.Headers.Location!.OriginalString);
+            Assert.False(miss.Headers.Contains("cf-cache-status"));
+        }
+
+        using var hit = await EventuallyHitAsync("/moved");
+        Assert.Equal(HttpStatusCode.Found, hit.StatusCode);
+        Assert.Equal("/elsewhere", hit.Headers.Location!.OriginalString);
+        Assert.Equal(0, _origin.Hits("/elsewhere"));
+    }
+
+    [Fact]
+    public async Task Item69_HEAD_and_POST_always_reach_the_origin_and_POST_does_not_replace_the_GET_entry()
+    {
+        _origin.Fixed("/m", "get body", ("Cache-Control", "public, max-age=60"));
+        using (await GetAsync("/m"))
+        {
+        }
+
+        using (await EventuallyHitAsync("/m"))
+        {
+        }
+
+        var before = _origin.Hits("/m");
+        for (var i = 0; i < 2; i++)
+        {
+            using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/m"));
+            Assert.False(head.Headers.Contains("cf-cache-status"));
+            using var post = await _client.PostAsync(new Uri("/m", UriKind.Relative), new StringContent("x"));
+            Assert.False(post.Headers.Contains("cf-cache-status"));
+        }
+
+        Assert.Equal(before + 4, _origin.Hits("/m"));
+        using var stillCached = await GetAsync("/m");
+        Assert.Equal("HIT", stillCached.Headers.GetValues("cf-cache-status").Single());
+        Assert.Equal("get body", await stillCached.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Item13_A_put_that_throws_inside_waitUntil_does_not_affect_the_response()
+    {
+        _origin.Fixed("/vary-star", "body", ("Vary", "Accept, *"));
+
+        for (var i = 1; i <= 2; i++)
+        {
+            using var response = await GetAsync("/vary-star");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("body", await response.Content.ReadAsStringAsync());
+            Assert.False(response.Headers.Contains("cf-cache-status"));
+            await Task.Delay(200);
+        }
+
+        Assert.Equal(2, _origin.Hits("/vary-star"));
+    }
+
+    private Task<HttpResponseMessage> GetAsync(string path) => _client.GetAsync(new Uri(path, UriKind.Relative));
+
+    /// <summary>The example stores with waitUntil, after the response: poll (bounded) until the entry is there.</summary>
+    private async Task<HttpResponseMessage> EventuallyHitAsync(string path)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            await Task.Delay(100);
+            var response = await GetAsync(path);
+            if (response.Headers.Contains("cf-cache-status"))
+            {
+                return response;
+            }
+
+            response.Dispose();
+        }
+
+        throw new TimeoutException($"{path} was not served from cache within 5 s");
+    }
+}

@@ -1,0 +1,246 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace EdgeCache.Server.Tests;
+
+/// <summary>
+/// Malformed input from a client or an origin never produces an exception that reaches the client
+/// or a 500, through the whole server: Kestrel, the bridge, the example handler and the Cache API.
+/// </summary>
+public sealed class MalformedInputTests : IAsyncLifetime
+{
+    private readonly RawOrigin _origin = new();
+    private WebApplication _app = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin.Start();
+        _app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EdgeCache:Origin"] = $"http://127.0.0.1:{_origin.Port}",
+            ["EdgeCache:Listen"] = "http://127.0.0.1:0",
+            ["EdgeCache:Handler"] = "example",
+            ["EdgeCache:AdminListen"] = "none",
+            ["EdgeCache:Store"] = "memory",
+        }));
+        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await _app.StartAsync(start.Token);
+        _client = new HttpClient { BaseAddress = new Uri(EdgeCacheServer.Addresses(_app).First()), Timeout = TimeSpan.FromSeconds(15) };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await _app.StopAsync(stop.Token);
+        await _app.DisposeAsync();
+        _origin.Dispose();
+    }
+
+    [Fact]
+    public async Task An_origin_header_value_that_Kestrel_refuses_is_dropped_not_turned_into_a_500()
+    {
+        // caf\u00e9 in raw Latin-1 and UTF-8 bytes: HttpClient reads both, Kestrel refuses to send either.
+        _origin.Answer("/bad-header", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Latin1: caf\u00e9\r\nX-Fine: yes\r\n\r\nok", utf8Header: "X-Utf8: caf\u00e9");
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await _client.GetAsync(new Uri("/bad-header", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+            Assert.Equal("yes", response.Headers.GetValues("X-Fine").Single());
+            Assert.False(response.Headers.Contains("X-Latin1"));
+            Assert.False(response.Headers.Contains("X-Utf8"));
+            await Task.Delay(200); // the example stores with waitUntil; the second round is a hit
+        }
+    }
+
+    [Fact]
+    public async Task A_UTF8_client_header_value_reaches_the_origin_byte_for_byte_instead_of_giving_a_500()
+    {
+        _origin.Answer("/utf8", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
+
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, new Uri(EdgeCacheServer.Addresses(_app).First()).Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.UTF8.GetBytes("GET /utf8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Name: caf\u00e9\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.Latin1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var answer = await reader.ReadToEndAsync(timeout.Token);
+
+        Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        Assert.Contains("X-Name: caf\u00e9", Encoding.UTF8.GetString(_origin.LastRequestHead("/utf8")), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Range", "bytes=99999999999999999999999-")]
+    [InlineData("Range", "bytes=-99999999999999999999999")]
+    [InlineData("Range", "bytes=5-1,,,,-,")]
+    [InlineData("Range", "bytes=0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0,0-0")]
+    [InlineData("If-None-Match", "W/\"\",,\"\\\"*")]
+    [InlineData("If-Modified-Since", "Mon, 99 Foo 99999 99:99:99 GMT")]
+    [InlineData("If-Modified-Since", "Thu, 01 Jan 0001 00:00:00 GMT")]
+    [InlineData("Authorization", "\"")]
+    [InlineData("Cache-Control", "max-age=\"")]
+    public async Task A_malformed_client_header_on_a_miss_and_on_a_hit_never_gives_a_500(string name, string value)
+    {
+        var path = "/client-" + Guid.NewGuid().ToString("N");
+        _origin.Answer(path, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nETag: \"e\"\r\nLast-Modified: Wed, 21 Oct 2015 07:28:00 GMT\r\n\r\nhello");
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
+            Assert.True(request.Headers.TryAddWithoutValidation(name, value));
+            using var response = await _client.SendAsync(request);
+            Assert.True((int)response.StatusCode < 500, $"{name}: {value} gave {(int)response.StatusCode}");
+            await response.Content.ReadAsByteArrayAsync();
+            await Task.Delay(200);
+        }
+    }
+
+    [Theory]
+    [InlineData("Cache-Control: max-age=\"\r\nExpires: yesterday")]
+    [InlineData("Cache-Control: s-maxage=99999999999999999999999\r\nAge: 99999999999999999999999")]
+    [InlineData("Cache-Control: private=\"\r\nSet-Cookie: a=1")]
+    [InlineData("Vary: Accept, *")]
+    [InlineData("Expires: Fri, 31 Dec 9999 23:59:59 GMT\r\nDate: Thu, 01 Jan 1970 00:00:00 GMT")]
+    [InlineData("Connection: , ,x-a,\r\nx-a: 1")]
+    public async Task Malformed_origin_caching_headers_never_give_a_500(string headers)
+    {
+        var path = "/origin-" + Guid.NewGuid().ToString("N");
+        _origin.Answer(path, $"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n{headers}\r\n\r\nok");
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await _client.GetAsync(new Uri(path, UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("ok", await response.Content.ReadAsStringAsync());
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>
+    /// A loopback origin that writes canned bytes, so it can send what a well-behaved server (Kestrel)
+    /// would refuse to: fault injection at the byte level.
+    /// </summary>
+    private sealed class RawOrigin : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly Dictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, byte[]> _requests = new(StringComparer.Ordinal);
+        private readonly CancellationTokenSource _stop = new();
+
+        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public void Start()
+        {
+            _listener.Start();
+            _ = AcceptLoopAsync();
+        }
+
+        /// <summary>Sets the raw response of a path; <paramref name="utf8Header"/> is inserted after the status line as UTF-8 bytes.</summary>
+        public void Answer(string path, string latin1Response, string? utf8Header = null)
+        {
+            var bytes = Encoding.Latin1.GetBytes(latin1Response);
+            if (utf8Header is not null)
+            {
+                var lineEnd = latin1Response.IndexOf("\r\n", StringComparison.Ordinal) + 2;
+                bytes = [.. bytes.AsSpan(0, lineEnd), .. Encoding.UTF8.GetBytes(utf8Header + "\r\n"), .. bytes.AsSpan(lineEnd)];
+            }
+
+            lock (_answers)
+            {
+                _answers[path] = bytes;
+            }
+        }
+
+        /// <summary>The bytes of the last request head received for a path.</summary>
+        public byte[] LastRequestHead(string path)
+        {
+            lock (_answers)
+            {
+                return _requests.TryGetValue(path, out var head) ? head : [];
+            }
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            _stop.Dispose();
+        }
+
+        private async Task AcceptLoopAsync()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = ServeAsync(client);
+            }
+        }
+
+        private async Task ServeAsync(TcpClient client)
+        {
+            using (client)
+            {
+                try
+                {
+                    var stream = client.GetStream();
+                    var buffer = new byte[16 * 1024];
+                    var read = 0;
+                    while (read < buffer.Length)
+                    {
+                        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                        var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token);
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
+                        read += n;
+                        var head = Encoding.Latin1.GetString(buffer, 0, read);
+                        if (head.Contains("\r\n\r\n", StringComparison.Ordinal))
+                        {
+                            var path = head.Split(' ')[1];
+                            byte[]? answer;
+                            lock (_answers)
+                            {
+                                _answers.TryGetValue(path, out answer);
+                                _requests[path] = buffer[..read];
+                            }
+
+                            answer ??= Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+
+                            // One response per connection: the client sees the close and does not reuse it.
+                            await stream.WriteAsync(InsertConnectionClose(answer));
+                            return;
+                        }
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException)
+                {
+                }
+            }
+        }
+
+        private static byte[] InsertConnectionClose(byte[] answer)
+        {
+            var lineEnd = Array.IndexOf(answer, (byte)'\n') + 1;
+            return [.. answer.AsSpan(0, lineEnd), .. "Connection: close\r\n"u8, .. answer.AsSpan(lineEnd)];
+        }
+    }
+}
