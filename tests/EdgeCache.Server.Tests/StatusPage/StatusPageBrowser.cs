@@ -93,7 +93,20 @@ internal static class StatusPageBrowser
             missing.AppendLine("- Node.js is not on PATH: run `apt-get install -y nodejs npm`.");
         }
 
-        if (!File.Exists(Path.Combine(ScriptFolder, "node_modules", "playwright-core", "package.json")))
+        var playwright = Path.Combine(ScriptFolder, "node_modules", "playwright-core", "package.json");
+        if (!File.Exists(playwright))
+        {
+            // A fresh checkout: install the pinned playwright-core from the lock file, as .ci/run does.
+            lock (InstallLock)
+            {
+                if (!File.Exists(playwright))
+                {
+                    CanRun("npm", $"ci --no-audit --no-fund --loglevel=error --prefix \"{ScriptFolder}\"", TimeSpan.FromMinutes(3));
+                }
+            }
+        }
+
+        if (!File.Exists(playwright))
         {
             missing.AppendLine($"- playwright-core is not installed: run `npm ci` in {ScriptFolder} (.ci/run does this).");
         }
@@ -104,7 +117,11 @@ internal static class StatusPageBrowser
         }
     }
 
-    private static bool CanRun(string file, string argument)
+    private static readonly Lock InstallLock = new();
+
+    private static bool CanRun(string file, string argument) => CanRun(file, argument, TimeSpan.FromSeconds(20));
+
+    private static bool CanRun(string file, string argument, TimeSpan timeout)
     {
         try
         {
@@ -114,7 +131,7 @@ internal static class StatusPageBrowser
                 return false;
             }
 
-            if (!process.WaitForExit(TimeSpan.FromSeconds(20)))
+            if (!process.WaitForExit(timeout))
             {
                 process.Kill(entireProcessTree: true);
                 return false;
