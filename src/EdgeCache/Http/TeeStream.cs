@@ -50,6 +50,8 @@ internal sealed class TeeSource : IDisposable
 
                 if (branch.TryDequeue(destination, out var copied))
                 {
+                    // This branch drained: wake the other reader if it waits for this one to catch up.
+                    Signal(branch.Index);
                     Signal(branch.Other);
                     return copied;
                 }
