@@ -9,19 +9,20 @@ namespace EdgeCache.Storage;
 /// </summary>
 public sealed class MemoryStore : ICacheStore
 {
-    // Bytes charged per entry beyond key and body: node, dictionary slot, metadata record.
+    // Bytes charged per entry beyond key and body: entry, dictionary slot, metadata record.
     private const int EntryOverhead = 256;
 
-    private readonly ConcurrentDictionary<string, Node> _map = new(StringComparer.Ordinal);
+    // The entry handed to readers is also the SIEVE queue node: one object per entry besides the metadata.
+    private readonly ConcurrentDictionary<string, MemoryCacheEntry> _map = new(StringComparer.Ordinal);
     private readonly Lock _evictionLock = new();
     private readonly TimeProvider _time;
     private readonly long _capacity;
     private readonly long _maxObjectSize;
 
     // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
-    private Node? _head;
-    private Node? _tail;
-    private Node? _hand;
+    private MemoryCacheEntry? _head;
+    private MemoryCacheEntry? _tail;
+    private MemoryCacheEntry? _hand;
     private long _bytes;
     private long _hits;
     private long _misses;
@@ -54,11 +55,11 @@ public sealed class MemoryStore : ICacheStore
     {
         if (_map.TryGetValue(key, out var node))
         {
-            if (node.Entry.Metadata.ExpiresAt > _time.GetUtcNow())
+            if (node.Metadata.ExpiresAt > _time.GetUtcNow())
             {
                 node.Visited = true;
                 Interlocked.Increment(ref _hits);
-                return new ValueTask<CacheEntry?>(node.Entry);
+                return new ValueTask<CacheEntry?>(node);
             }
 
             Remove(node);
@@ -92,14 +93,14 @@ public sealed class MemoryStore : ICacheStore
         foreach (var pair in _map)
         {
             var node = pair.Value;
-            if (!purge.Matches(node.Entry.Metadata))
+            if (!purge.Matches(node.Metadata))
             {
                 continue;
             }
 
             if (purge.Soft)
             {
-                var marked = new MemoryCacheEntry(node.Entry.Metadata with { Invalidated = true }, node.Body);
+                var marked = new MemoryCacheEntry(node.Metadata with { Invalidated = true }, node.Body);
                 if (Replace(node, marked))
                 {
                     count++;
@@ -132,7 +133,7 @@ public sealed class MemoryStore : ICacheStore
             return false;
         }
 
-        var node = new Node(new MemoryCacheEntry(metadata, body), body, charge);
+        var node = new MemoryCacheEntry(metadata, body);
         lock (_evictionLock)
         {
             if (_map.TryGetValue(metadata.Key, out var old))
@@ -160,21 +161,50 @@ public sealed class MemoryStore : ICacheStore
         return true;
     }
 
-    private bool Replace(Node old, MemoryCacheEntry entry)
+    private bool Replace(MemoryCacheEntry old, MemoryCacheEntry replacement)
     {
         lock (_evictionLock)
         {
-            if (!_map.TryGetValue(entry.Metadata.Key, out var current) || !ReferenceEquals(current, old))
+            if (old.Removed || !_map.TryGetValue(old.Metadata.Key, out var current) || !ReferenceEquals(current, old))
             {
                 return false;
             }
 
-            old.Entry = entry;
+            // The replacement takes the old entry's place in the SIEVE queue, with its visited bit.
+            replacement.Visited = old.Visited;
+            replacement.Next = old.Next;
+            replacement.Previous = old.Previous;
+            if (old.Previous is not null)
+            {
+                old.Previous.Next = replacement;
+            }
+            else
+            {
+                _head = replacement;
+            }
+
+            if (old.Next is not null)
+            {
+                old.Next.Previous = replacement;
+            }
+            else
+            {
+                _tail = replacement;
+            }
+
+            if (_hand == old)
+            {
+                _hand = replacement;
+            }
+
+            _map[old.Metadata.Key] = replacement;
+            old.Removed = true;
+            old.Next = old.Previous = null;
             return true;
         }
     }
 
-    private bool Remove(Node node)
+    private bool Remove(MemoryCacheEntry node)
     {
         lock (_evictionLock)
         {
@@ -182,14 +212,14 @@ public sealed class MemoryStore : ICacheStore
         }
     }
 
-    private bool RemoveLocked(Node node)
+    private bool RemoveLocked(MemoryCacheEntry node)
     {
         if (node.Removed)
         {
             return false;
         }
 
-        _map.TryRemove(new KeyValuePair<string, Node>(node.Entry.Metadata.Key, node));
+        _map.TryRemove(new KeyValuePair<string, MemoryCacheEntry>(node.Metadata.Key, node));
         node.Removed = true;
         if (_hand == node)
         {
@@ -215,7 +245,7 @@ public sealed class MemoryStore : ICacheStore
         }
 
         node.Next = node.Previous = null;
-        _bytes -= node.Charge;
+        _bytes -= Charge(node.Metadata.Key, node.Body.Length);
         return true;
     }
 
@@ -225,7 +255,7 @@ public sealed class MemoryStore : ICacheStore
         var hand = _hand ?? _tail;
         while (hand is not null)
         {
-            if (hand.Visited && hand.Entry.Metadata.ExpiresAt > now)
+            if (hand.Visited && hand.Metadata.ExpiresAt > now)
             {
                 hand.Visited = false;
                 hand = hand.Previous ?? _tail;
@@ -237,17 +267,6 @@ public sealed class MemoryStore : ICacheStore
             _evictions++;
             return;
         }
-    }
-
-    private sealed class Node(MemoryCacheEntry entry, byte[] body, long charge)
-    {
-        public MemoryCacheEntry Entry = entry;
-        public readonly byte[] Body = body;
-        public readonly long Charge = charge;
-        public volatile bool Visited;
-        public bool Removed;
-        public Node? Next;
-        public Node? Previous;
     }
 
     private sealed class Writer(MemoryStore store, EntryMetadata metadata) : ICacheEntryWriter
