@@ -31,7 +31,7 @@ public sealed class LargeObjectTests
             }
         });
         using var directory = new StorageDirectory();
-        using var server = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, "--disk-size", "3GB", "--max-object-size", "2GB");
+        using var server = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, "disk", ["--disk-size", "3GB", "--max-object-size", "2GB"]);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
         var url = new Uri(server.BaseUri, "/big");
 
