@@ -4,6 +4,7 @@ namespace EdgeCache.Storage;
 /// <remarks>
 /// The memory tier links its entries into its SIEVE queue through the internal fields below, so an
 /// entry costs one object beside its metadata, key and body.
+/// It is also the chain node of the store's hash table (<see cref="NextInBucket"/>).
 /// </remarks>
 public sealed class MemoryCacheEntry : CacheEntry
 {
@@ -12,6 +13,7 @@ public sealed class MemoryCacheEntry : CacheEntry
     // SIEVE state, owned by MemoryStore: written under its lock, except Visited (set by readers).
     internal MemoryCacheEntry? Next;
     internal MemoryCacheEntry? Previous;
+    internal MemoryCacheEntry? NextInBucket;
     internal volatile bool Visited;
     internal bool Removed;
 

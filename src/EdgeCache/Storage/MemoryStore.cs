@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 
 namespace EdgeCache.Storage;
 
@@ -12,8 +11,9 @@ public sealed class MemoryStore : ICacheStore
     // Bytes charged per entry beyond key and body: entry, dictionary slot, metadata record.
     private const int EntryOverhead = 256;
 
-    // The entry handed to readers is also the SIEVE queue node: one object per entry besides the metadata.
-    private readonly ConcurrentDictionary<string, MemoryCacheEntry> _map = new(StringComparer.Ordinal);
+    // The entry handed to readers is also the SIEVE queue node and the hash chain node: one object per
+    // entry besides its metadata, key and body.
+    private readonly MemoryEntryTable _table = new();
     private readonly Lock _evictionLock = new();
     private readonly TimeProvider _time;
     private readonly long _capacity;
@@ -45,7 +45,7 @@ public sealed class MemoryStore : ICacheStore
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Entries held now.</summary>
-    public int Count => _map.Count;
+    public int Count => _table.Count;
 
     /// <summary>The largest body the tier accepts.</summary>
     public long MaxObjectSize => _maxObjectSize;
@@ -53,9 +53,10 @@ public sealed class MemoryStore : ICacheStore
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (_map.TryGetValue(key, out var node))
+        var node = _table.Find(key);
+        if (node is not null)
         {
-            if (node.Metadata.ExpiresAt > _time.GetUtcNow())
+            if (node.Metadata.ExpiresAtUtcTicks > _time.GetUtcNow().UtcTicks)
             {
                 node.Visited = true;
                 Interlocked.Increment(ref _hits);
@@ -83,21 +84,27 @@ public sealed class MemoryStore : ICacheStore
 
     /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
-        => new(_map.TryGetValue(key, out var node) && Remove(node));
+        => new(_table.Find(key) is { } node && Remove(node));
 
     /// <inheritdoc />
     public ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(purge);
-        long count = 0;
-        foreach (var pair in _map)
+        List<MemoryCacheEntry> selected = [];
+        lock (_evictionLock)
         {
-            var node = pair.Value;
-            if (!purge.Matches(node.Metadata))
+            for (var node = _head; node is not null; node = node.Next)
             {
-                continue;
+                if (purge.Matches(node.Metadata))
+                {
+                    selected.Add(node);
+                }
             }
+        }
 
+        long count = 0;
+        foreach (var node in selected)
+        {
             if (purge.Soft)
             {
                 var marked = new MemoryCacheEntry(node.Metadata with { Invalidated = true }, node.Body);
@@ -117,7 +124,7 @@ public sealed class MemoryStore : ICacheStore
 
     /// <inheritdoc />
     public StoreStatistics GetStatistics() => new(
-        Name, _map.Count, Volatile.Read(ref _bytes), _capacity,
+        Name, _table.Count, Volatile.Read(ref _bytes), _capacity,
         Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
 
     /// <inheritdoc />
@@ -136,7 +143,7 @@ public sealed class MemoryStore : ICacheStore
         var node = new MemoryCacheEntry(metadata, body);
         lock (_evictionLock)
         {
-            if (_map.TryGetValue(metadata.Key, out var old))
+            if (_table.Find(metadata.Key) is { } old)
             {
                 RemoveLocked(old);
             }
@@ -146,7 +153,7 @@ public sealed class MemoryStore : ICacheStore
                 EvictOneLocked();
             }
 
-            _map[metadata.Key] = node;
+            _table.Add(node);
             node.Next = _head;
             if (_head is not null)
             {
@@ -165,7 +172,7 @@ public sealed class MemoryStore : ICacheStore
     {
         lock (_evictionLock)
         {
-            if (old.Removed || !_map.TryGetValue(old.Metadata.Key, out var current) || !ReferenceEquals(current, old))
+            if (old.Removed || !_table.Replace(old, replacement))
             {
                 return false;
             }
@@ -197,7 +204,6 @@ public sealed class MemoryStore : ICacheStore
                 _hand = replacement;
             }
 
-            _map[old.Metadata.Key] = replacement;
             old.Removed = true;
             old.Next = old.Previous = null;
             return true;
@@ -219,7 +225,7 @@ public sealed class MemoryStore : ICacheStore
             return false;
         }
 
-        _map.TryRemove(new KeyValuePair<string, MemoryCacheEntry>(node.Metadata.Key, node));
+        _table.Remove(node);
         node.Removed = true;
         if (_hand == node)
         {
