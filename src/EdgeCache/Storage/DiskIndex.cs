@@ -56,6 +56,9 @@ internal sealed class DiskIndex : IDisposable
     private readonly ConcurrentDictionary<long, long> _touches = new();
     private long _bytes;
     private long _entries;
+
+    // Counted beside the dictionary: ConcurrentDictionary.Count takes every lock, too dear for a hit.
+    private int _pendingTouches;
     private long _nextId;
     private long _idLimit;
     private bool _disposed;
@@ -73,7 +76,7 @@ internal sealed class DiskIndex : IDisposable
     /// <summary>Ids below this were handed out by an earlier process (recovery only looks at those).</summary>
     public long FirstIdOfThisProcess { get; private set; }
 
-    public int PendingTouches => _touches.Count;
+    public int PendingTouches => Volatile.Read(ref _pendingTouches);
 
     public static DiskIndex Open(string path)
     {
@@ -146,7 +149,17 @@ internal sealed class DiskIndex : IDisposable
         }
     }
 
-    public void Touch(long id, long nowMs) => _touches[id] = nowMs;
+    public void Touch(long id, long nowMs)
+    {
+        if (_touches.TryAdd(id, nowMs))
+        {
+            Interlocked.Increment(ref _pendingTouches);
+        }
+        else
+        {
+            _touches[id] = nowMs;
+        }
+    }
 
     /// <summary>
     /// Publishes a row in one transaction: removes the row under the same hash, evicts least recently
@@ -382,10 +395,11 @@ internal sealed class DiskIndex : IDisposable
         var accessed = command.Parameters.Add("$accessed", SqliteType.Integer);
         foreach (var pair in _touches)
         {
-            if (_touches.TryRemove(pair))
+            if (_touches.TryRemove(pair.Key, out var latest))
             {
+                Interlocked.Decrement(ref _pendingTouches);
                 id.Value = pair.Key;
-                accessed.Value = pair.Value;
+                accessed.Value = latest;
                 command.ExecuteNonQuery();
             }
         }

@@ -34,6 +34,7 @@ public sealed class DiskStore : ICacheStore
     private readonly ConcurrentQueue<(string Path, long DueMs)> _pendingDeletes = new();
     private readonly ITimer _maintenanceTimer;
     private int _maintaining;
+    private int _touchFlushQueued;
     private long _hits;
     private long _misses;
     private long _evictions;
@@ -128,6 +129,7 @@ public sealed class DiskStore : ICacheStore
                     if (BodyIsWhole(path, row.Size))
                     {
                         _index.Touch(row.Id, now);
+                        RequestTouchFlush();
                         Interlocked.Increment(ref _hits);
                         if (row.Invalidated)
                         {
@@ -346,10 +348,7 @@ public sealed class DiskStore : ICacheStore
         }
 
         ScheduleDeletes(removed);
-        if (_index.PendingTouches > TouchFlushThreshold)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(static s => s.FlushTouchesQuietly(), this, preferLocal: false);
-        }
+        RequestTouchFlush();
 
         return true;
     }
@@ -396,6 +395,15 @@ public sealed class DiskStore : ICacheStore
         (id & 0xFF).ToString("x2", CultureInfo.InvariantCulture),
         id.ToString("x16", CultureInfo.InvariantCulture));
 
+    /// <summary>Writes batched access times in the background once many are pending (one flush at a time).</summary>
+    private void RequestTouchFlush()
+    {
+        if (_index.PendingTouches > TouchFlushThreshold && Interlocked.CompareExchange(ref _touchFlushQueued, 1, 0) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => s.FlushTouchesQuietly(), this, preferLocal: false);
+        }
+    }
+
     private void FlushTouchesQuietly()
     {
         try
@@ -405,6 +413,10 @@ public sealed class DiskStore : ICacheStore
         catch (Exception ex)
         {
             StorageLog.DiskOperationFailed(_logger, "access time flush", ex);
+        }
+        finally
+        {
+            Volatile.Write(ref _touchFlushQueued, 0);
         }
     }
 

@@ -5,9 +5,19 @@ namespace EdgeCache.Storage;
 /// facts that freshness is computed from, and the fields purges select on.
 /// A store treats all of it as opaque except <see cref="Key"/>, <see cref="ExpiresAt"/>,
 /// <see cref="Tags"/>, <see cref="Host"/>, <see cref="Url"/> and <see cref="BodyLength"/>.
+/// Times are stored as instants and read back in UTC (offset zero).
 /// </summary>
 public sealed record EntryMetadata
 {
+    // Instants are kept as UTC ticks (8 bytes, not a 16-byte DateTimeOffset): the memory tier holds one
+    // record per entry, and the offset carries nothing a cache needs. They read back in UTC.
+    private long _requestTimeTicks;
+    private long _responseTimeTicks;
+    private long _expiresAtTicks;
+
+    /// <summary><see cref="ExpiresAt"/> as UTC ticks, for a hit path that compares without building a <see cref="DateTimeOffset"/>.</summary>
+    internal long ExpiresAtUtcTicks => _expiresAtTicks;
+
     /// <summary>The full cache key. Stores hash it for addressing and compare it whole on lookup.</summary>
     public required string Key { get; init; }
 
@@ -24,10 +34,10 @@ public sealed record EntryMetadata
     public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
 
     /// <summary>When the request that produced the response was sent (RFC 9111 section 4.2.3, request_time).</summary>
-    public required DateTimeOffset RequestTime { get; init; }
+    public required DateTimeOffset RequestTime { get => new(_requestTimeTicks, TimeSpan.Zero); init => _requestTimeTicks = value.UtcTicks; }
 
     /// <summary>When the response was received and stored (RFC 9111 section 4.2.3, response_time).</summary>
-    public required DateTimeOffset ResponseTime { get; init; }
+    public required DateTimeOffset ResponseTime { get => new(_responseTimeTicks, TimeSpan.Zero); init => _responseTimeTicks = value.UtcTicks; }
 
     /// <summary>The corrected initial age at <see cref="ResponseTime"/> (RFC 9111 section 4.2.3).</summary>
     public TimeSpan InitialAge { get; init; }
@@ -36,7 +46,7 @@ public sealed record EntryMetadata
     public TimeSpan FreshnessLifetime { get; init; }
 
     /// <summary>When the store may drop the entry: the end of freshness plus any stale window.</summary>
-    public required DateTimeOffset ExpiresAt { get; init; }
+    public required DateTimeOffset ExpiresAt { get => new(_expiresAtTicks, TimeSpan.Zero); init => _expiresAtTicks = value.UtcTicks; }
 
     /// <summary>The body length in bytes, or -1 while a write is in progress and the length is not known yet.</summary>
     public long BodyLength { get; init; } = -1;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 
 namespace EdgeCache.Storage;
 
@@ -9,19 +8,21 @@ namespace EdgeCache.Storage;
 /// </summary>
 public sealed class MemoryStore : ICacheStore
 {
-    // Bytes charged per entry beyond key and body: node, dictionary slot, metadata record.
+    // Bytes charged per entry beyond key and body: entry, dictionary slot, metadata record.
     private const int EntryOverhead = 256;
 
-    private readonly ConcurrentDictionary<string, Node> _map = new(StringComparer.Ordinal);
+    // The entry handed to readers is also the SIEVE queue node and the hash chain node: one object per
+    // entry besides its metadata, key and body.
+    private readonly MemoryEntryTable _table = new();
     private readonly Lock _evictionLock = new();
     private readonly TimeProvider _time;
     private readonly long _capacity;
     private readonly long _maxObjectSize;
 
     // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
-    private Node? _head;
-    private Node? _tail;
-    private Node? _hand;
+    private MemoryCacheEntry? _head;
+    private MemoryCacheEntry? _tail;
+    private MemoryCacheEntry? _hand;
     private long _bytes;
     private long _hits;
     private long _misses;
@@ -44,7 +45,7 @@ public sealed class MemoryStore : ICacheStore
     public long Bytes => Volatile.Read(ref _bytes);
 
     /// <summary>Entries held now.</summary>
-    public int Count => _map.Count;
+    public int Count => _table.Count;
 
     /// <summary>The largest body the tier accepts.</summary>
     public long MaxObjectSize => _maxObjectSize;
@@ -52,13 +53,14 @@ public sealed class MemoryStore : ICacheStore
     /// <inheritdoc />
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        if (_map.TryGetValue(key, out var node))
+        var node = _table.Find(key);
+        if (node is not null)
         {
-            if (node.Entry.Metadata.ExpiresAt > _time.GetUtcNow())
+            if (node.Metadata.ExpiresAtUtcTicks > _time.GetUtcNow().UtcTicks)
             {
                 node.Visited = true;
                 Interlocked.Increment(ref _hits);
-                return new ValueTask<CacheEntry?>(node.Entry);
+                return new ValueTask<CacheEntry?>(node);
             }
 
             Remove(node);
@@ -82,24 +84,30 @@ public sealed class MemoryStore : ICacheStore
 
     /// <inheritdoc />
     public ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
-        => new(_map.TryGetValue(key, out var node) && Remove(node));
+        => new(_table.Find(key) is { } node && Remove(node));
 
     /// <inheritdoc />
     public ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(purge);
-        long count = 0;
-        foreach (var pair in _map)
+        List<MemoryCacheEntry> selected = [];
+        lock (_evictionLock)
         {
-            var node = pair.Value;
-            if (!purge.Matches(node.Entry.Metadata))
+            for (var node = _head; node is not null; node = node.Next)
             {
-                continue;
+                if (purge.Matches(node.Metadata))
+                {
+                    selected.Add(node);
+                }
             }
+        }
 
+        long count = 0;
+        foreach (var node in selected)
+        {
             if (purge.Soft)
             {
-                var marked = new MemoryCacheEntry(node.Entry.Metadata with { Invalidated = true }, node.Body);
+                var marked = new MemoryCacheEntry(node.Metadata with { Invalidated = true }, node.Body);
                 if (Replace(node, marked))
                 {
                     count++;
@@ -116,7 +124,7 @@ public sealed class MemoryStore : ICacheStore
 
     /// <inheritdoc />
     public StoreStatistics GetStatistics() => new(
-        Name, _map.Count, Volatile.Read(ref _bytes), _capacity,
+        Name, _table.Count, Volatile.Read(ref _bytes), _capacity,
         Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
 
     /// <inheritdoc />
@@ -132,10 +140,10 @@ public sealed class MemoryStore : ICacheStore
             return false;
         }
 
-        var node = new Node(new MemoryCacheEntry(metadata, body), body, charge);
+        var node = new MemoryCacheEntry(metadata, body);
         lock (_evictionLock)
         {
-            if (_map.TryGetValue(metadata.Key, out var old))
+            if (_table.Find(metadata.Key) is { } old)
             {
                 RemoveLocked(old);
             }
@@ -145,7 +153,7 @@ public sealed class MemoryStore : ICacheStore
                 EvictOneLocked();
             }
 
-            _map[metadata.Key] = node;
+            _table.Add(node);
             node.Next = _head;
             if (_head is not null)
             {
@@ -160,21 +168,49 @@ public sealed class MemoryStore : ICacheStore
         return true;
     }
 
-    private bool Replace(Node old, MemoryCacheEntry entry)
+    private bool Replace(MemoryCacheEntry old, MemoryCacheEntry replacement)
     {
         lock (_evictionLock)
         {
-            if (!_map.TryGetValue(entry.Metadata.Key, out var current) || !ReferenceEquals(current, old))
+            if (old.Removed || !_table.Replace(old, replacement))
             {
                 return false;
             }
 
-            old.Entry = entry;
+            // The replacement takes the old entry's place in the SIEVE queue, with its visited bit.
+            replacement.Visited = old.Visited;
+            replacement.Next = old.Next;
+            replacement.Previous = old.Previous;
+            if (old.Previous is not null)
+            {
+                old.Previous.Next = replacement;
+            }
+            else
+            {
+                _head = replacement;
+            }
+
+            if (old.Next is not null)
+            {
+                old.Next.Previous = replacement;
+            }
+            else
+            {
+                _tail = replacement;
+            }
+
+            if (_hand == old)
+            {
+                _hand = replacement;
+            }
+
+            old.Removed = true;
+            old.Next = old.Previous = null;
             return true;
         }
     }
 
-    private bool Remove(Node node)
+    private bool Remove(MemoryCacheEntry node)
     {
         lock (_evictionLock)
         {
@@ -182,14 +218,14 @@ public sealed class MemoryStore : ICacheStore
         }
     }
 
-    private bool RemoveLocked(Node node)
+    private bool RemoveLocked(MemoryCacheEntry node)
     {
         if (node.Removed)
         {
             return false;
         }
 
-        _map.TryRemove(new KeyValuePair<string, Node>(node.Entry.Metadata.Key, node));
+        _table.Remove(node);
         node.Removed = true;
         if (_hand == node)
         {
@@ -215,7 +251,7 @@ public sealed class MemoryStore : ICacheStore
         }
 
         node.Next = node.Previous = null;
-        _bytes -= node.Charge;
+        _bytes -= Charge(node.Metadata.Key, node.Body.Length);
         return true;
     }
 
@@ -225,7 +261,7 @@ public sealed class MemoryStore : ICacheStore
         var hand = _hand ?? _tail;
         while (hand is not null)
         {
-            if (hand.Visited && hand.Entry.Metadata.ExpiresAt > now)
+            if (hand.Visited && hand.Metadata.ExpiresAt > now)
             {
                 hand.Visited = false;
                 hand = hand.Previous ?? _tail;
@@ -237,17 +273,6 @@ public sealed class MemoryStore : ICacheStore
             _evictions++;
             return;
         }
-    }
-
-    private sealed class Node(MemoryCacheEntry entry, byte[] body, long charge)
-    {
-        public MemoryCacheEntry Entry = entry;
-        public readonly byte[] Body = body;
-        public readonly long Charge = charge;
-        public volatile bool Visited;
-        public bool Removed;
-        public Node? Next;
-        public Node? Previous;
     }
 
     private sealed class Writer(MemoryStore store, EntryMetadata metadata) : ICacheEntryWriter

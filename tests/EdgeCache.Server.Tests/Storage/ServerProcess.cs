@@ -18,14 +18,14 @@ internal sealed class ServerProcess : IDisposable
 
     public ChildProcess Process => _child;
 
-    public static async Task<ServerProcess> StartAsync(Uri origin, string dataDirectory, params string[] extra)
+    public static async Task<ServerProcess> StartAsync(Uri origin, string dataDirectory, string store = "disk", string[]? extra = null)
     {
         var port = ChildProcess.FreePort();
         var baseUri = new Uri($"http://127.0.0.1:{port}/");
         string[] arguments =
         [
-            "--origin", origin.ToString(), "--listen", baseUri.ToString(), "--store", "disk", "--data-dir", dataDirectory,
-            "--admin-listen", $"http://127.0.0.1:{ChildProcess.FreePort()}", .. extra,
+            "--origin", origin.ToString(), "--listen", baseUri.ToString(), "--store", store, "--data-dir", dataDirectory,
+            "--admin-listen", $"http://127.0.0.1:{ChildProcess.FreePort()}", .. extra ?? [],
         ];
         var child = ChildProcess.Start("EdgeCache.Server", arguments);
         var server = new ServerProcess(child, baseUri);

@@ -1,0 +1,59 @@
+using EdgeCache.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeCache.Server.Tests.Storage;
+
+public sealed class StoreFactoryTests
+{
+    [Theory]
+    [InlineData("memory", typeof(MemoryStore))]
+    [InlineData("disk", typeof(DiskStore))]
+    [InlineData("tiered", typeof(TieredStore))]
+    public async Task Store_flag_selects_the_tier_and_sizes_apply(string store, Type expected)
+    {
+        using var directory = new StorageDirectory();
+        var settings = Settings(store, Path.Combine(directory.Path, "nested", "data"));
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+
+        await using var created = StoreFactory.Create(settings, services);
+
+        Assert.IsType(expected, created);
+        var capacity = created.GetStatistics().CapacityBytes;
+        Assert.Equal(store == "memory" ? 64L * 1024 * 1024 : 2L * 1024 * 1024 * 1024, capacity);
+        Assert.Equal(store != "memory", Directory.Exists(Path.Combine(directory.Path, "nested", "data", "bodies")));
+    }
+
+    [Fact]
+    public async Task Data_directory_that_cannot_be_created_is_a_startup_error_naming_the_flag()
+    {
+        using var directory = new StorageDirectory();
+        Directory.CreateDirectory(directory.Path);
+        var blocker = Path.Combine(directory.Path, "a-file");
+        await File.WriteAllTextAsync(blocker, "x");
+        var output = new StringWriter();
+        var error = new StringWriter();
+
+        var code = await ServerCommand.RunAsync(
+            ["--origin", "http://127.0.0.1:9", "--listen", $"http://127.0.0.1:{ChildProcess.FreePort()}", "--store", "disk", "--data-dir", Path.Combine(blocker, "data")],
+            output,
+            error);
+
+        Assert.Equal(ServerCommand.UsageError, code);
+        Assert.Contains("--data-dir", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("a-file", error.ToString(), StringComparison.Ordinal);
+    }
+
+    private static ServerSettings Settings(string store, string dataDirectory)
+    {
+        var settings = new ServerSettings
+        {
+            Origin = "http://127.0.0.1:9",
+            Store = store,
+            MemorySize = "64MB",
+            DiskSize = "2GB",
+            DataDir = dataDirectory,
+        };
+        Assert.Empty(settings.Validate());
+        return settings;
+    }
+}
