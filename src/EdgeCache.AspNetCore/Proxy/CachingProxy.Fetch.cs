@@ -15,11 +15,11 @@ internal sealed partial class CachingProxy
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
     /// it running for the others.
     /// </summary>
-    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward)
+    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
     {
         InFlightFetch fetch;
         var leader = true;
-        if (_options.CollapseRequests && lookup.CollapseKey.Length > 0)
+        if (_options.CollapseRequests && lookup.CollapseKey.Length > 0 && !hitForPass)
         {
             while (true)
             {
@@ -74,10 +74,10 @@ internal sealed partial class CachingProxy
             }
         }
 
-        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader).ConfigureAwait(false);
+        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader, hitForPass).ConfigureAwait(false);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader)
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader, bool hitForPass)
     {
         switch (outcome.Kind)
         {
@@ -104,9 +104,12 @@ internal sealed partial class CachingProxy
                 {
                     using (response)
                     {
-                        var cf = lookup.Entry is null ? "BYPASS" : "EXPIRED";
-                        await OriginResponseWriter.WriteAsync(
-                            context, response, Status(new CacheStatus(cf, Forward: forward, ForwardStatus: outcome.ForwardStatus)), cf, _via, _time.GetUtcNow()).ConfigureAwait(false);
+                        var passStatus = hitForPass
+                            ? new CacheStatus("DYNAMIC", Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
+                            : new CacheStatus(lookup.Entry is null ? "BYPASS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus);
+
+                        // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
+                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), evaluatePreconditions: true).ConfigureAwait(false);
                     }
 
                     return;

@@ -151,9 +151,17 @@ internal sealed partial class CachingProxy : IDisposable
             return;
         }
 
-        if (target.Key.Length == 0 || _hitForPass.IsPass(target.Key))
+        if (target.Key.Length == 0)
         {
-            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        if (_hitForPass.IsPass(target.Key))
+        {
+            // Hit-for-pass: no queueing behind other requests, but a response that has become
+            // cacheable is still stored (so the key recovers at once).
+            await FetchThroughAsync(context, target, lookup, requestCc, "bypass", hitForPass: true).ConfigureAwait(false);
             return;
         }
 
