@@ -38,6 +38,10 @@ internal static class EdgeCacheServer
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null;
+
+            // A proxy passes header values through as they are: obs-text (Latin-1) must not fail a request.
+            k.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+            k.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
         });
         builder.Services.AddSingleton(settings);
         services?.Invoke(builder.Services);

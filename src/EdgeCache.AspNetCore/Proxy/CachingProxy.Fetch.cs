@@ -259,12 +259,14 @@ internal sealed partial class CachingProxy
             if (!decision.Store || tooLarge)
             {
                 ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxBufferedObjectSize" : decision.Verdict.ToString());
-                if (decision.ResponseDriven || tooLarge)
+                // A server error is transient: it neither marks the key hit-for-pass (which would stop
+                // collapsing while the origin struggles) nor throws away the stored response (section 4.3.3).
+                if ((decision.ResponseDriven || tooLarge) && status < 500)
                 {
                     _hitForPass.Remember(state.Target.Key);
                 }
 
-                if (stale is not null)
+                if (stale is not null && status < 500)
                 {
                     // The stored response is superseded by an answer that may not be stored.
                     await DeleteAsync(fetch.CollapseKey).ConfigureAwait(false);

@@ -67,8 +67,33 @@ internal sealed partial class CachingProxy : IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Handles one request.</summary>
+    /// <summary>Handles one request. Never lets an exception reach the client as a 500 or a stack trace.</summary>
     public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            ProxyLog.Unexpected(_logger, context.Request.Path.Value ?? "/", ex);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            context.Response.Clear();
+            await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "502 Bad Gateway: the request could not be proxied.\n",
+                Status(new CacheStatus("DYNAMIC", Detail: "proxy-error")), "DYNAMIC", _via).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var target = Resolve(request);
@@ -402,6 +427,9 @@ internal sealed partial class CachingProxy : IDisposable
 
     private static SocketsHttpHandler CreateHandler(CachingProxyOptions options) => new()
     {
+        // Header values pass through byte for byte (obs-text included), as Kestrel reads them.
+        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,
