@@ -10,6 +10,9 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <summary>The fetch side of the proxy: collapsed misses and revalidations, storing, and 304 updates.</summary>
 internal sealed partial class CachingProxy
 {
+    // How far the slowest reader of an oversized, unstored body may lag behind the origin.
+    private const long TrimmedLag = 4L * 1024 * 1024;
+
     /// <summary>
     /// A miss or a revalidation: join the in-flight fetch for the key, or lead a new one, then serve
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
@@ -326,10 +329,16 @@ internal sealed partial class CachingProxy
                 FreshnessLifetime = lifetime,
             });
 
-            var total = await PumpBodyAsync(response, buffer, writer, url).ConfigureAwait(false);
+            var total = await PumpBodyAsync(fetch, response, buffer, writer, state.Target.Key, url).ConfigureAwait(false);
             if (facts.ContentLength is { } declared && total != declared)
             {
                 throw new IOException($"The origin sent {total} of {declared} bytes.");
+            }
+
+            if (total > _options.MaxBufferedObjectSize)
+            {
+                // Streamed through without being stored (see PumpBodyAsync); the writer was given up there.
+                writer = null;
             }
 
             if (writer is not null)
@@ -370,8 +379,13 @@ internal sealed partial class CachingProxy
         }
     }
 
-    /// <summary>Streams the origin body into the shared buffer and the store writer; returns the byte count.</summary>
-    private async Task<long> PumpBodyAsync(HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string url)
+    /// <summary>
+    /// Streams the origin body into the shared buffer and the store writer; returns the byte count.
+    /// A body that outgrows <see cref="CachingProxyOptions.MaxBufferedObjectSize"/> is not stored: the
+    /// buffer starts trimming, no new request joins, and the origin is read only as fast as the
+    /// slowest reader takes it.
+    /// </summary>
+    private async Task<long> PumpBodyAsync(InFlightFetch fetch, HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string primaryKey, string url)
     {
         var stream = await response.Content.ReadAsStreamAsync(_stopping.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -384,9 +398,31 @@ internal sealed partial class CachingProxy
                 while ((read = await stream.ReadAsync(chunk, _stopping.Token).ConfigureAwait(false)) > 0)
                 {
                     total += read;
+                    if (total > _options.MaxBufferedObjectSize && total - read <= _options.MaxBufferedObjectSize)
+                    {
+                        ProxyLog.NotStored(_logger, url, "the body outgrew MaxBufferedObjectSize; streamed without storing");
+                        if (writer is not null)
+                        {
+                            await writer.DisposeAsync().ConfigureAwait(false);
+                            writer = null;
+                        }
+
+                        if (fetch.CollapseKey.Length > 0)
+                        {
+                            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
+                        }
+
+                        _hitForPass.Remember(primaryKey);
+                        buffer.StartTrimming();
+                    }
+
                     if (total > _options.MaxBufferedObjectSize)
                     {
-                        throw new IOException($"The body of {url} outgrew MaxBufferedObjectSize.");
+                        await buffer.WaitForReadersAsync(TrimmedLag, _stopping.Token).ConfigureAwait(false);
+                        if (buffer.ReaderCount == 0)
+                        {
+                            throw new IOException($"Nobody is reading the body of {url} any more.");
+                        }
                     }
 
                     buffer.Append(chunk.AsSpan(0, read));
