@@ -103,6 +103,15 @@ internal sealed partial class CachingProxy
                 return;
 
             case FetchOutcomeKind.Pass:
+                if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
+                {
+                    // The whole object was fetched to answer a range from it, but it may not be stored
+                    // (or is too large): ask the origin for just the range instead of sending it all.
+                    unwanted.Dispose();
+                    await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "partial"), invalidate: false).ConfigureAwait(false);
+                    return;
+                }
+
                 if (leader && outcome.Response is { } response)
                 {
                     using (response)

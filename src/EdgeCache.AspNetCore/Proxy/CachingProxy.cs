@@ -182,6 +182,13 @@ internal sealed partial class CachingProxy : IDisposable
             return;
         }
 
+        if (_hitForPass.IsPass(target.Key) && request.Headers.Range.Count > 0)
+        {
+            // The last answer could not be stored: let the origin answer the range itself.
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
         if (_hitForPass.IsPass(target.Key))
         {
             // Hit-for-pass: no queueing behind other requests, but a response that has become

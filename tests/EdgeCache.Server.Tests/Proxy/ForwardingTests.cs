@@ -170,6 +170,17 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Forwarding_in_pass_through_mode_refuses_a_request_without_Host_instead_of_keying_it_on_nothing()
+    {
+        await using var h = await ProxyHarness.StartAsync(("HostHeader", "pass-through"));
+
+        var response = await h.RawAsync("GET /nohost HTTP/1.0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", response);
+        Assert.Equal(0, h.Origin.TotalHits);
+    }
+
+    [Fact]
     public async Task Origin_refusing_connections_gives_502_with_a_short_plain_body()
     {
         await using var h = await ProxyHarness.StartAsync();
