@@ -97,8 +97,11 @@ internal sealed partial class CachingProxy
                 var status = new CacheStatus(
                     lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
                     Ttl: (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds), Stored: leader, Collapsed: !leader);
+                // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
+                // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
+                var ageSeconds = !leader ? AgeCalculation.ToHeaderSeconds(age) : outcome.OriginAge ?? -1;
                 await StoredResponseWriter.WriteAsync(
-                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, AgeCalculation.ToHeaderSeconds(age),
+                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
                     Status(status), status.Cf, _via).ConfigureAwait(false);
                 return;
 
@@ -334,6 +337,7 @@ internal sealed partial class CachingProxy
                 Generation = generation,
                 VaryNames = varyNames,
                 InitialAge = initialAge,
+                OriginAge = facts.Age,
                 ResponseTime = responseTime,
                 FreshnessLifetime = lifetime,
             });

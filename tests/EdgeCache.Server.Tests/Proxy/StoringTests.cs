@@ -24,6 +24,7 @@ public sealed class StoringTests
         Assert.Equal("MISS", first.CfStatus());
         Assert.StartsWith("EdgeCache; hit; ttl=5", second.CacheStatus());
         Assert.Equal("HIT", second.CfStatus());
+        Assert.Null(first.Header("Age"));
         Assert.Equal("5", second.Header("Age"));
         Assert.Equal("5", second.Content.Headers.ContentLength?.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
