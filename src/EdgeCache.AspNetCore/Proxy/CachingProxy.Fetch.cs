@@ -551,6 +551,10 @@ internal sealed partial class CachingProxy
             ResponseTime = responseTime,
             ExpiresAt = Max(variantExpiresAt, responseTime + TimeSpan.FromDays(1)),
             BodyLength = 0,
+
+            // Never a response of its own: the Cache API's match skips invalidated entries. Purges reach
+            // the variants directly (they carry the URL, host and tags).
+            Invalidated = true,
         };
         var writer = await BeginWriteAsync(marker).ConfigureAwait(false);
         if (writer is not null)

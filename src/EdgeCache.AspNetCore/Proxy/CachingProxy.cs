@@ -278,7 +278,7 @@ internal sealed partial class CachingProxy : IDisposable
         var names = metadata.GetHeader("Vary") ?? string.Empty;
         var variantKey = VaryKey.Build(key, generation, names, headers, RequestField);
         var variant = await GetAsync(variantKey, cancellationToken).ConfigureAwait(false);
-        return new Lookup(variant, metadata.Invalidated, variantKey, generation, names, "vary-miss");
+        return new Lookup(variant, false, variantKey, generation, names, "vary-miss");
     }
 
     private async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
