@@ -109,7 +109,7 @@ public sealed class StoringTests
             if (hit == 1)
             {
                 // Let the headers and the first half reach the proxy before the connection drops.
-                await Task.Delay(300);
+                await Task.Delay(1000);
                 ctx.Abort();
                 return;
             }
