@@ -53,6 +53,10 @@ internal static class EdgeCacheServer
                 // HTTP/1.1 and HTTP/2 (negotiated with ALPN) on TLS listeners.
                 k.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate);
             }
+
+            // A proxy passes header values through as they are: obs-text (Latin-1) must not fail a request.
+            k.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+            k.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
         });
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton<Admin.AdminHostedService>();

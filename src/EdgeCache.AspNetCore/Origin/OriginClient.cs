@@ -28,10 +28,11 @@ public sealed class OriginClient : IDisposable
             ResponseDrainTimeout = TimeSpan.FromSeconds(2),
             ActivityHeadersPropagator = null,
 
-            // Kestrel accepts UTF-8 in request header values and HttpClient refuses anything but ASCII by
-            // default: encode as UTF-8 so a client's header reaches the origin byte for byte instead of
-            // failing the request.
-            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.UTF8,
+            // HttpClient refuses anything but ASCII in header values by default. The edgecache server reads
+            // request headers as Latin-1 (one char per byte), so Latin-1 here sends them to the origin byte
+            // for byte, and origin headers come back the same way, instead of failing the request.
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         };
         if (options.Value.OriginCaFile is { } caFile)
         {

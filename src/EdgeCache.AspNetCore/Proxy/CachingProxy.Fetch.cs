@@ -10,16 +10,19 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <summary>The fetch side of the proxy: collapsed misses and revalidations, storing, and 304 updates.</summary>
 internal sealed partial class CachingProxy
 {
+    // How far the slowest reader of an oversized, unstored body may lag behind the origin.
+    private const long TrimmedLag = 4L * 1024 * 1024;
+
     /// <summary>
     /// A miss or a revalidation: join the in-flight fetch for the key, or lead a new one, then serve
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
     /// it running for the others.
     /// </summary>
-    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward)
+    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
     {
         InFlightFetch fetch;
         var leader = true;
-        if (_options.CollapseRequests && lookup.CollapseKey.Length > 0)
+        if (_options.CollapseRequests && lookup.CollapseKey.Length > 0 && !hitForPass)
         {
             while (true)
             {
@@ -74,10 +77,10 @@ internal sealed partial class CachingProxy
             }
         }
 
-        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader).ConfigureAwait(false);
+        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader, hitForPass).ConfigureAwait(false);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader)
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader, bool hitForPass)
     {
         switch (outcome.Kind)
         {
@@ -94,19 +97,34 @@ internal sealed partial class CachingProxy
                 var status = new CacheStatus(
                     lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
                     Ttl: (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds), Stored: leader, Collapsed: !leader);
+                // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
+                // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
+                var ageSeconds = !leader ? AgeCalculation.ToHeaderSeconds(age) : outcome.OriginAge ?? -1;
                 await StoredResponseWriter.WriteAsync(
-                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, AgeCalculation.ToHeaderSeconds(age),
+                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
                     Status(status), status.Cf, _via).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.Pass:
+                if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
+                {
+                    // The whole object was fetched to answer a range from it, but it may not be stored
+                    // (or is too large): ask the origin for just the range instead of sending it all.
+                    unwanted.Dispose();
+                    await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "partial"), invalidate: false).ConfigureAwait(false);
+                    return;
+                }
+
                 if (leader && outcome.Response is { } response)
                 {
                     using (response)
                     {
-                        var cf = lookup.Entry is null ? "BYPASS" : "EXPIRED";
-                        await OriginResponseWriter.WriteAsync(
-                            context, response, Status(new CacheStatus(cf, Forward: forward, ForwardStatus: outcome.ForwardStatus)), cf, _via, _time.GetUtcNow()).ConfigureAwait(false);
+                        var passStatus = hitForPass
+                            ? new CacheStatus("DYNAMIC", Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
+                            : new CacheStatus(lookup.Entry is null ? "BYPASS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus);
+
+                        // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
+                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), evaluatePreconditions: true).ConfigureAwait(false);
                     }
 
                     return;
@@ -260,12 +278,14 @@ internal sealed partial class CachingProxy
             if (!decision.Store || tooLarge)
             {
                 ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxBufferedObjectSize" : decision.Verdict.ToString());
-                if (decision.ResponseDriven || tooLarge)
+                // A server error is transient: it neither marks the key hit-for-pass (which would stop
+                // collapsing while the origin struggles) nor throws away the stored response (section 4.3.3).
+                if ((decision.ResponseDriven || tooLarge) && status < 500)
                 {
                     _hitForPass.Remember(state.Target.Key);
                 }
 
-                if (stale is not null)
+                if (stale is not null && status < 500)
                 {
                     // The stored response is superseded by an answer that may not be stored.
                     await DeleteAsync(fetch.CollapseKey).ConfigureAwait(false);
@@ -321,14 +341,21 @@ internal sealed partial class CachingProxy
                 Generation = generation,
                 VaryNames = varyNames,
                 InitialAge = initialAge,
+                OriginAge = facts.Age,
                 ResponseTime = responseTime,
                 FreshnessLifetime = lifetime,
             });
 
-            var total = await PumpBodyAsync(response, buffer, writer, url).ConfigureAwait(false);
+            var total = await PumpBodyAsync(fetch, response, buffer, writer, state.Target.Key, url).ConfigureAwait(false);
             if (facts.ContentLength is { } declared && total != declared)
             {
                 throw new IOException($"The origin sent {total} of {declared} bytes.");
+            }
+
+            if (total > _options.MaxBufferedObjectSize)
+            {
+                // Streamed through without being stored (see PumpBodyAsync); the writer was given up there.
+                writer = null;
             }
 
             if (writer is not null)
@@ -369,8 +396,13 @@ internal sealed partial class CachingProxy
         }
     }
 
-    /// <summary>Streams the origin body into the shared buffer and the store writer; returns the byte count.</summary>
-    private async Task<long> PumpBodyAsync(HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string url)
+    /// <summary>
+    /// Streams the origin body into the shared buffer and the store writer; returns the byte count.
+    /// A body that outgrows <see cref="CachingProxyOptions.MaxBufferedObjectSize"/> is not stored: the
+    /// buffer starts trimming, no new request joins, and the origin is read only as fast as the
+    /// slowest reader takes it.
+    /// </summary>
+    private async Task<long> PumpBodyAsync(InFlightFetch fetch, HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string primaryKey, string url)
     {
         var stream = await response.Content.ReadAsStreamAsync(_stopping.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -383,9 +415,31 @@ internal sealed partial class CachingProxy
                 while ((read = await stream.ReadAsync(chunk, _stopping.Token).ConfigureAwait(false)) > 0)
                 {
                     total += read;
+                    if (total > _options.MaxBufferedObjectSize && total - read <= _options.MaxBufferedObjectSize)
+                    {
+                        ProxyLog.NotStored(_logger, url, "the body outgrew MaxBufferedObjectSize; streamed without storing");
+                        if (writer is not null)
+                        {
+                            await writer.DisposeAsync().ConfigureAwait(false);
+                            writer = null;
+                        }
+
+                        if (fetch.CollapseKey.Length > 0)
+                        {
+                            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
+                        }
+
+                        _hitForPass.Remember(primaryKey);
+                        buffer.StartTrimming();
+                    }
+
                     if (total > _options.MaxBufferedObjectSize)
                     {
-                        throw new IOException($"The body of {url} outgrew MaxBufferedObjectSize.");
+                        await buffer.WaitForReadersAsync(TrimmedLag, _stopping.Token).ConfigureAwait(false);
+                        if (buffer.ReaderCount == 0)
+                        {
+                            throw new IOException($"Nobody is reading the body of {url} any more.");
+                        }
                     }
 
                     buffer.Append(chunk.AsSpan(0, read));
@@ -501,6 +555,10 @@ internal sealed partial class CachingProxy
             ResponseTime = responseTime,
             ExpiresAt = Max(variantExpiresAt, responseTime + TimeSpan.FromDays(1)),
             BodyLength = 0,
+
+            // Never a response of its own: the Cache API's match skips invalidated entries. Purges reach
+            // the variants directly (they carry the URL, host and tags).
+            Invalidated = true,
         };
         var writer = await BeginWriteAsync(marker).ConfigureAwait(false);
         if (writer is not null)

@@ -67,8 +67,33 @@ internal sealed partial class CachingProxy : IDisposable
         _stopping.Dispose();
     }
 
-    /// <summary>Handles one request.</summary>
+    /// <summary>Handles one request. Never lets an exception reach the client as a 500 or a stack trace.</summary>
     public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await HandleAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            ProxyLog.Unexpected(_logger, context.Request.Path.Value ?? "/", ex);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+
+            context.Response.Clear();
+            await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "502 Bad Gateway: the request could not be proxied.\n",
+                Status(new CacheStatus("DYNAMIC", Detail: "proxy-error")), "DYNAMIC", _via).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away.
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var target = Resolve(request);
@@ -166,9 +191,24 @@ internal sealed partial class CachingProxy : IDisposable
             return;
         }
 
-        if (target.Key.Length == 0 || _hitForPass.IsPass(target.Key))
+        if (target.Key.Length == 0)
         {
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        if (_hitForPass.IsPass(target.Key) && request.Headers.Range.Count > 0)
+        {
+            // The last answer could not be stored: let the origin answer the range itself.
             await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+            return;
+        }
+
+        if (_hitForPass.IsPass(target.Key))
+        {
+            // Hit-for-pass: no queueing behind other requests, but a response that has become
+            // cacheable is still stored (so the key recovers at once).
+            await FetchThroughAsync(context, target, lookup, requestCc, "bypass", hitForPass: true).ConfigureAwait(false);
             return;
         }
 
@@ -253,7 +293,7 @@ internal sealed partial class CachingProxy : IDisposable
         var names = metadata.GetHeader("Vary") ?? string.Empty;
         var variantKey = VaryKey.Build(key, generation, names, headers, RequestField);
         var variant = await GetAsync(variantKey, cancellationToken).ConfigureAwait(false);
-        return new Lookup(variant, metadata.Invalidated, variantKey, generation, names, "vary-miss");
+        return new Lookup(variant, false, variantKey, generation, names, "vary-miss");
     }
 
     private async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
@@ -409,6 +449,9 @@ internal sealed partial class CachingProxy : IDisposable
 
     private static SocketsHttpHandler CreateHandler(CachingProxyOptions options) => new()
     {
+        // Header values pass through byte for byte (obs-text included), as Kestrel reads them.
+        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
         AllowAutoRedirect = false,
         AutomaticDecompression = DecompressionMethods.None,
         UseCookies = false,

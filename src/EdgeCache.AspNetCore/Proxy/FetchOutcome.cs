@@ -56,6 +56,9 @@ internal sealed class FetchOutcome
     /// <summary>Corrected initial age of the response (RFC 9111 section 4.2.3).</summary>
     public TimeSpan InitialAge { get; init; }
 
+    /// <summary>The origin's own Age header, if it sent one (the leader gets that, not an age of this cache's making).</summary>
+    public long? OriginAge { get; init; }
+
     /// <summary>When the response arrived.</summary>
     public DateTimeOffset ResponseTime { get; init; }
 

@@ -5,16 +5,67 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// the fetch appends, each reader copies from its own position and waits for more. Bytes once
 /// appended never move, so readers copy outside the lock.
 /// </summary>
+/// <remarks>
+/// A body that outgrows what may be buffered whole switches to trimming: no new reader may start
+/// below what was already dropped, segments every reader has passed are released, and the fetch
+/// waits (<see cref="WaitForReadersAsync"/>) while the slowest reader lags too far behind.
+/// </remarks>
 internal sealed class GrowingBuffer
 {
     private const int SegmentSize = 64 * 1024;
 
     private readonly Lock _sync = new();
-    private readonly List<byte[]> _segments = [];
+    private readonly List<byte[]?> _segments = [];
+    private readonly List<ReaderPosition> _readers = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _consumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _length;
     private bool _completed;
+    private bool _trimming;
+    private int _released;
     private Exception? _error;
+
+    /// <summary>Readers copying now.</summary>
+    public int ReaderCount
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _readers.Count;
+            }
+        }
+    }
+
+    /// <summary>Stops keeping the whole body: from now on, bytes every reader has passed are released.</summary>
+    public void StartTrimming()
+    {
+        lock (_sync)
+        {
+            _trimming = true;
+            Trim();
+        }
+    }
+
+    /// <summary>While trimming, waits until the slowest reader is at most <paramref name="maxLag"/> bytes behind (or none is left).</summary>
+    public async Task WaitForReadersAsync(long maxLag, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task wait;
+            lock (_sync)
+            {
+                if (!_trimming || _readers.Count == 0 || _length - MinReaderPosition() <= maxLag)
+                {
+                    return;
+                }
+
+                wait = _consumed.Task;
+            }
+
+            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     /// <summary>Bytes appended so far.</summary>
     public long Length
@@ -42,7 +93,7 @@ internal sealed class GrowingBuffer
                     _segments.Add(new byte[SegmentSize]);
                 }
 
-                var segment = _segments[(int)(_length / SegmentSize)];
+                var segment = _segments[(int)(_length / SegmentSize)]!;
                 var n = Math.Min(SegmentSize - offset, data.Length);
                 data[..n].CopyTo(segment.AsSpan(offset));
                 data = data[n..];
@@ -110,6 +161,38 @@ internal sealed class GrowingBuffer
     /// <summary>Copies <paramref name="count"/> bytes from <paramref name="offset"/> (or to the end when negative) as they arrive.</summary>
     public async Task CopyToAsync(Stream destination, long offset, long count, CancellationToken cancellationToken)
     {
+        var reader = new ReaderPosition { Position = offset };
+        lock (_sync)
+        {
+            if (offset < (long)_released * SegmentSize)
+            {
+                throw new IOException("The start of this body was already released.");
+            }
+
+            _readers.Add(reader);
+        }
+
+        try
+        {
+            await CopyFromAsync(reader, destination, offset, count, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            TaskCompletionSource consumed;
+            lock (_sync)
+            {
+                _readers.Remove(reader);
+                consumed = _consumed;
+                _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Trim();
+            }
+
+            consumed.TrySetResult();
+        }
+    }
+
+    private async Task CopyFromAsync(ReaderPosition reader, Stream destination, long offset, long count, CancellationToken cancellationToken)
+    {
         var position = offset;
         var end = count < 0 ? long.MaxValue : offset + count;
         while (position < end)
@@ -122,7 +205,8 @@ internal sealed class GrowingBuffer
             {
                 if (position < _length)
                 {
-                    segment = _segments[(int)(position / SegmentSize)];
+                    segment = _segments[(int)(position / SegmentSize)]
+                        ?? throw new IOException("This part of the body was already released.");
                     segmentOffset = (int)(position % SegmentSize);
                     available = (int)Math.Min(Math.Min(_length - position, SegmentSize - segmentOffset), end - position);
                 }
@@ -148,6 +232,53 @@ internal sealed class GrowingBuffer
 
             await destination.WriteAsync(segment.AsMemory(segmentOffset, available), cancellationToken).ConfigureAwait(false);
             position += available;
+            TaskCompletionSource? consumed = null;
+            lock (_sync)
+            {
+                reader.Position = position;
+                if (_trimming)
+                {
+                    Trim();
+                    consumed = _consumed;
+                    _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+
+            consumed?.TrySetResult();
         }
+    }
+
+    // Under the lock: release whole segments below every reader (and below the appended length).
+    private void Trim()
+    {
+        if (!_trimming)
+        {
+            return;
+        }
+
+        var keepFrom = (int)(Math.Min(MinReaderPosition(), _length) / SegmentSize);
+        for (var i = _released; i < keepFrom; i++)
+        {
+            _segments[i] = null;
+        }
+
+        _released = Math.Max(_released, keepFrom);
+    }
+
+    // Under the lock.
+    private long MinReaderPosition()
+    {
+        var min = long.MaxValue;
+        foreach (var reader in _readers)
+        {
+            min = Math.Min(min, reader.Position);
+        }
+
+        return min;
+    }
+
+    private sealed class ReaderPosition
+    {
+        public long Position;
     }
 }

@@ -17,6 +17,9 @@ internal static partial class ProxyLog
     [LoggerMessage(104, LogLevel.Warning, "The origin body for {Url} broke off; nothing was stored")]
     public static partial void BodyFailed(ILogger logger, string url, Exception exception);
 
+    [LoggerMessage(106, LogLevel.Error, "The proxy failed unexpectedly on {Path}")]
+    public static partial void Unexpected(ILogger logger, string path, Exception exception);
+
     [LoggerMessage(105, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
     public static partial void BadTarget(ILogger logger, string reason);
 }

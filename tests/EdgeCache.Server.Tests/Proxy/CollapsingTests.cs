@@ -94,6 +94,38 @@ public sealed class CollapsingTests
     }
 
     [Fact]
+    public async Task Collapsing_a_hit_for_pass_key_still_stores_a_response_that_became_cacheable()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Route("/flip", async (ctx, hit) =>
+        {
+            ctx.Response.Headers.CacheControl = hit == 1 ? "no-store" : "max-age=60";
+            await ctx.Response.WriteAsync("flip " + hit);
+        });
+
+        await h.GetAsync("/flip");
+        var passed = await h.GetAsync("/flip");
+        var (hit, body) = await h.GetTextAsync("/flip");
+
+        Assert.Contains("stored", passed.CacheStatus());
+        Assert.Contains("hit", hit.CacheStatus());
+        Assert.Equal("flip 2", body);
+        Assert.Equal(2, h.Origin.Hits("/flip"));
+    }
+
+    [Fact]
+    public async Task Collapsing_preconditions_on_an_uncacheable_answer_are_evaluated_by_the_proxy()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Fixed("/etagged", "private body", ("Cache-Control", "private"), ("ETag", "\"p\""));
+
+        var response = await h.GetAsync("/etagged", ("If-None-Match", "\"p\""));
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+        Assert.Equal("\"p\"", response.Header("ETag"));
+    }
+
+    [Fact]
     public async Task Collapsing_a_cancelled_leader_hands_the_fetch_over_to_the_waiters()
     {
         await using var h = await ProxyHarness.StartAsync();

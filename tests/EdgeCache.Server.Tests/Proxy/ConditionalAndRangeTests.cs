@@ -168,6 +168,33 @@ public sealed class ConditionalAndRangeTests
     }
 
     [Fact]
+    public async Task Rfc9110_14_A_range_request_for_an_uncacheable_object_is_answered_by_the_origin()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Route("/live", async (ctx, _) =>
+        {
+            ctx.Response.Headers.CacheControl = "no-store";
+            if (ctx.Request.Headers.Range == "bytes=0-3")
+            {
+                ctx.Response.StatusCode = 206;
+                ctx.Response.Headers.ContentRange = "bytes 0-3/20";
+                await ctx.Response.WriteAsync("0123");
+                return;
+            }
+
+            await ctx.Response.WriteAsync(Digits);
+        });
+
+        var (first, body1) = await h.GetTextAsync("/live", ("Range", "bytes=0-3"));
+        var (second, body2) = await h.GetTextAsync("/live", ("Range", "bytes=0-3"));
+
+        Assert.Equal(HttpStatusCode.PartialContent, first.StatusCode);
+        Assert.Equal("0123", body1);
+        Assert.Equal(HttpStatusCode.PartialContent, second.StatusCode);
+        Assert.Equal("0123", body2);
+    }
+
+    [Fact]
     public async Task Rfc9110_9_3_2_HEAD_is_answered_from_the_cached_GET()
     {
         await using var h = await StartWithDocumentAsync();

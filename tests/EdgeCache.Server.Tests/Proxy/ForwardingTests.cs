@@ -77,6 +77,30 @@ public sealed class ForwardingTests
     }
 
     [Fact]
+    public async Task Forwarding_a_chunked_body_larger_than_the_buffer_limit_streams_whole_and_is_not_stored()
+    {
+        await using var h = await ProxyHarness.StartAsync(("MaxObjectSize", "1MB"));
+        var payload = RandomNumberGenerator.GetBytes(6 * 1024 * 1024 + 5);
+        h.Origin.Route("/huge", async (ctx, _) =>
+        {
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            for (var i = 0; i < payload.Length; i += 64_000)
+            {
+                await ctx.Response.Body.WriteAsync(payload.AsMemory(i, Math.Min(64_000, payload.Length - i)));
+            }
+        });
+
+        var first = h.Client.GetByteArrayAsync("/huge");
+        var second = h.Client.GetByteArrayAsync("/huge");
+        var bodies = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(60));
+        var third = await h.GetAsync("/huge");
+
+        Assert.All(bodies, b => Assert.Equal(payload, b));
+        Assert.Equal(payload, await third.Content.ReadAsByteArrayAsync());
+        Assert.DoesNotContain("; hit", third.CacheStatus());
+    }
+
+    [Fact]
     public async Task Forwarding_removes_hop_by_hop_fields_and_sets_Via_and_X_Forwarded_fields()
     {
         await using var h = await ProxyHarness.StartAsync();
@@ -143,6 +167,17 @@ public sealed class ForwardingTests
 
         Assert.StartsWith("HTTP/1.1 200", response);
         Assert.Equal("//evil.example/x", h.Origin.Requests.Single().PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Forwarding_in_pass_through_mode_refuses_a_request_without_Host_instead_of_keying_it_on_nothing()
+    {
+        await using var h = await ProxyHarness.StartAsync(("HostHeader", "pass-through"));
+
+        var response = await h.RawAsync("GET /nohost HTTP/1.0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", response);
+        Assert.Equal(0, h.Origin.TotalHits);
     }
 
     [Fact]

@@ -24,6 +24,9 @@ internal sealed class ProxyHarness : IAsyncDisposable
 
     public TestOrigin Origin { get; }
 
+    /// <summary>The server's services (the store, the Cache API).</summary>
+    public IServiceProvider Services => _app.Services;
+
     public FakeTimeProvider Time { get; }
 
     public HttpClient Client { get; }

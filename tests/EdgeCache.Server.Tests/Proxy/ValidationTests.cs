@@ -96,6 +96,41 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public async Task Rfc9111_4_3_3_A_5xx_during_validation_is_forwarded_and_the_stored_response_is_kept()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Route("/flaky", async (ctx, hit) =>
+        {
+            if (hit == 2)
+            {
+                ctx.Response.StatusCode = 500;
+                await ctx.Response.WriteAsync("oops");
+                return;
+            }
+
+            ctx.Response.Headers.ETag = "\"f\"";
+            ctx.Response.Headers.CacheControl = "max-age=10";
+
+            if (ctx.Request.Headers.IfNoneMatch == "\"f\"")
+            {
+                ctx.Response.StatusCode = 304;
+                return;
+            }
+
+            await ctx.Response.WriteAsync("fine");
+        });
+
+        await h.GetAsync("/flaky");
+        h.Advance(TimeSpan.FromSeconds(20));
+        var error = await h.GetAsync("/flaky");
+        var (recovered, body) = await h.GetTextAsync("/flaky");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, error.StatusCode);
+        Assert.Equal("REVALIDATED", recovered.CfStatus());
+        Assert.Equal("fine", body);
+    }
+
+    [Fact]
     public async Task Rfc9111_5_2_2_4_no_cache_response_is_validated_on_every_use()
     {
         await using var h = await ProxyHarness.StartAsync();

@@ -9,6 +9,9 @@ internal sealed class ResponseFacts
     /// <summary>RFC 9213 targeted fields this cache obeys, in precedence order.</summary>
     internal static readonly string[] TargetedFields = ["CDN-Cache-Control", "Surrogate-Control"];
 
+    // Stands for a CDN-Cache-Control line that is not a valid Structured Field Dictionary.
+    private const string InvalidField = "\u0000invalid";
+
     private ResponseFacts(int status) => Status = status;
 
     /// <summary>The response status code.</summary>
@@ -64,7 +67,8 @@ internal sealed class ResponseFacts
             }
             else if (Is(name, "CDN-Cache-Control"))
             {
-                (cdn ??= []).Add(value);
+                // One invalid line makes the whole field invalid (it is one Dictionary).
+                (cdn ??= []).Add(TargetedField.ToCacheControl(value) ?? InvalidField);
             }
             else if (Is(name, "Surrogate-Control"))
             {
@@ -144,7 +148,7 @@ internal sealed class ResponseFacts
 
     private static CacheControlDirectives? ParseTargeted(List<string>? values)
     {
-        if (values is null)
+        if (values is null || values.Contains(InvalidField))
         {
             return null;
         }
