@@ -26,14 +26,19 @@ internal sealed class RuleOutcome
             Bypass = bypass;
         }
 
+        // The edge TTL settings of a rule replace an earlier rule's as one unit.
         if (rule.EdgeTtl is not null || rule.EdgeTtlByStatus is not null)
         {
-            EdgeTtl = rule.EdgeTtl ?? EdgeTtl;
-            EdgeTtlByStatus = rule.EdgeTtlByStatus ?? EdgeTtlByStatus;
+            EdgeTtl = rule.EdgeTtl;
+            EdgeTtlByStatus = rule.EdgeTtlByStatus;
+            RespectOrigin = rule.RespectOrigin ?? false;
             Bypass = rule.Bypass ?? false;
         }
+        else
+        {
+            RespectOrigin = rule.RespectOrigin ?? RespectOrigin;
+        }
 
-        RespectOrigin = rule.RespectOrigin ?? RespectOrigin;
         BrowserTtl = rule.BrowserTtl ?? BrowserTtl;
         CacheKey = rule.CacheKey ?? CacheKey;
         if (rule.Tags is { Length: > 0 } tags)

@@ -269,6 +269,61 @@ public sealed class CacheRulesTests
         Assert.Contains("EdgeCache:Rules:0: Action.BrowserTtl", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_complete_example_of_docs_rules_md_works_as_documented()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "docs", "rules.md"));
+        var start = doc.IndexOf("```json\n", StringComparison.Ordinal) + "```json\n".Length;
+        var json = doc[start..doc.IndexOf("```", start, StringComparison.Ordinal)];
+        var file = Path.Combine(Path.GetTempPath(), $"edgecache-rules-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, json);
+        await using var origin = await TestOrigin.StartAsync();
+        try
+        {
+            var values = new Dictionary<string, string?>
+            {
+                ["EdgeCache:Origin"] = origin.BaseUri.ToString(),
+                ["EdgeCache:Listen"] = "http://127.0.0.1:0",
+                ["EdgeCache:Store"] = "memory",
+                ["EdgeCache:AdminListen"] = "none",
+            };
+            var app = EdgeCacheServer.Build([], c => c.AddJsonFile(file).AddInMemoryCollection(values));
+            await app.StartAsync();
+            try
+            {
+                using var client = new HttpClient { BaseAddress = new Uri(EdgeCacheServer.Addresses(app).First()) };
+                async Task<HttpResponseMessage> Get(string path)
+                {
+                    var response = await client.GetAsync(path);
+                    await response.Content.ReadAsStringAsync();
+                    await Task.Delay(50);
+                    return response;
+                }
+
+                await Get("/api/items");
+                Assert.Equal("BYPASS", (await Get("/api/items")).Headers.GetValues("cf-cache-status").Single());
+
+                await Get("/site.css");
+                var css = await Get("/site.css");
+                Assert.Equal("HIT", css.Headers.GetValues("cf-cache-status").Single());
+                Assert.Equal("max-age=604800", css.Headers.CacheControl!.ToString());
+
+                await Get("/page?utm_source=mail&b=2&a=1");
+                Assert.Equal("HIT", (await Get("/page?a=1&b=2")).Headers.GetValues("cf-cache-status").Single());
+                Assert.Equal(1, origin.Hits("/page"));
+            }
+            finally
+            {
+                await app.StopAsync();
+                await app.DisposeAsync();
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData("/static/**", "/static/a/b/c.js", true)]
     [InlineData("/static/*", "/static/a/b.js", false)]
