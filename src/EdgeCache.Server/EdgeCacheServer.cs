@@ -107,11 +107,13 @@ internal static class EdgeCacheServer
             app.MapCachingProxy(new CachingProxyOptions
             {
                 Origin = settings.OriginUri,
+                OriginCaFile = settings.OriginCaFile,
                 HostHeader = settings.HostHeader == "pass-through" ? HostHeaderMode.PassThrough : HostHeaderMode.Origin,
                 AllowedUnkeyedHeaders = settings.AllowedUnkeyedHeaders,
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
+                MaxStoredObjectSize = settings.MaxObjectSizeBytes,
             });
         }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeCache.Diagnostics;
 using EdgeCache.Http;
 using EdgeCache.Semantics;
 using EdgeCache.Storage;
@@ -60,7 +61,9 @@ public sealed class Cache
         CacheEntry? entry;
         try
         {
+            using var activity = EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.lookup");
             entry = await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag("edgecache.hit", entry is not null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -183,6 +186,7 @@ public sealed class Cache
 
         try
         {
+            using var activity = EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.store.write");
             var writer = await _store.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
             if (writer is null)
             {

@@ -39,8 +39,10 @@ public sealed class TlsTests
         Assert.Contains("--tls-certificate", ex.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task An_https_origin_is_validated_and_a_private_CA_is_trusted_only_when_configured()
+    [Theory]
+    [InlineData("example")]
+    [InlineData("proxy")]
+    public async Task An_https_origin_is_validated_and_a_private_CA_is_trusted_only_when_configured(string handler)
     {
         using var certificates = TestCertificates.Create();
         await using var origin = await TestOrigin.StartAsync(certificates.Server);
@@ -49,7 +51,7 @@ public sealed class TlsTests
         await using (var untrusting = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
             ["Origin"] = origin.BaseUri.ToString(),
-            ["Handler"] = "example",
+            ["Handler"] = handler,
         }))
         {
             using var refused = await untrusting.Client.GetAsync("/secure");
@@ -60,7 +62,7 @@ public sealed class TlsTests
         await using var trusting = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
             ["Origin"] = origin.BaseUri.ToString(),
-            ["Handler"] = "example",
+            ["Handler"] = handler,
             ["OriginCaFile"] = certificates.CaPemPath,
         });
         using var response = await trusting.Client.GetAsync("/secure");

@@ -52,6 +52,8 @@ public sealed class OriginClient : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
+        using var activity = EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", ActivityKind.Client);
+        activity?.SetTag("url.full", request.RequestUri?.AbsoluteUri);
         var started = Stopwatch.GetTimestamp();
         string? errorType = null;
         try
@@ -72,6 +74,10 @@ public sealed class OriginClient : IDisposable
         finally
         {
             EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), errorType);
+            if (errorType is not null)
+            {
+                activity?.SetStatus(ActivityStatusCode.Error, errorType);
+            }
         }
     }
 

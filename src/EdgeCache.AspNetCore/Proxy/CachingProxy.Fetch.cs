@@ -31,6 +31,7 @@ internal sealed partial class CachingProxy
                     fetch = existing;
                     fetch.Join();
                     leader = false;
+                    Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
                     break;
                 }
 
@@ -274,10 +275,10 @@ internal sealed partial class CachingProxy
             var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
             var useful = lifetime > initialAge || facts.HasValidator || cc.StaleWhileRevalidate > 0 || cc.StaleIfError > 0;
             var decision = Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful);
-            var tooLarge = facts.ContentLength > _options.MaxBufferedObjectSize;
+            var tooLarge = facts.ContentLength > _options.EffectiveMaxStoredObjectSize;
             if (!decision.Store || tooLarge)
             {
-                ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxBufferedObjectSize" : decision.Verdict.ToString());
+                ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxStoredObjectSize" : decision.Verdict.ToString());
                 // A server error is transient: it neither marks the key hit-for-pass (which would stop
                 // collapsing while the origin struggles) nor throws away the stored response (section 4.3.3).
                 if ((decision.ResponseDriven || tooLarge) && status < 500)
@@ -346,16 +347,16 @@ internal sealed partial class CachingProxy
                 FreshnessLifetime = lifetime,
             });
 
-            var total = await PumpBodyAsync(fetch, response, buffer, writer, state.Target.Key, url).ConfigureAwait(false);
-            if (facts.ContentLength is { } declared && total != declared)
-            {
-                throw new IOException($"The origin sent {total} of {declared} bytes.");
-            }
-
-            if (total > _options.MaxBufferedObjectSize)
+            var (total, writerKept) = await PumpBodyAsync(fetch, response, buffer, writer, state.Target.Key, url).ConfigureAwait(false);
+            if (!writerKept)
             {
                 // Streamed through without being stored (see PumpBodyAsync); the writer was given up there.
                 writer = null;
+            }
+
+            if (facts.ContentLength is { } declared && total != declared)
+            {
+                throw new IOException($"The origin sent {total} of {declared} bytes.");
             }
 
             if (writer is not null)
@@ -397,12 +398,13 @@ internal sealed partial class CachingProxy
     }
 
     /// <summary>
-    /// Streams the origin body into the shared buffer and the store writer; returns the byte count.
-    /// A body that outgrows <see cref="CachingProxyOptions.MaxBufferedObjectSize"/> is not stored: the
-    /// buffer starts trimming, no new request joins, and the origin is read only as fast as the
-    /// slowest reader takes it.
+    /// Streams the origin body into the shared buffer and the store writer; returns the byte count and
+    /// whether the writer is still good. A body that outgrows <see cref="CachingProxyOptions.MaxBufferedObjectSize"/>
+    /// is no longer kept whole in memory: the buffer starts trimming, no new request joins, and the origin
+    /// is read only as fast as the slowest reader takes it; the store still receives every byte (it
+    /// streams to its own file) unless the body also outgrows <see cref="CachingProxyOptions.MaxStoredObjectSize"/>.
     /// </summary>
-    private async Task<long> PumpBodyAsync(InFlightFetch fetch, HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string primaryKey, string url)
+    private async Task<(long Total, bool WriterKept)> PumpBodyAsync(InFlightFetch fetch, HttpResponseMessage response, GrowingBuffer buffer, ICacheEntryWriter? writer, string primaryKey, string url)
     {
         var stream = await response.Content.ReadAsStreamAsync(_stopping.Token).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
@@ -417,20 +419,20 @@ internal sealed partial class CachingProxy
                     total += read;
                     if (total > _options.MaxBufferedObjectSize && total - read <= _options.MaxBufferedObjectSize)
                     {
-                        ProxyLog.NotStored(_logger, url, "the body outgrew MaxBufferedObjectSize; streamed without storing");
-                        if (writer is not null)
-                        {
-                            await writer.DisposeAsync().ConfigureAwait(false);
-                            writer = null;
-                        }
-
                         if (fetch.CollapseKey.Length > 0)
                         {
                             _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
                         }
 
-                        _hitForPass.Remember(primaryKey);
                         buffer.StartTrimming();
+                    }
+
+                    if (writer is not null && total > _options.EffectiveMaxStoredObjectSize)
+                    {
+                        ProxyLog.NotStored(_logger, url, "the body outgrew MaxStoredObjectSize; streamed without storing");
+                        await writer.DisposeAsync().ConfigureAwait(false);
+                        writer = null;
+                        _hitForPass.Remember(primaryKey);
                     }
 
                     if (total > _options.MaxBufferedObjectSize)
@@ -450,7 +452,7 @@ internal sealed partial class CachingProxy
                     }
                 }
 
-                return total;
+                return (total, writer is not null);
             }
             finally
             {

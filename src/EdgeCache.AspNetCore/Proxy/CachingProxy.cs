@@ -300,6 +300,8 @@ internal sealed partial class CachingProxy : IDisposable
     {
         try
         {
+            // No listener, no activity: StartActivity returns null and costs a flag check on the hit path.
+            using var activity = Diagnostics.EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.lookup");
             return await _store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -432,13 +434,27 @@ internal sealed partial class CachingProxy : IDisposable
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         timeout.CancelAfter(_options.OriginTimeout);
+        using var activity = Diagnostics.EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("url.full", message.RequestUri?.AbsoluteUri);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        string? errorType = null;
         try
         {
             return await _client.SendAsync(message, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
+            errorType = "timeout";
             throw new TimeoutException($"The origin did not answer within {_options.OriginTimeout.TotalSeconds:0.###} s.", ex);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
+            throw;
+        }
+        finally
+        {
+            Diagnostics.EdgeCacheTelemetry.RecordOrigin(System.Diagnostics.Stopwatch.GetElapsedTime(started), errorType);
         }
     }
 
@@ -447,7 +463,18 @@ internal sealed partial class CachingProxy : IDisposable
             ? (StatusCodes.Status504GatewayTimeout, "origin-timeout")
             : (StatusCodes.Status502BadGateway, "origin-unreachable");
 
-    private static SocketsHttpHandler CreateHandler(CachingProxyOptions options) => new()
+    private static SocketsHttpHandler CreateHandler(CachingProxyOptions options)
+    {
+        var handler = CreateBareHandler(options);
+        if (options.OriginCaFile is { } caFile)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = Origin.OriginCertificateValidation.TrustingAlso(caFile);
+        }
+
+        return handler;
+    }
+
+    private static SocketsHttpHandler CreateBareHandler(CachingProxyOptions options) => new()
     {
         // Header values pass through byte for byte (obs-text included), as Kestrel reads them.
         RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,

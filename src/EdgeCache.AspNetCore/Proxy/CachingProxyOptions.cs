@@ -21,6 +21,9 @@ public sealed record CachingProxyOptions
     /// <summary>How long the proxy waits to connect to the origin before answering 502. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>A PEM file of CA certificates trusted, besides the system's, for an HTTPS origin. Default: none.</summary>
+    public string? OriginCaFile { get; init; }
+
     /// <summary>Collapse concurrent misses for one key into one origin request. Default on.</summary>
     public bool CollapseRequests { get; init; } = true;
 
@@ -41,6 +44,15 @@ public sealed record CachingProxyOptions
     /// responses (by Content-Length, or as they grow) are forwarded without being stored. Default 64 MB.
     /// </summary>
     public long MaxBufferedObjectSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// The largest body stored. Bodies above <see cref="MaxBufferedObjectSize"/> and up to this size are
+    /// still stored (the store streams them to disk) while they stream to the client. Default: equal to
+    /// <see cref="MaxBufferedObjectSize"/>; at least that.
+    /// </summary>
+    public long? MaxStoredObjectSize { get; init; }
+
+    internal long EffectiveMaxStoredObjectSize => Math.Max(MaxStoredObjectSize ?? MaxBufferedObjectSize, MaxBufferedObjectSize);
 
     /// <summary>
     /// A Range request that misses fetches the whole object (so it can be stored) and answers the range
