@@ -29,6 +29,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     private ICacheStore? _local;
     private Task _subscribing = Task.CompletedTask;
     private int _connectionLost;
+    private int _disposed;
     private long _received;
     private long _applied;
     private long _reconnectPurges;
@@ -90,6 +91,11 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync().ConfigureAwait(false);
         try
         {

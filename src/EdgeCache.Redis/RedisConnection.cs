@@ -170,6 +170,29 @@ public sealed class RedisConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// One round trip before the connection is handed out: the first call on a cold process pays for
+    /// JIT and handshakes, which would otherwise blow the first request's timeout and count against the breaker.
+    /// </summary>
+    private static async Task WarmUpAsync(ConnectionMultiplexer multiplexer)
+    {
+        if (!multiplexer.IsConnected)
+        {
+            return;
+        }
+
+        try
+        {
+            var db = multiplexer.GetDatabase();
+            await db.PingAsync().ConfigureAwait(false);
+            await db.HashGetAsync("edgecache:warmup", RedisKeys.EntryFields).ConfigureAwait(false);
+        }
+        catch (RedisException)
+        {
+            // Only a warm-up: the breaker deals with a server that is really failing.
+        }
+    }
+
     private static void Observe(Task task) =>
         task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
 
@@ -187,6 +210,7 @@ public sealed class RedisConnection : IAsyncDisposable
             configuration.ReconnectRetryPolicy ??= new LinearRetry(500);
             var multiplexer = await ConnectionMultiplexer.ConnectAsync(configuration).ConfigureAwait(false);
             multiplexer.ConnectionFailed += (_, e) => RedisLog.ConnectionLost(_logger, e.FailureType.ToString(), e.EndPoint?.ToString());
+            await WarmUpAsync(multiplexer).ConfigureAwait(false);
             _multiplexer = multiplexer;
             return multiplexer;
         }

@@ -58,6 +58,11 @@ internal static class EdgeCacheServer
         builder.Services.AddSingleton<Admin.AdminHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminHostedService>());
         services?.Invoke(builder.Services);
+        if (!string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            builder.Services.AddSingleton(sp => StoreFactory.CreateRedisTier(settings, sp)!);
+        }
+
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>
         {
