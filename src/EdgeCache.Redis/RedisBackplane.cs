@@ -181,7 +181,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
                 IsSubscribed = true;
                 return;
             }
-            catch (RedisException exception)
+            catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
                 RedisLog.OperationFailed(_connection.Logger, "subscribe", exception);
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _connection.Time, stopping).ConfigureAwait(false);

@@ -31,7 +31,9 @@ internal sealed class RedisKeys(string prefix)
 
     public static string Id(string cacheKey)
     {
-        var hash = XxHash128.HashToUInt128(Encoding.UTF8.GetBytes(cacheKey));
+        var length = Encoding.UTF8.GetMaxByteCount(cacheKey.Length);
+        var buffer = length <= 1024 ? stackalloc byte[1024] : new byte[length];
+        var hash = XxHash128.HashToUInt128(buffer[..Encoding.UTF8.GetBytes(cacheKey, buffer)]);
         return hash.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
     }
 

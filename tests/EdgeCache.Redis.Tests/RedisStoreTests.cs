@@ -51,6 +51,28 @@ public sealed class RedisStoreTests
 
     [Theory]
     [MemberData(nameof(RedisTargets.All), MemberType = typeof(RedisTargets))]
+    public async Task Index_ttl_grows_to_its_longest_lived_entry_and_never_shrinks(string target)
+    {
+        var prefix = Entries.Prefix();
+        await using var node = await TestNode.StartAsync(RedisTargets.Configuration(target), prefix);
+        var db = node.Connection.Multiplexer!.GetDatabase();
+        var hostIndex = prefix + "h:example.com";
+        var tagIndex = prefix + "t:shared";
+
+        Assert.True(await Entries.PutAsync(node.Store, Entries.Metadata("https://example.com/1", TimeSpan.FromMinutes(1), "shared"), [1]));
+        Assert.InRange((await db.KeyTimeToLiveAsync(hostIndex))!.Value, TimeSpan.FromSeconds(50), TimeSpan.FromMinutes(1));
+        Assert.True(await Entries.PutAsync(node.Store, Entries.Metadata("https://example.com/2", TimeSpan.FromMinutes(10), "shared"), [2]));
+        Assert.True(await Entries.PutAsync(node.Store, Entries.Metadata("https://example.com/3", TimeSpan.FromMinutes(2), "shared"), [3]));
+
+        foreach (var index in new[] { hostIndex, tagIndex })
+        {
+            Assert.InRange((await db.KeyTimeToLiveAsync(index))!.Value, TimeSpan.FromMinutes(9), TimeSpan.FromMinutes(10));
+            Assert.Equal(3, await db.SortedSetLengthAsync(index));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(RedisTargets.All), MemberType = typeof(RedisTargets))]
     public async Task Object_over_the_tier_limit_is_declined_and_not_stored(string target)
     {
         await using var node = await TestNode.StartAsync(
