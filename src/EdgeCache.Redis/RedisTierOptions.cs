@@ -41,6 +41,11 @@ public sealed class RedisTierOptions
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Configuration);
         ArgumentException.ThrowIfNullOrEmpty(KeyPrefix);
+        if (KeyPrefix.AsSpan().IndexOfAny("*?[]\\{}") >= 0)
+        {
+            // The prefix goes into SCAN patterns and must not open a hash tag of its own.
+            throw new ArgumentException("The key prefix must not contain *, ?, [, ], \\, { or }.", nameof(KeyPrefix));
+        }
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxObjectSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeTimeout, TimeSpan.Zero);
