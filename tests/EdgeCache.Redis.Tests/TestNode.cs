@@ -38,7 +38,7 @@ public sealed class TestNode : IAsyncDisposable
         {
             Configuration = configuration,
             KeyPrefix = prefix,
-            OperationTimeout = TimeSpan.FromSeconds(2),
+            OperationTimeout = TimeSpan.FromSeconds(5),
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;

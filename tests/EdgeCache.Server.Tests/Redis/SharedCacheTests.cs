@@ -84,8 +84,10 @@ public sealed class SharedCacheTests
         garnet.Stop();
         await LoadAsync("during", 100);
 
-        // A generous bound: the 100 ms Redis timeout and the breaker keep every request far below it.
-        Assert.True(slowest < TimeSpan.FromSeconds(2), $"slowest of {requests} requests took {slowest}");
+        // A generous bound (CI runs test assemblies side by side on two cores): the point is that no
+        // request waits on the dead server (the client's own timeouts are 5 s and more); the 100 ms
+        // Redis timeout and the breaker keep each Redis call far below it.
+        Assert.True(slowest < TimeSpan.FromSeconds(5), $"slowest of {requests} requests took {slowest}");
 
         garnet.Resume();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Configuration);
