@@ -67,6 +67,11 @@ internal static class EdgeCacheServer
         builder.Services.AddSingleton<Status.OriginHealthMonitor>();
         builder.Services.AddSingleton<Status.StatusReporter>();
         services?.Invoke(builder.Services);
+        if (!string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            builder.Services.AddSingleton(sp => StoreFactory.CreateRedisTier(settings, sp)!);
+        }
+
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>
         {

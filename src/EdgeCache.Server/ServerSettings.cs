@@ -26,7 +26,11 @@ internal sealed class ServerSettings
 
     public string DataDir { get; set; } = "./edgecache-data";
 
+    /// <summary>The Redis connection string (StackExchange.Redis form); adds the shared tier, the backplane and cross-node collapsing.</summary>
     public string? Redis { get; set; }
+
+    /// <summary>How long one Redis call may take on the request path before the node answers locally (milliseconds).</summary>
+    public int RedisTimeoutMs { get; set; } = 100;
 
     public string AdminListen { get; set; } = "http://127.0.0.1:8788";
 

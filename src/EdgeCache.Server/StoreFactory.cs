@@ -1,8 +1,12 @@
+using EdgeCache.Redis;
 using EdgeCache.Storage;
 
 namespace EdgeCache.Server;
 
-/// <summary>Creates the store that <c>--store</c> names: memory, disk, or memory over disk (tiered).</summary>
+/// <summary>
+/// Creates the store that <c>--store</c> names: memory, disk, or memory over disk (tiered); with
+/// <c>--redis</c>, the shared Redis tier sits below the local tiers (memory -> disk -> redis).
+/// </summary>
 internal static class StoreFactory
 {
     /// <summary>Creates the store. Throws <see cref="SettingsException"/> when the disk tier cannot open <c>--data-dir</c>.</summary>
@@ -10,12 +14,30 @@ internal static class StoreFactory
     {
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Storage");
-        return settings.Store switch
+        ICacheStore local = settings.Store switch
         {
             "memory" => CreateMemory(settings, time),
             "disk" => OpenDisk(settings, time, logger),
             _ => new TieredStore(CreateMemory(settings, time), OpenDisk(settings, time, logger), logger),
         };
+
+        return services.GetService<RedisTier>() is { } redis ? new SharedTierStore(local, redis) : local;
+    }
+
+    /// <summary>The Redis tier for <c>--redis</c>, or null when it is not configured.</summary>
+    public static RedisTier? CreateRedisTier(ServerSettings settings, IServiceProvider services)
+    {
+        if (string.IsNullOrWhiteSpace(settings.Redis))
+        {
+            return null;
+        }
+
+        var options = new RedisTierOptions
+        {
+            Configuration = settings.Redis,
+            OperationTimeout = TimeSpan.FromMilliseconds(Math.Max(1, settings.RedisTimeoutMs)),
+        };
+        return new RedisTier(options, services.GetService<ILoggerFactory>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
 
     private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time)

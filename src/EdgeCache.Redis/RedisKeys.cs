@@ -1,0 +1,55 @@
+using System.IO.Hashing;
+using System.Text;
+using StackExchange.Redis;
+
+namespace EdgeCache.Redis;
+
+/// <summary>
+/// Key naming. An entry is one hash <c>{prefix}e:{id}</c> (fields <c>m</c> metadata, <c>b</c> body,
+/// <c>i</c> soft-purge mark), where id is the hex XxHash128 of the cache key inside a hash tag, so
+/// every key of one entry lives in one cluster slot. Indexes are sorted sets scored by expiry:
+/// <c>{prefix}t:{tag}</c> (members: ids) and <c>{prefix}h:{host}</c> (members: id followed by URL).
+/// </summary>
+internal sealed class RedisKeys(string prefix)
+{
+    public const int IdLength = 32;
+
+    public static readonly RedisValue MetadataField = "m";
+    public static readonly RedisValue BodyField = "b";
+    public static readonly RedisValue InvalidatedField = "i";
+    public static readonly RedisValue[] EntryFields = [MetadataField, BodyField, InvalidatedField];
+
+    public string Prefix => prefix;
+
+    public string EntryPattern => prefix + "e:*";
+
+    public string HostPattern => prefix + "h:*";
+
+    public string TagPattern => prefix + "t:*";
+
+    public RedisChannel InvalidationChannel { get; } = RedisChannel.Literal(prefix + "invalidate");
+
+    public static string Id(string cacheKey)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(cacheKey.Length);
+        var buffer = length <= 1024 ? stackalloc byte[1024] : new byte[length];
+        var hash = XxHash128.HashToUInt128(buffer[..Encoding.UTF8.GetBytes(cacheKey, buffer)]);
+        return hash.ToString("x32", System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public RedisKey Entry(string id) => prefix + "e:{" + id + "}";
+
+    public RedisKey Lock(string id) => prefix + "l:{" + id + "}";
+
+    public RedisKey Tag(string tag) => prefix + "t:" + tag;
+
+    public RedisKey Host(string host) => prefix + "h:" + host.ToLowerInvariant();
+
+    public static string HostMember(string id, string url) => id + url;
+
+    public static string MemberId(string member) => member[..IdLength];
+
+    public static string MemberUrl(string member) => member[IdLength..];
+
+    public static bool IsHostMember(string? member) => member is { Length: >= IdLength };
+}

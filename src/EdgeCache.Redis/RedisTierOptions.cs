@@ -1,0 +1,57 @@
+namespace EdgeCache.Redis;
+
+/// <summary>Settings of the Redis tier, its backplane and its fill locks.</summary>
+public sealed class RedisTierOptions
+{
+    /// <summary>The StackExchange.Redis configuration string (<c>host:port,host:port,password=...</c>).</summary>
+    public required string Configuration { get; init; }
+
+    /// <summary>The prefix of every key and channel this tier uses, so several caches can share one Redis. Default <c>ec:</c>.</summary>
+    public string KeyPrefix { get; init; } = "ec:";
+
+    /// <summary>The largest body the tier stores; larger objects are declined and stay in the local tiers. Default 8 MB.</summary>
+    public long MaxObjectSize { get; init; } = 8L * 1024 * 1024;
+
+    /// <summary>How long one request-path operation (get, store, delete, lock) may take before it counts as failed. Default 100 ms.</summary>
+    public TimeSpan OperationTimeout { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>How long a purge may take in Redis (purges walk indexes and are off the request path). Default 10 s.</summary>
+    public TimeSpan PurgeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Consecutive failures that open the circuit breaker. Default 3.</summary>
+    public int BreakerFailureThreshold { get; init; } = 3;
+
+    /// <summary>How long the breaker stays open before one trial call is let through. Default 5 s.</summary>
+    public TimeSpan BreakerOpenDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long a cross-node fill lock lives if its holder never releases it. Default 5 s.</summary>
+    public TimeSpan FillLockDuration { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Whether cross-node request collapsing is on. Default on.</summary>
+    public bool CollapseRequests { get; init; } = true;
+
+    /// <summary>How long connecting may take (in the background: it never blocks a request). Default 2 s.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>This node's identity on the backplane; a node ignores its own messages. Default: a new GUID.</summary>
+    public Guid NodeId { get; init; } = Guid.NewGuid();
+
+    /// <summary>Throws when a setting is out of range.</summary>
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Configuration);
+        ArgumentException.ThrowIfNullOrEmpty(KeyPrefix);
+        if (KeyPrefix.AsSpan().IndexOfAny("*?[]\\{}") >= 0)
+        {
+            // The prefix goes into SCAN patterns and must not open a hash tag of its own.
+            throw new ArgumentException("The key prefix must not contain *, ?, [, ], \\, { or }.", nameof(KeyPrefix));
+        }
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxObjectSize);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BreakerFailureThreshold);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BreakerOpenDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FillLockDuration, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(ConnectTimeout, TimeSpan.Zero);
+    }
+}

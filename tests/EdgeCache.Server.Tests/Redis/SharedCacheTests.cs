@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+using EdgeCache.Redis.Tests;
+using EdgeCache.Testing;
+using StackExchange.Redis;
+
+namespace EdgeCache.Server.Tests.Redis;
+
+/// <summary>Two edgecache processes sharing one Redis (the in-process Garnet server).</summary>
+public sealed class SharedCacheTests
+{
+    [Fact]
+    public async Task Entry_cached_through_node_A_is_a_hit_on_node_B_and_a_purge_through_A_makes_B_miss()
+    {
+        using var garnet = GarnetHost.Start();
+        await using var origin = await TestOrigin.StartAsync();
+        var adminPort = ServerProcess.FreePort();
+        await using var a = await ServerProcess.StartAsync(
+            ["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration,
+             "--admin-listen", $"http://127.0.0.1:{adminPort}", "--admin-token", "t0ken"]);
+        await using var b = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration]);
+        using var clientA = new HttpClient { BaseAddress = a.BaseUri };
+        using var clientB = new HttpClient { BaseAddress = b.BaseUri };
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Configuration);
+
+        // Both nodes go through a cold first request (JIT, connections) on another path first.
+        (await clientA.GetAsync("/warm-a")).EnsureSuccessStatusCode();
+        (await clientB.GetAsync("/warm-b")).EnsureSuccessStatusCode();
+        await WaitUntilAsync(async () => await CountEntriesAsync(redis, garnet) == 2);
+
+        using (var first = await clientA.GetAsync("/shared"))
+        {
+            first.EnsureSuccessStatusCode();
+        }
+
+        await WaitUntilAsync(async () => await CountEntriesAsync(redis, garnet) == 3);
+        using (var onB = await clientB.GetAsync("/shared"))
+        {
+            Assert.Equal("HIT", onB.Headers.GetValues("cf-cache-status").Single());
+        }
+
+        Assert.Equal(1, origin.Hits("/shared"));
+
+        using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "t0ken");
+        using var purge = new StringContent($$"""{"files": ["{{origin.Url("/shared")}}"]}""", Encoding.UTF8, "application/json");
+        (await admin.PostAsync("/purge_cache", purge)).EnsureSuccessStatusCode();
+
+        // B held a local copy since its hit: the backplane must have dropped it (well within this pause).
+        await Task.Delay(300);
+        using (var afterPurge = await clientB.GetAsync("/shared"))
+        {
+            afterPurge.EnsureSuccessStatusCode();
+            Assert.False(afterPurge.Headers.TryGetValues("cf-cache-status", out var status) && status.Single() == "HIT");
+        }
+
+        Assert.Equal(2, origin.Hits("/shared"));
+    }
+
+    [Fact]
+    public async Task Requests_keep_succeeding_while_redis_is_stopped_and_the_node_uses_redis_again_after_it_returns()
+    {
+        using var garnet = GarnetHost.Start();
+        await using var origin = await TestOrigin.StartAsync();
+        await using var node = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration]);
+        using var client = new HttpClient { BaseAddress = node.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
+
+        var slowest = TimeSpan.Zero;
+        var requests = 0;
+        async Task LoadAsync(string phase, int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var stopwatch = Stopwatch.StartNew();
+                using var response = await client.GetAsync($"/{phase}/{i % 10}");
+                Assert.True(response.IsSuccessStatusCode, $"{phase} request {i}: {(int)response.StatusCode}");
+                slowest = stopwatch.Elapsed > slowest ? stopwatch.Elapsed : slowest;
+                requests++;
+            }
+        }
+
+        await LoadAsync("before", 20);
+        garnet.Stop();
+        await LoadAsync("during", 100);
+
+        // A generous bound (CI runs test assemblies side by side on two cores): the point is that no
+        // request waits on the dead server (the client's own timeouts are 5 s and more); the 100 ms
+        // Redis timeout and the breaker keep each Redis call far below it.
+        Assert.True(slowest < TimeSpan.FromSeconds(5), $"slowest of {requests} requests took {slowest}");
+
+        garnet.Resume();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Configuration);
+        var round = 0;
+        await WaitUntilAsync(
+            async () =>
+            {
+                using var response = await client.GetAsync($"/after/{round++}");
+                Assert.True(response.IsSuccessStatusCode);
+                return await CountEntriesAsync(redis, garnet) > 0;
+            },
+            TimeSpan.FromSeconds(40));
+    }
+
+    private static async Task<int> CountEntriesAsync(ConnectionMultiplexer redis, GarnetHost garnet)
+    {
+        var count = 0;
+        await foreach (var _ in redis.GetServer(garnet.Configuration).KeysAsync(pattern: "ec:e:*"))
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan? limit = null)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(stopwatch.Elapsed < (limit ?? TimeSpan.FromSeconds(10)), "condition not met in time");
+            await Task.Delay(50);
+        }
+    }
+}
