@@ -97,6 +97,11 @@ internal static class EdgeCacheServer
             store,
             () => app.Services.GetRequiredService<WaitUntilTracker>().Pending);
         app.Lifetime.ApplicationStopped.Register(storeMetrics.Dispose);
+        if (app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } redisTier)
+        {
+            var redisMetrics = EdgeCacheTelemetry.ObserveRedis(() => redisTier.Connection.IsAvailable);
+            app.Lifetime.ApplicationStopped.Register(redisMetrics.Dispose);
+        }
         if (settings.Handler == "example")
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Example");

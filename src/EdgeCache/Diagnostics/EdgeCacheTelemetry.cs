@@ -85,6 +85,18 @@ public static class EdgeCacheTelemetry
         return meter;
     }
 
+    /// <summary>
+    /// Publishes whether the shared Redis tier is usable now (<c>edgecache.redis.available</c>, 1 or 0).
+    /// The returned handle stops publishing when disposed.
+    /// </summary>
+    public static IDisposable ObserveRedis(Func<bool> isAvailable)
+    {
+        ArgumentNullException.ThrowIfNull(isAvailable);
+        var meter = new Meter(Name, "1.0");
+        meter.CreateObservableGauge("edgecache.redis.available", () => isAvailable() ? 1 : 0, "{state}", "1 while the shared Redis tier is reachable and its circuit breaker closed, else 0.");
+        return meter;
+    }
+
     private static IEnumerable<Measurement<long>> Measure(ICacheStore store, Func<StoreStatistics, long> pick)
     {
         foreach (var stats in Tiers(store))

@@ -7,8 +7,14 @@ using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.Server.Tests.Admin;
 
-public sealed class PurgeApiTests : IAsyncLifetime
+/// <summary>The purge API over a real server; run once per store (memory, disk, tiered).</summary>
+public abstract class PurgeApiTests : IAsyncLifetime
 {
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-purge-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The --store the server runs with.</summary>
+    protected abstract string Store { get; }
+
     private TestOrigin _origin = null!;
     private InProcessServer _server = null!;
     private HttpClient _admin = null!;
@@ -30,6 +36,8 @@ public sealed class PurgeApiTests : IAsyncLifetime
             ["Origin"] = _origin.BaseUri.ToString(),
             ["Handler"] = "example",
             ["AdminToken"] = "s3cret",
+            ["Store"] = Store,
+            ["DataDir"] = _dataDir,
         });
         _admin = new HttpClient { BaseAddress = _server.AdminUri, Timeout = TimeSpan.FromSeconds(30) };
         _admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
@@ -40,6 +48,10 @@ public sealed class PurgeApiTests : IAsyncLifetime
         _admin.Dispose();
         await _server.DisposeAsync();
         await _origin.DisposeAsync();
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
     }
 
     private async Task WarmAsync(params string[] paths)
@@ -201,4 +213,19 @@ public sealed class PurgeApiTests : IAsyncLifetime
         using var response = await _server.Client.PostAsync("/purge_cache", content);
         Assert.Equal(1, _origin.Hits("/purge_cache"));
     }
+}
+
+public sealed class PurgeApiOnMemoryTests : PurgeApiTests
+{
+    protected override string Store => "memory";
+}
+
+public sealed class PurgeApiOnDiskTests : PurgeApiTests
+{
+    protected override string Store => "disk";
+}
+
+public sealed class PurgeApiOnTieredTests : PurgeApiTests
+{
+    protected override string Store => "tiered";
 }
