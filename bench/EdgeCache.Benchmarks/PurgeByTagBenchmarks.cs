@@ -1,8 +1,5 @@
-using System.IO.Hashing;
-using System.Text;
 using BenchmarkDotNet.Attributes;
 using EdgeCache.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace EdgeCache.Benchmarks;
 
@@ -68,56 +65,7 @@ public class PurgeByTagBenchmarks
 
     private static void Populate(string directory, int tagged)
     {
-        if (Directory.Exists(directory))
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-
-        DiskStore.Open(new DiskStoreOptions { DataDirectory = directory }).DisposeAsync().AsTask().GetAwaiter().GetResult();
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(directory, "index.db")};Pooling=False"))
-        {
-            connection.Open();
-            using var transaction = connection.BeginTransaction();
-            using var insert = connection.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata)
-                VALUES ($id, $hash, $key, $key, 'bench.example', 1000, $expires, $id, 0, $metadata)
-                """;
-            var id = insert.Parameters.Add("$id", SqliteType.Integer);
-            var hash = insert.Parameters.Add("$hash", SqliteType.Blob);
-            var key = insert.Parameters.Add("$key", SqliteType.Text);
-            var metadata = insert.Parameters.Add("$metadata", SqliteType.Blob);
-            insert.Parameters.AddWithValue("$expires", DateTimeOffset.MaxValue.ToUnixTimeMilliseconds());
-            using var tag = connection.CreateCommand();
-            tag.Transaction = transaction;
-            tag.CommandText = "INSERT INTO tags(tag, id) VALUES ($tag, $id)";
-            var tagName = tag.Parameters.Add("$tag", SqliteType.Text);
-            var tagId = tag.Parameters.Add("$id", SqliteType.Integer);
-            for (long i = 1; i <= tagged * 2L; i++)
-            {
-                var k = DiskReopenBenchmarks.Key(i);
-                id.Value = i;
-                key.Value = k;
-                hash.Value = XxHash128.Hash(Encoding.UTF8.GetBytes(k));
-                metadata.Value = EntryMetadataSerializer.Serialize(BenchData.Metadata(k, 1000) with { Tags = [i <= tagged ? Tag : "other"] });
-                insert.ExecuteNonQuery();
-                tagName.Value = i <= tagged ? Tag : "other";
-                tagId.Value = i;
-                tag.ExecuteNonQuery();
-            }
-
-            using var limit = connection.CreateCommand();
-            limit.Transaction = transaction;
-            limit.CommandText = "UPDATE totals SET value = $limit WHERE name = 'id_limit'";
-            limit.Parameters.AddWithValue("$limit", (tagged * 2L) + 1);
-            limit.ExecuteNonQuery();
-            transaction.Commit();
-            using var checkpoint = connection.CreateCommand();
-            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
-            checkpoint.ExecuteNonQuery();
-        }
-
+        BenchIndex.Populate(directory, tagged * 2L, i => i <= tagged ? Tag : "other");
         File.WriteAllText(Path.Combine(directory, "populated"), "ok");
     }
 }
