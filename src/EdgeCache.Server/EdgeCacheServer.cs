@@ -124,6 +124,7 @@ internal static class EdgeCacheServer
                 CollapseRequests = settings.CollapseRequests,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,
+                FillCoordinator = app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } tier ? new EdgeCache.Redis.RedisFillCoordinator(tier.FillLock) : null,
             });
         }
 

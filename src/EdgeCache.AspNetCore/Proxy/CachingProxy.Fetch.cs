@@ -134,6 +134,12 @@ internal sealed partial class CachingProxy
                 await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
                 return;
 
+            case FetchOutcomeKind.FilledElsewhere:
+                var shared = outcome.Entry!;
+                var sharedAge = AgeCalculation.CurrentAge(shared.Metadata.InitialAge, shared.Metadata.ResponseTime, _time.GetUtcNow());
+                await ServeEntryAsync(context, shared, sharedAge, new CacheStatus("HIT", Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
+                return;
+
             case FetchOutcomeKind.Revalidated:
                 var entry = outcome.Entry!;
                 var entryAge = AgeCalculation.CurrentAge(entry.Metadata.InitialAge, entry.Metadata.ResponseTime, _time.GetUtcNow());
@@ -221,8 +227,19 @@ internal sealed partial class CachingProxy
         ICacheEntryWriter? writer = null;
         var handedOff = false;
         var url = state.Target.OriginUri.AbsoluteUri;
+        IAsyncDisposable? fillLease = null;
         try
         {
+            if (_options.FillCoordinator is { } coordinator && fetch.StaleEntry is null && fetch.CollapseKey.Length > 0)
+            {
+                fillLease = await coordinator.TryAcquireAsync(fetch.CollapseKey, _stopping.Token).ConfigureAwait(false);
+                if (fillLease is null && await ServeOtherNodesFillAsync(coordinator, fetch).ConfigureAwait(false))
+                {
+                    message.Dispose();
+                    return;
+                }
+            }
+
             var requestTime = _time.GetUtcNow();
             try
             {
@@ -385,6 +402,11 @@ internal sealed partial class CachingProxy
                 await writer.DisposeAsync().ConfigureAwait(false);
             }
 
+            if (fillLease is not null)
+            {
+                await fillLease.DisposeAsync().ConfigureAwait(false);
+            }
+
             if (fetch.CollapseKey.Length > 0)
             {
                 _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
@@ -395,6 +417,24 @@ internal sealed partial class CachingProxy
                 response?.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Another node is filling this key: wait for it, then serve its copy from the shared store when it is
+    /// fresh. Returns <see langword="false"/> when there is nothing usable, and this node fetches itself.
+    /// </summary>
+    private async Task<bool> ServeOtherNodesFillAsync(EdgeCache.Storage.ICacheFillCoordinator coordinator, InFlightFetch fetch)
+    {
+        await coordinator.WaitAsync(fetch.CollapseKey, _options.CollapseWaitTimeout, _stopping.Token).ConfigureAwait(false);
+        var filled = await GetAsync(fetch.CollapseKey, _stopping.Token).ConfigureAwait(false);
+        if (filled is null || filled.Metadata.Invalidated
+            || filled.Metadata.FreshnessLifetime <= AgeCalculation.CurrentAge(filled.Metadata.InitialAge, filled.Metadata.ResponseTime, _time.GetUtcNow()))
+        {
+            return false;
+        }
+
+        Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
+        return fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
     }
 
     /// <summary>
@@ -437,7 +477,7 @@ internal sealed partial class CachingProxy
 
                     if (total > _options.MaxBufferedObjectSize)
                     {
-                        await buffer.WaitForReadersAsync(TrimmedLag, _stopping.Token).ConfigureAwait(false);
+                        await buffer.WaitForReadersAsync(TrimmedLag, _options.CollapseWaitTimeout, _time, _stopping.Token).ConfigureAwait(false);
                         if (buffer.ReaderCount == 0)
                         {
                             throw new IOException($"Nobody is reading the body of {url} any more.");

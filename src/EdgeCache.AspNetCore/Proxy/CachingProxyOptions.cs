@@ -21,6 +21,13 @@ public sealed record CachingProxyOptions
     /// <summary>How long the proxy waits to connect to the origin before answering 502. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Cross-node collapsing (with a shared store such as Redis): before a cache fill asks the origin,
+    /// it takes this per-key lock; a node that finds another node filling waits for it and serves the
+    /// shared copy. Default: none (collapsing within this process only).
+    /// </summary>
+    public EdgeCache.Storage.ICacheFillCoordinator? FillCoordinator { get; init; }
+
     /// <summary>A PEM file of CA certificates trusted, besides the system's, for an HTTPS origin. Default: none.</summary>
     public string? OriginCaFile { get; init; }
 

@@ -14,6 +14,9 @@ internal enum FetchOutcomeKind
     /// <summary>The origin confirmed the stored response (304): serve the updated entry.</summary>
     Revalidated,
 
+    /// <summary>Another node filled the key meanwhile; <see cref="FetchOutcome.Entry"/> is its stored copy.</summary>
+    FilledElsewhere,
+
     /// <summary>The origin failed (refused, reset, timed out, or a 5xx while a stale copy may stand in).</summary>
     Failed,
 }

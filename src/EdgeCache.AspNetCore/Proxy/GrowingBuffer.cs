@@ -22,6 +22,10 @@ internal sealed class GrowingBuffer
     private long _length;
     private bool _completed;
     private bool _trimming;
+
+    // Until the first reader attaches nothing is released: under load the request that will read the
+    // body can attach after the origin has already sent more than the buffer limit.
+    private bool _hadReader;
     private int _released;
     private Exception? _error;
 
@@ -47,15 +51,19 @@ internal sealed class GrowingBuffer
         }
     }
 
-    /// <summary>While trimming, waits until the slowest reader is at most <paramref name="maxLag"/> bytes behind (or none is left).</summary>
-    public async Task WaitForReadersAsync(long maxLag, CancellationToken cancellationToken)
+    /// <summary>
+    /// While trimming, waits until the slowest reader is at most <paramref name="maxLag"/> bytes behind (or
+    /// none is left), and first for a reader to attach at all, up to <paramref name="firstReaderTimeout"/>.
+    /// </summary>
+    public async Task WaitForReadersAsync(long maxLag, TimeSpan firstReaderTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
+        var started = time.GetTimestamp();
         while (true)
         {
             Task wait;
             lock (_sync)
             {
-                if (!_trimming || _readers.Count == 0 || _length - MinReaderPosition() <= maxLag)
+                if (!_trimming || (_hadReader && (_readers.Count == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
                 }
@@ -63,7 +71,24 @@ internal sealed class GrowingBuffer
                 wait = _consumed.Task;
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            var left = firstReaderTimeout - time.GetElapsedTime(started);
+            if (!_hadReader && left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            await (_hadReader ? wait.WaitAsync(cancellationToken) : WaitOrTimeoutAsync(wait, left, time, cancellationToken)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task WaitOrTimeoutAsync(Task wait, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await wait.WaitAsync(timeout, time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
         }
     }
 
@@ -170,6 +195,13 @@ internal sealed class GrowingBuffer
             }
 
             _readers.Add(reader);
+            if (!_hadReader)
+            {
+                _hadReader = true;
+                var consumed = _consumed;
+                _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                consumed.TrySetResult();
+            }
         }
 
         try
@@ -251,7 +283,7 @@ internal sealed class GrowingBuffer
     // Under the lock: release whole segments below every reader (and below the appended length).
     private void Trim()
     {
-        if (!_trimming)
+        if (!_trimming || !_hadReader)
         {
             return;
         }

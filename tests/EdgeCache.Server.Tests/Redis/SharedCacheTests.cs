@@ -59,6 +59,31 @@ public sealed class SharedCacheTests
     }
 
     [Fact]
+    public async Task Concurrent_misses_for_one_key_on_two_nodes_make_about_one_origin_request()
+    {
+        using var garnet = GarnetHost.Start();
+        await using var origin = await TestOrigin.StartAsync();
+        origin.Route("/cold", async (ctx, hit) =>
+        {
+            await Task.Delay(800);
+            ctx.Response.Headers.CacheControl = "public, max-age=60";
+            await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(ctx.Response, $"cold v{hit}");
+        });
+        await using var a = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"]);
+        await using var b = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"]);
+        using var clientA = new HttpClient { BaseAddress = a.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        using var clientB = new HttpClient { BaseAddress = b.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
+        (await clientA.GetAsync("/warm-a")).EnsureSuccessStatusCode();
+        (await clientB.GetAsync("/warm-b")).EnsureSuccessStatusCode();
+
+        var requests = Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? clientA : clientB).GetStringAsync("/cold"));
+        var bodies = await Task.WhenAll(requests);
+
+        Assert.All(bodies, body => Assert.Equal("cold v1", body));
+        Assert.Equal(1, origin.Hits("/cold"));
+    }
+
+    [Fact]
     public async Task Requests_keep_succeeding_while_redis_is_stopped_and_the_node_uses_redis_again_after_it_returns()
     {
         using var garnet = GarnetHost.Start();
