@@ -12,7 +12,8 @@
 #   DUR=5 REPEAT=1 bench/load.sh       # a quick look
 # Knobs (env): everything anchors.sh reads (DUR, MISS_DUR, CONNS, REPEAT, BASE_PORT, WORK, ...),
 #   TARGETS (default "nginx ceiling yarp varnish"), OUT (publish dir, default /tmp/edgecache-load),
-#   ANCHORS (path to anchors.sh), SKIP_PUBLISH=1 (reuse $OUT).
+#   ANCHORS (path to anchors.sh), SKIP_PUBLISH=1 (reuse $OUT), PRODUCT_ENV (environment assignments for
+#   EdgeCache only, e.g. PRODUCT_ENV='DOTNET_gcServer=0'; the .NET anchors keep their own settings).
 # Single runs on a shared 2-core machine vary by up to 25%: read the ratios within one run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -31,7 +32,7 @@ if [ "${SKIP_PUBLISH:-0}" != 1 ]; then
   dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT" >&2
 fi
 
-export PRODUCT_CMD="dotnet '$OUT/EdgeCache.Server.dll' --origin \$ORIGIN --listen http://127.0.0.1:\$PORT --store memory --admin-listen none"
+export PRODUCT_CMD="${PRODUCT_ENV:-} dotnet '$OUT/EdgeCache.Server.dll' --origin \$ORIGIN --listen http://127.0.0.1:\$PORT --store memory --admin-listen none"
 bash "$ANCHORS"
 
 echo
