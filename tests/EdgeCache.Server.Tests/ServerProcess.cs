@@ -81,6 +81,10 @@ internal sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Starts the server in front of <paramref name="origin"/> with a given store and data directory.</summary>
+    public static Task<ServerProcess> StartAsync(Uri origin, string dataDirectory, string store = "disk", string[]? extra = null)
+        => StartAsync(["--origin", origin.ToString(), "--store", store, "--data-dir", dataDirectory, .. extra ?? []]);
+
     /// <summary>The peak resident set size (VmHWM) of the process, in bytes.</summary>
     public long PeakRssBytes() => ReadStatusKb("VmHWM:") * 1024;
 

@@ -31,7 +31,7 @@ public sealed class LargeObjectTests
             }
         });
         using var directory = new StorageDirectory();
-        using var server = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, "disk", ["--disk-size", "3GB", "--max-object-size", "2GB"]);
+        await using var server = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, "disk", ["--disk-size", "3GB", "--max-object-size", "2GB"]);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(120) };
         var url = new Uri(server.BaseUri, "/big");
 
@@ -42,7 +42,7 @@ public sealed class LargeObjectTests
         }
         catch (Exception ex)
         {
-            throw new InvalidOperationException("Fetching through the server failed; its output:" + Environment.NewLine + string.Join(Environment.NewLine, server.Process.Lines), ex);
+            throw new InvalidOperationException("Fetching through the server failed; its output:" + Environment.NewLine + server.Output, ex);
         }
 
         await directory.WaitForEntriesAsync(1, TimeSpan.FromSeconds(60));
@@ -54,7 +54,7 @@ public sealed class LargeObjectTests
         await AssertBodyAsync(client, url, new RangeHeaderValue(null, 1000), Size - 1000, 1000, "HIT");
 
         Assert.Equal(1, origin.Hits("/big"));
-        var peak = server.Process.PeakResidentBytes();
+        var peak = server.PeakRssBytes();
         Assert.True(peak < MemoryCeiling, $"The server's peak resident memory was {peak / (1024 * 1024)} MB.");
     }
 

@@ -14,17 +14,17 @@ public sealed class ServerRestartTests
         using var directory = new StorageDirectory();
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
 
-        using (var first = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, store))
+        await using (var first = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, store))
         {
             using var miss = await client.GetAsync(new Uri(first.BaseUri, "/a"));
             Assert.Equal("/a v1", await miss.Content.ReadAsStringAsync());
             await directory.WaitForEntriesAsync(1, TimeSpan.FromSeconds(20));
-            first.Process.KillHard();
+            first.Kill(); // SIGKILL
         }
 
         Assert.Equal(1, origin.Hits("/a"));
 
-        using var second = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, store);
+        await using var second = await ServerProcess.StartAsync(origin.BaseUri, directory.Path, store);
         using var hit = await client.GetAsync(new Uri(second.BaseUri, "/a"));
 
         Assert.Equal(System.Net.HttpStatusCode.OK, hit.StatusCode);
