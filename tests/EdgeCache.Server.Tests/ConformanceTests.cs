@@ -113,7 +113,7 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
     {
         for (var attempt = 0; attempt < 10; attempt++)
         {
-            var port = FreePort();
+            var port = ServerProcess.FreePort(FirstPort, LastPort + 1); // the scripts refuse ports outside 18000-18999
             var info = new ProcessStartInfo(node) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             info.ArgumentList.Add(Path.Combine(conformance, "origin.js"));
             info.ArgumentList.Add("--port");
@@ -137,7 +137,7 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
     {
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreePort();
+            var port = ServerProcess.FreePort(FirstPort, LastPort + 1); // the scripts refuse ports outside 18000-18999
             var app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["EdgeCache:Origin"] = $"http://127.0.0.1:{originPort}",
@@ -158,27 +158,6 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
                 await app.DisposeAsync();
             }
         }
-    }
-
-    /// <summary>A port in 18000-18999 (the scripts refuse others) that is free right now.</summary>
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var port = Random.Shared.Next(FirstPort, LastPort + 1);
-            try
-            {
-                using var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-                return port;
-            }
-            catch (SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException("No free port in 18000-18999.");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, TimeSpan timeout, params string[] args)

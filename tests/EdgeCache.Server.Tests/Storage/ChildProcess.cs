@@ -113,14 +113,6 @@ internal sealed class ChildProcess : IDisposable
         _lineArrived.Dispose();
     }
 
-    /// <summary>A loopback port that was free a moment ago.</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private void Add(string? line)
     {
         if (line is not null)

@@ -34,7 +34,7 @@ public sealed class StoreFactoryTests
         var error = new StringWriter();
 
         var code = await ServerCommand.RunAsync(
-            ["--origin", "http://127.0.0.1:9", "--listen", $"http://127.0.0.1:{ChildProcess.FreePort()}", "--store", "disk", "--data-dir", Path.Combine(blocker, "data")],
+            ["--origin", "http://127.0.0.1:9", "--listen", $"http://127.0.0.1:{ServerProcess.FreePort()}", "--store", "disk", "--data-dir", Path.Combine(blocker, "data")],
             output,
             error);
 
