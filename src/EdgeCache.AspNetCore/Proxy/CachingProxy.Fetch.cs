@@ -345,7 +345,7 @@ internal sealed partial class CachingProxy
             };
 
             writer = await BeginWriteAsync(metadata2).ConfigureAwait(false);
-            buffer = new GrowingBuffer();
+            buffer = new GrowingBuffer(facts.ContentLength ?? -1);
             fetch.Outcome.TrySetResult(new FetchOutcome
             {
                 Kind = FetchOutcomeKind.Shared,

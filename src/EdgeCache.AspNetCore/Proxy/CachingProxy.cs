@@ -35,6 +35,9 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly ConcurrentDictionary<string, InFlightFetch> _inFlight = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _originPrefix;
+    private readonly string _originScheme;
+    private readonly string _originPath;
+    private readonly bool _plainOrigin;
     private readonly string _via;
     private readonly string _name;
     private readonly string _hitPrefix;
@@ -51,7 +54,15 @@ internal sealed partial class CachingProxy : IDisposable
         _hitForPass = new HitForPass(time, options.HitForPassDuration);
         _client = new HttpMessageInvoker(handler ?? CreateHandler(options), disposeHandler: true);
         var origin = options.Origin!;
-        _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, origin.AbsolutePath.TrimEnd('/'));
+        _originPath = origin.AbsolutePath.TrimEnd('/');
+        _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, _originPath);
+        _originScheme = origin.Scheme + "://";
+
+        // Concatenation gives Uri's own form only when the prefix is already in that form (an IDN host
+        // or an escaped base path is not): otherwise every request takes the parse.
+        _plainOrigin = Uri.TryCreate(_originPrefix + "/", UriKind.Absolute, out var probe)
+            && string.Equals(probe.AbsoluteUri, _originPrefix + "/", StringComparison.Ordinal)
+            && PlainRequestTarget.IsPlainPath(_originPath);
         _name = options.CacheName;
         _via = "1.1 " + options.CacheName.ToLowerInvariant();
         _hitPrefix = options.CacheName + "; hit; ttl=";
@@ -224,7 +235,31 @@ internal sealed partial class CachingProxy : IDisposable
     /// <summary>Maps the request onto the origin and computes its cache key; null when it cannot be forwarded.</summary>
     internal ProxyTarget? Resolve(HttpRequest request)
     {
-        var pathAndQuery = string.Concat(request.PathBase.ToUriComponent(), request.Path.ToUriComponent(), request.QueryString.ToUriComponent());
+        string? host = null;
+        if (_options.HostHeader == HostHeaderMode.PassThrough)
+        {
+            host = request.Host.Value;
+            if (string.IsNullOrEmpty(host) || Uri.CheckHostName(request.Host.Host) == UriHostNameType.Unknown)
+            {
+                ProxyLog.BadTarget(_logger, "the Host header is missing or invalid");
+                return null;
+            }
+        }
+
+        var pathBase = request.PathBase.ToUriComponent();
+        var path = request.Path.ToUriComponent();
+        var query = request.QueryString.ToUriComponent();
+
+        // The hit path: a path and query Uri would keep as they are give the same URL by concatenation.
+        if (_plainOrigin && (pathBase.Length > 0 || path.Length > 0) && (pathBase.Length > 0 ? pathBase : path)[0] == '/'
+            && PlainRequestTarget.IsPlainPath(pathBase) && PlainRequestTarget.IsPlainPath(path) && PlainRequestTarget.IsPlainQuery(query))
+        {
+            var url = string.Concat(_originPrefix, pathBase, path, query);
+            var key = host is null ? url : string.Concat(_originScheme, host.ToLowerInvariant(), url.AsSpan(_originPrefix.Length - _originPath.Length));
+            return new ProxyTarget(url, key, host);
+        }
+
+        var pathAndQuery = string.Concat(pathBase, path, query);
         if (pathAndQuery.Length == 0 || pathAndQuery[0] != '/')
         {
             pathAndQuery = "/" + pathAndQuery;
@@ -235,17 +270,6 @@ internal sealed partial class CachingProxy : IDisposable
         {
             ProxyLog.BadTarget(_logger, "the path does not form a valid URL");
             return null;
-        }
-
-        string? host = null;
-        if (_options.HostHeader == HostHeaderMode.PassThrough)
-        {
-            host = request.Host.Value;
-            if (string.IsNullOrEmpty(host) || Uri.CheckHostName(request.Host.Host) == UriHostNameType.Unknown)
-            {
-                ProxyLog.BadTarget(_logger, "the Host header is missing or invalid");
-                return null;
-            }
         }
 
         return new ProxyTarget(uri, KeyFor(uri, host), host);

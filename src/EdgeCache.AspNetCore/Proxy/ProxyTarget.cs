@@ -1,7 +1,23 @@
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>Where a request goes and the key its response is cached under.</summary>
-/// <param name="OriginUri">The origin URL of the request (origin scheme and authority, the request's path and query).</param>
+/// <param name="OriginUrl">The origin URL of the request (origin scheme and authority, the request's path and query), in <see cref="Uri.AbsoluteUri"/> form.</param>
 /// <param name="Key">The cache key: scheme, host, path and query; empty when the request cannot be cached.</param>
 /// <param name="HostHeader">The Host to send, or null to use the origin's.</param>
-internal sealed record ProxyTarget(Uri OriginUri, string Key, string? HostHeader);
+internal sealed record ProxyTarget(string OriginUrl, string Key, string? HostHeader)
+{
+    private Uri? _originUri;
+
+    /// <summary>Creates a target whose <see cref="Uri"/> is already parsed.</summary>
+    public ProxyTarget(Uri originUri, string key, string? hostHeader)
+        : this(originUri.AbsoluteUri, key, hostHeader)
+    {
+        _originUri = originUri;
+    }
+
+    /// <summary>
+    /// The origin URL as a <see cref="Uri"/>, parsed on first use: a fresh hit needs only the key,
+    /// so the parse is paid on the paths that go to the origin.
+    /// </summary>
+    public Uri OriginUri => _originUri ??= new Uri(OriginUrl, UriKind.Absolute);
+}
