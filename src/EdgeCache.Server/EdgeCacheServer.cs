@@ -44,6 +44,7 @@ internal static class EdgeCacheServer
             throw new SettingsException([$"--listen {settings.Listen} is https: give a certificate with --tls-certificate (EdgeCache:CertificatePath) or Kestrel:Certificates:Default."]);
         }
 
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = settings.InlineScheduling);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;

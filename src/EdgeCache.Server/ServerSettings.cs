@@ -60,6 +60,14 @@ internal sealed class ServerSettings
     /// <summary>Write one access-log line per request.</summary>
     public bool AccessLog { get; set; }
 
+    /// <summary>
+    /// Run each request on the thread-pool thread that completed its socket read instead of queueing it a
+    /// second time (Kestrel's <c>UnsafePreferInlineScheduling</c>). Safe here because socket completions
+    /// themselves still run on the thread pool (unless <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS</c> is
+    /// set), and chosen by measurement (docs/performance.md). Default: true.
+    /// </summary>
+    public bool InlineScheduling { get; set; } = true;
+
     /// <summary>An OTLP collector endpoint for metrics and traces (e.g. http://127.0.0.1:4317); off when empty.</summary>
     public string? OtlpEndpoint { get; set; }
 

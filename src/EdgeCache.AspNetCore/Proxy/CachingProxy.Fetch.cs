@@ -59,13 +59,13 @@ internal sealed partial class CachingProxy
             }
 
             // Bounded by the origin timeout; not by the client, so the response is always disposed.
-            outcome = await fetch.Outcome.Task.ConfigureAwait(false);
+            outcome = await fetch.LeaderOutcome.ConfigureAwait(false);
         }
         else
         {
             try
             {
-                outcome = await fetch.Outcome.Task.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
+                outcome = await fetch.Outcome.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -180,7 +180,7 @@ internal sealed partial class CachingProxy
         }
 
         // Nobody serves this outcome: an uncacheable answer is dropped.
-        _track(fetch.Outcome.Task.ContinueWith(
+        _track(fetch.Outcome.ContinueWith(
             static t => t.Result.Response?.Dispose(),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
     }
@@ -196,7 +196,7 @@ internal sealed partial class CachingProxy
         catch (FormatException)
         {
             _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
-            fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "bad-request" });
+            fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "bad-request" });
             return false;
         }
 
@@ -226,7 +226,7 @@ internal sealed partial class CachingProxy
         GrowingBuffer? buffer = null;
         ICacheEntryWriter? writer = null;
         var handedOff = false;
-        var url = state.Target.OriginUri.AbsoluteUri;
+        var url = state.Target.OriginUrl;
         IAsyncDisposable? fillLease = null;
         try
         {
@@ -249,7 +249,7 @@ internal sealed partial class CachingProxy
             {
                 var (code, detail) = Classify(ex);
                 ProxyLog.OriginFailed(_logger, url, detail, ex);
-                fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
+                fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
                 return;
             }
             finally
@@ -264,7 +264,7 @@ internal sealed partial class CachingProxy
             if (stale is not null && status == StatusCodes.Status304NotModified)
             {
                 var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
-                fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated });
+                fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated });
                 return;
             }
 
@@ -275,7 +275,7 @@ internal sealed partial class CachingProxy
                 var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
                 if (Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, staleAge, storedCc, state.RequestCc))
                 {
-                    fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = status, ForwardStatus = status, Error = "origin-error" });
+                    fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = status, ForwardStatus = status, Error = "origin-error" });
                     return;
                 }
             }
@@ -309,7 +309,7 @@ internal sealed partial class CachingProxy
                     await DeleteAsync(fetch.CollapseKey).ConfigureAwait(false);
                 }
 
-                handedOff = fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Pass, Status = status, ForwardStatus = status, Response = response });
+                handedOff = fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Pass, Status = status, ForwardStatus = status, Response = response });
                 return;
             }
 
@@ -331,8 +331,8 @@ internal sealed partial class CachingProxy
             var metadata2 = new EntryMetadata
             {
                 Key = storeKey,
-                Url = state.Target.OriginUri.AbsoluteUri,
-                Host = (state.Target.HostHeader ?? state.Target.OriginUri.IdnHost).ToLowerInvariant(),
+                Url = state.Target.OriginUrl,
+                Host = state.Target.HostHeader?.ToLowerInvariant() ?? _originHost,
                 StatusCode = status,
                 Headers = headers,
                 RequestTime = requestTime,
@@ -346,7 +346,12 @@ internal sealed partial class CachingProxy
 
             writer = await BeginWriteAsync(metadata2).ConfigureAwait(false);
             buffer = new GrowingBuffer(facts.ContentLength ?? -1);
-            fetch.Outcome.TrySetResult(new FetchOutcome
+
+            // A small body most likely came in with the headers: the leader starts with its first bytes and
+            // runs on this thread to the end of its response, instead of waking up once for the headers and
+            // again for the bytes.
+            var holdLeader = facts.ContentLength is > 0 and <= GrowingBuffer.MaxSegmentSize;
+            var shared = new FetchOutcome
             {
                 Kind = FetchOutcomeKind.Shared,
                 Status = status,
@@ -362,7 +367,8 @@ internal sealed partial class CachingProxy
                 OriginAge = facts.Age,
                 ResponseTime = responseTime,
                 FreshnessLifetime = lifetime,
-            });
+            };
+            fetch.Publish(shared, holdLeader);
 
             var (total, writerKept) = await PumpBodyAsync(fetch, response, buffer, writer, state.Target.Key, url).ConfigureAwait(false);
             if (!writerKept)
@@ -393,10 +399,12 @@ internal sealed partial class CachingProxy
         {
             ProxyLog.BodyFailed(_logger, url, ex);
             buffer?.Fail(ex);
-            fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" });
+            fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" });
         }
         finally
         {
+            // A held leader always gets its outcome; when the body broke, the buffer says so.
+            fetch.ReleaseLeader();
             if (writer is not null)
             {
                 await writer.DisposeAsync().ConfigureAwait(false);
@@ -434,7 +442,7 @@ internal sealed partial class CachingProxy
         }
 
         Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
-        return fetch.Outcome.TrySetResult(new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
+        return fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
     }
 
     /// <summary>
@@ -485,6 +493,11 @@ internal sealed partial class CachingProxy
                     }
 
                     buffer.Append(chunk.AsSpan(0, read));
+                    if (total == read)
+                    {
+                        fetch.ReleaseLeader();
+                    }
+
                     if (writer is not null && !await WriteAsync(writer, chunk.AsMemory(0, read), url).ConfigureAwait(false))
                     {
                         await writer.DisposeAsync().ConfigureAwait(false);
@@ -589,8 +602,8 @@ internal sealed partial class CachingProxy
         var marker = new EntryMetadata
         {
             Key = target.Key,
-            Url = target.OriginUri.AbsoluteUri,
-            Host = (target.HostHeader ?? target.OriginUri.IdnHost).ToLowerInvariant(),
+            Url = target.OriginUrl,
+            Host = target.HostHeader?.ToLowerInvariant() ?? _originHost,
             StatusCode = 200,
             Headers = [new(MarkerHeader, generation), new("Vary", varyNames), new("Cache-Control", "no-store")],
             RequestTime = requestTime,

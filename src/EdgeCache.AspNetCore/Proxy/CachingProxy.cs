@@ -36,6 +36,7 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly string _originPrefix;
     private readonly string _originScheme;
+    private readonly string _originHost;
     private readonly string _originPath;
     private readonly bool _plainOrigin;
     private readonly string _via;
@@ -57,6 +58,7 @@ internal sealed partial class CachingProxy : IDisposable
         _originPath = origin.AbsolutePath.TrimEnd('/');
         _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, _originPath);
         _originScheme = origin.Scheme + "://";
+        _originHost = origin.IdnHost.ToLowerInvariant();
 
         // Concatenation gives Uri's own form only when the prefix is already in that form (an IDN host
         // or an escaped base path is not): otherwise every request takes the parse.
@@ -372,7 +374,7 @@ internal sealed partial class CachingProxy : IDisposable
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
                 var (code, detail) = Classify(ex);
-                ProxyLog.OriginFailed(_logger, target.OriginUri.AbsoluteUri, detail, ex);
+                ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
                 if (stale is not null && requestCc is not null && await TryServeStaleOnErrorAsync(context, stale, requestCc, status.Forward ?? "request", 0).ConfigureAwait(false))
                 {
                     return;
