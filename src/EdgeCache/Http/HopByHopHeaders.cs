@@ -9,23 +9,35 @@ internal static class HopByHopHeaders
         "Proxy-Authenticate", "Proxy-Authorization",
     };
 
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NameLookup = Names.GetAlternateLookup<ReadOnlySpan<char>>();
+
     public static bool IsHopByHop(string name) => Names.Contains(name);
 
     /// <summary>The hop-by-hop names plus those listed in the message's <c>Connection</c> field.</summary>
-    public static HashSet<string> For(IEnumerable<string>? connectionValues)
+    /// <remarks>Allocates only when <c>Connection</c> names a field beyond the standard ones (rare: usually it says keep-alive).</remarks>
+    public static IReadOnlySet<string> For(IEnumerable<string>? connectionValues)
     {
-        var set = new HashSet<string>(Names, StringComparer.OrdinalIgnoreCase);
-        if (connectionValues is not null)
+        if (connectionValues is null)
         {
-            foreach (var value in connectionValues)
+            return Names;
+        }
+
+        HashSet<string>? set = null;
+        foreach (var value in connectionValues)
+        {
+            foreach (var range in value.AsSpan().Split(','))
             {
-                foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                var token = value.AsSpan()[range].Trim();
+                if (token.IsEmpty || NameLookup.Contains(token))
                 {
-                    set.Add(token);
+                    continue;
                 }
+
+                set ??= new HashSet<string>(Names, StringComparer.OrdinalIgnoreCase);
+                set.Add(token.ToString());
             }
         }
 
-        return set;
+        return set ?? (IReadOnlySet<string>)Names;
     }
 }

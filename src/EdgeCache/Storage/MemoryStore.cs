@@ -317,7 +317,7 @@ public sealed class MemoryStore : ICacheStore
 
             var body = _buffer.AsSpan(0, (int)_length).ToArray();
             Fail();
-            return new ValueTask<bool>(store.Publish(metadata with { BodyLength = body.Length }, body));
+            return new ValueTask<bool>(store.Publish(metadata.BodyLength == body.Length ? metadata : metadata with { BodyLength = body.Length }, body));
         }
 
         public ValueTask DisposeAsync()
