@@ -399,7 +399,12 @@ internal sealed partial class CachingProxy
         {
             ProxyLog.BodyFailed(_logger, url, ex);
             buffer?.Fail(ex);
-            fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" });
+            var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" };
+            fetch.Publish(failed);
+
+            // A leader still held has sent nothing yet: it can answer 502 (or a stale copy) instead of a
+            // status line followed by a broken body.
+            fetch.ReleaseLeader(failed);
         }
         finally
         {

@@ -49,10 +49,18 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry)
         return true;
     }
 
-    /// <summary>Releases a leader held by <see cref="Publish"/> (a small body is whole, or the fetch ended).</summary>
-    public void ReleaseLeader()
+    /// <summary>
+    /// Releases a leader held by <see cref="Publish"/> (a small body's first bytes are in, or the fetch ended)
+    /// with the published outcome, or with <paramref name="instead"/> when the fetch failed before the leader
+    /// started. Does nothing once the leader has its outcome.
+    /// </summary>
+    public void ReleaseLeader(FetchOutcome? instead = null)
     {
-        if (_outcome.Task.IsCompletedSuccessfully)
+        if (instead is not null)
+        {
+            _leaderOutcome.TrySetResult(instead);
+        }
+        else if (_outcome.Task.IsCompletedSuccessfully)
         {
             _leaderOutcome.TrySetResult(_outcome.Task.Result);
         }

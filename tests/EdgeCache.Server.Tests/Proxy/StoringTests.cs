@@ -132,6 +132,37 @@ public sealed class StoringTests
     }
 
     [Fact]
+    public async Task An_origin_that_drops_the_connection_before_any_body_byte_gets_the_client_a_502_not_a_broken_200()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Route("/headers-only", async (ctx, hit) =>
+        {
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            ctx.Response.ContentLength = 100;
+            await ctx.Response.StartAsync();
+            await ctx.Response.Body.FlushAsync();
+            if (hit == 1)
+            {
+                // The headers reach the proxy; the body never comes.
+                await Task.Delay(500);
+                ctx.Abort();
+                return;
+            }
+
+            await ctx.Response.WriteAsync(new string('z', 100));
+        });
+
+        var first = await h.Client.GetAsync("/headers-only");
+        var (second, body) = await h.GetTextAsync("/headers-only");
+
+        Assert.Equal(HttpStatusCode.BadGateway, first.StatusCode);
+        Assert.Contains("origin-body-failed", first.CacheStatus());
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal(new string('z', 100), body);
+        Assert.Equal(2, h.Origin.Hits("/headers-only"));
+    }
+
+    [Fact]
     public async Task Rfc9111_3_5_Response_to_a_request_with_Authorization_is_not_stored_without_public()
     {
         await using var h = await ProxyHarness.StartAsync();
