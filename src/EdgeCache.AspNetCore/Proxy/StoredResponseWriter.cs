@@ -17,6 +17,12 @@ internal static class StoredResponseWriter
 {
     private static readonly string[] SmallNumbers = CreateSmallNumbers(4096);
 
+    // A stored body goes to Kestrel in pieces of its response buffer's size, each flushed before the next is
+    // copied in: the pipe's blocks are reused while still in the CPU cache instead of a 1 MB body being
+    // copied into 256 fresh blocks first. Measured on 1 MB hits: about 10% less CPU per response and a lower
+    // p99; 16 KB and 32 KB pieces were slower, 128 KB no better (docs/performance.md).
+    internal const int WriteChunkSize = 64 * 1024;
+
     /// <summary>A non-negative number as a string, without allocating for small values.</summary>
     public static string Number(long n)
         => n >= 0 && n < SmallNumbers.Length ? SmallNumbers[n] : n.ToString(CultureInfo.InvariantCulture);
@@ -220,7 +226,14 @@ internal static class StoredResponseWriter
             {
                 if (entry.TryGetMemory(out var memory))
                 {
-                    await response.Body.WriteAsync(memory.Slice((int)offset, (int)(count < 0 ? memory.Length - offset : count)), aborted).ConfigureAwait(false);
+                    var body = memory.Slice((int)offset, (int)(count < 0 ? memory.Length - offset : count));
+                    while (body.Length > WriteChunkSize)
+                    {
+                        await response.Body.WriteAsync(body[..WriteChunkSize], aborted).ConfigureAwait(false);
+                        body = body[WriteChunkSize..];
+                    }
+
+                    await response.Body.WriteAsync(body, aborted).ConfigureAwait(false);
                     return;
                 }
 

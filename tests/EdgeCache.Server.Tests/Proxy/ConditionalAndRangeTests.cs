@@ -7,6 +7,7 @@ namespace EdgeCache.Server.Tests.Proxy;
 public sealed class ConditionalAndRangeTests
 {
     private const string Digits = "0123456789abcdefghij";
+    private const int StoredResponseWriterChunk = EdgeCache.AspNetCore.Proxy.StoredResponseWriter.WriteChunkSize;
 
     private static async Task<ProxyHarness> StartWithDocumentAsync()
     {
@@ -22,6 +23,30 @@ public sealed class ConditionalAndRangeTests
         });
         await h.GetAsync("/doc");
         return h;
+    }
+
+    [Fact]
+    public async Task A_stored_body_written_in_pieces_arrives_whole_and_ranges_across_pieces_are_exact()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        var payload = System.Security.Cryptography.RandomNumberGenerator.GetBytes((2 * StoredResponseWriterChunk) + 12_345);
+        h.Origin.Route("/pieces", async (ctx, _) =>
+        {
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            ctx.Response.ContentLength = payload.Length;
+            await ctx.Response.Body.WriteAsync(payload);
+        });
+
+        await h.Client.GetByteArrayAsync("/pieces");
+        using var whole = await h.GetAsync("/pieces");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/pieces");
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(StoredResponseWriterChunk - 100, (2 * StoredResponseWriterChunk) + 100);
+        using var range = await h.Client.SendAsync(request);
+
+        Assert.Contains("hit", whole.CacheStatus());
+        Assert.Equal(payload, await whole.Content.ReadAsByteArrayAsync());
+        Assert.Equal(HttpStatusCode.PartialContent, range.StatusCode);
+        Assert.Equal(payload.AsSpan(StoredResponseWriterChunk - 100, StoredResponseWriterChunk + 201).ToArray(), await range.Content.ReadAsByteArrayAsync());
     }
 
     [Fact]
