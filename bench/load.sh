@@ -15,6 +15,8 @@
 #   ANCHORS (path to anchors.sh), SKIP_PUBLISH=1 (reuse $OUT), PRODUCT_ENV (environment assignments for
 #   EdgeCache only, e.g. PRODUCT_ENV='DOTNET_gcServer=0'; the .NET anchors keep their own settings).
 # Single runs on a shared 2-core machine vary by up to 25%: read the ratios within one run.
+# The anchors' miss case runs cold (nothing warms a miss path first); bench/miss-steady.sh measures misses
+# after a warm-up, reusing what this script leaves in $WORK. Results: docs/performance.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ANCHORS="${ANCHORS:-$ROOT/../shared/bench/anchors.sh}"
