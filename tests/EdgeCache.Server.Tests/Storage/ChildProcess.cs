@@ -1,14 +1,12 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace EdgeCache.Server.Tests.Storage;
 
 /// <summary>
 /// A .NET program from the test output directory run as a child process (<c>dotnet X.dll args</c>),
-/// with its output lines collected, killed with SIGKILL on demand and always on dispose.
+/// with its output lines collected, killed with SIGKILL on demand and always on dispose. For the
+/// edgecache server itself (ports, memory, graceful stop) use <see cref="ServerProcess"/>.
 /// </summary>
 internal sealed class ChildProcess : IDisposable
 {
@@ -81,21 +79,6 @@ internal sealed class ChildProcess : IDisposable
         }
 
         _process.WaitForExit(10_000);
-    }
-
-    /// <summary>The peak resident set size (VmHWM) of the running process, in bytes.</summary>
-    public long PeakResidentBytes()
-    {
-        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
-        {
-            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
-            {
-                var kilobytes = line["VmHWM:".Length..].Trim().Split(' ')[0];
-                return long.Parse(kilobytes, CultureInfo.InvariantCulture) * 1024;
-            }
-        }
-
-        throw new InvalidOperationException("VmHWM not found in /proc/<pid>/status.");
     }
 
     public void Dispose()
