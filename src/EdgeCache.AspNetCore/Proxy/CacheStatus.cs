@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 
 namespace EdgeCache.AspNetCore.Proxy;
 
@@ -15,42 +15,48 @@ internal readonly record struct CacheStatus(string Cf, bool Hit = false, string?
     /// <summary>Formats the member, e.g. <c>EdgeCache; fwd=uri-miss; fwd-status=200; stored</c>.</summary>
     public string Format(string cacheName)
     {
-        var builder = new StringBuilder(cacheName, 80);
+        // Built on the stack: the only allocation is the header value itself.
+        var value = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[128]);
+        value.AppendLiteral(cacheName);
         if (Hit)
         {
-            builder.Append("; hit");
+            value.AppendLiteral("; hit");
         }
 
         if (Forward is not null)
         {
-            builder.Append("; fwd=").Append(Forward);
+            value.AppendLiteral("; fwd=");
+            value.AppendLiteral(Forward);
         }
 
         if (ForwardStatus > 0)
         {
-            builder.Append("; fwd-status=").Append(ForwardStatus.ToString(CultureInfo.InvariantCulture));
+            value.AppendLiteral("; fwd-status=");
+            value.AppendFormatted(ForwardStatus);
         }
 
         if (Ttl is { } ttl)
         {
-            builder.Append("; ttl=").Append(ttl.ToString(CultureInfo.InvariantCulture));
+            value.AppendLiteral("; ttl=");
+            value.AppendFormatted(ttl);
         }
 
         if (Stored)
         {
-            builder.Append("; stored");
+            value.AppendLiteral("; stored");
         }
 
         if (Collapsed)
         {
-            builder.Append("; collapsed");
+            value.AppendLiteral("; collapsed");
         }
 
         if (Detail is not null)
         {
-            builder.Append("; detail=").Append(Detail);
+            value.AppendLiteral("; detail=");
+            value.AppendLiteral(Detail);
         }
 
-        return builder.ToString();
+        return value.ToStringAndClear();
     }
 }
