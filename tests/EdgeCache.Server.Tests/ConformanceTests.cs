@@ -162,28 +162,10 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, TimeSpan timeout, params string[] args)
     {
-        var info = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit(5_000);
-            return (-1, await stdout, await stderr + $"\n(killed: check.js ran longer than {timeout.TotalSeconds} s)");
-        }
-
-        return (process.ExitCode, await stdout, await stderr);
+        var result = await CommandRunner.RunAsync(file, args, timeout);
+        return result.TimedOut
+            ? (result.ExitCode, result.Stdout, result.Stderr + $"\n(killed: check.js ran longer than {timeout.TotalSeconds} s)")
+            : (result.ExitCode, result.Stdout, result.Stderr);
     }
 
     /// <summary>origin.js running as a child process; disposing kills it.</summary>

@@ -50,7 +50,7 @@ public sealed class PackagingTests
 
     private static async Task<(int Code, string Output)> RunAsync(string file, string[] args, TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var info = new ProcessStartInfo(file);
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -58,20 +58,12 @@ public sealed class PackagingTests
 
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         info.Environment["DOTNET_NOLOGO"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
+        var result = await CommandRunner.RunAsync(info, timeout);
+        if (result.TimedOut)
         {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
             throw new TimeoutException($"{file} {string.Join(' ', args)} took longer than {timeout}");
         }
 
-        return (process.ExitCode, await stdout + await stderr);
+        return (result.ExitCode, result.Stdout + result.Stderr);
     }
 }

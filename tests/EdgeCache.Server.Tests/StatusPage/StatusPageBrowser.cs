@@ -29,13 +29,7 @@ internal static class StatusPageBrowser
         AssertPrerequisites();
         Directory.CreateDirectory(ScreenshotFolder);
         var screenshot = Path.Combine(ScreenshotFolder, screenshotName);
-        var info = new ProcessStartInfo("node")
-        {
-            WorkingDirectory = ScriptFolder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var info = new ProcessStartInfo("node") { WorkingDirectory = ScriptFolder };
         info.ArgumentList.Add("check-status-page.mjs");
         info.ArgumentList.Add("--url");
         info.ArgumentList.Add(adminUri.ToString());
@@ -57,24 +51,16 @@ internal static class StatusPageBrowser
             info.ArgumentList.Add(purgeUrl);
         }
 
-        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(Timeout);
-        try
+        var result = await CommandRunner.RunAsync(info, Timeout);
+        if (result.TimedOut)
         {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"The status page script did not finish within {Timeout.TotalSeconds} s:\n{await stderr}");
+            Assert.Fail($"The status page script did not finish within {Timeout.TotalSeconds} s:\n{result.Stderr}");
         }
 
-        var printed = await stdout;
-        var errors = await stderr;
-        output?.WriteLine($"status page script exited {process.ExitCode}; screenshot: {screenshot}\n{printed}{errors}");
-        Assert.True(process.ExitCode == 0, $"The status page script failed (exit {process.ExitCode}):\n{errors}\n{printed}");
+        var printed = result.Stdout;
+        var errors = result.Stderr;
+        output?.WriteLine($"status page script exited {result.ExitCode}; screenshot: {screenshot}\n{printed}{errors}");
+        Assert.True(result.ExitCode == 0, $"The status page script failed (exit {result.ExitCode}):\n{errors}\n{printed}");
         Assert.True(File.Exists(screenshot), "The script left no screenshot at " + screenshot);
         var line = printed.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
         return JsonDocument.Parse(line).RootElement.Clone();
