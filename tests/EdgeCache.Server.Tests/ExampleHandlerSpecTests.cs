@@ -1,9 +1,6 @@
 using System.Net;
 using EdgeCache.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace EdgeCache.Server.Tests;
 
@@ -14,35 +11,22 @@ namespace EdgeCache.Server.Tests;
 public sealed class ExampleHandlerSpecTests : IAsyncLifetime
 {
     private TestOrigin _origin = null!;
-    private WebApplication _app = null!;
-    private HttpClient _client = null!;
+    private InProcessServer _server = null!;
 
     public async Task InitializeAsync()
     {
         _origin = await TestOrigin.StartAsync();
-        _app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
-            ["EdgeCache:Origin"] = _origin.BaseUri.ToString(),
-            ["EdgeCache:Listen"] = "http://127.0.0.1:0",
-            ["EdgeCache:Handler"] = "example",
-            ["EdgeCache:AdminListen"] = "none",
-            ["EdgeCache:Store"] = "memory",
-        }));
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await _app.StartAsync(start.Token);
-        _client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false })
-        {
-            BaseAddress = new Uri(EdgeCacheServer.Addresses(_app).First()),
-            Timeout = TimeSpan.FromSeconds(15),
-        };
+            ["Origin"] = _origin.BaseUri.ToString(),
+            ["Handler"] = "example",
+            ["AdminListen"] = "none",
+        });
     }
 
     public async Task DisposeAsync()
     {
-        _client.Dispose();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _app.StopAsync(stop.Token);
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         await _origin.DisposeAsync();
     }
 
@@ -84,9 +68,9 @@ public sealed class ExampleHandlerSpecTests : IAsyncLifetime
         var before = _origin.Hits("/m");
         for (var i = 0; i < 2; i++)
         {
-            using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/m"));
+            using var head = await _server.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/m"));
             Assert.False(head.Headers.Contains("cf-cache-status"));
-            using var post = await _client.PostAsync(new Uri("/m", UriKind.Relative), new StringContent("x"));
+            using var post = await _server.Client.PostAsync(new Uri("/m", UriKind.Relative), new StringContent("x"));
             Assert.False(post.Headers.Contains("cf-cache-status"));
         }
 
@@ -113,7 +97,7 @@ public sealed class ExampleHandlerSpecTests : IAsyncLifetime
         Assert.Equal(2, _origin.Hits("/vary-star"));
     }
 
-    private Task<HttpResponseMessage> GetAsync(string path) => _client.GetAsync(new Uri(path, UriKind.Relative));
+    private Task<HttpResponseMessage> GetAsync(string path) => _server.Client.GetAsync(new Uri(path, UriKind.Relative));
 
     /// <summary>The example stores with waitUntil, after the response: poll (bounded) until the entry is there.</summary>
     private async Task<HttpResponseMessage> EventuallyHitAsync(string path)

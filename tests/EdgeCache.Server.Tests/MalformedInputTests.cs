@@ -1,9 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 
 namespace EdgeCache.Server.Tests;
 
@@ -14,31 +11,22 @@ namespace EdgeCache.Server.Tests;
 public sealed class MalformedInputTests : IAsyncLifetime
 {
     private readonly RawOrigin _origin = new();
-    private WebApplication _app = null!;
-    private HttpClient _client = null!;
+    private InProcessServer _server = null!;
 
     public async Task InitializeAsync()
     {
         _origin.Start();
-        _app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        _server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
-            ["EdgeCache:Origin"] = $"http://127.0.0.1:{_origin.Port}",
-            ["EdgeCache:Listen"] = "http://127.0.0.1:0",
-            ["EdgeCache:Handler"] = "example",
-            ["EdgeCache:AdminListen"] = "none",
-            ["EdgeCache:Store"] = "memory",
-        }));
-        using var start = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await _app.StartAsync(start.Token);
-        _client = new HttpClient { BaseAddress = new Uri(EdgeCacheServer.Addresses(_app).First()), Timeout = TimeSpan.FromSeconds(15) };
+            ["Origin"] = $"http://127.0.0.1:{_origin.Port}",
+            ["Handler"] = "example",
+            ["AdminListen"] = "none",
+        });
     }
 
     public async Task DisposeAsync()
     {
-        _client.Dispose();
-        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await _app.StopAsync(stop.Token);
-        await _app.DisposeAsync();
+        await _server.DisposeAsync();
         _origin.Dispose();
     }
 
@@ -50,7 +38,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
 
         for (var i = 0; i < 2; i++)
         {
-            using var response = await _client.GetAsync(new Uri("/bad-header", UriKind.Relative));
+            using var response = await _server.Client.GetAsync(new Uri("/bad-header", UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
             Assert.Equal("yes", response.Headers.GetValues("X-Fine").Single());
@@ -66,7 +54,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
         _origin.Answer("/utf8", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
 
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, new Uri(EdgeCacheServer.Addresses(_app).First()).Port);
+        await client.ConnectAsync(IPAddress.Loopback, _server.BaseUri.Port);
         var stream = client.GetStream();
         await stream.WriteAsync(Encoding.UTF8.GetBytes("GET /utf8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\nX-Name: caf\u00e9\r\n\r\n"));
         using var reader = new StreamReader(stream, Encoding.Latin1);
@@ -96,7 +84,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(path, UriKind.Relative));
             Assert.True(request.Headers.TryAddWithoutValidation(name, value));
-            using var response = await _client.SendAsync(request);
+            using var response = await _server.Client.SendAsync(request);
             Assert.True((int)response.StatusCode < 500, $"{name}: {value} gave {(int)response.StatusCode}");
             await response.Content.ReadAsByteArrayAsync();
             await Task.Delay(200);
@@ -117,7 +105,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
 
         for (var i = 0; i < 2; i++)
         {
-            using var response = await _client.GetAsync(new Uri(path, UriKind.Relative));
+            using var response = await _server.Client.GetAsync(new Uri(path, UriKind.Relative));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
             await Task.Delay(200);
