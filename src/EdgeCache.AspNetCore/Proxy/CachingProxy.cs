@@ -210,14 +210,15 @@ internal sealed partial class CachingProxy : IDisposable
             return;
         }
 
-        if (_hitForPass.IsPass(target.Key) && request.Headers.Range.Count > 0)
+        var hitForPass = _hitForPass.IsPass(target.Key);
+        if (hitForPass && request.Headers.Range.Count > 0)
         {
             // The last answer could not be stored: let the origin answer the range itself.
             await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
             return;
         }
 
-        if (_hitForPass.IsPass(target.Key))
+        if (hitForPass)
         {
             // Hit-for-pass: no queueing behind other requests, but a response that has become
             // cacheable is still stored (so the key recovers at once).
