@@ -3,29 +3,24 @@ using EdgeCache.Storage;
 namespace EdgeCache.Redis.Tests;
 
 /// <summary>
-/// One cache node of a test: a local memory store, the Redis store, the backplane applying other
-/// nodes' invalidations to the local store, and the fill lock; all over one connection.
+/// One cache node of a test: a local memory store and the node's <see cref="RedisTier"/> (the Redis
+/// store, the backplane applying other nodes' invalidations to the local store, and the fill lock).
 /// </summary>
 public sealed class TestNode : IAsyncDisposable
 {
-    private TestNode(RedisConnection connection)
-    {
-        Connection = connection;
-        Local = new MemoryStore();
-        Backplane = new RedisBackplane(connection);
-        Store = new RedisStore(connection, Backplane);
-        FillLock = new RedisFillLock(connection);
-    }
+    private readonly RedisTier _tier;
 
-    public RedisConnection Connection { get; }
+    private TestNode(RedisTier tier) => _tier = tier;
 
-    public MemoryStore Local { get; }
+    public RedisConnection Connection => _tier.Connection;
 
-    public RedisBackplane Backplane { get; }
+    public MemoryStore Local { get; } = new();
 
-    public RedisStore Store { get; }
+    public RedisBackplane Backplane => _tier.Backplane;
 
-    public RedisFillLock FillLock { get; }
+    public RedisStore Store => _tier.Store;
+
+    public RedisFillLock FillLock => _tier.FillLock;
 
     /// <summary>
     /// Connects a node and waits for it to be subscribed; fails (never skips) when the server is unreachable.
@@ -42,18 +37,12 @@ public sealed class TestNode : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;
-        var connection = new RedisConnection(options);
-        var node = new TestNode(connection);
-        Assert.True(await connection.WaitForConnectionAsync(TimeSpan.FromSeconds(10)), $"Redis at {configuration} is unreachable");
+        var node = new TestNode(new RedisTier(options));
+        Assert.True(await node.Connection.WaitForConnectionAsync(TimeSpan.FromSeconds(10)), $"Redis at {configuration} is unreachable");
         node.Backplane.Start(node.Local);
         Assert.True(await node.Backplane.WaitUntilSubscribedAsync(TimeSpan.FromSeconds(10)), "the backplane did not subscribe");
         return node;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await Backplane.DisposeAsync();
-        await Store.DisposeAsync();
-        await Connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _tier.DisposeAsync();
 }
