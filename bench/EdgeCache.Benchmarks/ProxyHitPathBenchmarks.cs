@@ -56,7 +56,7 @@ public class ProxyHitPathBenchmarks : IDisposable
 
     /// <summary>Maps the request onto the origin and computes the cache key.</summary>
     [Benchmark]
-    public string? Key() => _proxy.Resolve(_context.Request)?.Key;
+    public string? Key() => _proxy.Resolve(_context)?.Key;
 
     /// <summary>A whole fresh hit through the proxy.</summary>
     [Benchmark]

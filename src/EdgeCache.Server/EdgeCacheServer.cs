@@ -48,6 +48,10 @@ internal static class EdgeCacheServer
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
+
+            // RFC 9110 section 7.6.1: the names a client lists in Connection, which Kestrel does not keep (see
+            // ConnectionNominatedFields), so that the proxy drops them.
+            k.ConfigureEndpointDefaults(listen => listen.Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture));
             k.Limits.MaxRequestBodySize = null;
             if (certificate is not null)
             {
@@ -121,6 +125,8 @@ internal static class EdgeCacheServer
                 OriginCaFile = settings.OriginCaFile,
                 HostHeader = settings.HostHeader == "pass-through" ? HostHeaderMode.PassThrough : HostHeaderMode.Origin,
                 AllowedUnkeyedHeaders = settings.AllowedUnkeyedHeaders,
+                ForwardedRequestHeaders = settings.ForwardedRequestHeaders,
+                SetCookie = settings.SetCookiePolicy,
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),

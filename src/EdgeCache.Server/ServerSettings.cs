@@ -77,6 +77,21 @@ internal sealed class ServerSettings
     /// <summary>CDN mode: unkeyed request headers (X-Forwarded-Host, X-Original-URL, ...) that are forwarded anyway.</summary>
     public string[] AllowedUnkeyedHeaders { get; set; } = [];
 
+    /// <summary>
+    /// CDN mode, allow-list mode: when set, only these request headers (plus the body's Content-* fields) reach
+    /// the origin. Default: not set (every header except hop-by-hop ones, the unkeyed deny list and names with '_').
+    /// </summary>
+    public string[]? ForwardedRequestHeaders { get; set; }
+
+    /// <summary>
+    /// CDN mode: a cacheable response with Set-Cookie is <c>do-not-store</c> (default), <c>store-without</c>
+    /// (stored without the cookie) or <c>share</c> (dangerous: the cookie is replayed to everyone).
+    /// </summary>
+    public string SetCookie { get; set; } = "do-not-store";
+
+    /// <summary>The Set-Cookie policy, validated.</summary>
+    public EdgeCache.AspNetCore.Proxy.SetCookiePolicy SetCookiePolicy { get; private set; }
+
     /// <summary>CDN mode: how long the origin may take to answer (a TimeSpan such as 00:00:30).</summary>
     public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -180,6 +195,22 @@ internal sealed class ServerSettings
         if (HostHeader is not ("origin" or "pass-through"))
         {
             errors.Add($"EdgeCache:HostHeader must be 'origin' or 'pass-through', not '{HostHeader}'.");
+        }
+
+        switch (SetCookie)
+        {
+            case "do-not-store":
+                SetCookiePolicy = EdgeCache.AspNetCore.Proxy.SetCookiePolicy.DoNotStore;
+                break;
+            case "store-without":
+                SetCookiePolicy = EdgeCache.AspNetCore.Proxy.SetCookiePolicy.StoreWithout;
+                break;
+            case "share":
+                SetCookiePolicy = EdgeCache.AspNetCore.Proxy.SetCookiePolicy.Share;
+                break;
+            default:
+                errors.Add($"EdgeCache:SetCookie must be 'do-not-store', 'store-without' or 'share', not '{SetCookie}'.");
+                break;
         }
 
         if (OriginTimeout <= TimeSpan.Zero)

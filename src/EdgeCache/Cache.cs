@@ -127,7 +127,7 @@ public sealed class Cache
         WorkersPutDecision decision;
         if (edgeTtl is { } ttl)
         {
-            decision = EdgeTtlOverridePolicy.Evaluate(response, ttl);
+            decision = EdgeTtlOverridePolicy.Evaluate(request.Headers.Authorization is not null, response, ttl);
         }
         else
         {

@@ -97,8 +97,10 @@ public sealed record CacheFetchOptions
             }
         }
 
-        // A plain cacheTtl never pins an error: 5xx need an explicit cacheTtlByStatus entry.
-        return status < 500 ? CacheTtl : null;
+        // A plain cacheTtl never pins an error a request can provoke (CPDoS, Nguyen et al. 2019: an oversized
+        // or malformed header makes the origin answer 400, 431 or 5xx, which would then be served to everyone):
+        // it covers 2xx, 3xx, 404 and 410; any other status needs an explicit cacheTtlByStatus entry.
+        return status is >= 200 and < 400 or 404 or 410 ? CacheTtl : null;
     }
 
     private static bool TryParseStatusRange(string text, out int from, out int to)

@@ -38,7 +38,7 @@ public sealed class FetchOptionsTests
     }
 
     [Fact]
-    public async Task CacheTtl_caches_even_when_the_origin_says_no_store()
+    public async Task CacheTtl_never_stores_what_the_origin_marked_no_store()
     {
         await using var host = await StartAsync(new CacheFetchOptions { CacheTtl = TimeSpan.FromMinutes(5) });
 
@@ -46,9 +46,9 @@ public sealed class FetchOptionsTests
         var second = await GetAsync(host, "/nostore");
 
         Assert.Equal("MISS", first.CacheStatus);
-        Assert.Equal("HIT", second.CacheStatus);
-        Assert.Equal("nostore v1", second.Body);
-        Assert.Equal(1, host.Origin.Hits("/nostore"));
+        Assert.Equal("MISS", second.CacheStatus);
+        Assert.Equal("nostore v2", second.Body);
+        Assert.Equal(2, host.Origin.Hits("/nostore"));
     }
 
     [Fact]

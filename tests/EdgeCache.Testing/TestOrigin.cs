@@ -17,6 +17,8 @@ namespace EdgeCache.Testing;
 /// </summary>
 public sealed class TestOrigin : IAsyncDisposable
 {
+    private static readonly Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider ContentTypes = new();
+
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Func<HttpContext, int, Task>> _routes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _hits = new(StringComparer.Ordinal);
@@ -114,7 +116,8 @@ public sealed class TestOrigin : IAsyncDisposable
             return;
         }
 
-        context.Response.ContentType = "text/plain";
+        // The type a static file server gives the path's extension (text/plain when it has none), as real origins do.
+        context.Response.ContentType = ContentTypes.TryGetContentType(path, out var type) ? type : "text/plain";
         context.Response.Headers.CacheControl = "public, max-age=60";
         await context.Response.WriteAsync($"{path} v{hit}");
     }

@@ -15,7 +15,12 @@ internal static class RequestMessageFactory
     public static HttpRequestMessage Create(HttpContext context, Uri origin)
     {
         var request = context.Request;
-        var url = new Uri(origin, string.Concat(origin.AbsolutePath.TrimEnd('/'), request.Path.ToUriComponent(), request.QueryString.ToUriComponent()));
+        // The canonical target (decoded at most once, as the proxy's key and origin URL are), never
+        // Kestrel's decoded Path fed to Uri for a second decoding.
+        var target = CanonicalTarget.For(context);
+        var pathAndQuery = target is null ? "/" : string.Concat(target.Path, target.Query);
+        // Concatenated, never resolved as a reference: "//other.host/x" must stay a path on the origin.
+        var url = new Uri(string.Concat(origin.GetLeftPart(UriPartial.Authority), origin.AbsolutePath.TrimEnd('/'), pathAndQuery), UriKind.Absolute);
         var message = new HttpRequestMessage(new HttpMethod(request.Method), url);
 
         if (HasBody(request))

@@ -13,6 +13,8 @@ internal sealed partial class CachingProxy
     // How far the slowest reader of an oversized, unstored body may lag behind the origin.
     private const long TrimmedLag = 4L * 1024 * 1024;
 
+    private static readonly string[] SetCookieOnly = ["Set-Cookie"];
+
     /// <summary>
     /// A miss or a revalidation: join the in-flight fetch for the key, or lead a new one, then serve
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
@@ -143,7 +145,8 @@ internal sealed partial class CachingProxy
             case FetchOutcomeKind.Revalidated:
                 var entry = outcome.Entry!;
                 var entryAge = AgeCalculation.CurrentAge(entry.Metadata.InitialAge, entry.Metadata.ResponseTime, _time.GetUtcNow());
-                await ServeEntryAsync(context, entry, entryAge, new CacheStatus("REVALIDATED", Forward: forward, ForwardStatus: 304, Collapsed: !leader)).ConfigureAwait(false);
+                var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
+                await ServeEntryAsync(context, entry, entryAge, new CacheStatus("REVALIDATED", Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
                 return;
 
             default:
@@ -212,9 +215,12 @@ internal sealed partial class CachingProxy
             snapshot[name] = values.ToString();
         }
 
+        var policy = context.Features.Get<ProxyCachePolicyFeature>();
         var state = new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
         {
-            OnOriginResponse = context.Features.Get<ProxyCachePolicyFeature>()?.OnOriginResponse,
+            OnOriginResponse = policy?.OnOriginResponse,
+            DangerouslyCachePrivate = policy?.DangerouslyCachePrivate ?? false,
+            MayStore = policy?.MayStore,
         };
         _track(RunFetchAsync(fetch, message, state));
         return true;
@@ -258,13 +264,20 @@ internal sealed partial class CachingProxy
             }
 
             var responseTime = _time.GetUtcNow();
+
+            // Privacy beats rules: what the origin said of sharing is read before a rule rewrites it.
+            var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && MarkedPrivate(response);
             state.OnOriginResponse?.Invoke(response);
             var status = (int)response.StatusCode;
             var stale = fetch.StaleEntry;
             if (stale is not null && status == StatusCodes.Status304NotModified)
             {
                 var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
-                fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated });
+                fetch.Publish(new FetchOutcome
+                {
+                    Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated,
+                    LeaderCookies = _options.SetCookie == SetCookiePolicy.Share ? [] : OnlyFields(RawHeaders(response, responseTime), "Set-Cookie"),
+                });
                 return;
             }
 
@@ -291,7 +304,7 @@ internal sealed partial class CachingProxy
 
             var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
             var useful = lifetime > initialAge || facts.HasValidator || cc.StaleWhileRevalidate > 0 || cc.StaleIfError > 0;
-            var decision = Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful);
+            var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful), raw, originPrivate, state, response);
             var tooLarge = facts.ContentLength > _options.EffectiveMaxStoredObjectSize;
             if (!decision.Store || tooLarge)
             {
@@ -525,7 +538,11 @@ internal sealed partial class CachingProxy
         var old = stale.Metadata;
         var raw = RawHeaders(notModified, responseTime);
         var facts304 = ResponseFacts.From(304, raw);
-        var merged = HeaderUpdate.Merge(old.Headers, StorableHeaders(raw, []), []);
+
+        // A 304's Set-Cookie is its requester's (origins with rolling sessions refresh cookies on 304s):
+        // never merged into the stored response unless cookies are shared on purpose.
+        var cookieFields = _options.SetCookie == SetCookiePolicy.Share ? [] : SetCookieOnly;
+        var merged = HeaderUpdate.Merge(old.Headers, StorableHeaders(raw, cookieFields), []);
         var facts = ResponseFacts.From(old.StatusCode, merged);
         var cc = facts.Directives;
         var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
@@ -535,7 +552,7 @@ internal sealed partial class CachingProxy
         }
 
         var initialAge = AgeCalculation.CorrectedInitialAge(facts304.Age, facts.Date, requestTime, responseTime);
-        var decision = Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, hasFreshness: true);
+        var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, hasFreshness: true), merged, originPrivate: false, state, response: null);
         var headers = decision.StrippedFields.Count > 0 ? StorableHeaders(merged, decision.StrippedFields) : merged;
         var keep = Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), _options.StaleRetention);
         var metadata = old with
@@ -723,6 +740,60 @@ internal sealed partial class CachingProxy
         return headers;
     }
 
+    /// <summary>
+    /// The proxy's own storage rules on top of RFC 9111: privacy signals beat rules, the Set-Cookie policy,
+    /// and the rules' veto (cache deception armour). Applied to every response the proxy might store.
+    /// </summary>
+    private StorageDecision ProxyPolicies(StorageDecision decision, List<KeyValuePair<string, string>> headers, bool originPrivate, FetchState state, HttpResponseMessage? response)
+    {
+        if (!decision.Store)
+        {
+            return decision;
+        }
+
+        if (originPrivate)
+        {
+            return new(StorageVerdict.OriginPrivate, []);
+        }
+
+        if (response is not null && state.MayStore is { } mayStore && !mayStore(response))
+        {
+            return new(StorageVerdict.ContentTypeMismatch, []);
+        }
+
+        if (_options.SetCookie != SetCookiePolicy.Share && HasField(headers, "Set-Cookie") && !Contains(decision.StrippedFields, "Set-Cookie"))
+        {
+            return _options.SetCookie == SetCookiePolicy.DoNotStore
+                ? new(StorageVerdict.SetCookie, [])
+                : decision with { StrippedFields = [.. decision.StrippedFields, "Set-Cookie"] };
+        }
+
+        return decision;
+    }
+
+    /// <summary>True when the origin's own directives for this cache (targeted field, else Cache-Control) say <c>no-store</c> or unqualified <c>private</c>.</summary>
+    private static bool MarkedPrivate(HttpResponseMessage response)
+    {
+        var directives = ResponseFacts.From((int)response.StatusCode, RawHeaders(response, DateTimeOffset.UnixEpoch)).Directives;
+        return directives.NoStore || (directives.Private && directives.PrivateFields.Count == 0);
+    }
+
+    private static List<KeyValuePair<string, string>> OnlyFields(List<KeyValuePair<string, string>> headers, string name)
+        => headers.FindAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
+
+    private static bool HasField(List<KeyValuePair<string, string>> headers, string name)
+    {
+        foreach (var header in headers)
+        {
+            if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static bool Contains(IReadOnlyList<string> names, string name)
     {
         for (var i = 0; i < names.Count; i++)
@@ -746,5 +817,11 @@ internal sealed partial class CachingProxy
     {
         /// <summary>The cache rules' adjustment of the origin's response, if any.</summary>
         public Action<HttpResponseMessage>? OnOriginResponse { get; init; }
+
+        /// <summary>A rule allows <see cref="OnOriginResponse"/> to share what the origin marked private.</summary>
+        public bool DangerouslyCachePrivate { get; init; }
+
+        /// <summary>The rules' veto before storing.</summary>
+        public Func<HttpResponseMessage, bool>? MayStore { get; init; }
     }
 }

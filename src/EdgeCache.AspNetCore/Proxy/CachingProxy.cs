@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.Semantics;
 using EdgeCache.Semantics.Rfc9111;
 using EdgeCache.Storage;
@@ -38,7 +39,6 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly string _originScheme;
     private readonly string _originHost;
     private readonly string _originPath;
-    private readonly bool _plainOrigin;
     private readonly string _via;
     private readonly string _name;
     private readonly string _hitPrefix;
@@ -60,11 +60,6 @@ internal sealed partial class CachingProxy : IDisposable
         _originScheme = origin.Scheme + "://";
         _originHost = origin.IdnHost.ToLowerInvariant();
 
-        // Concatenation gives Uri's own form only when the prefix is already in that form (an IDN host
-        // or an escaped base path is not): otherwise every request takes the parse.
-        _plainOrigin = Uri.TryCreate(_originPrefix + "/", UriKind.Absolute, out var probe)
-            && string.Equals(probe.AbsoluteUri, _originPrefix + "/", StringComparison.Ordinal)
-            && PlainRequestTarget.IsPlainPath(_originPath);
         _name = options.CacheName;
         _via = "1.1 " + options.CacheName.ToLowerInvariant();
         _hitPrefix = options.CacheName + "; hit; ttl=";
@@ -109,7 +104,7 @@ internal sealed partial class CachingProxy : IDisposable
     private async Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
-        var target = Resolve(request);
+        var target = Resolve(context);
         if (target is null)
         {
             await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the URL or Host cannot be forwarded.\n",
@@ -236,8 +231,13 @@ internal sealed partial class CachingProxy : IDisposable
     }
 
     /// <summary>Maps the request onto the origin and computes its cache key; null when it cannot be forwarded.</summary>
-    internal ProxyTarget? Resolve(HttpRequest request)
+    /// <remarks>
+    /// The URL and the key are both made of the request's <see cref="CanonicalTarget"/> (the string the cache
+    /// rules read too), so the origin is asked for exactly what the key names.
+    /// </remarks>
+    internal ProxyTarget? Resolve(HttpContext context)
     {
+        var request = context.Request;
         string? host = null;
         if (_options.HostHeader == HostHeaderMode.PassThrough)
         {
@@ -249,46 +249,35 @@ internal sealed partial class CachingProxy : IDisposable
             }
         }
 
-        var pathBase = request.PathBase.ToUriComponent();
-        var path = request.Path.ToUriComponent();
-        var query = request.QueryString.ToUriComponent();
-
-        // The hit path: a path and query Uri would keep as they are give the same URL by concatenation.
-        if (_plainOrigin && (pathBase.Length > 0 || path.Length > 0) && (pathBase.Length > 0 ? pathBase : path)[0] == '/'
-            && PlainRequestTarget.IsPlainPath(pathBase) && PlainRequestTarget.IsPlainPath(path) && PlainRequestTarget.IsPlainQuery(query))
+        if (CanonicalTarget.For(context) is not { } canonical)
         {
-            var url = string.Concat(_originPrefix, pathBase, path, query);
-            var key = host is null ? url : string.Concat(_originScheme, host.ToLowerInvariant(), url.AsSpan(_originPrefix.Length - _originPath.Length));
-            return new ProxyTarget(url, key, host);
-        }
-
-        var pathAndQuery = string.Concat(pathBase, path, query);
-        if (pathAndQuery.Length == 0 || pathAndQuery[0] != '/')
-        {
-            pathAndQuery = "/" + pathAndQuery;
-        }
-
-        // Concatenated, never resolved as a reference: "//other.host/x" must stay a path on the origin.
-        if (!Uri.TryCreate(string.Concat(_originPrefix, pathAndQuery), UriKind.Absolute, out var uri))
-        {
-            ProxyLog.BadTarget(_logger, "the path does not form a valid URL");
+            ProxyLog.BadTarget(_logger, "the request target has no path to forward");
             return null;
         }
 
-        return new ProxyTarget(uri, KeyFor(uri, host), host);
+        var url = string.Concat(_originPrefix, canonical.Path, canonical.Query);
+        var key = host is null ? url : string.Concat(_originScheme, host.ToLowerInvariant(), _originPath, canonical.Path, canonical.Query);
+        return new ProxyTarget(url, key, host);
     }
 
-    private static string KeyFor(Uri uri, string? host)
-        => host is null ? uri.AbsoluteUri : string.Concat(uri.Scheme, "://", host.ToLowerInvariant(), uri.PathAndQuery);
+    /// <summary>The key of another URL on the origin (a Location to invalidate), canonicalised as a request target would be.</summary>
+    private string KeyFor(Uri uri, string? host)
+    {
+        var canonical = CanonicalTarget.Parse(uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped));
+        var pathAndQuery = canonical is null ? uri.PathAndQuery : string.Concat(canonical.Path, canonical.Query);
+        return host is null
+            ? string.Concat(_originPrefix.AsSpan(0, _originPrefix.Length - _originPath.Length), pathAndQuery)
+            : string.Concat(_originScheme, host.ToLowerInvariant(), pathAndQuery);
+    }
 
     private string Status(CacheStatus status) => status.Format(_name);
 
-    private Task ServeEntryAsync(HttpContext context, CacheEntry entry, TimeSpan age, CacheStatus status)
+    private Task ServeEntryAsync(HttpContext context, CacheEntry entry, TimeSpan age, CacheStatus status, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
     {
         var metadata = entry.Metadata;
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
         return StoredResponseWriter.WriteAsync(
-            context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
+            context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
             Status(status with { Ttl = ttl }), status.Cf, _via);
     }
 
@@ -372,6 +361,15 @@ internal sealed partial class CachingProxy : IDisposable
             {
                 response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
             }
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && ClientFraming(ex) is { } framing)
+            {
+                // The client's body broke its own framing (a bad chunk size, fewer bytes than its Content-Length):
+                // the client's error, not the origin's. The origin saw an unfinished request and a reset.
+                ProxyLog.BadRequestBody(_logger, target.OriginUrl, framing.Message);
+                await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request body is malformed.\n",
+                    Status(status with { Detail = "bad-request-body" }), status.Cf, _via).ConfigureAwait(false);
+                return;
+            }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
                 var (code, detail) = Classify(ex);
@@ -430,7 +428,9 @@ internal sealed partial class CachingProxy : IDisposable
         var location = response.Headers.Location?.OriginalString;
         var contentLocation = response.Content.Headers.ContentLocation?.OriginalString
             ?? Http.HttpMessageHeaders.Joined(response.Headers, response.Content, "Content-Location");
-        foreach (var uri in Invalidation.Targets(target.OriginUri, location, contentLocation))
+        await InvalidateKeyAsync(target.Key).ConfigureAwait(false);
+        var targetUri = new Uri(target.OriginUrl, UriKind.Absolute);
+        foreach (var uri in Invalidation.Targets(targetUri, location, contentLocation).Skip(1))
         {
             await InvalidateKeyAsync(KeyFor(uri, target.HostHeader)).ConfigureAwait(false);
         }
@@ -442,7 +442,7 @@ internal sealed partial class CachingProxy : IDisposable
             foreach (var reference in new[] { location, contentLocation })
             {
                 if (reference is not null && Uri.TryCreate(publicUri, reference.Trim(), out var resolved)
-                    && Invalidation.SameOrigin(publicUri, resolved) && !Invalidation.SameOrigin(publicUri, target.OriginUri)
+                    && Invalidation.SameOrigin(publicUri, resolved) && !Invalidation.SameOrigin(publicUri, targetUri)
                     && Uri.TryCreate(string.Concat(_originPrefix, resolved.PathAndQuery), UriKind.Absolute, out var mapped))
                 {
                     await InvalidateKeyAsync(KeyFor(mapped, target.HostHeader)).ConfigureAwait(false);
@@ -483,6 +483,20 @@ internal sealed partial class CachingProxy : IDisposable
         {
             Diagnostics.EdgeCacheTelemetry.RecordOrigin(System.Diagnostics.Stopwatch.GetElapsedTime(started), errorType);
         }
+    }
+
+    /// <summary>The failure of the client's own body (its framing, as Kestrel reads it) anywhere in an exception chain, or null.</summary>
+    private static Exception? ClientFraming(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException or ClientBodyException)
+            {
+                return e;
+            }
+        }
+
+        return null;
     }
 
     private static (int Status, string Detail) Classify(Exception ex)

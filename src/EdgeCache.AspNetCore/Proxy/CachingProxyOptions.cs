@@ -15,6 +15,17 @@ public sealed record CachingProxyOptions
     /// </summary>
     public IReadOnlyCollection<string> AllowedUnkeyedHeaders { get; init; } = [];
 
+    /// <summary>
+    /// Allow-list mode: when set, only these request fields (plus the body's <c>Content-*</c> fields and the
+    /// proxy's own <c>Via</c> / <c>X-Forwarded-For</c> / <c>-Proto</c>) reach the origin; every other field the
+    /// client sends is dropped. Default null: every field except hop-by-hop ones, the unkeyed deny list and
+    /// names containing <c>_</c> is forwarded.
+    /// </summary>
+    public IReadOnlyCollection<string>? ForwardedRequestHeaders { get; init; }
+
+    /// <summary>What happens to a cacheable response that carries <c>Set-Cookie</c>. Default <see cref="SetCookiePolicy.DoNotStore"/>.</summary>
+    public SetCookiePolicy SetCookie { get; init; } = SetCookiePolicy.DoNotStore;
+
     /// <summary>How long the origin may take to send response headers before the client gets a 504. Default 30 s.</summary>
     public TimeSpan OriginTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -71,6 +71,9 @@ internal sealed class FetchOutcome
     /// <summary>For <see cref="FetchOutcomeKind.Pass"/>: the response, owned by the leader.</summary>
     public HttpResponseMessage? Response { get; init; }
 
+    /// <summary>For <see cref="FetchOutcomeKind.Revalidated"/>: the 304's <c>Set-Cookie</c> lines, for the request that caused it only.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> LeaderCookies { get; init; } = [];
+
     /// <summary>For <see cref="FetchOutcomeKind.Revalidated"/>: the updated entry.</summary>
     public CacheEntry? Entry { get; init; }
 

@@ -10,25 +10,42 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// </summary>
 internal sealed class OriginRequestFactory
 {
-    /// <summary>Fields that rewrite the URL, host or method an origin framework sees.</summary>
+    /// <summary>
+    /// Fields that rewrite the URL, host, scheme or method an origin framework sees (the unkeyed inputs of
+    /// "Practical Web Cache Poisoning", Kettle 2018, and the CPDoS method override): none is part of the
+    /// cache key, so one client's value would shape the response every client gets.
+    /// </summary>
     internal static readonly string[] UnkeyedHeaders =
     [
-        "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port", "X-Forwarded-Scheme", "X-Forwarded-Prefix", "X-Forwarded-Path",
-        "X-Original-URL", "X-Rewrite-URL", "X-Original-Host", "X-Host", "X-HTTP-Host-Override", "Forwarded",
+        // Host and port.
+        "X-Forwarded-Host", "X-Forwarded-Server", "X-Forwarded-Port", "X-Original-Host", "X-Host", "X-HTTP-Host-Override", "Forwarded",
+        // Scheme: frameworks build absolute links and redirects from these.
+        "X-Forwarded-Scheme", "X-Forwarded-Ssl", "Front-End-Https", "X-Url-Scheme", "X-Forwarded-Protocol",
+        // Path and URL rewrites.
+        "X-Forwarded-Prefix", "X-Forwarded-Path", "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri", "X-Envoy-Original-Path",
+        // Method override.
         "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-Method",
     ];
 
     private static readonly string[] ConditionalHeaders = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"];
 
     private readonly HashSet<string> _dropped;
+    private readonly HashSet<string> _allowed;
+    private readonly HashSet<string>? _onlyForwarded;
     private readonly string _via;
 
     public OriginRequestFactory(CachingProxyOptions options)
     {
         _dropped = new HashSet<string>(UnkeyedHeaders, StringComparer.OrdinalIgnoreCase);
+        _allowed = new HashSet<string>(options.AllowedUnkeyedHeaders, StringComparer.OrdinalIgnoreCase);
         foreach (var allowed in options.AllowedUnkeyedHeaders)
         {
             _dropped.Remove(allowed);
+        }
+
+        if (options.ForwardedRequestHeaders is { } only)
+        {
+            _onlyForwarded = new HashSet<string>(only, StringComparer.OrdinalIgnoreCase);
         }
 
         // Set by the proxy itself, never copied from the client.
@@ -57,13 +74,16 @@ internal sealed class OriginRequestFactory
         var message = new HttpRequestMessage(fill ? HttpMethod.Get : new HttpMethod(request.Method), target.OriginUri);
         if (!fill && HasBody(request))
         {
-            message.Content = new StreamContent(request.Body);
+            message.Content = new StreamContent(new ClientBodyStream(request.Body));
         }
 
         var skip = HopByHopHeaders.For(request.Headers.Connection);
         foreach (var (name, values) in request.Headers)
         {
-            if (name.StartsWith(':') || skip.Contains(name) || _dropped.Contains(name)
+            // A name with '_' never goes on: CGI, WSGI and PHP servers read it as '-' (X_Forwarded_Host is
+            // X-Forwarded-Host to them), so it would slip past every name on the deny list.
+            if (name.StartsWith(':') || skip.Contains(name) || _dropped.Contains(name) || (name.Contains('_') && !_allowed.Contains(name))
+                || Bridge.ConnectionNominatedFields.IsNominated(context, name)
                 || (fill && (IsConditional(name) || name.Equals("Range", StringComparison.OrdinalIgnoreCase)))
                 || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {
@@ -73,6 +93,11 @@ internal sealed class OriginRequestFactory
             if (name.Equals("Via", StringComparison.OrdinalIgnoreCase) || name.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase))
             {
                 continue; // extended below
+            }
+
+            if (_onlyForwarded is not null && !_onlyForwarded.Contains(name) && !HttpMessageHeaders.IsContentHeader(name))
+            {
+                continue; // allow-list mode: only the named fields (and the body's own) reach the origin
             }
 
             if (HttpMessageHeaders.IsContentHeader(name))

@@ -19,4 +19,17 @@ public sealed class ProxyCachePolicyFeature
     /// for browsers, add <c>Cache-Tag</c>.
     /// </summary>
     public Action<HttpResponseMessage>? OnOriginResponse { get; set; }
+
+    /// <summary>
+    /// Dangerous: let <see cref="OnOriginResponse"/> make shareable a response the origin marked
+    /// <c>private</c> or <c>no-store</c>. Off by default: privacy signals beat rules.
+    /// </summary>
+    public bool DangerouslyCachePrivate { get; set; }
+
+    /// <summary>
+    /// A last say before storing, given the origin's response (after <see cref="OnOriginResponse"/>):
+    /// false keeps it out of the cache (the rules' cache deception armour checks that the Content-Type
+    /// fits the extension the response is cached by). Null: no veto.
+    /// </summary>
+    public Func<HttpResponseMessage, bool>? MayStore { get; set; }
 }

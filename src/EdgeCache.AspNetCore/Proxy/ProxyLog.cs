@@ -22,4 +22,7 @@ internal static partial class ProxyLog
 
     [LoggerMessage(105, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
     public static partial void BadTarget(ILogger logger, string reason);
+
+    [LoggerMessage(107, LogLevel.Information, "Rejected a request to {Url} whose body breaks its framing: {Reason}")]
+    public static partial void BadRequestBody(ILogger logger, string url, string reason);
 }

@@ -6,18 +6,15 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <param name="HostHeader">The Host to send, or null to use the origin's.</param>
 internal sealed record ProxyTarget(string OriginUrl, string Key, string? HostHeader)
 {
+    // The URL is canonical already (CanonicalTarget): Uri must send its path and query exactly as they are.
+    private static readonly UriCreationOptions AsIs = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
     private Uri? _originUri;
 
-    /// <summary>Creates a target whose <see cref="Uri"/> is already parsed.</summary>
-    public ProxyTarget(Uri originUri, string key, string? hostHeader)
-        : this(originUri.AbsoluteUri, key, hostHeader)
-    {
-        _originUri = originUri;
-    }
-
     /// <summary>
-    /// The origin URL as a <see cref="Uri"/>, parsed on first use: a fresh hit needs only the key,
-    /// so the parse is paid on the paths that go to the origin.
+    /// The origin URL as a <see cref="Uri"/> whose path and query go on the wire exactly as in
+    /// <see cref="OriginUrl"/> (no second decoding, no dot-segment removal), parsed on first use: a fresh
+    /// hit needs only the key, so the parse is paid on the paths that go to the origin.
     /// </summary>
-    public Uri OriginUri => _originUri ??= new Uri(OriginUrl, UriKind.Absolute);
+    public Uri OriginUri => _originUri ??= new Uri(OriginUrl, in AsIs);
 }

@@ -1,3 +1,5 @@
+using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.AspNetCore.Proxy;
 using System.Text;
 
 namespace EdgeCache.Server.Rules;
@@ -8,17 +10,22 @@ internal sealed class CacheKeyTemplate(CacheKeySettings settings)
     private readonly HashSet<string>? _include = settings.IncludeQuery is { Length: > 0 } i ? new(i, StringComparer.Ordinal) : null;
     private readonly HashSet<string>? _exclude = settings.ExcludeQuery is { Length: > 0 } e ? new(e, StringComparer.Ordinal) : null;
 
-    public string Build(HttpRequest request)
+    /// <summary>The key for a request; path and query come from its canonical target, as the origin URL does.</summary>
+    public string Build(HttpRequest request, CanonicalTarget target)
     {
         var key = new StringBuilder("rule:");
         key.Append(request.Scheme).Append("://").Append(request.Host.Value?.ToLowerInvariant());
-        var path = request.Path.ToUriComponent();
+        var path = target.Path;
         key.Append(settings.IgnoreCase ? path.ToLowerInvariant() : path);
 
-        if (!settings.IgnoreQuery && request.Query.Count > 0)
+        // ';' separates parameters too, as Rails, Rack and older Java servers read a query: an excluded
+        // "utm_content=x;callback=evil" must not hide "callback" from the key (parameter cloaking,
+        // "Web Cache Entanglement", Kettle 2020).
+        var query = settings.IgnoreQuery || target.Query.Length == 0 ? null : Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(target.Query.Replace(';', '&'));
+        if (query is { Count: > 0 })
         {
             var parameters = new List<KeyValuePair<string, string>>();
-            foreach (var (name, values) in request.Query)
+            foreach (var (name, values) in query)
             {
                 if ((_include is null || _include.Contains(name)) && (_exclude is null || !_exclude.Contains(name)))
                 {

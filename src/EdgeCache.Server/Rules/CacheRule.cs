@@ -1,3 +1,5 @@
+using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.AspNetCore.Proxy;
 using System.Text.RegularExpressions;
 
 namespace EdgeCache.Server.Rules;
@@ -33,7 +35,14 @@ internal sealed class CacheRule
 
     public string[]? Tags { get; init; }
 
-    public bool Matches(HttpRequest request)
+    /// <summary>Cache deception armour for an extension match (default on).</summary>
+    public bool DeceptionArmour { get; init; } = true;
+
+    /// <summary>Dangerous: the edge TTL also applies to what the origin marked private or no-store.</summary>
+    public bool? DangerouslyCachePrivate { get; init; }
+
+    /// <summary>Whether the rule applies; paths and extensions are read from the request's canonical target (<see cref="CanonicalTarget.MatchPath"/>).</summary>
+    public bool Matches(HttpRequest request, string matchPath)
     {
         if (Host is { } host && !HostMatches(host, request.Host.Host))
         {
@@ -45,13 +54,12 @@ internal sealed class CacheRule
             return false;
         }
 
-        var path = request.Path.Value ?? "/";
-        if (Path is { } glob && !glob.IsMatch(path))
+        if (Path is { } glob && !glob.IsMatch(matchPath))
         {
             return false;
         }
 
-        if (Extensions is { } extensions && !extensions.GetAlternateLookup<ReadOnlySpan<char>>().Contains(DefaultCacheableExtensions.ExtensionOf(path)))
+        if (Extensions is { } extensions && !extensions.GetAlternateLookup<ReadOnlySpan<char>>().Contains(CanonicalTarget.ExtensionOf(matchPath)))
         {
             return false;
         }

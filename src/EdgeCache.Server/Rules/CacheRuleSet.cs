@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.AspNetCore.Proxy;
 
 namespace EdgeCache.Server.Rules;
@@ -126,6 +127,8 @@ internal sealed class CacheRuleSet
                 BrowserTtl = browserTtl,
                 CacheKey = action.CacheKey is { } key ? new CacheKeyTemplate(key) : null,
                 Tags = action.Tags,
+                DeceptionArmour = action.DeceptionArmour ?? true,
+                DangerouslyCachePrivate = action.DangerouslyCachePrivate,
             });
         }
 
@@ -135,22 +138,43 @@ internal sealed class CacheRuleSet
     /// <summary>The combined instructions for a request, or null when nothing applies.</summary>
     public ProxyCachePolicyFeature? Evaluate(HttpRequest request)
     {
+        // Rules read the same canonical target as the cache key and the origin URL; one that cannot be
+        // forwarded is the proxy's to refuse.
+        if (CanonicalTarget.For(request.HttpContext) is not { } target)
+        {
+            return null;
+        }
+
+        var matchPath = target.MatchPath;
         RuleOutcome? outcome = null;
         foreach (var rule in Rules)
         {
-            if (rule.Matches(request))
+            if (rule.Matches(request, matchPath))
             {
                 (outcome ??= new RuleOutcome()).Apply(rule);
+                if (rule.Extensions is not null)
+                {
+                    // The last extension rule that matched decides whether its response must fit the extension.
+                    outcome.ArmouredExtension = rule.DeceptionArmour ? CanonicalTarget.ExtensionOf(matchPath).ToString() : null;
+                }
             }
         }
 
-        if (DefaultExtensionsOnly && outcome?.EdgeTtl is null && outcome?.EdgeTtlByStatus is null
-            && !DefaultCacheableExtensions.All.GetAlternateLookup<ReadOnlySpan<char>>().Contains(DefaultCacheableExtensions.ExtensionOf(request.Path.Value ?? "/")))
+        if (DefaultExtensionsOnly && outcome?.EdgeTtl is null && outcome?.EdgeTtlByStatus is null)
         {
-            (outcome ??= new RuleOutcome()).Bypass = true;
+            var extension = CanonicalTarget.ExtensionOf(matchPath);
+            if (!DefaultCacheableExtensions.All.GetAlternateLookup<ReadOnlySpan<char>>().Contains(extension))
+            {
+                (outcome ??= new RuleOutcome()).Bypass = true;
+            }
+            else if (outcome is null || !outcome.ArmourDecided)
+            {
+                // Cached by its extension alone: the same armour as an extension rule.
+                (outcome ??= new RuleOutcome()).ArmouredExtension = extension.ToString();
+            }
         }
 
-        return outcome?.ToFeature(request);
+        return outcome?.ToFeature(request, target);
     }
 
     private static bool? Invalid(List<string> errors, string message)

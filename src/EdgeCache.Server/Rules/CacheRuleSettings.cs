@@ -58,6 +58,15 @@ internal sealed class RuleActionSettings
 
     /// <summary>Tags added to stored responses (for purge by tag).</summary>
     public string[]? Tags { get; set; }
+
+    /// <summary>
+    /// Cache deception armour (default on): when the rule matches by <c>Extensions</c>, a response is stored only
+    /// when its Content-Type fits the request's extension (css: text/css, js: a JavaScript type, images: image/*, ...).
+    /// </summary>
+    public bool? DeceptionArmour { get; set; }
+
+    /// <summary>Dangerous: the rule's edge TTL also applies to responses the origin marked <c>private</c> or <c>no-store</c>.</summary>
+    public bool? DangerouslyCachePrivate { get; set; }
 }
 
 /// <summary>How a rule builds the cache key.</summary>

@@ -13,13 +13,4 @@ internal static class DefaultCacheableExtensions
         "otf", "pdf", "pict", "pls", "png", "ppt", "pptx", "ps", "rar", "svg", "svgz", "swf", "tar", "tif", "tiff", "ttf",
         "webm", "webp", "woff", "woff2", "xls", "xlsx", "zip", "zst",
     };
-
-    /// <summary>The extension of a path's last segment, without the dot; empty when none.</summary>
-    public static ReadOnlySpan<char> ExtensionOf(ReadOnlySpan<char> path)
-    {
-        var slash = path.LastIndexOf('/');
-        var segment = slash >= 0 ? path[(slash + 1)..] : path;
-        var dot = segment.LastIndexOf('.');
-        return dot >= 0 ? segment[(dot + 1)..] : [];
-    }
 }

@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.AspNetCore.Proxy;
 
 namespace EdgeCache.Server.Rules;
@@ -19,6 +20,26 @@ internal sealed class RuleOutcome
 
     public List<string>? Tags { get; private set; }
 
+    /// <summary>
+    /// The request's extension when the response is cached by it and must fit it (cache deception armour);
+    /// null when no extension match applies or the matching rule turned the armour off.
+    /// </summary>
+    public string? ArmouredExtension
+    {
+        get;
+        set
+        {
+            field = value;
+            ArmourDecided = true;
+        }
+    }
+
+    /// <summary>An extension rule matched (and decided the armour, on or off).</summary>
+    public bool ArmourDecided { get; private set; }
+
+    /// <summary>Dangerous: the edge TTL may share what the origin marked private.</summary>
+    public bool DangerouslyCachePrivate { get; private set; }
+
     public void Apply(CacheRule rule)
     {
         if (rule.Bypass is { } bypass)
@@ -39,6 +60,7 @@ internal sealed class RuleOutcome
             RespectOrigin = rule.RespectOrigin ?? RespectOrigin;
         }
 
+        DangerouslyCachePrivate = rule.DangerouslyCachePrivate ?? DangerouslyCachePrivate;
         BrowserTtl = rule.BrowserTtl ?? BrowserTtl;
         CacheKey = rule.CacheKey ?? CacheKey;
         if (rule.Tags is { Length: > 0 } tags)
@@ -47,7 +69,7 @@ internal sealed class RuleOutcome
         }
     }
 
-    public ProxyCachePolicyFeature ToFeature(HttpRequest request)
+    public ProxyCachePolicyFeature ToFeature(HttpRequest request, CanonicalTarget target)
     {
         var feature = new ProxyCachePolicyFeature { Bypass = Bypass };
         if (Bypass)
@@ -55,7 +77,13 @@ internal sealed class RuleOutcome
             return feature;
         }
 
-        feature.CacheKey = CacheKey?.Build(request);
+        feature.CacheKey = CacheKey?.Build(request, target);
+        feature.DangerouslyCachePrivate = DangerouslyCachePrivate;
+        if (ArmouredExtension is { Length: > 0 } extension)
+        {
+            feature.MayStore = response => ExtensionContentTypes.Fits(extension, response.Content.Headers.ContentType?.MediaType);
+        }
+
         if (EdgeTtl is not null || EdgeTtlByStatus is not null || BrowserTtl is not null || Tags is not null)
         {
             var ttls = new CacheFetchOptions { CacheTtl = EdgeTtl, CacheTtlByStatus = EdgeTtlByStatus };

@@ -5,13 +5,18 @@ namespace EdgeCache.Semantics;
 
 /// <summary>
 /// Storing under a forced edge TTL (Cloudflare's <c>cacheTtl</c> / <c>cacheTtlByStatus</c>): the
-/// origin's freshness headers (max-age, s-maxage, Expires, no-cache, no-store) are overridden, but
-/// responses that belong to one user (<c>private</c>, <c>Set-Cookie</c>) are still never stored,
+/// origin's freshness headers (max-age, s-maxage, Expires, no-cache) are overridden, but responses
+/// that belong to one user (<c>private</c>, <c>no-store</c>, <c>Set-Cookie</c>, an answer to an
+/// <c>Authorization</c> request without <c>public</c> / <c>s-maxage</c> / <c>must-revalidate</c>) are still never stored,
 /// and responses that can never be stored whole (206, 304, 101, <c>Vary: *</c>) are not either.
 /// </summary>
 internal static class EdgeTtlOverridePolicy
 {
-    public static WorkersPutDecision Evaluate(HttpResponseMessage response, TimeSpan ttl)
+    /// <summary>Whether and how a response is stored under a forced edge TTL.</summary>
+    /// <param name="hasAuthorization">The request carried <c>Authorization</c> (RFC 9111 section 3.5).</param>
+    /// <param name="response">The origin's response.</param>
+    /// <param name="ttl">The forced TTL.</param>
+    public static WorkersPutDecision Evaluate(bool hasAuthorization, HttpResponseMessage response, TimeSpan ttl)
     {
         if (ttl <= TimeSpan.Zero)
         {
@@ -30,6 +35,16 @@ internal static class EdgeTtlOverridePolicy
         }
 
         var cc = CacheControlDirectives.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Control"));
+        if (cc.NoStore)
+        {
+            return WorkersPutDecision.NotStored("Cache-Control: no-store (an edge TTL never shares what the origin forbade storing)");
+        }
+
+        if (hasAuthorization && !cc.Public && !cc.MustRevalidate && cc.SharedMaxAge is null)
+        {
+            return WorkersPutDecision.NotStored("the request carried Authorization and the response does not allow sharing (RFC 9111 section 3.5)");
+        }
+
         var stripped = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         if (cc.Private)
         {

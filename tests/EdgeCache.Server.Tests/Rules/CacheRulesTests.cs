@@ -43,7 +43,7 @@ public sealed class CacheRulesTests
     {
         var response = await server.Client.GetAsync(path);
         var body = await response.Content.ReadAsStringAsync();
-        await Task.Delay(50);
+        await server.DrainAsync(); // the cache write has finished
         return (response.StatusCode, response.Headers.TryGetValues("cf-cache-status", out var v) ? v.Single() : null, body, response);
     }
 
@@ -75,19 +75,49 @@ public sealed class CacheRulesTests
     {
         var (origin, server) = await StartAsync(new()
         {
+            ["EdgeCache:Rules:0:Match:Path"] = "/zero",
+            ["EdgeCache:Rules:0:Action:EdgeTtl"] = "1h",
+        });
+        await using var _ = origin;
+        await using var __ = server;
+
+        await GetAsync(server, "/zero");
+        var second = await GetAsync(server, "/zero");
+
+        Assert.Equal("HIT", second.CacheStatus);
+        Assert.Equal("zero v1", second.Body);
+        Assert.Equal("max-age=0", second.Response.Headers.CacheControl!.ToString());
+        Assert.False(second.Response.Headers.Contains("CDN-Cache-Control"));
+    }
+
+    [Fact]
+    public async Task An_edge_ttl_never_stores_what_the_origin_marked_no_store_unless_the_rule_says_dangerously_so()
+    {
+        var (origin, server) = await StartAsync(new()
+        {
             ["EdgeCache:Rules:0:Match:Path"] = "/nostore",
             ["EdgeCache:Rules:0:Action:EdgeTtl"] = "1h",
+            ["EdgeCache:Rules:1:Match:Path"] = "/dangerous/**",
+            ["EdgeCache:Rules:1:Action:EdgeTtl"] = "1h",
+            ["EdgeCache:Rules:1:Action:DangerouslyCachePrivate"] = "true",
+        });
+        origin.Route("/dangerous/nostore", async (ctx, hit) =>
+        {
+            ctx.Response.Headers.CacheControl = "no-store";
+            await ctx.Response.WriteAsync($"dangerous v{hit}");
         });
         await using var _ = origin;
         await using var __ = server;
 
         await GetAsync(server, "/nostore");
         var second = await GetAsync(server, "/nostore");
+        await GetAsync(server, "/dangerous/nostore");
+        var opted = await GetAsync(server, "/dangerous/nostore");
 
-        Assert.Equal("HIT", second.CacheStatus);
-        Assert.Equal("nostore v1", second.Body);
-        Assert.Equal("no-store", second.Response.Headers.CacheControl!.ToString());
-        Assert.False(second.Response.Headers.Contains("CDN-Cache-Control"));
+        Assert.NotEqual("HIT", second.CacheStatus);
+        Assert.Equal("nostore v2", second.Body);
+        Assert.Equal("HIT", opted.CacheStatus);
+        Assert.Equal("dangerous v1", opted.Body);
     }
 
     [Fact]
@@ -211,11 +241,11 @@ public sealed class CacheRulesTests
         await using var _ = origin;
         await using var __ = server;
 
-        await GetAsync(server, "/nostore");
+        await GetAsync(server, "/zero");
         await GetAsync(server, "/account/settings");
         await GetAsync(server, "/account/avatar.png");
 
-        Assert.Equal("HIT", (await GetAsync(server, "/nostore")).CacheStatus);
+        Assert.Equal("HIT", (await GetAsync(server, "/zero")).CacheStatus);
         Assert.Equal("BYPASS", (await GetAsync(server, "/account/settings")).CacheStatus);
         Assert.Equal("HIT", (await GetAsync(server, "/account/avatar.png")).CacheStatus);
     }

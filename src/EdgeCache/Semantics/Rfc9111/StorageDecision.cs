@@ -29,6 +29,15 @@ internal enum StorageVerdict
 
     /// <summary>Neither explicit freshness, <c>public</c>, a heuristically cacheable status, nor anything to revalidate with.</summary>
     NotCacheable,
+
+    /// <summary>The response sets a cookie and the cache's policy is not to store such responses.</summary>
+    SetCookie,
+
+    /// <summary>The origin marked the response <c>private</c> or <c>no-store</c>, and only a rule's edge TTL would have made it shareable.</summary>
+    OriginPrivate,
+
+    /// <summary>The response's Content-Type does not fit the extension a rule cached it by (cache deception armour).</summary>
+    ContentTypeMismatch,
 }
 
 /// <summary>The outcome of the storage rules for one response.</summary>
@@ -44,5 +53,6 @@ internal readonly record struct StorageDecision(StorageVerdict Verdict, IReadOnl
     /// likely get an uncacheable answer too (the cue for hit-for-pass).
     /// </summary>
     public bool ResponseDriven => Verdict is StorageVerdict.ResponseNoStore or StorageVerdict.Private
-        or StorageVerdict.VaryStar or StorageVerdict.NotCacheable or StorageVerdict.Status;
+        or StorageVerdict.VaryStar or StorageVerdict.NotCacheable or StorageVerdict.Status
+        or StorageVerdict.SetCookie or StorageVerdict.OriginPrivate or StorageVerdict.ContentTypeMismatch;
 }

@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.AspNetCore.Bridge;
+
+/// <summary>
+/// The field names HTTP/1.1 clients nominate in <c>Connection</c> on one connection, read from the bytes as
+/// they arrive. Kestrel keeps only <c>keep-alive</c> / <c>close</c> / <c>upgrade</c> of a <c>Connection</c> value
+/// that also lists other names (<c>Connection: keep-alive, X-Foo</c> reaches the application as
+/// <c>keep-alive</c>), so without this the proxy could not honour RFC 9110 section 7.6.1: every field named by
+/// <c>Connection</c> is hop-by-hop and must not be forwarded.
+/// </summary>
+/// <remarks>
+/// Names accumulate for the life of the connection (a name nominated once is dropped from every later request
+/// on it: the safe side). A <c>Connection:</c> line inside a body is read too; it can only make the proxy drop
+/// a field, never forward one. Over TLS the middleware sees ciphertext and Kestrel's view is all there is.
+/// </remarks>
+internal sealed class ConnectionNominatedFields
+{
+    private const int MaxNames = 32;
+    private const int MaxNameLength = 64;
+
+    private static readonly object ItemKey = new();
+
+    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>The connection middleware that records the names (add it to a plaintext HTTP/1.1 listener).</summary>
+    public static Func<ConnectionDelegate, ConnectionDelegate> Capture { get; } = next => async connection =>
+    {
+        var fields = new ConnectionNominatedFields();
+        connection.Items[ItemKey] = fields;
+        var transport = connection.Transport;
+        connection.Transport = new ScanningTransport(transport, fields);
+        try
+        {
+            await next(connection).ConfigureAwait(false);
+        }
+        finally
+        {
+            connection.Transport = transport;
+        }
+    };
+
+    /// <summary>True when a request's connection nominated <paramref name="name"/> as hop-by-hop.</summary>
+    public static bool IsNominated(HttpContext context, string name)
+        => context.Features.Get<IConnectionItemsFeature>()?.Items is { } items
+            && items.TryGetValue(ItemKey, out var value) && value is ConnectionNominatedFields { _names.Count: > 0 } fields
+            && fields.Contains(name);
+
+    private bool Contains(string name)
+    {
+        lock (_names)
+        {
+            return _names.Contains(name);
+        }
+    }
+
+    private void Scan(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsSingleSegment)
+        {
+            Scan(buffer.FirstSpan);
+        }
+        else
+        {
+            // Rare (a head split across segments): scan a copy.
+            Scan((ReadOnlySpan<byte>)buffer.ToArray());
+        }
+    }
+
+    private void Scan(ReadOnlySpan<byte> bytes)
+    {
+        const int NameLength = 10; // "connection"
+        var offset = 0;
+        while (true)
+        {
+            var colon = bytes[offset..].IndexOf((byte)':');
+            if (colon < 0)
+            {
+                return;
+            }
+
+            colon += offset;
+            offset = colon + 1;
+            var start = colon - NameLength;
+            if (start < 1 || bytes[start - 1] != (byte)'\n' || !System.Text.Ascii.EqualsIgnoreCase(bytes.Slice(start, NameLength), "connection"u8))
+            {
+                continue;
+            }
+
+            var line = bytes[offset..];
+            var end = line.IndexOfAny((byte)'\r', (byte)'\n');
+            Add(end < 0 ? line : line[..end]);
+        }
+    }
+
+    private void Add(ReadOnlySpan<byte> value)
+    {
+        foreach (var range in value.Split((byte)','))
+        {
+            var part = value[range];
+            var token = part[System.Text.Ascii.Trim(part)];
+            if (token.IsEmpty || token.Length > MaxNameLength)
+            {
+                continue;
+            }
+
+            var name = System.Text.Encoding.Latin1.GetString(token);
+            lock (_names)
+            {
+                if (_names.Count < MaxNames)
+                {
+                    _names.Add(name);
+                }
+            }
+        }
+    }
+
+    private sealed class ScanningTransport(IDuplexPipe inner, ConnectionNominatedFields fields) : IDuplexPipe
+    {
+        public PipeReader Input { get; } = new ScanningReader(inner.Input, fields);
+
+        public PipeWriter Output => inner.Output;
+    }
+
+    private sealed class ScanningReader(PipeReader inner, ConnectionNominatedFields fields) : PipeReader
+    {
+        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+
+        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
+            fields.Scan(result.Buffer);
+            return result;
+        }
+
+        public override bool TryRead(out ReadResult result)
+        {
+            if (!inner.TryRead(out result))
+            {
+                return false;
+            }
+
+            fields.Scan(result.Buffer);
+            return true;
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using EdgeCache.Testing;
+using static EdgeCache.Server.Tests.Security.AttackHarness;
+
+namespace EdgeCache.Server.Tests.Security;
+
+/// <summary>
+/// Unkeyed inputs ("Practical Web Cache Poisoning", Kettle 2018; "Web Cache Entanglement", Kettle 2020):
+/// request fields and parameters that are not part of the cache key must not shape a stored response.
+/// </summary>
+public sealed class UnkeyedInputAttackTests
+{
+    [Theory]
+    [InlineData("X-Forwarded-Host", "evil.example")]
+    [InlineData("X_Forwarded_Host", "evil.example")]
+    [InlineData("X-Forwarded-Server", "evil.example")]
+    [InlineData("X-Forwarded-Port", "1337")]
+    [InlineData("X-Forwarded-Scheme", "nothttps")]
+    [InlineData("X-Forwarded-Ssl", "off")]
+    [InlineData("Front-End-Https", "off")]
+    [InlineData("X-Url-Scheme", "nothttps")]
+    [InlineData("X-Forwarded-Protocol", "nothttps")]
+    [InlineData("X-Forwarded-Prefix", "/evil")]
+    [InlineData("X-Original-URL", "/admin")]
+    [InlineData("X-Rewrite-URL", "/admin")]
+    [InlineData("X-Original-URI", "/admin")]
+    [InlineData("X-Forwarded-Uri", "/admin")]
+    [InlineData("X-Envoy-Original-Path", "/admin")]
+    [InlineData("X-Host", "evil.example")]
+    [InlineData("Forwarded", "host=evil.example;proto=http")]
+    [InlineData("X-HTTP-Method-Override", "DELETE")]
+    [InlineData("X-Forwarded-Proto", "nothttps")]
+    public async Task An_unkeyed_header_never_reaches_the_origin_nor_a_later_clean_client(string name, string value)
+    {
+        await using var h = await StartAsync();
+        var path = "/poison/" + name;
+
+        await h.GetAsync(path, $"{name}: {value}-{AttackerMarker}");
+        var clean = await h.GetAsync(path);
+
+        AssertClean(clean);
+        Assert.DoesNotContain(h.Origin.Requests, r => r.Headers.Any(x => x.Value.Contains(AttackerMarker, StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("Some_Header")]
+    [InlineData("X_Original_URL")]
+    [InlineData("HTTP_X_FORWARDED_HOST")]
+    public async Task No_header_name_with_an_underscore_is_forwarded(string name)
+    {
+        await using var h = await StartAsync();
+
+        await h.GetAsync("/underscore", $"{name}: {AttackerMarker}");
+
+        Assert.False(h.Origin.Requests.Single().Has(name));
+    }
+
+    [Fact]
+    public async Task A_field_named_by_Connection_is_dropped_whatever_else_Connection_lists()
+    {
+        await using var h = await StartAsync();
+
+        await h.SendAsync($"GET /conn HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive, X-Foo\r\nX-Foo: {AttackerMarker}\r\n\r\nGET /conn-last HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+        await h.SendAsync($"GET /conn2 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: X-Foo, close\r\nX-Foo: {AttackerMarker}\r\n\r\n");
+
+        Assert.Equal(3, h.Origin.Requests.Count);
+        Assert.All(h.Origin.Requests, r => Assert.False(r.Has("X-Foo"), r.Target));
+    }
+
+    [Fact]
+    public async Task Allow_list_mode_forwards_only_the_named_fields()
+    {
+        await using var h = await StartAsync(("ForwardedRequestHeaders:0", "Accept"), ("ForwardedRequestHeaders:1", "User-Agent"));
+
+        await h.GetAsync("/allow", "Accept: text/html", "User-Agent: probe", $"X-Custom: {AttackerMarker}", $"Cookie: a={VictimSecret}");
+
+        var received = h.Origin.Requests.Single();
+        Assert.Equal("text/html", received.Header("Accept"));
+        Assert.Equal("probe", received.Header("User-Agent"));
+        Assert.False(received.Has("X-Custom"));
+        Assert.False(received.Has("Cookie"));
+        Assert.True(received.Has("Via"));
+    }
+
+    [Fact]
+    public async Task Parameter_cloaking_behind_an_excluded_parameter_does_not_poison_the_key()
+    {
+        await using var h = await StartAsync(Rule(0,
+            ("Match:Path", "/cloak"), ("Action:EdgeTtl", "1h"), ("Action:CacheKey:ExcludeQuery:0", "utm_content")));
+
+        await h.GetAsync($"/cloak?utm_content=x;callback={AttackerMarker}");
+        var clean = await h.GetAsync("/cloak?utm_content=y");
+
+        AssertClean(clean);
+    }
+
+    [Fact]
+    public async Task A_fat_GET_body_never_reaches_the_origin_on_a_cacheable_fetch()
+    {
+        await using var h = await StartAsync();
+        var body = $"callback={AttackerMarker}";
+
+        await h.SendAsync($"GET /fat HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        var clean = await h.GetAsync("/fat");
+
+        AssertClean(clean);
+        Assert.Empty(h.Origin.Requests.First().Body);
+    }
+
+    [Fact]
+    public async Task Distinct_query_strings_are_distinct_keys()
+    {
+        await using var h = await StartAsync();
+
+        await h.GetAsync($"/q?a=1&utm={AttackerMarker}");
+        var clean = await h.GetAsync("/q?a=1");
+
+        AssertClean(clean);
+        Assert.Equal(2, h.Origin.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_method_override_in_a_header_cannot_turn_a_cached_GET_into_a_delete()
+    {
+        await using var h = await StartAsync();
+        h.Origin.Handler = r => r.Has("X-HTTP-Method-Override")
+            ? ReflectedResponse.Reflect(r, 404)
+            : ReflectedResponse.Reflect(r);
+
+        await h.GetAsync("/item", "X-HTTP-Method-Override: DELETE");
+        var clean = await h.GetAsync("/item");
+
+        Assert.Equal(200, clean.Status);
+        Assert.False(h.Origin.Requests.First().Has("X-HTTP-Method-Override"));
+    }
+}
