@@ -51,6 +51,7 @@ public class ProxyHitPathBenchmarks : IDisposable
         _context.Request.Scheme = "http";
         _context.Request.Host = new HostString("bench.example");
         _context.Request.Path = path;
+        _context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = path; // as Kestrel sets it
         _context.Response.Body = Stream.Null;
     }
 

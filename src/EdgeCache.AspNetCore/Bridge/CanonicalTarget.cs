@@ -52,23 +52,38 @@ internal sealed class CanonicalTarget
     /// </summary>
     public string MatchPath => _matchPath ??= BuildMatchPath(Path);
 
-    /// <summary>The request's canonical target, computed once per request and shared through its features.</summary>
+    /// <summary>The request's canonical target: the one <see cref="Remember"/> kept, or computed now.</summary>
     /// <returns>The target, or null when the request target cannot be forwarded (asterisk or authority form, a fragment).</returns>
     public static CanonicalTarget? For(HttpContext context)
-    {
-        var features = context.Features;
-        if (features.Get<CanonicalTarget>() is { } known)
-        {
-            return known;
-        }
+        => context.Features.Get<CanonicalTarget>() ?? Parse(RawTargetOf(context.Request, context.Features));
 
-        var target = Parse(RawTargetOf(context.Request, features));
+    /// <summary>Computes the request's canonical target and keeps it in its features for whatever reads it next (the proxy after the rules).</summary>
+    public static CanonicalTarget? Remember(HttpContext context)
+    {
+        var target = For(context);
         if (target is not null)
         {
-            features.Set(target);
+            context.Features.Set(target);
         }
 
         return target;
+    }
+
+    /// <summary>
+    /// The hit path's shortcut: the raw target of a request when it is already canonical (origin form, only
+    /// RFC 3986 characters, no escapes, no dot segment, no backslash), so that it can be used as it is.
+    /// </summary>
+    /// <returns>The raw target, or null when it needs <see cref="For"/>.</returns>
+    public static string? PlainRawTarget(HttpContext context)
+    {
+        if (context.Features.Get<IHttpRequestFeature>()?.RawTarget is not { Length: > 0 } raw || raw[0] != '/')
+        {
+            return null;
+        }
+
+        var q = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = q < 0 ? raw.AsSpan() : raw.AsSpan(0, q);
+        return IsPlain(path, PathChars) && !HasDotSegment(path) && (q < 0 || IsPlain(raw.AsSpan(q + 1), QueryChars)) ? raw : null;
     }
 
     /// <summary>Normalises a raw request target (origin form, or absolute form whose path and query are taken).</summary>

@@ -249,14 +249,21 @@ internal sealed partial class CachingProxy : IDisposable
             }
         }
 
-        if (CanonicalTarget.For(context) is not { } canonical)
+        // The hit path: a raw target that is canonical already is used as it is (no parse, no copy).
+        var pathAndQuery = CanonicalTarget.PlainRawTarget(context);
+        if (pathAndQuery is null)
         {
-            ProxyLog.BadTarget(_logger, "the request target has no path to forward");
-            return null;
+            if (CanonicalTarget.For(context) is not { } canonical)
+            {
+                ProxyLog.BadTarget(_logger, "the request target has no path to forward");
+                return null;
+            }
+
+            pathAndQuery = string.Concat(canonical.Path, canonical.Query);
         }
 
-        var url = string.Concat(_originPrefix, canonical.Path, canonical.Query);
-        var key = host is null ? url : string.Concat(_originScheme, host.ToLowerInvariant(), _originPath, canonical.Path, canonical.Query);
+        var url = string.Concat(_originPrefix, pathAndQuery);
+        var key = host is null ? url : string.Concat(_originScheme, host.ToLowerInvariant(), _originPath, pathAndQuery);
         return new ProxyTarget(url, key, host);
     }
 

@@ -140,7 +140,7 @@ internal sealed class CacheRuleSet
     {
         // Rules read the same canonical target as the cache key and the origin URL; one that cannot be
         // forwarded is the proxy's to refuse.
-        if (CanonicalTarget.For(request.HttpContext) is not { } target)
+        if (CanonicalTarget.Remember(request.HttpContext) is not { } target)
         {
             return null;
         }

@@ -49,6 +49,12 @@ public sealed class CanonicalTargetTests
             Assert.Equal(target.OriginUrl, target.Key);
             Assert.Equal(pathAndQuery, target.OriginUri.PathAndQuery);
 
+            // The hit path's shortcut takes a raw target as it is only when it is canonical already.
+            if (CanonicalTarget.PlainRawTarget(context) is { } plain)
+            {
+                Assert.Equal(pathAndQuery, plain);
+            }
+
             // Normalising what the origin receives changes nothing: the same key, the same rule input.
             var again = CanonicalTarget.Parse(pathAndQuery)!;
             Assert.Equal(canonical.Path, again.Path);

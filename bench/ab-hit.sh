@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# ab-hit.sh: the proxy's 1 KB hit path of two builds, A (a git commit, default: main's first parent) and
+# B (the working tree), interleaved in one run: wrk -t1 -c32 against each in turn, REPEAT times, with the
+# server's CPU time per request read from /proc. Loopback only; bounded by REPEAT x DUR.
+#
+# Usage: bench/ab-hit.sh [COMMIT_A]          (needs wrk: apt-get install wrk; node for the origin)
+# Knobs (env): DUR (s per run, 6), REPEAT (5), CONNS (32), PORT_BASE (18180), OUT (/tmp/edgecache-ab).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+A="${1:-HEAD~1}"
+DUR="${DUR:-6}" REPEAT="${REPEAT:-5}" CONNS="${CONNS:-32}" PORT_BASE="${PORT_BASE:-18180}" OUT="${OUT:-/tmp/edgecache-ab}"
+command -v wrk >/dev/null || { echo "ab-hit.sh: wrk is missing (apt-get install wrk)" >&2; exit 2; }
+mkdir -p "$OUT"
+rm -rf "$OUT/src-a" && git -C "$ROOT" worktree add -f --detach "$OUT/src-a" "$A" >/dev/null
+trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$ROOT" worktree remove --force "$OUT/src-a" 2>/dev/null || true' EXIT
+dotnet publish "$OUT/src-a/src/EdgeCache.Server" -c Release -o "$OUT/a" >/dev/null
+dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT/b" >/dev/null
+
+ORIGIN_PORT=$PORT_BASE
+node -e "
+const body = 'x'.repeat(1024);
+require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text/plain', 'Cache-Control': 'public, max-age=86400', 'Content-Length': body.length}); s.end(body); })
+  .listen($ORIGIN_PORT, '127.0.0.1');" &
+declare -A PID PORT
+PORT[a]=$((PORT_BASE + 1)); PORT[b]=$((PORT_BASE + 2))
+for t in a b; do
+  dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store memory --admin-listen none >"$OUT/$t.log" 2>&1 &
+  PID[$t]=$!
+done
+for t in a b; do
+  for _ in $(seq 100); do curl -fs "http://127.0.0.1:${PORT[$t]}/1k" >/dev/null && break; sleep 0.1; done
+  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:${PORT[$t]}/1k" >/dev/null   # warm-up (JIT)
+done
+cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, clock ticks
+TICK=$(getconf CLK_TCK)
+printf "run\tbuild\treq/s\tcpu_us_per_req\tp99_ms\n" | tee "$OUT/results.tsv"
+for r in $(seq "$REPEAT"); do
+  for t in a b; do
+    before=$(cpu "${PID[$t]}")
+    res=$(wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:${PORT[$t]}/1k")
+    after=$(cpu "${PID[$t]}")
+    rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
+    reqs=$(awk '/requests in/ {print $1}' <<<"$res")
+    p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$res")
+    us=$(awk -v d=$((after - before)) -v n="$reqs" -v k="$TICK" 'BEGIN {printf "%.1f", d / k * 1e6 / n}')
+    printf "%s\t%s\t%s\t%s\t%s\n" "$r" "$t" "$rps" "$us" "$p99" | tee -a "$OUT/results.tsv"
+  done
+done
+python3 - "$OUT/results.tsv" "$A" <<'PY'
+import statistics, sys
+rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
+m = lambda t, i: statistics.median(float(r[i]) for r in rows if r[1] == t)
+print(f"\nA = {sys.argv[2]}, B = working tree; medians of {len(rows)//2} interleaved runs")
+print("| build | req/s | CPU us/req | p99 ms |\n|---|---:|---:|---:|")
+for t in "ab":
+    print(f"| {t.upper()} | {m(t,2):.0f} | {m(t,3):.1f} | {m(t,4):.2f} |")
+print(f"| B / A | {m('b',2)/m('a',2):.2f} | {m('b',3)/m('a',3):.2f} | {m('b',4)/m('a',4):.2f} |")
+PY
