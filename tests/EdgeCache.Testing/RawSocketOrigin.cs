@@ -21,6 +21,7 @@ public sealed class RawSocketOrigin : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Func<Task>> _gates = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
+    private int _incomplete;
 
     private RawSocketOrigin()
     {
@@ -33,6 +34,9 @@ public sealed class RawSocketOrigin : IAsyncDisposable
 
     /// <summary>Every complete request received, in order of arrival.</summary>
     public ConcurrentQueue<RawRequest> Requests { get; } = new();
+
+    /// <summary>Connections that ended (closed, reset or timed out) before a complete request arrived on them.</summary>
+    public int IncompleteRequests => Volatile.Read(ref _incomplete);
 
     /// <summary>Starts listening.</summary>
     public static RawSocketOrigin Start() => new();
@@ -97,9 +101,19 @@ public sealed class RawSocketOrigin : IAsyncDisposable
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 timeout.CancelAfter(ReadTimeout);
                 var stream = client.GetStream();
-                var request = await ReadRequestAsync(stream, timeout.Token);
+                RawRequest? request;
+                try
+                {
+                    request = await ReadRequestAsync(stream, timeout.Token);
+                }
+                catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException)
+                {
+                    request = null;
+                }
+
                 if (request is null)
                 {
+                    Interlocked.Increment(ref _incomplete);
                     return;
                 }
 
