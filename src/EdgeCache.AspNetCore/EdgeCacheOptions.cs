@@ -29,6 +29,14 @@ public sealed class EdgeCacheOptions
     /// <summary>How long shutdown waits for pending <see cref="FetchEvent.WaitUntil"/> work. Default 30 s; zero or more.</summary>
     public TimeSpan WaitUntilDrainTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Let <c>Cache-Tag</c> through, for debugging: on responses a worker returns, and on the responses
+    /// <see cref="FetchEvent.FetchAsync(HttpRequestMessage, CacheFetchOptions, CancellationToken)"/> hands the
+    /// worker. Default off: like Cloudflare, the tags are purge metadata, kept with the stored copy and removed
+    /// before a response reaches the client (or, from a fetch with cache options, the worker).
+    /// </summary>
+    public bool ExposeCacheTags { get; set; }
+
     /// <summary>Checks the options; throws naming the bad setting.</summary>
     public void Validate()
     {

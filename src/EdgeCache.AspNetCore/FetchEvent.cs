@@ -15,8 +15,11 @@ public sealed class FetchEvent
     private readonly WaitUntilTracker _tracker;
     private readonly Uri _originBase;
 
-    internal FetchEvent(HttpContext context, Uri origin, CacheStorage caches, OriginClient originClient, WaitUntilTracker tracker)
+    private readonly bool _exposeCacheTags;
+
+    internal FetchEvent(HttpContext context, Uri origin, CacheStorage caches, OriginClient originClient, WaitUntilTracker tracker, bool exposeCacheTags)
     {
+        _exposeCacheTags = exposeCacheTags;
         HttpContext = context;
         _originBase = origin;
         Caches = caches;
@@ -53,7 +56,10 @@ public sealed class FetchEvent
     /// Sends a request with Cloudflare's <c>cf</c> cache options: with any option set, a GET or HEAD goes
     /// through <see cref="CacheStorage.Default"/> the way Cloudflare's CDN does (a fresh stored copy answers
     /// it with <c>cf-cache-status: HIT</c>; otherwise the origin does, with <c>MISS</c>, and its response is
-    /// stored by the options: edge TTL, TTL by status, custom key, tags).
+    /// stored by the options: edge TTL, TTL by status, custom key, tags). Without <see cref="CacheFetchOptions.CacheEverything"/>
+    /// or an edge TTL, a response the origin gives no max-age, s-maxage or Expires is stored only for Cloudflare's
+    /// default static extensions; otherwise it is <c>DYNAMIC</c>. The returned response carries no <c>Cache-Tag</c>
+    /// (unless <see cref="EdgeCacheOptions.ExposeCacheTags"/>): the tags stay with the stored copy.
     /// </summary>
     /// <exception cref="ArgumentException">An option is out of range (e.g. a negative <see cref="CacheFetchOptions.CacheTtl"/>).</exception>
     public Task<HttpResponseMessage> FetchAsync(HttpRequestMessage request, CacheFetchOptions cf, CancellationToken cancellationToken = default)
@@ -61,7 +67,7 @@ public sealed class FetchEvent
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(cf);
         return CachedFetch.SendAsync(
-            request, cf, Caches, FetchAsync, WaitUntil, cancellationToken.CanBeCanceled ? cancellationToken : RequestAborted);
+            request, cf, Caches, FetchAsync, WaitUntil, _exposeCacheTags, cancellationToken.CanBeCanceled ? cancellationToken : RequestAborted);
     }
 
     /// <summary>Sends a GET for a URL; a relative URL is resolved against the origin.</summary>

@@ -17,7 +17,8 @@ public static partial class WorkerEndpointRouteBuilderExtensions
     /// Runs <paramref name="handler"/> for every request (any method, any path), like
     /// <c>addEventListener('fetch', ...)</c> with <c>event.respondWith(handler(event))</c>.
     /// A handler that throws gives a 500 with a short plain-text body, or, after
-    /// <see cref="FetchEvent.PassThroughOnException"/>, the origin's response.
+    /// <see cref="FetchEvent.PassThroughOnException"/>, the origin's response. <c>Cache-Tag</c> never reaches
+    /// the client unless <see cref="EdgeCacheOptions.ExposeCacheTags"/>.
     /// </summary>
     public static IEndpointConventionBuilder MapWorker(this IEndpointRouteBuilder endpoints, Func<FetchEvent, Task<HttpResponseMessage>> handler)
     {
@@ -33,7 +34,7 @@ public static partial class WorkerEndpointRouteBuilderExtensions
 
         return endpoints.Map("/{**path}", async context =>
         {
-            var fetchEvent = new FetchEvent(context, origin, caches, originClient, tracker);
+            var fetchEvent = new FetchEvent(context, origin, caches, originClient, tracker, options.ExposeCacheTags);
             HttpResponseMessage response;
             try
             {
@@ -55,7 +56,7 @@ public static partial class WorkerEndpointRouteBuilderExtensions
 
             using (response)
             {
-                await ResponseMessageWriter.WriteAsync(context, response).ConfigureAwait(false);
+                await ResponseMessageWriter.WriteAsync(context, response, options.ExposeCacheTags).ConfigureAwait(false);
             }
         });
     }

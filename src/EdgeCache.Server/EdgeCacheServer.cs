@@ -84,6 +84,7 @@ internal static class EdgeCacheServer
             o.OriginCaFile = settings.OriginCaFile;
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
+            o.ExposeCacheTags = settings.ExposeCacheTags;
         });
 
         var app = builder.Build();
@@ -129,6 +130,7 @@ internal static class EdgeCacheServer
                 SetCookie = settings.SetCookiePolicy,
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
+                ExposeCacheTags = settings.ExposeCacheTags,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,
                 FillCoordinator = app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } tier ? new EdgeCache.Redis.RedisFillCoordinator(tier.FillLock) : null,

@@ -54,6 +54,9 @@ internal sealed class ServerSettings
     /// <summary>Cache only Cloudflare's default cacheable file extensions unless a rule gives an edge TTL.</summary>
     public bool CacheDefaultExtensionsOnly { get; set; }
 
+    /// <summary>Send <c>Cache-Tag</c> response fields on to clients, for debugging; by default they are removed (as Cloudflare does).</summary>
+    public bool ExposeCacheTags { get; set; }
+
     /// <summary>The compiled <see cref="Rules"/>.</summary>
     public Rules.CacheRuleSet RuleSet { get; private set; } = null!;
 

@@ -17,7 +17,14 @@ public sealed record CacheFetchOptions
     /// </summary>
     public TimeSpan? CacheTtl { get; init; }
 
-    /// <summary>Cloudflare's <c>cacheEverything</c>: cache any content type, respecting the origin's headers. Default <see langword="false"/>.</summary>
+    /// <summary>
+    /// Cloudflare's <c>cacheEverything</c>: cache any content type, respecting the origin's headers. Without it
+    /// (and without <see cref="CacheTtl"/> or a matching <see cref="CacheTtlByStatus"/> entry), a response whose
+    /// origin sends no <c>max-age</c>, <c>s-maxage</c> or <c>Expires</c> is stored (for the default edge TTL) only
+    /// when the URL's path ends in one of Cloudflare's default static extensions (<c>css</c>, <c>js</c>, images,
+    /// fonts, archives, media, ...); anything else is answered <c>cf-cache-status: DYNAMIC</c> and not stored.
+    /// Default <see langword="false"/>.
+    /// </summary>
     public bool CacheEverything { get; init; }
 
     /// <summary>Cloudflare's <c>cacheKey</c>: store and look up under this key instead of the URL. Default: the URL.</summary>
@@ -30,7 +37,10 @@ public sealed record CacheFetchOptions
     /// </summary>
     public IReadOnlyDictionary<string, int>? CacheTtlByStatus { get; init; }
 
-    /// <summary>Cloudflare's <c>cacheTags</c>: appended to the response's <c>Cache-Tag</c>, for purge by tag.</summary>
+    /// <summary>
+    /// Cloudflare's <c>cacheTags</c>: stored with the response, besides the origin's own <c>Cache-Tag</c>, for purge
+    /// by tag. Like Cloudflare's, the response the fetch returns carries no <c>Cache-Tag</c>.
+    /// </summary>
     public IReadOnlyList<string>? CacheTags { get; init; }
 
     /// <summary>True when no option is set: the fetch bypasses the cache.</summary>

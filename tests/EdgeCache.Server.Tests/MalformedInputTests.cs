@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using EdgeCache.Testing;
 
 namespace EdgeCache.Server.Tests;
 
@@ -10,15 +11,14 @@ namespace EdgeCache.Server.Tests;
 /// </summary>
 public sealed class MalformedInputTests : IAsyncLifetime
 {
-    private readonly RawOrigin _origin = new();
+    private readonly RawSocketOrigin _origin = RawSocketOrigin.Start();
     private InProcessServer _server = null!;
 
     public async Task InitializeAsync()
     {
-        _origin.Start();
         _server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Origin"] = $"http://127.0.0.1:{_origin.Port}",
+            ["Origin"] = _origin.BaseUri.ToString(),
             ["Handler"] = "example",
             ["AdminListen"] = "none",
         });
@@ -27,7 +27,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _server.DisposeAsync();
-        _origin.Dispose();
+        await _origin.DisposeAsync();
     }
 
     [Fact]
@@ -62,7 +62,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
         var answer = await reader.ReadToEndAsync(timeout.Token);
 
         Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
-        Assert.Contains("X-Name: caf\u00e9", Encoding.UTF8.GetString(_origin.LastRequestHead("/utf8")), StringComparison.Ordinal);
+        Assert.Contains("X-Name: caf\u00e9", Encoding.UTF8.GetString(_origin.Last("/utf8")!.Bytes), StringComparison.Ordinal);
     }
 
     [Theory]
@@ -109,126 +109,6 @@ public sealed class MalformedInputTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             Assert.Equal("ok", await response.Content.ReadAsStringAsync());
             await Task.Delay(200);
-        }
-    }
-
-    /// <summary>
-    /// A loopback origin that writes canned bytes, so it can send what a well-behaved server (Kestrel)
-    /// would refuse to: fault injection at the byte level.
-    /// </summary>
-    private sealed class RawOrigin : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly Dictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, byte[]> _requests = new(StringComparer.Ordinal);
-        private readonly CancellationTokenSource _stop = new();
-
-        public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-        public void Start()
-        {
-            _listener.Start();
-            _ = AcceptLoopAsync();
-        }
-
-        /// <summary>Sets the raw response of a path; <paramref name="utf8Header"/> is inserted after the status line as UTF-8 bytes.</summary>
-        public void Answer(string path, string latin1Response, string? utf8Header = null)
-        {
-            var bytes = Encoding.Latin1.GetBytes(latin1Response);
-            if (utf8Header is not null)
-            {
-                var lineEnd = latin1Response.IndexOf("\r\n", StringComparison.Ordinal) + 2;
-                bytes = [.. bytes.AsSpan(0, lineEnd), .. Encoding.UTF8.GetBytes(utf8Header + "\r\n"), .. bytes.AsSpan(lineEnd)];
-            }
-
-            lock (_answers)
-            {
-                _answers[path] = bytes;
-            }
-        }
-
-        /// <summary>The bytes of the last request head received for a path.</summary>
-        public byte[] LastRequestHead(string path)
-        {
-            lock (_answers)
-            {
-                return _requests.TryGetValue(path, out var head) ? head : [];
-            }
-        }
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            _stop.Dispose();
-        }
-
-        private async Task AcceptLoopAsync()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                _ = ServeAsync(client);
-            }
-        }
-
-        private async Task ServeAsync(TcpClient client)
-        {
-            using (client)
-            {
-                try
-                {
-                    var stream = client.GetStream();
-                    var buffer = new byte[16 * 1024];
-                    var read = 0;
-                    while (read < buffer.Length)
-                    {
-                        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                        var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token);
-                        if (n == 0)
-                        {
-                            return;
-                        }
-
-                        read += n;
-                        var head = Encoding.Latin1.GetString(buffer, 0, read);
-                        if (head.Contains("\r\n\r\n", StringComparison.Ordinal))
-                        {
-                            var path = head.Split(' ')[1];
-                            byte[]? answer;
-                            lock (_answers)
-                            {
-                                _answers.TryGetValue(path, out answer);
-                                _requests[path] = buffer[..read];
-                            }
-
-                            answer ??= Encoding.ASCII.GetBytes("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
-
-                            // One response per connection: the client sees the close and does not reuse it.
-                            await stream.WriteAsync(InsertConnectionClose(answer));
-                            return;
-                        }
-                    }
-                }
-                catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException)
-                {
-                }
-            }
-        }
-
-        private static byte[] InsertConnectionClose(byte[] answer)
-        {
-            var lineEnd = Array.IndexOf(answer, (byte)'\n') + 1;
-            return [.. answer.AsSpan(0, lineEnd), .. "Connection: close\r\n"u8, .. answer.AsSpan(lineEnd)];
         }
     }
 }

@@ -8,7 +8,8 @@ namespace EdgeCache.AspNetCore.Bridge;
 /// <summary>Writes an <see cref="HttpResponseMessage"/> to Kestrel's response, streaming the body.</summary>
 internal static class ResponseMessageWriter
 {
-    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message)
+    /// <summary>Writes the response; <c>Cache-Tag</c> (purge metadata) is left out unless <paramref name="exposeCacheTags"/>.</summary>
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, bool exposeCacheTags)
     {
         var response = context.Response;
         response.StatusCode = (int)message.StatusCode;
@@ -20,7 +21,7 @@ internal static class ResponseMessageWriter
         var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(message.Headers, null, "Connection"));
         foreach (var (name, values) in HttpMessageHeaders.All(message))
         {
-            if (skip.Contains(name))
+            if (skip.Contains(name) || (!exposeCacheTags && Semantics.CacheTags.IsHeader(name)))
             {
                 continue;
             }

@@ -1,3 +1,6 @@
+using EdgeCache.Http;
+using EdgeCache.Semantics;
+
 namespace EdgeCache.AspNetCore.Origin;
 
 /// <summary>
@@ -15,6 +18,7 @@ internal static class CachedFetch
         CacheStorage caches,
         Func<HttpRequestMessage, CancellationToken, Task<HttpResponseMessage>> send,
         Action<Task> waitUntil,
+        bool exposeCacheTags,
         CancellationToken cancellationToken)
     {
         options.Validate();
@@ -36,7 +40,7 @@ internal static class CachedFetch
         var hit = await cache.MatchAsync(cacheKey, cancellationToken: cancellationToken).ConfigureAwait(false);
         if (hit is not null)
         {
-            return hit;
+            return WithoutCacheTags(hit, exposeCacheTags);
         }
 
         // On a miss, fetch the whole object so that it can be stored, whatever the caller asked for.
@@ -51,15 +55,44 @@ internal static class CachedFetch
         var response = await send(request, cancellationToken).ConfigureAwait(false);
         if (options.CacheTags is { Count: > 0 } tags)
         {
-            response.Headers.TryAddWithoutValidation("Cache-Tag", string.Join(",", tags));
+            response.Headers.TryAddWithoutValidation(CacheTags.Header, string.Join(",", tags));
         }
 
-        response.Headers.TryAddWithoutValidation("cf-cache-status", "MISS");
-        if (isGet)
+        var ttl = options.TtlFor((int)response.StatusCode);
+        var eligible = ttl is not null || options.CacheEverything || HasExplicitFreshness(response) || DefaultCacheableExtensions.IsDefault(Bridge.CanonicalTarget.ExtensionOf(url.AbsolutePath));
+        response.Headers.TryAddWithoutValidation("cf-cache-status", eligible ? "MISS" : "DYNAMIC");
+        if (isGet && eligible)
         {
-            waitUntil(cache.PutForFetchAsync(cacheKey, response.Clone(), options.TtlFor((int)response.StatusCode), CancellationToken.None));
+            // The stored copy keeps the tags (purge by tag reads them from it).
+            waitUntil(cache.PutForFetchAsync(cacheKey, response.Clone(), ttl, CancellationToken.None));
+        }
+
+        return WithoutCacheTags(response, exposeCacheTags);
+    }
+
+    /// <summary>
+    /// Cloudflare removes <c>Cache-Tag</c> before it passes a response to a Worker: the tags are the cache's
+    /// purge metadata, not part of the response. Kept when <paramref name="expose"/> (for debugging).
+    /// </summary>
+    private static HttpResponseMessage WithoutCacheTags(HttpResponseMessage response, bool expose)
+    {
+        if (!expose)
+        {
+            response.Headers.Remove(CacheTags.Header);
         }
 
         return response;
+    }
+
+    /// <summary>The origin said how long to keep the response (max-age, s-maxage or Expires): no default TTL is needed.</summary>
+    private static bool HasExplicitFreshness(HttpResponseMessage response)
+    {
+        if (HttpMessageHeaders.Values(response.Headers, response.Content, "Expires") is not null)
+        {
+            return true;
+        }
+
+        var cc = CacheControlDirectives.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Control"));
+        return cc.MaxAge is not null || cc.SharedMaxAge is not null;
     }
 }

@@ -30,6 +30,20 @@ internal sealed partial class CachingProxy
             {
                 if (_inFlight.TryGetValue(lookup.CollapseKey, out var existing))
                 {
+                    if (existing.Outcome.IsCompletedSuccessfully && existing.Outcome.Result is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
+                    {
+                        // The fill has its whole body and is only being stored: this request came after it,
+                        // so it is a hit (or, asking for more than a stored copy, a fetch of its own), not collapsed.
+                        if (ReferenceEquals(requestCc, CacheControlDirectives.Empty))
+                        {
+                            await ServeOutcomeAsync(context, target, lookup, requestCc, forward, filled, FetchRole.AfterFill, hitForPass).ConfigureAwait(false);
+                            return;
+                        }
+
+                        fetch = new InFlightFetch(string.Empty, lookup.Entry);
+                        break;
+                    }
+
                     fetch = existing;
                     fetch.Join();
                     leader = false;
@@ -71,7 +85,7 @@ internal sealed partial class CachingProxy
             }
             catch (TimeoutException)
             {
-                await PassAsync(context, target, new CacheStatus("MISS", Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
+                await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException)
@@ -80,11 +94,12 @@ internal sealed partial class CachingProxy
             }
         }
 
-        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader, hitForPass).ConfigureAwait(false);
+        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader ? FetchRole.Leader : FetchRole.Collapsed, hitForPass).ConfigureAwait(false);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, bool leader, bool hitForPass)
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass)
     {
+        var leader = role == FetchRole.Leader;
         switch (outcome.Kind)
         {
             case FetchOutcomeKind.Shared:
@@ -92,20 +107,23 @@ internal sealed partial class CachingProxy
                     && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField), outcome.VariantKey, StringComparison.Ordinal))
                 {
                     // The response varies on a field this request sends differently: it is not ours to use.
-                    await PassAsync(context, target, new CacheStatus("MISS", Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                    await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
                     return;
                 }
 
                 var age = AgeCalculation.CurrentAge(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
-                var status = new CacheStatus(
-                    lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
-                    Ttl: (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds), Stored: leader, Collapsed: !leader);
+                var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
+                var status = role == FetchRole.AfterFill
+                    ? new CacheStatus("HIT", Hit: true, Ttl: ttl)
+                    : new CacheStatus(
+                        lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                        Ttl: ttl, Stored: leader, Collapsed: !leader);
                 // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
                 // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
                 var ageSeconds = !leader ? AgeCalculation.ToHeaderSeconds(age) : outcome.OriginAge ?? -1;
                 await StoredResponseWriter.WriteAsync(
                     context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                    Status(status), status.Cf, _via).ConfigureAwait(false);
+                    Status(status), status.Cf, _via, _options.ExposeCacheTags).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.Pass:
@@ -127,7 +145,7 @@ internal sealed partial class CachingProxy
                             : new CacheStatus(lookup.Entry is null ? "BYPASS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
                         // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
-                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), evaluatePreconditions: true).ConfigureAwait(false);
+                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), _options.ExposeCacheTags, evaluatePreconditions: true).ConfigureAwait(false);
                     }
 
                     return;
@@ -198,8 +216,7 @@ internal sealed partial class CachingProxy
         }
         catch (FormatException)
         {
-            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
-            fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "bad-request" });
+            Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "bad-request" });
             return false;
         }
 
@@ -255,7 +272,7 @@ internal sealed partial class CachingProxy
             {
                 var (code, detail) = Classify(ex);
                 ProxyLog.OriginFailed(_logger, url, detail, ex);
-                fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
+                Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
                 return;
             }
             finally
@@ -273,7 +290,7 @@ internal sealed partial class CachingProxy
             if (stale is not null && status == StatusCodes.Status304NotModified)
             {
                 var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
-                fetch.Publish(new FetchOutcome
+                Finish(fetch, new FetchOutcome
                 {
                     Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated,
                     LeaderCookies = _options.SetCookie == SetCookiePolicy.Share ? [] : OnlyFields(RawHeaders(response, responseTime), "Set-Cookie"),
@@ -288,7 +305,7 @@ internal sealed partial class CachingProxy
                 var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
                 if (Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, staleAge, storedCc, state.RequestCc))
                 {
-                    fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = status, ForwardStatus = status, Error = "origin-error" });
+                    Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = status, ForwardStatus = status, Error = "origin-error" });
                     return;
                 }
             }
@@ -322,7 +339,7 @@ internal sealed partial class CachingProxy
                     await DeleteAsync(fetch.CollapseKey).ConfigureAwait(false);
                 }
 
-                handedOff = fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Pass, Status = status, ForwardStatus = status, Response = response });
+                handedOff = Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Pass, Status = status, ForwardStatus = status, Response = response });
                 return;
             }
 
@@ -413,7 +430,7 @@ internal sealed partial class CachingProxy
             ProxyLog.BodyFailed(_logger, url, ex);
             buffer?.Fail(ex);
             var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" };
-            fetch.Publish(failed);
+            Finish(fetch, failed);
 
             // A leader still held has sent nothing yet: it can answer 502 (or a stale copy) instead of a
             // status line followed by a broken body.
@@ -433,15 +450,31 @@ internal sealed partial class CachingProxy
                 await fillLease.DisposeAsync().ConfigureAwait(false);
             }
 
-            if (fetch.CollapseKey.Length > 0)
-            {
-                _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
-            }
-
+            Retire(fetch);
             if (!handedOff)
             {
                 response?.Dispose();
             }
+        }
+    }
+
+    /// <summary>
+    /// Publishes an outcome that has no body still streaming in (a pass, a failure, a revalidation, a peer's
+    /// copy), after taking the fetch off the in-flight table: a request that arrives once the answer is known
+    /// is not collapsed onto it but finds the store (or goes to the origin) itself.
+    /// </summary>
+    private bool Finish(InFlightFetch fetch, FetchOutcome outcome)
+    {
+        Retire(fetch);
+        return fetch.Publish(outcome);
+    }
+
+    /// <summary>Takes the fetch off the in-flight table (only this fetch: a newer one for the key stays).</summary>
+    private void Retire(InFlightFetch fetch)
+    {
+        if (fetch.CollapseKey.Length > 0)
+        {
+            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
         }
     }
 
@@ -460,7 +493,7 @@ internal sealed partial class CachingProxy
         }
 
         Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
-        return fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
+        return Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
     }
 
     /// <summary>
@@ -485,11 +518,7 @@ internal sealed partial class CachingProxy
                     total += read;
                     if (total > _options.MaxBufferedObjectSize && total - read <= _options.MaxBufferedObjectSize)
                     {
-                        if (fetch.CollapseKey.Length > 0)
-                        {
-                            _inFlight.TryRemove(new KeyValuePair<string, InFlightFetch>(fetch.CollapseKey, fetch));
-                        }
-
+                        Retire(fetch);
                         buffer.StartTrimming();
                     }
 

@@ -151,7 +151,7 @@ internal sealed partial class CachingProxy : IDisposable
                 var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
                 await StoredResponseWriter.WriteAsync(
                     context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via).ConfigureAwait(false);
+                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via, _options.ExposeCacheTags).ConfigureAwait(false);
                 return;
             }
 
@@ -285,7 +285,7 @@ internal sealed partial class CachingProxy : IDisposable
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
         return StoredResponseWriter.WriteAsync(
             context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-            Status(status with { Ttl = ttl }), status.Cf, _via);
+            Status(status with { Ttl = ttl }), status.Cf, _via, _options.ExposeCacheTags);
     }
 
     private Task OnlyIfCachedAsync(HttpContext context)
@@ -403,7 +403,7 @@ internal sealed partial class CachingProxy : IDisposable
                 await InvalidateAsync(context, target, response).ConfigureAwait(false);
             }
 
-            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow()).ConfigureAwait(false);
+            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _options.ExposeCacheTags).ConfigureAwait(false);
         }
     }
 

@@ -78,6 +78,13 @@ public sealed record CachingProxyOptions
     /// </summary>
     public bool FetchFullObjectForRangeMiss { get; init; } = true;
 
+    /// <summary>
+    /// Send <c>Cache-Tag</c> response fields (the origin's, and those cache rules add) on to clients, for
+    /// debugging. Default off: like Cloudflare, the proxy keeps the tags for purging and removes the field
+    /// from every response it sends.
+    /// </summary>
+    public bool ExposeCacheTags { get; init; }
+
     /// <summary>The name this cache uses in <c>Cache-Status</c> (RFC 9211) and <c>Via</c>. Default <c>EdgeCache</c>.</summary>
     public string CacheName { get; init; } = "EdgeCache";
 

@@ -17,6 +17,7 @@ internal sealed class GrowingBuffer
 
     private readonly Lock _sync = new();
     private readonly int _segmentSize;
+    private readonly long _declaredLength;
     private readonly List<byte[]?> _segments = [];
     private readonly List<ReaderPosition> _readers = [];
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -38,6 +39,7 @@ internal sealed class GrowingBuffer
         // A small body gets one segment of its own size: a 64 KB array per 1 KB miss is most of what a
         // miss allocates (and zeroes). HttpClient never reads past a Content-Length.
         _segmentSize = declaredLength is > 0 and < MaxSegmentSize ? (int)declaredLength : MaxSegmentSize;
+        _declaredLength = declaredLength;
     }
 
     /// <summary>The size of each segment (for tests).</summary>
@@ -114,6 +116,21 @@ internal sealed class GrowingBuffer
             lock (_sync)
             {
                 return _length;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The whole body is here, none of it released, and nothing broke: complete, or every declared byte
+    /// appended (a reader of a declared length finishes without waiting for <see cref="Complete"/>).
+    /// </summary>
+    public bool IsWhole
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _error is null && _released == 0 && (_completed || (_declaredLength >= 0 && _length == _declaredLength));
             }
         }
     }

@@ -75,6 +75,13 @@ internal sealed class OriginRequestFactory
         if (!fill && HasBody(request))
         {
             message.Content = new StreamContent(new ClientBodyStream(request.Body));
+
+            // A known length goes on as Content-Length, not re-chunked: many origins (uploads, S3-style
+            // APIs, older frameworks) need it. Chunked only when the client sent chunked.
+            if (request.ContentLength is { } length && request.Headers.TransferEncoding.Count == 0)
+            {
+                message.Content.Headers.ContentLength = length;
+            }
         }
 
         var skip = HopByHopHeaders.For(request.Headers.Connection);

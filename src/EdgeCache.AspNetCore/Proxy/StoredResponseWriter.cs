@@ -38,9 +38,10 @@ internal static class StoredResponseWriter
     /// <param name="cacheStatus">This cache's Cache-Status member.</param>
     /// <param name="cf">The cf-cache-status value.</param>
     /// <param name="via">This cache's Via member.</param>
+    /// <param name="exposeCacheTags">Send stored <c>Cache-Tag</c> fields to the client (for debugging); by default they stay here.</param>
     public static async Task WriteAsync(
         HttpContext context, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
-        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via)
+        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via, bool exposeCacheTags = false)
     {
         var request = context.Request;
         var response = context.Response;
@@ -57,7 +58,7 @@ internal static class StoredResponseWriter
             if (outcome == PreconditionOutcome.NotModified)
             {
                 response.StatusCode = StatusCodes.Status304NotModified;
-                WriteHeaders(response, headers, notModified: true);
+                WriteHeaders(response, headers, notModified: true, exposeCacheTags);
                 WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
                 return;
             }
@@ -87,20 +88,20 @@ internal static class StoredResponseWriter
                 {
                     case RangeOutcome.Unsatisfiable:
                         response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
-                        WriteHeaders(response, headers, notModified: true);
+                        WriteHeaders(response, headers, notModified: true, exposeCacheTags);
                         response.Headers.ContentRange = string.Concat("bytes */", Number(length));
                         response.ContentLength = 0;
                         WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
                         return;
                     case RangeOutcome.Partial:
-                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via).ConfigureAwait(false);
+                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via, exposeCacheTags).ConfigureAwait(false);
                         return;
                 }
             }
         }
 
         response.StatusCode = status;
-        WriteHeaders(response, headers, notModified: false);
+        WriteHeaders(response, headers, notModified: false, exposeCacheTags);
         if (bodyAllowed && length >= 0)
         {
             response.ContentLength = length;
@@ -115,14 +116,17 @@ internal static class StoredResponseWriter
         await CopyBodyAsync(context, entry, buffer, 0, length).ConfigureAwait(false);
     }
 
-    /// <summary>Writes the stored header lines, leaving out the targeted cache-control fields (RFC 9213) and, for 304/416, representation metadata.</summary>
-    public static void WriteHeaders(HttpResponse response, IReadOnlyList<KeyValuePair<string, string>> headers, bool notModified)
+    /// <summary>
+    /// Writes the stored header lines, leaving out the fields that stay in this cache (<see cref="StaysHere"/>)
+    /// and, for 304/416, representation metadata.
+    /// </summary>
+    public static void WriteHeaders(HttpResponse response, IReadOnlyList<KeyValuePair<string, string>> headers, bool notModified, bool exposeCacheTags)
     {
         var target = response.Headers;
         for (var i = 0; i < headers.Count; i++)
         {
             var (name, value) = headers[i];
-            if (ResponseFacts.IsTargetedField(name))
+            if (StaysHere(name, exposeCacheTags))
             {
                 continue;
             }
@@ -138,6 +142,13 @@ internal static class StoredResponseWriter
             target.Append(name, value);
         }
     }
+
+    /// <summary>
+    /// True for a response field that never leaves this cache: the targeted cache-control fields (RFC 9213),
+    /// and <c>Cache-Tag</c> unless <paramref name="exposeCacheTags"/> (purge metadata; Cloudflare strips it too).
+    /// </summary>
+    public static bool StaysHere(string name, bool exposeCacheTags)
+        => ResponseFacts.IsTargetedField(name) || (!exposeCacheTags && CacheTags.IsHeader(name));
 
     /// <summary>Adds Age, Cache-Status (appended to any upstream member), cf-cache-status and Via.</summary>
     public static void WriteCacheHeaders(HttpResponse response, long ageSeconds, string cacheStatus, string cf, string via)
@@ -155,14 +166,14 @@ internal static class StoredResponseWriter
 
     private static async Task WritePartialAsync(
         HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
-        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via)
+        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via, bool exposeCacheTags)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status206PartialContent;
         if (ranges.Count == 1)
         {
             var range = ranges[0];
-            WriteHeaders(response, headers, notModified: false);
+            WriteHeaders(response, headers, notModified: false, exposeCacheTags);
             response.Headers.ContentRange = range.ContentRange(length);
             response.ContentLength = range.Length;
             WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
@@ -193,7 +204,7 @@ internal static class StoredResponseWriter
         for (var i = 0; i < headers.Count; i++)
         {
             var (name, value) = headers[i];
-            if (!ResponseFacts.IsTargetedField(name) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            if (!StaysHere(name, exposeCacheTags) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, value);
             }

@@ -1,5 +1,6 @@
 using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.AspNetCore.Proxy;
+using EdgeCache.Semantics;
 
 namespace EdgeCache.Server.Rules;
 

@@ -3,6 +3,12 @@ namespace EdgeCache.Semantics;
 /// <summary>Reads <c>Cache-Tag</c> values (comma-separated, like Cloudflare's) into a distinct list.</summary>
 internal static class CacheTags
 {
+    /// <summary>The response field that carries purge tags; like Cloudflare, this cache keeps it to itself.</summary>
+    public const string Header = "Cache-Tag";
+
+    /// <summary>True when a header name is <c>Cache-Tag</c> (a length check first: this runs per header on the hit path).</summary>
+    public static bool IsHeader(string name) => name.Length == Header.Length && name.Equals(Header, StringComparison.OrdinalIgnoreCase);
+
     public static IReadOnlyList<string> Parse(IEnumerable<string>? fieldValues)
     {
         if (fieldValues is null)

@@ -42,4 +42,28 @@ public sealed class GrowingBufferTests
         Assert.Equal(body, late.ToArray());
         Assert.Equal(body.AsSpan(length / 3, length / 2).ToArray(), range.ToArray());
     }
+
+    [Fact]
+    public void A_declared_body_is_whole_once_every_declared_byte_is_in_and_an_undeclared_one_once_complete()
+    {
+        var declared = new GrowingBuffer(4);
+        declared.Append("abc"u8);
+        var partWay = declared.IsWhole;
+        declared.Append("d"u8);
+
+        var undeclared = new GrowingBuffer();
+        undeclared.Append("abcd"u8);
+        var beforeComplete = undeclared.IsWhole;
+        undeclared.Complete();
+
+        var broken = new GrowingBuffer(4);
+        broken.Append("abcd"u8);
+        broken.Fail(new IOException("reset"));
+
+        Assert.False(partWay);
+        Assert.True(declared.IsWhole);
+        Assert.False(beforeComplete);
+        Assert.True(undeclared.IsWhole);
+        Assert.False(broken.IsWhole);
+    }
 }
