@@ -7,16 +7,19 @@ using Microsoft.AspNetCore.Http;
 namespace EdgeCache.AspNetCore.Bridge;
 
 /// <summary>
-/// The field names HTTP/1.1 clients nominate in <c>Connection</c> on one connection, read from the bytes as
-/// they arrive. Kestrel keeps only <c>keep-alive</c> / <c>close</c> / <c>upgrade</c> of a <c>Connection</c> value
-/// that also lists other names (<c>Connection: keep-alive, X-Foo</c> reaches the application as
-/// <c>keep-alive</c>), so without this the proxy could not honour RFC 9110 section 7.6.1: every field named by
-/// <c>Connection</c> is hop-by-hop and must not be forwarded.
+/// The field names an HTTP/1.1 client nominates in <c>Connection</c>, read from the bytes as they arrive.
+/// Kestrel keeps only <c>keep-alive</c> / <c>close</c> / <c>upgrade</c> of a <c>Connection</c> value that also
+/// lists other names (<c>Connection: keep-alive, X-Foo</c> reaches the application as <c>keep-alive</c>), so
+/// without this the proxy could not honour RFC 9110 section 7.6.1: every field named by <c>Connection</c> is
+/// hop-by-hop and must not be forwarded.
 /// </summary>
 /// <remarks>
-/// Names accumulate for the life of the connection (a name nominated once is dropped from every later request
-/// on it: the safe side). A <c>Connection:</c> line inside a body is read too; it can only make the proxy drop
-/// a field, never forward one. Over TLS the middleware sees ciphertext and Kestrel's view is all there is.
+/// Per connection, the names of the <c>Connection</c> lines in the last read that had any are kept, and they
+/// apply only to a request that has a <c>Connection</c> field itself: a later request on the same connection
+/// (one that a front proxy shares between clients, say) without one is never affected. Pipelined heads that
+/// arrive in one read share the union of their names, and a <c>Connection:</c> line inside a body counts too:
+/// both can only make the proxy drop a field, never forward one. Over TLS the middleware sees ciphertext, and
+/// Kestrel's view is all there is.
 /// </remarks>
 internal sealed class ConnectionNominatedFields
 {
@@ -25,7 +28,8 @@ internal sealed class ConnectionNominatedFields
 
     private static readonly object ItemKey = new();
 
-    private readonly HashSet<string> _names = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _lock = new();
+    private HashSet<string>? _names;
 
     /// <summary>The connection middleware that records the names (add it to a plaintext HTTP/1.1 listener).</summary>
     public static Func<ConnectionDelegate, ConnectionDelegate> Capture { get; } = next => async connection =>
@@ -44,17 +48,19 @@ internal sealed class ConnectionNominatedFields
         }
     };
 
-    /// <summary>True when a request's connection nominated <paramref name="name"/> as hop-by-hop.</summary>
-    public static bool IsNominated(HttpContext context, string name)
-        => context.Features.Get<IConnectionItemsFeature>()?.Items is { } items
-            && items.TryGetValue(ItemKey, out var value) && value is ConnectionNominatedFields { _names.Count: > 0 } fields
-            && fields.Contains(name);
-
-    private bool Contains(string name)
+    /// <summary>The names a request's <c>Connection</c> field nominated beyond Kestrel's view of it, or null when none.</summary>
+    public static IReadOnlySet<string>? For(HttpContext context)
     {
-        lock (_names)
+        if (context.Request.Headers.Connection.Count == 0
+            || context.Features.Get<IConnectionItemsFeature>()?.Items is not { } items
+            || !items.TryGetValue(ItemKey, out var value) || value is not ConnectionNominatedFields fields)
         {
-            return _names.Contains(name);
+            return null;
+        }
+
+        lock (fields._lock)
+        {
+            return fields._names;
         }
     }
 
@@ -74,13 +80,14 @@ internal sealed class ConnectionNominatedFields
     private void Scan(ReadOnlySpan<byte> bytes)
     {
         const int NameLength = 10; // "connection"
+        HashSet<string>? names = null;
         var offset = 0;
         while (true)
         {
             var colon = bytes[offset..].IndexOf((byte)':');
             if (colon < 0)
             {
-                return;
+                break;
             }
 
             colon += offset;
@@ -93,28 +100,27 @@ internal sealed class ConnectionNominatedFields
 
             var line = bytes[offset..];
             var end = line.IndexOfAny((byte)'\r', (byte)'\n');
-            Add(end < 0 ? line : line[..end]);
+            Add(names ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase), end < 0 ? line : line[..end]);
+        }
+
+        if (names is not null)
+        {
+            lock (_lock)
+            {
+                _names = names;
+            }
         }
     }
 
-    private void Add(ReadOnlySpan<byte> value)
+    private static void Add(HashSet<string> names, ReadOnlySpan<byte> value)
     {
         foreach (var range in value.Split((byte)','))
         {
             var part = value[range];
             var token = part[System.Text.Ascii.Trim(part)];
-            if (token.IsEmpty || token.Length > MaxNameLength)
+            if (!token.IsEmpty && token.Length <= MaxNameLength && names.Count < MaxNames)
             {
-                continue;
-            }
-
-            var name = System.Text.Encoding.Latin1.GetString(token);
-            lock (_names)
-            {
-                if (_names.Count < MaxNames)
-                {
-                    _names.Add(name);
-                }
+                names.Add(System.Text.Encoding.Latin1.GetString(token));
             }
         }
     }
@@ -138,6 +144,8 @@ internal sealed class ConnectionNominatedFields
 
         public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
 
+        // Pooled: a keep-alive connection's read waits for every next request, and must not allocate each time.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
         {
             var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);

@@ -85,12 +85,13 @@ internal sealed class OriginRequestFactory
         }
 
         var skip = HopByHopHeaders.For(request.Headers.Connection);
+        var nominated = Bridge.ConnectionNominatedFields.For(context);
         foreach (var (name, values) in request.Headers)
         {
             // A name with '_' never goes on: CGI, WSGI and PHP servers read it as '-' (X_Forwarded_Host is
             // X-Forwarded-Host to them), so it would slip past every name on the deny list.
             if (name.StartsWith(':') || skip.Contains(name) || _dropped.Contains(name) || (name.Contains('_') && !_allowed.Contains(name))
-                || Bridge.ConnectionNominatedFields.IsNominated(context, name)
+                || (nominated is not null && nominated.Contains(name))
                 || (fill && (IsConditional(name) || name.Equals("Range", StringComparison.OrdinalIgnoreCase)))
                 || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase))
             {

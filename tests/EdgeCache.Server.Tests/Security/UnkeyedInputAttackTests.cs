@@ -67,6 +67,60 @@ public sealed class UnkeyedInputAttackTests
     }
 
     [Fact]
+    public async Task A_nomination_applies_to_its_own_request_only_not_to_later_ones_on_a_shared_connection()
+    {
+        await using var h = await StartAsync();
+
+        // A front proxy may carry several clients' requests on one connection, one after another: one
+        // client's Connection line must not strip another client's field.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(h.BaseUri.Host, h.BaseUri.Port);
+        var stream = tcp.GetStream();
+        foreach (var request in new[]
+        {
+            "GET /a HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive, X-Foo\r\nX-Foo: a\r\n\r\n",
+            "GET /b HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Foo: b\r\n\r\n",
+            "GET /c HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nX-Foo: c\r\n\r\n",
+        })
+        {
+            var before = h.Origin.Requests.Count;
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+            await ReadOneResponseAsync(stream);
+            Assert.Equal(before + 1, h.Origin.Requests.Count);
+        }
+
+        Assert.False(h.Origin.Requests.Single(r => r.Target == "/a").Has("X-Foo"));
+        Assert.Equal("b", h.Origin.Requests.Single(r => r.Target == "/b").Header("X-Foo"));
+        Assert.Equal("c", h.Origin.Requests.Single(r => r.Target == "/c").Header("X-Foo"));
+    }
+
+    private static async Task ReadOneResponseAsync(System.Net.Sockets.NetworkStream stream)
+    {
+        // Reads a head and its Content-Length body (the reflecting origin's answers carry one).
+        var received = new List<byte>();
+        var buffer = new byte[1];
+        int? length = null;
+        var headEnd = -1;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (headEnd < 0 || received.Count < headEnd + length)
+        {
+            if (await stream.ReadAsync(buffer, timeout.Token) == 0)
+            {
+                throw new IOException("the connection closed before the response ended");
+            }
+
+            received.Add(buffer[0]);
+            if (headEnd < 0 && received.Count >= 4 && received[^4] == '\r' && received[^3] == '\n' && received[^2] == '\r' && received[^1] == '\n')
+            {
+                headEnd = received.Count;
+                var head = System.Text.Encoding.Latin1.GetString([.. received]);
+                var line = head.Split("\r\n").First(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+                length = int.Parse(line["Content-Length:".Length..].Trim(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+    }
+
+    [Fact]
     public async Task Allow_list_mode_forwards_only_the_named_fields()
     {
         await using var h = await StartAsync(("ForwardedRequestHeaders:0", "Accept"), ("ForwardedRequestHeaders:1", "User-Agent"));
