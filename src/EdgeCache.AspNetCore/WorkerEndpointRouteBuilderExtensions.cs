@@ -77,9 +77,9 @@ public static partial class WorkerEndpointRouteBuilderExtensions
     internal static HttpResponseMessage PlainText(System.Net.HttpStatusCode status, string text)
         => new(status) { Content = new StringContent(text + "\n") };
 
-    [LoggerMessage(1, LogLevel.Error, "The worker threw while handling {Url}")]
+    [LoggerMessage(311, LogLevel.Error, "The worker threw while handling {Url}")]
     private static partial void LogHandlerFailed(ILogger logger, string url, Exception exception);
 
-    [LoggerMessage(2, LogLevel.Warning, "Pass-through to the origin failed for {Url}")]
+    [LoggerMessage(312, LogLevel.Warning, "Pass-through to the origin failed for {Url}")]
     private static partial void LogOriginFailed(ILogger logger, string url, Exception exception);
 }

@@ -5,30 +5,30 @@ namespace EdgeCache.Redis;
 /// <summary>The Redis tier's log messages.</summary>
 internal static partial class RedisLog
 {
-    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Redis {Operation} failed; answering locally")]
+    [LoggerMessage(EventId = 401, Level = LogLevel.Warning, Message = "Redis {Operation} failed; answering locally")]
     public static partial void OperationFailed(ILogger logger, string operation, Exception exception);
 
-    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Redis {Operation} took longer than {TimeoutMs} ms; answering locally")]
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Redis {Operation} took longer than {TimeoutMs} ms; answering locally")]
     public static partial void OperationTimedOut(ILogger logger, string operation, double timeoutMs);
 
-    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Redis circuit breaker {OldState} -> {NewState}")]
+    [LoggerMessage(EventId = 403, Level = LogLevel.Warning, Message = "Redis circuit breaker {OldState} -> {NewState}")]
     public static partial void BreakerChanged(ILogger logger, CircuitState oldState, CircuitState newState);
 
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "Redis connection lost ({FailureType}, {EndPoint})")]
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Redis connection lost ({FailureType}, {EndPoint})")]
     public static partial void ConnectionLost(ILogger logger, string failureType, string? endPoint);
 
-    [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Redis connection restored ({EndPoint}); local entries marked stale")]
+    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "Redis connection restored ({EndPoint}); local entries marked stale")]
     public static partial void ConnectionRestored(ILogger logger, string? endPoint);
 
-    [LoggerMessage(EventId = 7006, Level = LogLevel.Error, Message = "Redis connection could not be set up")]
+    [LoggerMessage(EventId = 406, Level = LogLevel.Error, Message = "Redis connection could not be set up")]
     public static partial void ConnectFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 7007, Level = LogLevel.Warning, Message = "Redis invalidation message could not be applied")]
+    [LoggerMessage(EventId = 407, Level = LogLevel.Warning, Message = "Redis invalidation message could not be applied")]
     public static partial void InvalidationFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 7008, Level = LogLevel.Warning, Message = "Redis purge {Kind} skipped: Redis is unavailable, other nodes were not told")]
+    [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Redis purge {Kind} skipped: Redis is unavailable, other nodes were not told")]
     public static partial void PurgeSkipped(ILogger logger, string kind);
 
-    [LoggerMessage(EventId = 7009, Level = LogLevel.Debug, Message = "Redis entry for {Key} unreadable; treated as a miss")]
+    [LoggerMessage(EventId = 409, Level = LogLevel.Debug, Message = "Redis entry for {Key} unreadable; treated as a miss")]
     public static partial void EntryUnreadable(ILogger logger, string key, Exception exception);
 }

@@ -34,6 +34,6 @@ internal sealed partial class AccessLogMiddleware(RequestDelegate next, ILoggerF
         }
     }
 
-    [LoggerMessage(1, LogLevel.Information, "{Method} {Url} {Status} {CacheStatus} {Bytes} {DurationMs:0.0}ms{Aborted}")]
+    [LoggerMessage(501, LogLevel.Information, "{Method} {Url} {Status} {CacheStatus} {Bytes} {DurationMs:0.0}ms{Aborted}")]
     private static partial void LogRequest(ILogger logger, string method, string url, int status, string cacheStatus, long bytes, double durationMs, string aborted);
 }

@@ -113,15 +113,15 @@ public sealed partial class WaitUntilTracker : IHostedLifecycleService
         }
     }
 
-    [LoggerMessage(1, LogLevel.Warning, "waitUntil work failed ({Type}: {Message}); the response was not affected")]
+    [LoggerMessage(301, LogLevel.Warning, "waitUntil work failed ({Type}: {Message}); the response was not affected")]
     private static partial void LogWorkFailed(ILogger logger, string type, string message);
 
-    [LoggerMessage(4, LogLevel.Debug, "waitUntil work failed")]
+    [LoggerMessage(304, LogLevel.Debug, "waitUntil work failed")]
     private static partial void LogWorkFailedDetail(ILogger logger, Exception exception);
 
-    [LoggerMessage(2, LogLevel.Information, "Shutting down: waiting for {Pending} waitUntil tasks")]
+    [LoggerMessage(302, LogLevel.Information, "Shutting down: waiting for {Pending} waitUntil tasks")]
     private static partial void LogDraining(ILogger logger, int pending);
 
-    [LoggerMessage(3, LogLevel.Warning, "Shutdown drain timed out after {Seconds} s with {Pending} waitUntil tasks still pending")]
+    [LoggerMessage(303, LogLevel.Warning, "Shutdown drain timed out after {Seconds} s with {Pending} waitUntil tasks still pending")]
     private static partial void LogDrainTimedOut(ILogger logger, int pending, double seconds);
 }

@@ -5,24 +5,24 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <summary>The caching proxy's log messages (source-generated).</summary>
 internal static partial class ProxyLog
 {
-    [LoggerMessage(101, LogLevel.Warning, "The origin failed for {Url}: {Reason}")]
+    [LoggerMessage(201, LogLevel.Warning, "The origin failed for {Url}: {Reason}")]
     public static partial void OriginFailed(ILogger logger, string url, string reason, Exception exception);
 
-    [LoggerMessage(102, LogLevel.Warning, "The cache store failed for {Key}; the request is answered without it")]
+    [LoggerMessage(202, LogLevel.Warning, "The cache store failed for {Key}; the request is answered without it")]
     public static partial void StoreFailed(ILogger logger, string key, Exception exception);
 
-    [LoggerMessage(103, LogLevel.Debug, "{Url} not stored: {Reason}")]
+    [LoggerMessage(203, LogLevel.Debug, "{Url} not stored: {Reason}")]
     public static partial void NotStored(ILogger logger, string url, string reason);
 
-    [LoggerMessage(104, LogLevel.Warning, "The origin body for {Url} broke off; nothing was stored")]
+    [LoggerMessage(204, LogLevel.Warning, "The origin body for {Url} broke off; nothing was stored")]
     public static partial void BodyFailed(ILogger logger, string url, Exception exception);
 
-    [LoggerMessage(106, LogLevel.Error, "The proxy failed unexpectedly on {Path}")]
+    [LoggerMessage(206, LogLevel.Error, "The proxy failed unexpectedly on {Path}")]
     public static partial void Unexpected(ILogger logger, string path, Exception exception);
 
-    [LoggerMessage(105, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
+    [LoggerMessage(205, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
     public static partial void BadTarget(ILogger logger, string reason);
 
-    [LoggerMessage(107, LogLevel.Information, "Rejected a request to {Url} whose body breaks its framing: {Reason}")]
+    [LoggerMessage(207, LogLevel.Information, "Rejected a request to {Url} whose body breaks its framing: {Reason}")]
     public static partial void BadRequestBody(ILogger logger, string url, string reason);
 }

@@ -87,7 +87,7 @@ internal static partial class AdminEndpoints
         return buffer.ToArray();
     }
 
-    [LoggerMessage(1, LogLevel.Information, "Purged {Count} entries ({What})")]
+    [LoggerMessage(511, LogLevel.Information, "Purged {Count} entries ({What})")]
     private static partial void LogPurged(ILogger logger, long count, string what);
 }
 
