@@ -12,11 +12,20 @@ namespace EdgeCache.Server;
 /// <summary>Builds and runs the edgecache web application from validated settings.</summary>
 internal static class EdgeCacheServer
 {
-    /// <summary>Builds the application; <paramref name="configure"/> may add configuration sources (the command line's values).</summary>
-    public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null, Action<IServiceCollection>? services = null)
+    /// <summary>
+    /// Builds the application. Settings are read from <c>appsettings.json</c>, then <paramref name="configFile"/>
+    /// (<c>--config</c>), then the environment, then what <paramref name="configure"/> adds (the command
+    /// line's values): a later source wins, so a file never beats an environment variable.
+    /// </summary>
+    public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null, Action<IServiceCollection>? services = null, string? configFile = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false);
+        }
+
         builder.Configuration.AddEnvironmentVariables();
         configure?.Invoke(builder.Configuration);
 

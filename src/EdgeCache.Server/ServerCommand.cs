@@ -74,7 +74,9 @@ internal static class ServerCommand
                 }
             }
 
-            if (result.GetResult(accessLog) is not null)
+            // A bool option reports an implicit result (its default) when absent: only a flag the user
+            // typed may override the environment or a file.
+            if (result.GetResult(accessLog) is { Implicit: false })
             {
                 values[$"{ServerSettings.SectionName}:AccessLog"] = result.GetValue(accessLog) ? "true" : "false";
             }
@@ -90,15 +92,7 @@ internal static class ServerCommand
             WebApplication app;
             try
             {
-                app = EdgeCacheServer.Build(args, c =>
-                {
-                    if (configFile is not null)
-                    {
-                        c.AddJsonFile(Path.GetFullPath(configFile), optional: false);
-                    }
-
-                    c.AddInMemoryCollection(values);
-                });
+                app = EdgeCacheServer.Build(args, c => c.AddInMemoryCollection(values), configFile: configFile);
             }
             catch (SettingsException ex)
             {

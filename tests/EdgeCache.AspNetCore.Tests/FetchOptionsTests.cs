@@ -52,6 +52,19 @@ public sealed class FetchOptionsTests
     }
 
     [Fact]
+    public async Task CacheEverything_stores_by_the_origin_headers_and_still_respects_no_store()
+    {
+        await using var host = await StartAsync(new CacheFetchOptions { CacheEverything = true });
+        host.Origin.Fixed("/page", "page", ("Cache-Control", "public, max-age=60"));
+
+        Assert.Equal("MISS", (await GetAsync(host, "/page")).CacheStatus);
+        Assert.Equal("HIT", (await GetAsync(host, "/page")).CacheStatus);
+        Assert.Equal("MISS", (await GetAsync(host, "/nostore")).CacheStatus);
+        Assert.Equal("nostore v2", (await GetAsync(host, "/nostore")).Body);
+        Assert.Equal(1, host.Origin.Hits("/page"));
+    }
+
+    [Fact]
     public async Task CacheTtl_zero_expires_at_once()
     {
         await using var host = await StartAsync(new CacheFetchOptions { CacheTtl = TimeSpan.Zero });

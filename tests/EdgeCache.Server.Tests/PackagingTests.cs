@@ -18,6 +18,7 @@ public sealed class PackagingTests
                 "dotnet", ["pack", Path.Combine(RepositoryPaths.Root, "EdgeCache.slnx"), "-c", "Release", "-o", packages, "--artifacts-path", Path.Combine(work, "artifacts"), "-nologo"],
                 TimeSpan.FromMinutes(6));
             Assert.True(packCode == 0, packOutput);
+            Assert.DoesNotContain("is missing a readme", packOutput, StringComparison.OrdinalIgnoreCase);
             var names = Directory.GetFiles(packages, "*.nupkg").Select(Path.GetFileName).ToArray();
             Assert.Contains("EdgeCache.0.1.0.nupkg", names);
             Assert.Contains("EdgeCache.AspNetCore.0.1.0.nupkg", names);

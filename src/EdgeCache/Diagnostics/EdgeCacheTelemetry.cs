@@ -24,8 +24,20 @@ public static class EdgeCacheTelemetry
     internal static Counter<long> ResponseBytes { get; } = Meter.CreateCounter<long>(
         "edgecache.response.bytes", "By", "Body bytes sent to clients, by source (cache or origin).");
 
+    /// <summary>
+    /// Bucket bounds in seconds (OpenTelemetry's semantic-convention bounds for HTTP durations). Without
+    /// this advice exporters use their millisecond defaults (5, 10, ... 10000), and every origin round trip
+    /// would fall into the first bucket of a seconds histogram.
+    /// </summary>
+    internal static IReadOnlyList<double> OriginDurationBuckets { get; } =
+        [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 30, 60];
+
     internal static Histogram<double> OriginDuration { get; } = Meter.CreateHistogram<double>(
-        "edgecache.origin.duration", "s", "Time from sending a request to the origin until its response headers arrived.");
+        "edgecache.origin.duration",
+        "s",
+        "Time from sending a request to the origin until its response headers arrived.",
+        tags: null,
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = OriginDurationBuckets });
 
     internal static Counter<long> OriginErrors { get; } = Meter.CreateCounter<long>(
         "edgecache.origin.errors", "{error}", "Origin requests that failed (refused, reset, timed out).");

@@ -9,7 +9,7 @@ namespace EdgeCache.Storage;
 /// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
 /// every tier. A tier that throws is logged and the other answers.
 /// </summary>
-public sealed class TieredStore : ICacheStore
+public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
 {
     private const int CopyBufferSize = 64 * 1024;
 
@@ -163,6 +163,29 @@ public sealed class TieredStore : ICacheStore
             Interlocked.Read(ref _hits),
             Interlocked.Read(ref _misses),
             memory.Evictions + (lower?.Evictions ?? 0));
+    }
+
+    /// <summary>Memory's statistics, then the lower tier's (or the lower tiers', when it is itself tiered).</summary>
+    public IReadOnlyList<StoreStatistics> GetTierStatistics()
+    {
+        var tiers = new List<StoreStatistics>(3) { _memory.GetStatistics() };
+        try
+        {
+            if (_lower is ITieredStoreStatistics lower)
+            {
+                tiers.AddRange(lower.GetTierStatistics());
+            }
+            else
+            {
+                tiers.Add(_lower.GetStatistics());
+            }
+        }
+        catch (Exception ex)
+        {
+            StorageLog.TierFailed(_logger, _lower.Name, "statistics", ex);
+        }
+
+        return tiers;
     }
 
     /// <inheritdoc />

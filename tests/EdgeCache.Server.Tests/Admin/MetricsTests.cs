@@ -53,6 +53,50 @@ public sealed class MetricsTests
         Assert.Equal(2, Value(text, "edgecache_store_entries", "tier=\"memory\""));
     }
 
+    [Fact]
+    public async Task A_tiered_store_reports_each_tier_and_origin_durations_fall_in_second_buckets()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        var data = Path.Combine(Path.GetTempPath(), "edgecache-metrics-" + Guid.NewGuid().ToString("N"));
+        var adminPort = ServerProcess.FreePort();
+        try
+        {
+            await using var server = await ServerProcess.StartAsync(
+                ["--origin", origin.BaseUri.ToString(), "--store", "tiered", "--data-dir", data,
+                 "--admin-listen", $"http://127.0.0.1:{adminPort}"]);
+            using var client = new HttpClient { BaseAddress = server.BaseUri };
+            (await client.GetAsync("/t")).EnsureSuccessStatusCode();
+
+            using var admin = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{adminPort}") };
+            string text = string.Empty;
+            for (var attempt = 0; attempt < 20; attempt++)
+            {
+                text = await admin.GetStringAsync("/metrics");
+                if (Value(text, "edgecache_store_entries", "tier=\"disk\"") == 1)
+                {
+                    break;
+                }
+
+                await Task.Delay(500);
+            }
+
+            Assert.Equal(1, Value(text, "edgecache_store_entries", "tier=\"memory\""));
+            Assert.Equal(1, Value(text, "edgecache_store_entries", "tier=\"disk\""));
+            Assert.Equal(-1, Value(text, "edgecache_store_entries", "tier=\"tiered\""));
+
+            // A loopback round trip takes well under a second: with bounds in seconds it lands in a bucket
+            // below 1 s, and the millisecond bounds (le="5000", le="10000") are gone.
+            Assert.Equal(1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"1\""));
+            Assert.Equal(1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"10\""));
+            Assert.Equal(-1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"10000\""));
+            Assert.Equal(-1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"5000\""));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static double Value(string exposition, string metric, string? label)
     {
         foreach (var line in exposition.Split('\n'))

@@ -71,7 +71,7 @@ internal static class StatusPageBrowser
         var missing = new StringBuilder();
         if (!File.Exists(ChromiumPath))
         {
-            missing.AppendLine($"- Chromium is not installed at {ChromiumPath}: run `apt-get update && apt-get install -y chromium` (.ci/run does this when it is missing).");
+            missing.AppendLine($"- Chromium is not installed at {ChromiumPath}: run `apt-get update && apt-get install -y chromium` (./test.sh does this when it is missing).");
         }
 
         if (!CanRun("node", "--version"))
@@ -82,7 +82,7 @@ internal static class StatusPageBrowser
         var playwright = Path.Combine(ScriptFolder, "node_modules", "playwright-core", "package.json");
         if (!File.Exists(playwright))
         {
-            // A fresh checkout: install the pinned playwright-core from the lock file, as .ci/run does.
+            // A fresh checkout: install the pinned playwright-core from the lock file, as ./test.sh does.
             lock (InstallLock)
             {
                 if (!File.Exists(playwright))
@@ -94,7 +94,7 @@ internal static class StatusPageBrowser
 
         if (!File.Exists(playwright))
         {
-            missing.AppendLine($"- playwright-core is not installed: run `npm ci` in {ScriptFolder} (.ci/run does this).");
+            missing.AppendLine($"- playwright-core is not installed: run `npm ci` in {ScriptFolder} (./test.sh does this).");
         }
 
         if (missing.Length > 0)

@@ -1,0 +1,97 @@
+using System.Net;
+using EdgeCache.Testing;
+
+namespace EdgeCache.Server.Tests;
+
+/// <summary>
+/// docs/configuration.md: "command line > environment > files", and every setting has three forms.
+/// The edgecache command runs as a child process, so the environment and the working directory are real.
+/// </summary>
+public sealed class SettingsPrecedenceTests : IAsyncLifetime
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "edgecache-settings-" + Guid.NewGuid().ToString("N"));
+    private TestOrigin _origin = null!;
+
+    public async Task InitializeAsync()
+    {
+        Directory.CreateDirectory(_folder);
+        _origin = await TestOrigin.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _origin.DisposeAsync();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task An_environment_variable_beats_the_config_file()
+    {
+        // The file names an origin nobody listens on; the environment names the real one.
+        var file = WriteConfig("""{"EdgeCache": {"Origin": "http://127.0.0.1:1", "Store": "memory"}}""");
+        await using var server = await ServerProcess.StartAsync(
+            ["--config", file], environment: new Dictionary<string, string> { ["EDGECACHE__ORIGIN"] = _origin.BaseUri.ToString() });
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(server.BaseUri, "/from-env"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/from-env v1", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_flag_beats_the_environment()
+    {
+        await using var server = await ServerProcess.StartAsync(
+            ["--origin", _origin.BaseUri.ToString(), "--store", "memory"],
+            environment: new Dictionary<string, string> { ["EDGECACHE__ORIGIN"] = "http://127.0.0.1:1" });
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(server.BaseUri, "/from-flag"));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AccessLog_from_the_environment_is_not_overwritten_by_the_absent_flag()
+    {
+        await using var server = await ServerProcess.StartAsync(
+            ["--origin", _origin.BaseUri.ToString(), "--store", "memory"],
+            environment: new Dictionary<string, string> { ["EDGECACHE__ACCESSLOG"] = "true" });
+        await AssertAccessLogLineAsync(server, "/logged-by-env");
+    }
+
+    [Fact]
+    public async Task AccessLog_from_the_config_file_is_not_overwritten_by_the_absent_flag()
+    {
+        var file = WriteConfig($$$"""{"EdgeCache": {"Origin": "{{{_origin.BaseUri}}}", "Store": "memory", "AccessLog": true}}""");
+        await using var server = await ServerProcess.StartAsync(["--config", file]);
+        await AssertAccessLogLineAsync(server, "/logged-by-file");
+    }
+
+    [Fact]
+    public async Task AccessLog_flag_still_turns_it_on()
+    {
+        await using var server = await ServerProcess.StartAsync(["--origin", _origin.BaseUri.ToString(), "--store", "memory", "--access-log"]);
+        await AssertAccessLogLineAsync(server, "/logged-by-flag");
+    }
+
+    private string WriteConfig(string json)
+    {
+        var file = Path.Combine(_folder, "edgecache.json");
+        File.WriteAllText(file, json);
+        return file;
+    }
+
+    private static async Task AssertAccessLogLineAsync(ServerProcess server, string path)
+    {
+        using var client = new HttpClient();
+        using var response = await client.GetAsync(new Uri(server.BaseUri, path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The line is written when the response completes; wait for it to reach the process's output.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!server.Output.Contains($"GET {path} 200", StringComparison.Ordinal) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Contains($"GET {path} 200", server.Output, StringComparison.Ordinal);
+    }
+}
