@@ -13,8 +13,8 @@ namespace EdgeCache.AspNetCore;
 public static class EdgeCacheServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds the Cache API (<see cref="CacheStorage"/>), the origin client and the <c>waitUntil</c>
-    /// tracker. Register your own <see cref="ICacheStore"/> first to replace the default memory store.
+    /// Adds the Cache API (<see cref="CacheStorage"/>), the purge API (<see cref="IEdgeCachePurger"/>),
+    /// the origin client and the <c>waitUntil</c> tracker. Register your own <see cref="ICacheStore"/> first to replace the default memory store.
     /// </summary>
     public static IServiceCollection AddEdgeCache(this IServiceCollection services, Action<EdgeCacheOptions>? configure = null)
     {
@@ -41,6 +41,7 @@ public static class EdgeCacheServiceCollectionExtensions
             sp.GetRequiredService<IOptions<EdgeCacheOptions>>().Value.Cache,
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<CacheStorage>>()));
+        services.TryAddSingleton<IEdgeCachePurger, EdgeCachePurger>();
         services.TryAddSingleton<OriginClient>();
         services.TryAddSingleton<WaitUntilTracker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, WaitUntilTracker>(static sp => sp.GetRequiredService<WaitUntilTracker>()));

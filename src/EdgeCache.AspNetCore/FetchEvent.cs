@@ -2,6 +2,7 @@ using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.AspNetCore.Origin;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
 
 namespace EdgeCache.AspNetCore;
 
@@ -14,6 +15,7 @@ public sealed class FetchEvent
     private readonly OriginClient _origin;
     private readonly WaitUntilTracker _tracker;
     private readonly Uri _originBase;
+    private Uri? _url;
 
     private readonly bool _exposeCacheTags;
 
@@ -28,8 +30,24 @@ public sealed class FetchEvent
         Request = RequestMessageFactory.Create(context, origin);
     }
 
-    /// <summary>The incoming request, its URL mapped onto the configured origin. Its body streams from the client.</summary>
+    /// <summary>
+    /// The incoming request, its URL mapped onto the configured origin: <see cref="Origin"/>'s scheme, host
+    /// and port (and path, as a base) with the visitor's path and query. Its headers are the visitor's
+    /// (minus hop-by-hop fields and <c>Host</c>) and its body streams from the client: read it with
+    /// <c>CloneAsync()</c> or <c>TextAsync()</c> to keep it forwardable. A POST, PUT or PATCH without a body
+    /// has an empty <see cref="HttpRequestMessage.Content"/>, never null.
+    /// </summary>
     public HttpRequestMessage Request { get; }
+
+    /// <summary>
+    /// The URL the visitor asked for (JavaScript's <c>new URL(request.url)</c> in a Worker): scheme, the
+    /// <c>Host</c> header, path base, path and query, as received. The host comes from the client, so treat it
+    /// as input: a key built from it is the visitor's choice.
+    /// </summary>
+    public Uri Url => _url ??= VisitorUrl(HttpContext);
+
+    /// <summary>The configured origin (<see cref="EdgeCacheOptions.Origin"/>) that <see cref="Request"/> is mapped onto.</summary>
+    public Uri Origin => _originBase;
 
     /// <summary>Cloudflare's <c>caches</c>: <see cref="CacheStorage.Default"/> and named caches.</summary>
     public CacheStorage Caches { get; }
@@ -78,6 +96,17 @@ public sealed class FetchEvent
     }
 
     /// <summary>
+    /// Sends a GET for a URL with Cloudflare's <c>cf</c> cache options (JavaScript's
+    /// <c>fetch(url, { cf: { ... } })</c>); a relative URL is resolved against the origin.
+    /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range.</exception>
+    public Task<HttpResponseMessage> FetchAsync(string url, CacheFetchOptions cf, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return FetchAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(_originBase, url)), cf, cancellationToken);
+    }
+
+    /// <summary>
     /// Keeps <paramref name="work"/> running after the response is sent. Its failure is logged and
     /// never affects the response; shutdown waits for it.
     /// </summary>
@@ -85,4 +114,21 @@ public sealed class FetchEvent
 
     /// <summary>If the handler then throws, the request is forwarded to the origin instead of failing.</summary>
     public void PassThroughOnException() => PassThrough = true;
+
+    private static Uri VisitorUrl(HttpContext context)
+    {
+        if (Uri.TryCreate(context.Request.GetEncodedUrl(), UriKind.Absolute, out var url))
+        {
+            return url;
+        }
+
+        // No usable Host (an HTTP/1.0 request may send none): name the listener's own address instead.
+        var local = context.Connection.LocalIpAddress ?? System.Net.IPAddress.Loopback;
+        var builder = new UriBuilder(context.Request.Scheme, local.ToString(), context.Connection.LocalPort)
+        {
+            Path = context.Request.PathBase.Add(context.Request.Path).ToUriComponent(),
+            Query = context.Request.QueryString.ToUriComponent(),
+        };
+        return builder.Uri;
+    }
 }

@@ -21,8 +21,18 @@ public static partial class WorkerEndpointRouteBuilderExtensions
     /// the client unless <see cref="EdgeCacheOptions.ExposeCacheTags"/>.
     /// </summary>
     public static IEndpointConventionBuilder MapWorker(this IEndpointRouteBuilder endpoints, Func<FetchEvent, Task<HttpResponseMessage>> handler)
+        => endpoints.MapWorker("/{**path}", handler);
+
+    /// <summary>
+    /// Runs <paramref name="handler"/> for the requests that match a route <paramref name="pattern"/> (any
+    /// method), like a Worker bound to a route (<c>example.com/api/*</c>): several workers can serve one app,
+    /// e.g. <c>MapWorker("/api/{**rest}", api)</c> beside <c>MapWorker(site)</c> for everything else (the more
+    /// specific route wins). The request's URL is still the whole visitor path mapped onto the origin.
+    /// </summary>
+    public static IEndpointConventionBuilder MapWorker(this IEndpointRouteBuilder endpoints, string pattern, Func<FetchEvent, Task<HttpResponseMessage>> handler)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(pattern);
         ArgumentNullException.ThrowIfNull(handler);
         var services = endpoints.ServiceProvider;
         var options = services.GetRequiredService<IOptions<EdgeCacheOptions>>().Value;
@@ -32,7 +42,7 @@ public static partial class WorkerEndpointRouteBuilderExtensions
         var tracker = services.GetRequiredService<WaitUntilTracker>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Worker");
 
-        return endpoints.Map("/{**path}", async context =>
+        return endpoints.Map(pattern, async context =>
         {
             var fetchEvent = new FetchEvent(context, origin, caches, originClient, tracker, options.ExposeCacheTags);
             HttpResponseMessage response;

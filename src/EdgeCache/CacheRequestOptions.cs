@@ -30,13 +30,7 @@ public static class CacheRequestOptions
         ArgumentNullException.ThrowIfNull(init);
         ArgumentNullException.ThrowIfNull(url);
         var copy = new HttpRequestMessage(init.Method, url) { Version = init.Version, VersionPolicy = init.VersionPolicy };
-        foreach (var header in init.Headers.NonValidated)
-        {
-            foreach (var value in header.Value)
-            {
-                copy.Headers.TryAddWithoutValidation(header.Key, value);
-            }
-        }
+        Http.HttpMessageHeaders.CopyTo(init.Headers, copy.Headers);
 
         foreach (var option in init.Options)
         {
@@ -45,4 +39,24 @@ public static class CacheRequestOptions
 
         return copy;
     }
+
+    /// <summary>
+    /// JavaScript's <c>new Request(url, { headers: request.headers, method })</c>: as <see cref="WithUrl(HttpRequestMessage, Uri)"/>
+    /// with another method, e.g. a GET cache key made from a POST.
+    /// </summary>
+    public static HttpRequestMessage WithUrl(this HttpRequestMessage init, Uri url, HttpMethod method)
+    {
+        ArgumentNullException.ThrowIfNull(method);
+        var copy = init.WithUrl(url);
+        copy.Method = method;
+        return copy;
+    }
+
+    /// <summary><see cref="WithUrl(HttpRequestMessage, Uri)"/> with the URL as a string (absolute).</summary>
+    public static HttpRequestMessage WithUrl(this HttpRequestMessage init, string url)
+        => init.WithUrl(new Uri(url ?? throw new ArgumentNullException(nameof(url)), UriKind.Absolute));
+
+    /// <summary><see cref="WithUrl(HttpRequestMessage, Uri, HttpMethod)"/> with the URL as a string (absolute).</summary>
+    public static HttpRequestMessage WithUrl(this HttpRequestMessage init, string url, HttpMethod method)
+        => init.WithUrl(new Uri(url ?? throw new ArgumentNullException(nameof(url)), UriKind.Absolute), method);
 }

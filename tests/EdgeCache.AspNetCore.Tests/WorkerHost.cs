@@ -24,7 +24,15 @@ internal sealed class WorkerHost : IAsyncDisposable
 
     public HttpClient Client { get; }
 
-    public static async Task<WorkerHost> StartAsync(Func<FetchEvent, Task<HttpResponseMessage>> handler, Action<EdgeCacheOptions>? configure = null)
+    /// <summary>Waits until the work handed to WaitUntil (cache writes) has finished.</summary>
+    public Task DrainAsync()
+        => App.Services.GetRequiredService<EdgeCache.AspNetCore.Hosting.WaitUntilTracker>().DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+    public static Task<WorkerHost> StartAsync(Func<FetchEvent, Task<HttpResponseMessage>> handler, Action<EdgeCacheOptions>? configure = null)
+        => StartAsync(app => app.MapWorker(handler), configure);
+
+    /// <summary>Starts an app whose endpoints <paramref name="map"/> maps (workers, admin endpoints).</summary>
+    public static async Task<WorkerHost> StartAsync(Action<WebApplication> map, Action<EdgeCacheOptions>? configure = null)
     {
         var origin = await TestOrigin.StartAsync();
         var builder = WebApplication.CreateSlimBuilder();
@@ -36,7 +44,7 @@ internal sealed class WorkerHost : IAsyncDisposable
             configure?.Invoke(o);
         });
         var app = builder.Build();
-        app.MapWorker(handler);
+        map(app);
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };

@@ -27,6 +27,12 @@ internal static class RequestMessageFactory
         {
             message.Content = new StreamContent(request.Body);
         }
+        else if (HttpMethods.IsPost(request.Method) || HttpMethods.IsPut(request.Method) || HttpMethods.IsPatch(request.Method))
+        {
+            // An empty POST still has a body, of zero bytes: a worker can read it like any other, and the
+            // origin gets Content-Length: 0 (and the Content-Type) as the client sent them.
+            message.Content = new ByteArrayContent([]);
+        }
 
         var skip = HopByHopHeaders.For(request.Headers.Connection);
         foreach (var (name, values) in request.Headers)

@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore.Admin;
 using EdgeCache.Diagnostics;
 using Microsoft.AspNetCore.Hosting.Server;
 using OpenTelemetry.Metrics;

@@ -10,10 +10,10 @@ namespace EdgeCache.Server.Admin;
 /// </summary>
 internal sealed class PurgeExecutor(ICacheStore store, ServerSettings settings)
 {
-    public async Task<long> ExecuteAsync(PurgeCommand command, CancellationToken cancellationToken)
+    public async Task<long> ExecuteAsync(IReadOnlyList<PurgeRequest> requests, CancellationToken cancellationToken)
     {
         long purged = 0;
-        foreach (var request in command.Requests)
+        foreach (var request in requests)
         {
             foreach (var expanded in Expand(request))
             {

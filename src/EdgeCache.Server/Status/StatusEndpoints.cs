@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore.Admin;
 using EdgeCache.Server.Admin;
 
 namespace EdgeCache.Server.Status;

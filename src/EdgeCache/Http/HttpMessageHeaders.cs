@@ -59,6 +59,18 @@ internal static class HttpMessageHeaders
         }
     }
 
+    /// <summary>Copies every header, raw.</summary>
+    public static void CopyTo(HttpHeaders from, HttpHeaders to)
+    {
+        foreach (var header in from.NonValidated)
+        {
+            foreach (var value in header.Value)
+            {
+                to.TryAddWithoutValidation(header.Key, value);
+            }
+        }
+    }
+
     public static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EdgeCache.Storage;
 
-namespace EdgeCache.Server.Admin;
+namespace EdgeCache.AspNetCore.Admin;
 
 /// <summary>
 /// A purge request body in Cloudflare's shape: exactly one of <c>files</c>, <c>tags</c>,

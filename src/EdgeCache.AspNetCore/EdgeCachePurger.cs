@@ -1,0 +1,104 @@
+using EdgeCache.Storage;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.AspNetCore;
+
+/// <summary>The <see cref="IEdgeCachePurger"/> over the application's <see cref="ICacheStore"/>.</summary>
+internal sealed class EdgeCachePurger(ICacheStore store, IOptions<EdgeCacheOptions> options) : IEdgeCachePurger
+{
+    private readonly Uri? _origin = options.Value.Origin;
+
+    public Task<long> PurgeFilesAsync(IEnumerable<string> urls, bool soft = false, CancellationToken cancellationToken = default)
+        => PurgeAsync(Items(urls, nameof(urls)).Select(url => Uri.TryCreate(url, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps)
+            ? new PurgeRequest(PurgeKind.Url, uri.AbsoluteUri, soft)
+            : throw new ArgumentException($"'{url}' is not an absolute http(s) URL.", nameof(urls))).ToArray(), cancellationToken);
+
+    public Task<long> PurgeTagsAsync(IEnumerable<string> tags, bool soft = false, CancellationToken cancellationToken = default)
+        => PurgeAsync(Items(tags, nameof(tags)).Select(t => new PurgeRequest(PurgeKind.Tag, t.Trim(), soft)).ToArray(), cancellationToken);
+
+    public Task<long> PurgePrefixesAsync(IEnumerable<string> prefixes, bool soft = false, CancellationToken cancellationToken = default)
+        => PurgeAsync(Items(prefixes, nameof(prefixes)).Select(p => new PurgeRequest(PurgeKind.Prefix, p.Trim(), soft)).ToArray(), cancellationToken);
+
+    public Task<long> PurgeHostsAsync(IEnumerable<string> hosts, bool soft = false, CancellationToken cancellationToken = default)
+        => PurgeAsync(Items(hosts, nameof(hosts)).Select(h => new PurgeRequest(PurgeKind.Host, h.Trim().ToLowerInvariant(), soft)).ToArray(), cancellationToken);
+
+    public Task<long> PurgeEverythingAsync(bool soft = false, CancellationToken cancellationToken = default)
+        => PurgeAsync([PurgeRequest.Everything with { Soft = soft }], cancellationToken);
+
+    public async Task<long> PurgeAsync(IEnumerable<PurgeRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        long purged = 0;
+        var seen = new HashSet<PurgeRequest>();
+        foreach (var request in requests)
+        {
+            foreach (var expanded in Expand(request))
+            {
+                if (seen.Add(expanded))
+                {
+                    purged += await store.PurgeAsync(expanded, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return purged;
+    }
+
+    private IEnumerable<PurgeRequest> Expand(PurgeRequest request)
+    {
+        switch (request.Kind)
+        {
+            case PurgeKind.Url:
+                yield return request;
+                if (OnOrigin(request.Value) is { } mapped)
+                {
+                    yield return request with { Value = mapped };
+                }
+
+                break;
+            case PurgeKind.Prefix:
+                string[] withScheme = request.Value.Contains("://", StringComparison.Ordinal)
+                    ? [request.Value]
+                    : ["http://" + request.Value, "https://" + request.Value];
+                foreach (var prefix in withScheme)
+                {
+                    yield return request with { Value = prefix };
+                    if (OnOrigin(prefix) is { } mappedPrefix)
+                    {
+                        yield return request with { Value = mappedPrefix };
+                    }
+                }
+
+                break;
+            default:
+                yield return request;
+                break;
+        }
+    }
+
+    /// <summary>The URL with its path and query on the origin (as <see cref="FetchEvent.Request"/> has it), or null when it is already there.</summary>
+    private string? OnOrigin(string url)
+    {
+        if (_origin is null || !Uri.TryCreate(url, UriKind.Absolute, out var uri))
+        {
+            return null;
+        }
+
+        var mapped = new Uri(_origin, string.Concat(_origin.AbsolutePath.TrimEnd('/'), uri.PathAndQuery)).AbsoluteUri;
+        return mapped == uri.AbsoluteUri ? null : mapped;
+    }
+
+    private static IEnumerable<string> Items(IEnumerable<string> items, string name)
+    {
+        ArgumentNullException.ThrowIfNull(items, name);
+        foreach (var item in items)
+        {
+            if (string.IsNullOrWhiteSpace(item))
+            {
+                throw new ArgumentException("Purge items must be non-empty.", name);
+            }
+
+            yield return item;
+        }
+    }
+}
