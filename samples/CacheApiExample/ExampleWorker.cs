@@ -41,7 +41,7 @@ public static class ExampleWorker
             // will limit the response to be in cache for 10 seconds max
 
             // Any changes made to the response here will be reflected in the cached value
-            response.Headers.TryAddWithoutValidation("Cache-Control", "s-maxage=10");
+            response.AppendHeader("Cache-Control", "s-maxage=10");
 
             // Store the fetched response as cacheKey
             // Use waitUntil so you can return the response without blocking on
