@@ -14,6 +14,7 @@ namespace EdgeCache.Server.Tests.Admin;
 public sealed class StatusPageTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Token = "s3cret";
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-status-page-" + Guid.NewGuid().ToString("N"));
     private TestOrigin _origin = null!;
     private InProcessServer _server = null!;
 
@@ -25,6 +26,8 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IAsyncLifetime
             ["Origin"] = _origin.BaseUri.ToString(),
             ["Handler"] = "example",
             ["AdminToken"] = Token,
+            ["Store"] = "tiered",
+            ["DataDir"] = _dataDir,
         });
     }
 
@@ -32,6 +35,7 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IAsyncLifetime
     {
         await _server.DisposeAsync();
         await _origin.DisposeAsync();
+        Directory.Delete(_dataDir, recursive: true);
     }
 
     [Fact]
@@ -71,9 +75,15 @@ public sealed class StatusPageTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(new Uri(_server.BaseUri, "/other").ToString(), topKeys[1].GetProperty("url").GetString());
         Assert.Equal("1", topKeys[1].GetProperty("count").GetString());
 
-        var tier = Assert.Single(seen.GetProperty("tiers").EnumerateArray());
-        Assert.Equal("memory", tier.GetProperty("name").GetString());
-        Assert.Equal("2", tier.GetProperty("entries").GetString());
+        // One row per tier of the default store (memory over disk), not one "tiered" row.
+        var tiers = seen.GetProperty("tiers").EnumerateArray().ToArray();
+        Assert.Equal(["memory", "disk"], tiers.Select(t => t.GetProperty("name").GetString()));
+        Assert.All(tiers, t => Assert.Equal("2", t.GetProperty("entries").GetString()));
+
+        // At 1280 px every table fits inside its card: no column is cut off.
+        Assert.Empty(seen.GetProperty("overflowingTables").EnumerateArray());
+        var worst = report.GetProperty("worstCaseStore");
+        Assert.True(worst.GetProperty("fits").GetBoolean(), $"the store table with a busy node's figures is cut off: {worst}");
 
         var statuses = seen.GetProperty("statuses").EnumerateArray().ToDictionary(s => s.GetProperty("status").GetString()!, s => s.GetProperty("count").GetString());
         Assert.Equal("3", statuses["HIT"]);

@@ -90,11 +90,36 @@ try {
       chartPoints: Number(document.querySelector('#hit-chart svg').getAttribute('data-points')),
       chartDots: document.querySelectorAll('#hit-chart circle').length,
       serverMeta: text('server-meta'),
+      // Tables wider than the card that holds them (their last columns would be cut off or spill out).
+      overflowingTables: [...document.querySelectorAll('section.card table')].map((table) => {
+        const card = table.closest('section.card');
+        const style = getComputedStyle(card);
+        const inner = card.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+        return { id: table.id, tableRight: Math.round(table.getBoundingClientRect().right), boxRight: Math.round(inner), scroll: table.scrollWidth, client: table.clientWidth };
+      }).filter((t) => t.tableRight > t.boxRight + 0.5 || t.scroll > t.client + 0.5),
     };
   });
 
   const seen = await read();
   await page.screenshot({ path: options.screenshot, fullPage: true });
+
+  // The store table with the widest figures a busy node shows (a third, Redis, row of ten-digit counts
+  // and four-digit GiB sizes): does it still fit its card? The row is removed again at once.
+  const worstCaseStore = await page.evaluate(() => {
+    const table = document.getElementById('tiers');
+    const row = table.tBodies[0].insertRow();
+    for (const text of ['redis', '123,456,789', '1,023.9 GiB', '1,023.9 GiB', '100.0%', '9,876,543,210', '9,876,543,210', '123,456,789']) {
+      const cell = row.insertCell();
+      cell.textContent = text;
+      cell.className = 'num';
+    }
+    const card = table.closest('section.card');
+    const style = getComputedStyle(card);
+    const boxRight = card.getBoundingClientRect().right - parseFloat(style.paddingRight) - parseFloat(style.borderRightWidth);
+    const result = { tableRight: table.getBoundingClientRect().right, boxRight, fits: table.getBoundingClientRect().right <= boxRight + 0.5 };
+    row.remove();
+    return result;
+  });
 
   let purge = null;
   if (options.purge) {
@@ -106,7 +131,7 @@ try {
     await page.screenshot({ path: options.screenshot.replace(/\.png$/, '') + '-purged.png', fullPage: true });
   }
 
-  process.stdout.write(JSON.stringify({ beforeToken, seen, purge, foreignRequests, problems }) + '\n');
+  process.stdout.write(JSON.stringify({ beforeToken, seen, worstCaseStore, purge, foreignRequests, problems }) + '\n');
 } catch (error) {
   console.error(error && error.stack ? error.stack : String(error));
   process.exitCode = 1;
