@@ -1,0 +1,3 @@
+// The worker listens on "Urls" and sits in front of "EdgeCache:Origin" (appsettings.json); both can be
+// given on the command line too: dotnet run -- --urls http://127.0.0.1:9000 --EdgeCache:Origin http://...
+EdgeWorker.EdgeWorkerApp.Build(args).Run();
