@@ -72,6 +72,55 @@ public sealed class SettingsPrecedenceTests : IAsyncLifetime
         await AssertAccessLogLineAsync(server, "/logged-by-flag");
     }
 
+    [Fact]
+    [Trait("Category", "Slow")]
+    public async Task A_relative_config_file_resolves_against_the_callers_directory_under_dotnet_run_project()
+    {
+        // docs/rules.md: `dotnet run --project src/EdgeCache.Server -- --config edgecache.json`, from the folder
+        // holding edgecache.json (the project folder is not the working directory).
+        var port = ServerProcess.FreePort();
+        WriteConfig($$$"""{"EdgeCache": {"Origin": "{{{_origin.BaseUri}}}", "Store": "memory", "AdminListen": "none", "Listen": "http://127.0.0.1:{{{port}}}"}}""");
+        var configuration = AppContext.BaseDirectory.Contains("/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet") { WorkingDirectory = _folder, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { "run", "--no-build", "-c", configuration, "--project", Path.Combine(RepositoryPaths.Root, "src", "EdgeCache.Server"), "--", "--config", "edgecache.json" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var process = System.Diagnostics.Process.Start(info)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            HttpResponseMessage? response = null;
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while (response is null && DateTime.UtcNow < deadline && !process.HasExited)
+            {
+                try
+                {
+                    response = await client.GetAsync($"http://127.0.0.1:{port}/relative-config");
+                }
+                catch (HttpRequestException)
+                {
+                    await Task.Delay(200);
+                }
+            }
+
+            Assert.True(response is not null, "the server did not start: " + (process.HasExited ? await stderr : "still starting"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            response.Dispose();
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
     private string WriteConfig(string json)
     {
         var file = Path.Combine(_folder, "edgecache.json");
