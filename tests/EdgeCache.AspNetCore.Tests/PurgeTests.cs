@@ -156,6 +156,23 @@ public sealed class PurgeTests
         Assert.Equal(allowed, new AdminAuthorization(null).IsAllowed(context));
     }
 
+    [Theory]
+    [InlineData("X-Forwarded-For", "203.0.113.9")]
+    [InlineData("Forwarded", "for=203.0.113.9")]
+    [InlineData("X-Real-IP", "203.0.113.9")]
+    public async Task Without_a_token_a_request_forwarded_by_a_local_proxy_is_refused(string header, string value)
+    {
+        await using var host = await StartAsync();
+        await WarmAsync(host, "/proxied");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/__edgecache/purge_cache") { Content = new StringContent("""{"purge_everything": true}""") };
+        request.Headers.TryAddWithoutValidation(header, value);
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("HIT", await StatusAsync(host, "/proxied"));
+    }
+
     private static Task<HttpResponseMessage> SendAsync(WorkerHost host, string authorization)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/__edgecache/purge_cache") { Content = new StringContent("""{"purge_everything": true}""") };

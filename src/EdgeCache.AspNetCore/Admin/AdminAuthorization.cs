@@ -8,7 +8,10 @@ namespace EdgeCache.AspNetCore.Admin;
 /// <summary>
 /// The admin endpoints' rule: with a token configured, a caller must send <c>Authorization: Bearer
 /// &lt;token&gt;</c> (compared in constant time); without one, only callers on a loopback address are
-/// allowed (the server refuses a non-loopback admin listener without a token for the same reason).
+/// allowed (the server refuses a non-loopback admin listener without a token for the same reason), and
+/// not a request that a proxy on this machine forwarded for someone else (it carries <c>Forwarded</c>,
+/// <c>X-Forwarded-For</c> or <c>X-Real-IP</c>): behind a local reverse proxy every visitor would
+/// otherwise look like a loopback caller.
 /// </summary>
 internal sealed class AdminAuthorization(string? token)
 {
@@ -20,7 +23,9 @@ internal sealed class AdminAuthorization(string? token)
     {
         if (_token is null)
         {
-            return context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote);
+            var headers = context.Request.Headers;
+            return context.Connection.RemoteIpAddress is { } remote && IPAddress.IsLoopback(remote)
+                && !headers.ContainsKey("Forwarded") && !headers.ContainsKey("X-Forwarded-For") && !headers.ContainsKey("X-Real-IP");
         }
 
         var header = context.Request.Headers.Authorization.ToString();
