@@ -20,6 +20,9 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
     // Commits to both tiers happen under one lock, so concurrent writers of a key cannot leave one
     // writer's entry in memory and another's below.
     private readonly SemaphoreSlim _commitLock = new(1, 1);
+
+    // A fill that began before a purge and commits after it would bring the purged content back.
+    private readonly PurgeFence _fence = new();
     private long _hits;
     private long _misses;
 
@@ -60,6 +63,7 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
         }
 
         CacheEntry? entry;
+        var begun = _fence.Current;
         try
         {
             entry = await _lower.GetAsync(key, cancellationToken).ConfigureAwait(false);
@@ -79,7 +83,7 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
         Interlocked.Increment(ref _hits);
         if (entry.Metadata.BodyLength >= 0 && entry.Metadata.BodyLength <= _memory.MaxObjectSize)
         {
-            return await PromoteAsync(entry, cancellationToken).ConfigureAwait(false);
+            return await PromoteAsync(entry, begun, cancellationToken).ConfigureAwait(false);
         }
 
         return entry;
@@ -114,7 +118,7 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
             return null;
         }
 
-        return new Writer(this, metadata.Key, memory, lower);
+        return new Writer(this, metadata, _fence.Current, memory, lower);
     }
 
     /// <inheritdoc />
@@ -130,9 +134,22 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
     {
         ArgumentNullException.ThrowIfNull(purge);
 
-        // The lower tier first: a reader that misses memory in between must not re-promote a purged entry.
-        var below = await TryAsync(_lower, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
-        var inMemory = await TryAsync(_memory, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+        // Under the commit lock: a write either committed before (and is purged here) or sees the purge
+        // in the fence and is not published.
+        long below, inMemory;
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _fence.Record(purge);
+
+            // The lower tier first: a reader that misses memory in between must not re-promote a purged entry.
+            below = await TryAsync(_lower, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+            inMemory = await TryAsync(_memory, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
 
         // Entries usually sit in both tiers: the larger count is the number of distinct entries purged.
         return Math.Max(inMemory, below);
@@ -196,7 +213,21 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
         _commitLock.Dispose();
     }
 
-    private async ValueTask<CacheEntry> PromoteAsync(CacheEntry entry, CancellationToken cancellationToken)
+    /// <summary>Publishes a promotion unless a purge since the lower tier was read selects it (it would bring a purged entry back).</summary>
+    private async ValueTask<bool> CommitPromotionAsync(ICacheEntryWriter writer, EntryMetadata metadata, long begun, CancellationToken cancellationToken)
+    {
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return !_fence.Blocks(begun, metadata) && await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    private async ValueTask<CacheEntry> PromoteAsync(CacheEntry entry, long begun, CancellationToken cancellationToken)
     {
         try
         {
@@ -236,7 +267,7 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
                     }
                 }
 
-                if (await writer.CommitAsync(cancellationToken).ConfigureAwait(false))
+                if (await CommitPromotionAsync(writer, entry.Metadata, begun, cancellationToken).ConfigureAwait(false))
                 {
                     // Serve the promoted copy: it is the same bytes, and memory avoids a second file read.
                     var promoted = await _memory.GetAsync(entry.Metadata.Key, cancellationToken).ConfigureAwait(false);
@@ -267,8 +298,10 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
     }
 
     /// <summary>Writes through to both tiers; memory drops out once the object outgrows it.</summary>
-    private sealed class Writer(TieredStore owner, string key, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
+    private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
     {
+        private readonly string _key = metadata.Key;
+
         private ICacheEntryWriter? _memory = memory;
         private ICacheEntryWriter? _lower = lower;
 
@@ -292,6 +325,12 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
             await owner._commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                if (owner._fence.Blocks(begun, metadata))
+                {
+                    await DisposeAsync().ConfigureAwait(false);
+                    return false;
+                }
+
                 return await CommitBothAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
@@ -307,13 +346,13 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
             if (!inMemory)
             {
                 // An older copy in memory would shadow the new one below.
-                await owner.TryAsync(owner._memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+                await owner.TryAsync(owner._memory, "delete", s => s.DeleteAsync(_key, cancellationToken)).ConfigureAwait(false);
             }
 
             if (!below && inMemory)
             {
                 // An older copy below would come back once memory evicts the new one.
-                await owner.TryAsync(owner._lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+                await owner.TryAsync(owner._lower, "delete", s => s.DeleteAsync(_key, cancellationToken)).ConfigureAwait(false);
             }
 
             return below || inMemory;

@@ -26,6 +26,39 @@ public sealed class TieredStoreTests : IAsyncLifetime
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_write_begun_before_a_purge_that_selects_it_is_not_published_after_it(bool soft)
+    {
+        var (tiered, memory, disk) = Create();
+        var body = StoreTestData.Body(1, 1000);
+        await using var writer = (await tiered.BeginWriteAsync(StoreTestData.Metadata("https://example.com/fill", tags: ["news"])))!;
+        Assert.True(await writer.WriteAsync(body));
+
+        // The purge lands while the body is still being written (a fill racing a purge).
+        await tiered.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "news", soft));
+
+        Assert.False(await writer.CommitAsync());
+        Assert.Null(await tiered.GetAsync("https://example.com/fill"));
+        Assert.Equal(0, memory.GetStatistics().Entries);
+        Assert.Equal(0, disk.GetStatistics().Entries);
+    }
+
+    [Fact]
+    public async Task A_purge_that_does_not_select_a_pending_write_lets_it_publish()
+    {
+        var (tiered, _, _) = Create();
+        var body = StoreTestData.Body(2, 1000);
+        await using var writer = (await tiered.BeginWriteAsync(StoreTestData.Metadata("https://example.com/other", tags: ["sport"])))!;
+        Assert.True(await writer.WriteAsync(body));
+
+        await tiered.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "news"));
+
+        Assert.True(await writer.CommitAsync());
+        Assert.NotNull(await tiered.GetAsync("https://example.com/other"));
+    }
+
     [Fact]
     public async Task Write_goes_through_to_memory_and_disk()
     {
