@@ -1,3 +1,4 @@
+using EdgeCache.Semantics.Rfc9111;
 using EdgeCache.Storage;
 
 namespace EdgeCache.Fuzz.Targets;
@@ -44,8 +45,8 @@ internal sealed class EntryMetadataTarget : IFuzzTarget
                 && again.Invalidated == metadata.Invalidated,
             "the round trip changed a field");
 
-        // What a store does next with an entry it read: these must not throw either.
-        _ = metadata.ExpiresAt - metadata.ResponseTime;
-        _ = metadata.ResponseTime + metadata.InitialAge;
+        // What the proxy does next with an entry it read (CachingProxy's hit path): this must not throw either.
+        var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, DateTimeOffset.UtcNow);
+        _ = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
     }
 }
