@@ -82,7 +82,7 @@ public static class EntryMetadataSerializer
         }
 
         if (!ValidTicks(requestTime) || !ValidTicks(responseTime) || !ValidTicks(expiresAt)
-            || initialAge < 0 || initialAge > MaxSpanTicks || freshness < -MaxSpanTicks || freshness > MaxSpanTicks || bodyLength < -1)
+            || initialAge < 0 || initialAge > MaxSpanTicks || freshness < -MaxSpanTicks || freshness > MaxSpanTicks)
         {
             return false;
         }
