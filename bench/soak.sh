@@ -6,7 +6,7 @@
 # Usage:  bench/soak.sh                 # 10 minutes
 #         bench/soak.sh --minutes 1     # what .ci/run does (bench/soak-ci.sh)
 # Knobs (env): OUT (results, default bench/soak-results), WORK (scratch, default a temporary folder),
-#   PORT_BASE (default 27000: Redis 27000-27002, origin 27100, nodes 27201-27203, admin 27211-27213),
+#   PORT_BASE (default 21000: Redis 21000-21002 with cluster buses 31000-31002, below the ephemeral range and clear of the test cluster's 27000-27002; origin 21100, nodes 21201-21203, admin 21211-21213),
 #   CONCURRENCY (default 12), OBJECTS (default 2000), SKIP_PUBLISH=1 (reuse $WORK/server), NOTE (a line for the summary).
 # Needs redis-server / redis-cli; root for the tmpfs under node 3 (without it the disk-full fault is skipped).
 # Loopback only; every process it starts is stopped on exit, the tmpfs unmounted, $WORK removed.
@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-B="${PORT_BASE:-27000}"
+B="${PORT_BASE:-21000}"
 REDIS_PORTS=($B $((B + 1)) $((B + 2)))
 ORIGIN_PORT=$((B + 100))
 NODE_PORTS=($((B + 201)) $((B + 202)) $((B + 203)))

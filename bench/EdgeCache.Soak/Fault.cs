@@ -15,7 +15,10 @@ internal sealed class Fault(string name, double at, string command)
 
     public int ExitCode { get; set; }
 
-    public bool Covers(double t, double grace) => !double.IsNaN(Start) && t >= Start && t <= (double.IsNaN(End) ? double.MaxValue : End + grace);
+    /// <summary>Whether a request that started at <paramref name="t"/> could feel this fault: it started during it, or shortly before (in flight, or queued for a connection, when it began).</summary>
+    public bool Covers(double t, double grace) => !double.IsNaN(Start) && t >= Start - InFlightSeconds && t <= (double.IsNaN(End) ? double.MaxValue : End + grace);
+
+    public const double InFlightSeconds = 1;
 
     /// <summary>The node a node fault applies to (1-based in the name "kill-node-2"), or -1.</summary>
     public int Node => Name.StartsWith("kill-node-", StringComparison.Ordinal) && int.TryParse(Name.AsSpan(10), out var n) ? n - 1 : -1;

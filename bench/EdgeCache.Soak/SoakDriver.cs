@@ -323,7 +323,15 @@ internal sealed class SoakDriver(SoakOptions options)
             await Task.Delay(TimeSpan.FromSeconds(5), stop);
             while (!stop.IsCancellationRequested)
             {
-                await PurgeOnceAsync(random, stop);
+                try
+                {
+                    await PurgeOnceAsync(random, stop);
+                }
+                catch (HttpRequestException)
+                {
+                    // The origin is stopped: no new version to purge for; try again next time.
+                }
+
                 await Task.Delay(TimeSpan.FromSeconds(options.PurgeEverySeconds), stop);
             }
         }
