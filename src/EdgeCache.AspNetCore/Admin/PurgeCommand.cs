@@ -16,6 +16,14 @@ internal sealed record PurgeCommand(IReadOnlyList<PurgeRequest> Requests)
     public static PurgeCommand? TryParse(ReadOnlySpan<byte> json, out string error)
     {
         error = string.Empty;
+
+        // JsonDocument checks the structure, not the UTF-8 inside strings: GetString would throw later.
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+        {
+            error = "The body is not valid UTF-8.";
+            return null;
+        }
+
         JsonDocument document;
         try
         {

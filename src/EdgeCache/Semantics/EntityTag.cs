@@ -43,15 +43,37 @@ internal static class EntityTag
             return true;
         }
 
-        foreach (var range in field.Split(','))
+        // A list member ends at a comma outside quotes: ',' is an etagc (RFC 9110 section 8.8.3), so "a,b" is one tag.
+        while (!field.IsEmpty)
         {
-            if (TryGetOpaque(field[range], out var candidate, out _) && candidate.SequenceEqual(stored))
+            var end = MemberEnd(field);
+            if (TryGetOpaque(field[..end], out var candidate, out _) && candidate.SequenceEqual(stored))
             {
                 return true;
             }
+
+            field = end < field.Length ? field[(end + 1)..] : [];
         }
 
         return false;
+    }
+
+    private static int MemberEnd(ReadOnlySpan<char> list)
+    {
+        var quoted = false;
+        for (var i = 0; i < list.Length; i++)
+        {
+            if (list[i] == '"')
+            {
+                quoted = !quoted;
+            }
+            else if (list[i] == ',' && !quoted)
+            {
+                return i;
+            }
+        }
+
+        return list.Length;
     }
 
     /// <summary>Strong comparison for <c>If-Match</c> / <c>If-Range</c>: neither side weak, opaque tags equal.</summary>

@@ -81,7 +81,8 @@ public static class EntryMetadataSerializer
             return false;
         }
 
-        if (!ValidTicks(requestTime) || !ValidTicks(responseTime) || !ValidTicks(expiresAt))
+        if (!ValidTicks(requestTime) || !ValidTicks(responseTime) || !ValidTicks(expiresAt)
+            || initialAge < 0 || initialAge > MaxSpanTicks || freshness < -MaxSpanTicks || freshness > MaxSpanTicks)
         {
             return false;
         }
@@ -136,6 +137,10 @@ public static class EntryMetadataSerializer
         };
         return true;
     }
+
+    // Ages and lifetimes beyond a thousand years are corruption (delta-seconds stop at 68 years); refusing them keeps
+    // the age arithmetic of every reader (age = initial age + resident time, lifetime - age) clear of overflow.
+    private const long MaxSpanTicks = 1000L * 366 * TimeSpan.TicksPerDay;
 
     private static bool ValidTicks(long ticks) => ticks >= DateTimeOffset.MinValue.UtcTicks && ticks <= DateTimeOffset.MaxValue.UtcTicks;
 

@@ -178,6 +178,21 @@ public abstract class PurgeApiTests : IAsyncLifetime
         Assert.True(await IsHitAsync("/auth/1"));
     }
 
+    // Found by the purge-json fuzz target: invalid UTF-8 inside a JSON string threw from GetString (a 500).
+    [Fact]
+    public async Task A_body_with_invalid_utf8_in_a_string_gets_400_and_purges_nothing()
+    {
+        await WarmAsync("/utf8/a");
+        using var content = new ByteArrayContent([.. "{\"hosts\": [\"CO"u8, 0xAB, .. "\"]}"u8]);
+        content.Headers.ContentType = new("application/json");
+
+        using var response = await _admin.PostAsync("/purge_cache", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("UTF-8", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(await IsHitAsync("/utf8/a"));
+    }
+
     [Theory]
     [InlineData("not json", "not valid JSON")]
     [InlineData("[1,2]", "JSON object")]

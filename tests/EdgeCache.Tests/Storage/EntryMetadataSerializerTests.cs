@@ -42,6 +42,20 @@ public sealed class EntryMetadataSerializerTests
         Assert.True(copy.Invalidated);
     }
 
+    // Found by the entry-metadata fuzz target: a corrupt initial age made the hit path's age arithmetic overflow.
+    [Theory]
+    [InlineData(long.MaxValue, 0)]
+    [InlineData(-1, 0)]
+    [InlineData(0, long.MinValue)]
+    [InlineData(0, long.MaxValue)]
+    public void Corrupt_ages_and_lifetimes_read_as_unreadable_not_as_an_entry(long initialAgeTicks, long lifetimeTicks)
+    {
+        var bytes = EntryMetadataSerializer.Serialize(Full with { InitialAge = new TimeSpan(initialAgeTicks), FreshnessLifetime = new TimeSpan(lifetimeTicks) });
+
+        Assert.False(EntryMetadataSerializer.TryDeserialize(bytes, out _));
+        Assert.Throws<InvalidDataException>(() => EntryMetadataSerializer.Deserialize(bytes));
+    }
+
     [Fact]
     public void Times_with_an_offset_come_back_as_the_same_instant_in_utc()
     {

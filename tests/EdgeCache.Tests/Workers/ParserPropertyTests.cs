@@ -98,6 +98,18 @@ public sealed class ParserPropertyTests
         Assert.True(EntityTag.NoneMatchHits(stored, $"W/{stored}", out _));
     }
 
+    // Found by the etag fuzz target: ',' is an etagc, and the list used to be split inside the quotes.
+    [Theory]
+    [InlineData("\"a,b\"", "\"a,b\"")]
+    [InlineData("\"x\", W/\"a,b\"", "\"a,b\"")]
+    [InlineData("\",\", \"a,b\",\"y\"", "W/\"a,b\"")]
+    public void EntityTag_NoneMatch_ATagHoldingACommaMatchesWhereverItStandsInTheList(string ifNoneMatch, string stored)
+    {
+        Assert.True(EntityTag.NoneMatchHits(ifNoneMatch, stored, out var applicable));
+        Assert.True(applicable);
+        Assert.False(EntityTag.NoneMatchHits("\"a\", \"b\"", stored, out _));
+    }
+
     [Property]
     public void RangeEvaluation_NeverThrows_AndEveryRangeLiesWithinTheBody(RangeText header, byte lengthSeed)
     {

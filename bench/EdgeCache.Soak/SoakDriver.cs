@@ -1,0 +1,505 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace EdgeCache.Soak;
+
+/// <summary>
+/// The load driver: workers send Zipf-keyed requests of every kind through all nodes and verify every byte;
+/// a purger purges through any node and measures how long each node takes to stop serving the old version;
+/// the fault schedule runs beside them. The figures go to <see cref="SoakReport"/>.
+/// </summary>
+internal sealed class SoakDriver(SoakOptions options)
+{
+    /// <summary>Purged content served later than this after the purge completed counts against the goal (the backplane's target).</summary>
+    public const double PropagationWindowMs = 100;
+
+    private const double OriginGraceSeconds = 3;
+
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly HttpClient[] _clients = [.. options.Nodes.Select(_ => NewClient(options.Concurrency * 2))];
+    private readonly HttpClient _control = NewClient(16);
+    private readonly Zipf _zipf = new(options.Objects, 1.1);
+    private readonly ConcurrentQueue<Sample> _samples = new();
+    private readonly ConcurrentQueue<PurgeRecord> _purges = new();
+    private readonly ConcurrentQueue<(double At, int Node, double AfterMs, bool Soft)> _purgedServed = new();
+    private readonly ConcurrentQueue<(double At, string Detail, bool Allowed)> _stale = new();
+    private readonly ConcurrentDictionary<int, string> _lastETag = new();
+    private readonly List<Fault> _faults = Fault.Load(options.FaultsFile);
+    private readonly long[] _objectVersion = new long[options.Objects];
+    private readonly long[] _groupVersion = new long[SoakObject.Groups];
+
+    // Per object: the version a purge made current, and when that purge completed (seconds into the run).
+    private readonly (long Version, double Since)[] _required = new (long, double)[options.Objects];
+    private long _floodRequests;
+    private long _floodFailures;
+
+    private double Now => _clock.Elapsed.TotalSeconds;
+
+    public async Task<int> RunAsync()
+    {
+        var until = options.Minutes * 60;
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(until));
+        var tasks = new List<Task>();
+        for (var i = 0; i < options.Concurrency; i++)
+        {
+            tasks.Add(WorkerAsync(i, stop.Token));
+        }
+
+        tasks.Add(PurgerAsync(stop.Token));
+        tasks.Add(FaultsAsync(stop.Token));
+        await Task.WhenAll(tasks);
+
+        var report = new SoakReport(options, [.. _samples], [.. _purges], [.. _purgedServed], [.. _stale], _faults, _floodRequests, _floodFailures, until);
+        return report.Write();
+    }
+
+    private static HttpClient NewClient(int connections) => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = connections,
+        ConnectTimeout = TimeSpan.FromSeconds(3),
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(20),
+    })
+    { Timeout = Timeout.InfiniteTimeSpan };
+
+    private async Task WorkerAsync(int index, CancellationToken stop)
+    {
+        var random = new Random(index * 7919 + 17);
+        while (!stop.IsCancellationRequested)
+        {
+            var id = _zipf.Next(random);
+            var node = random.Next(options.Nodes.Count);
+            var roll = random.Next(100);
+            var kind = roll switch
+            {
+                < 62 => "get",
+                < 77 => "conditional",
+                < 89 => "range",
+                < 94 => "slow-reader",
+                _ => "abort",
+            };
+
+            // 50 MB objects are fetched whole rarely: the range and abort kinds still reach them.
+            if (SoakObject.SizeOf(id) > 8 << 20 && kind is "get" or "conditional" or "slow-reader" && random.Next(8) != 0)
+            {
+                kind = "range";
+            }
+
+            var result = await ExecuteAsync(id, node, kind, random, stop);
+            if (result.Outcome == Outcome.NodeDown)
+            {
+                // What a load balancer does with a refused connection: the next node.
+                await ExecuteAsync(id, (node + 1) % options.Nodes.Count, kind, random, stop);
+            }
+        }
+    }
+
+    private async Task<(Outcome Outcome, long Version)> ExecuteAsync(int id, int node, string kind, Random random, CancellationToken stop, bool record = true)
+    {
+        var start = Now;
+        var size = SoakObject.SizeOf(id);
+        var lang = SoakObject.Varies(id) ? SoakObject.Languages[random.Next(SoakObject.Languages.Length)] : "en";
+        using var request = new HttpRequestMessage(HttpMethod.Get, options.Nodes[node] + SoakObject.PathOf(id));
+        if (SoakObject.Varies(id))
+        {
+            request.Headers.TryAddWithoutValidation("Accept-Language", lang);
+        }
+
+        string? sentETag = null;
+        if (kind == "conditional" && _lastETag.TryGetValue(id, out var etag))
+        {
+            sentETag = etag;
+            request.Headers.TryAddWithoutValidation("If-None-Match", etag);
+        }
+
+        long rangeFrom = 0, rangeTo = size - 1;
+        if (kind == "range")
+        {
+            rangeFrom = random.NextInt64(size);
+            rangeTo = Math.Min(size - 1, rangeFrom + random.NextInt64(1, 256 * 1024));
+            request.Headers.TryAddWithoutValidation("Range", $"bytes={rangeFrom}-{rangeTo}");
+        }
+
+        Outcome outcome;
+        var detail = string.Empty;
+        long version = -1, bytes = 0;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        timeout.CancelAfter(TimeSpan.FromSeconds(size > 8 << 20 ? 120 : 30));
+        try
+        {
+            using var response = await _clients[node].SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            var status = (int)response.StatusCode;
+            var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var cs) ? string.Join(", ", cs) : string.Empty;
+            NoteStale(start, id, cacheStatus);
+            if (status == 304)
+            {
+                var tag = response.Headers.ETag?.ToString();
+                version = VersionFromETag(tag, id);
+                (outcome, detail) = sentETag is not null && tag == sentETag ? (Outcome.Ok, string.Empty) : (Outcome.Corrupt, $"304 with ETag {tag} for If-None-Match {sentETag}");
+            }
+            else if (status is 200 or 206)
+            {
+                (outcome, detail, version, bytes) = await VerifyBodyAsync(response, id, lang, kind, status, rangeFrom, rangeTo, timeout.Token);
+                if (response.Headers.ETag is { } e)
+                {
+                    _lastETag[id] = e.ToString();
+                }
+            }
+            else
+            {
+                outcome = Explain(start, node, Outcome.CacheFailure);
+                detail = $"status {status} {cacheStatus}";
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return (Outcome.Aborted, -1);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException)
+        {
+            var refused = ex is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError };
+            outcome = refused && NodeFaultCovers(start, node) ? Outcome.NodeDown : Explain(start, node, Outcome.CacheFailure);
+            detail = $"{ex.GetType().Name}: {ex.Message}";
+        }
+
+        if (version >= 0 && outcome is Outcome.Ok or Outcome.Aborted)
+        {
+            CheckPurged(start, id, node, version);
+        }
+
+        if (record)
+        {
+            _samples.Enqueue(new Sample(start, node, kind, outcome, (Now - start) * 1000, bytes, detail));
+        }
+
+        return (outcome, version);
+    }
+
+    private async Task<(Outcome, string, long, long)> VerifyBodyAsync(HttpResponseMessage response, int id, string lang, string kind, int status, long rangeFrom, long rangeTo, CancellationToken token)
+    {
+        var size = SoakObject.SizeOf(id);
+        long version;
+        long offset = 0, expected = size;
+        if (status == 206)
+        {
+            var range = response.Content.Headers.ContentRange;
+            if (range is not { From: { } from, To: { } to, Length: { } total } || total != size || from != rangeFrom || to != rangeTo)
+            {
+                return (Outcome.Corrupt, $"206 with Content-Range {range} for bytes={rangeFrom}-{rangeTo}/{size}", -1, 0);
+            }
+
+            offset = from;
+            expected = to - from + 1;
+            version = long.TryParse(response.Headers.TryGetValues("X-Soak-Version", out var v) ? v.First() : null, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1;
+            if (version != VersionFromETag(response.Headers.ETag?.ToString(), id))
+            {
+                return (Outcome.Corrupt, "206 whose X-Soak-Version and ETag disagree", -1, 0);
+            }
+        }
+        else
+        {
+            version = -1; // read from the body's first line
+        }
+
+        if (response.Content.Headers.ContentLength is { } length && length != expected)
+        {
+            return (Outcome.Corrupt, $"Content-Length {length}, expected {expected}", version, 0);
+        }
+
+        var digestHeader = status == 200 && response.Headers.TryGetValues("Repr-Digest", out var d) ? d.First() : null;
+        if (status == 200 && digestHeader is null)
+        {
+            return (Outcome.Corrupt, "200 without Repr-Digest", version, 0);
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var body = await response.Content.ReadAsStreamAsync(token);
+        var buffer = new byte[64 * 1024];
+        var want = new byte[buffer.Length];
+        long read = 0;
+        var abortAt = kind == "abort" ? Math.Max(1, expected / 3) : long.MaxValue;
+        while (read < expected)
+        {
+            var n = await body.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, kind == "slow-reader" ? 4096 : buffer.Length)), token);
+            if (n == 0)
+            {
+                return (Outcome.Truncated, $"body ended at {read} of {expected}", version, read);
+            }
+
+            if (version < 0)
+            {
+                // The first read holds the header line (it is well under 100 bytes).
+                if (!SoakObject.TryReadHeader(buffer.AsSpan(0, n), out var bodyId, out version, out var bodyLang) || bodyId != id || bodyLang != lang)
+                {
+                    return (Outcome.Corrupt, $"a body for id {bodyId} lang {bodyLang}, asked id {id} lang {lang}", version, read);
+                }
+            }
+
+            SoakObject.Fill(id, version, lang, offset + read, want.AsSpan(0, n));
+            if (!buffer.AsSpan(0, n).SequenceEqual(want.AsSpan(0, n)))
+            {
+                return (Outcome.Corrupt, $"wrong bytes at {offset + read} (v{version})", version, read);
+            }
+
+            hash.AppendData(buffer, 0, n);
+            read += n;
+            if (read >= abortAt)
+            {
+                return (Outcome.Aborted, string.Empty, version, read);
+            }
+
+            if (kind == "slow-reader" && read < 128 * 1024)
+            {
+                await Task.Delay(10, token);
+            }
+        }
+
+        if (await body.ReadAsync(buffer.AsMemory(0, 1), token) != 0)
+        {
+            return (Outcome.Corrupt, "more bytes than the length", version, read);
+        }
+
+        if (digestHeader is not null && digestHeader != $"sha-256=:{Convert.ToBase64String(hash.GetHashAndReset())}:")
+        {
+            return (Outcome.Corrupt, "Repr-Digest does not match the body", version, read);
+        }
+
+        return (Outcome.Ok, string.Empty, version, read);
+    }
+
+    private static long VersionFromETag(string? etag, int id)
+        => etag is { Length: > 2 } && etag.Trim('"').Split('-') is [var i, var v] && i == id.ToString(CultureInfo.InvariantCulture) && long.TryParse(v, CultureInfo.InvariantCulture, out var version) ? version : -1;
+
+    private void NoteStale(double start, int id, string cacheStatus)
+    {
+        var detail = cacheStatus.Contains("detail=stale-while-revalidate", StringComparison.Ordinal) ? "stale-while-revalidate"
+            : cacheStatus.Contains("detail=stale-if-error", StringComparison.Ordinal) ? "stale-if-error"
+            : cacheStatus.Contains("detail=max-stale", StringComparison.Ordinal) ? "max-stale" : null;
+        if (detail is null)
+        {
+            return;
+        }
+
+        var ttlAt = cacheStatus.IndexOf("ttl=", StringComparison.Ordinal);
+        var end = ttlAt < 0 ? -1 : cacheStatus.IndexOfAny([';', ',', ' '], ttlAt);
+        var ttl = ttlAt >= 0 && long.TryParse(cacheStatus.AsSpan(ttlAt + 4, (end < 0 ? cacheStatus.Length : end) - ttlAt - 4), CultureInfo.InvariantCulture, out var t) ? t : long.MinValue;
+
+        // Allowed: within the window the origin's Cache-Control gave; stale-if-error also only when the origin failed.
+        var allowed = detail switch
+        {
+            "stale-while-revalidate" => ttl >= -SoakObject.StaleWhileRevalidate,
+            "stale-if-error" => ttl >= -SoakObject.StaleIfError,
+            _ => false, // the driver never sends max-stale
+        };
+        _stale.Enqueue((start, detail, allowed));
+    }
+
+    private void CheckPurged(double start, int id, int node, long version)
+    {
+        var (required, since) = Volatile.Read(ref _required[id].Version) is var v && v > 0 ? _required[id] : default;
+        if (required > 0 && version < required && start > since)
+        {
+            _purgedServed.Enqueue((start, node, (start - since) * 1000, false));
+        }
+    }
+
+    private bool NodeFaultCovers(double t, int node) => _faults.Any(f => f.Node == node && f.Covers(t, 2));
+
+    private Outcome Explain(double t, int node, Outcome otherwise)
+        => NodeFaultCovers(t, node) ? Outcome.NodeDown
+            : _faults.Any(f => f.IsOrigin && f.Covers(t, OriginGraceSeconds)) ? Outcome.OriginFailure
+            : otherwise;
+
+    private async Task PurgerAsync(CancellationToken stop)
+    {
+        var random = new Random(4242);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(5), stop);
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await PurgeOnceAsync(random, stop);
+                }
+                catch (HttpRequestException)
+                {
+                    // The origin is stopped: no new version to purge for; try again next time.
+                }
+
+                await Task.Delay(TimeSpan.FromSeconds(options.PurgeEverySeconds), stop);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task PurgeOnceAsync(Random random, CancellationToken stop)
+    {
+        // A popular object (so nodes hold it) is the probe; its group is the scope of group-wide purges.
+        var probe = _zipf.Next(random);
+        var group = SoakObject.GroupOf(probe);
+        var kind = random.Next(5) switch { 0 => "url", 1 => "tag", 2 => "group-tag", 3 => "prefix", _ => "soft-url" };
+        var origin = options.Origin;
+        string body = kind switch
+        {
+            "url" or "soft-url" => $"{{\"files\": [\"{origin}{SoakObject.PathOf(probe)}\"]{(kind == "soft-url" ? ", \"soft\": true" : string.Empty)}}}",
+            "tag" => $"{{\"tags\": [\"o{probe}\"]}}",
+            "group-tag" => $"{{\"tags\": [\"g{group}\"]}}",
+            _ => $"{{\"prefixes\": [\"{new Uri(origin).Authority}/g{group}/\"]}}",
+        };
+
+        if (kind != "soft-url")
+        {
+            // A new version at the origin first: after the purge, only the new one may be served.
+            var scope = kind is "group-tag" or "prefix" ? $"group={group}" : $"id={probe}";
+            using var bump = await _control.PostAsync($"{origin}/__bump?{scope}", null, stop);
+            bump.EnsureSuccessStatusCode();
+            if (kind is "group-tag" or "prefix")
+            {
+                _groupVersion[group]++;
+            }
+            else
+            {
+                _objectVersion[probe]++;
+            }
+        }
+
+        var node = random.Next(options.Nodes.Count);
+        for (var attempt = 0; attempt < options.Nodes.Count; attempt++, node = (node + 1) % options.Nodes.Count)
+        {
+            try
+            {
+                using var content = new StringContent(body, Encoding.UTF8, "application/json");
+                using var response = await _control.PostAsync($"{options.Admins[node]}/purge_cache", content, stop);
+                if (response.IsSuccessStatusCode)
+                {
+                    break;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // the node is down: purge through the next one
+            }
+        }
+
+        var completed = Now;
+        if (kind != "soft-url")
+        {
+            for (var id = 0; id < options.Objects; id++)
+            {
+                if (kind is "group-tag" or "prefix" ? SoakObject.GroupOf(id) == group : id == probe)
+                {
+                    Volatile.Write(ref _required[id].Version, 0); // readers see 0 (no rule) while the pair is rewritten
+                    _required[id].Since = completed;
+                    Volatile.Write(ref _required[id].Version, _objectVersion[id] + _groupVersion[SoakObject.GroupOf(id)]);
+                }
+            }
+        }
+
+        var record = new PurgeRecord(kind, node, completed);
+        if (kind != "soft-url")
+        {
+            var want = _objectVersion[probe] + _groupVersion[group];
+            await Task.WhenAll(Enumerable.Range(0, options.Nodes.Count).Select(async n =>
+            {
+                var probeRandom = new Random(n);
+                while (Now - completed < 5 && !stop.IsCancellationRequested)
+                {
+                    var (outcome, version) = await ExecuteAsync(probe, n, "get", probeRandom, stop, record: false);
+                    if (outcome == Outcome.Ok && version >= want)
+                    {
+                        record.DelayMs[n] = (Now - completed) * 1000;
+                        return;
+                    }
+
+                    await Task.Delay(20, stop);
+                }
+            }));
+        }
+
+        _purges.Enqueue(record);
+    }
+
+    private async Task FaultsAsync(CancellationToken stop)
+    {
+        var running = new List<Task>();
+        foreach (var fault in _faults.OrderBy(f => f.At))
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(Math.Max(0, fault.At - Now)), stop);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+
+            running.Add(RunFaultAsync(fault, stop));
+        }
+
+        await Task.WhenAll(running);
+    }
+
+    private async Task RunFaultAsync(Fault fault, CancellationToken stop)
+    {
+        fault.Start = Now;
+        Console.Error.WriteLine($"soak: {fault.Start,6:F1}s fault {fault.Name}");
+        if (fault.Command.StartsWith("flood ", StringComparison.Ordinal))
+        {
+            await FloodAsync(double.Parse(fault.Command.AsSpan(6), CultureInfo.InvariantCulture), stop);
+        }
+        else
+        {
+            using var process = Process.Start(new ProcessStartInfo("/bin/bash", ["-c", fault.Command]) { RedirectStandardOutput = false })!;
+            await process.WaitForExitAsync(CancellationToken.None);
+            fault.ExitCode = process.ExitCode;
+        }
+
+        fault.End = Now;
+        Console.Error.WriteLine($"soak: {fault.End,6:F1}s fault {fault.Name} over (exit {fault.ExitCode})");
+    }
+
+    /// <summary>New connections as fast as they go, each one request with Connection: close, for a while.</summary>
+    private async Task FloodAsync(double seconds, CancellationToken stop)
+    {
+        var until = Now + seconds;
+        await Task.WhenAll(Enumerable.Range(0, 64).Select(async i =>
+        {
+            var request = Encoding.ASCII.GetBytes($"GET {SoakObject.PathOf(1)} HTTP/1.1\r\nHost: soak\r\nConnection: close\r\n\r\n");
+            var buffer = new byte[16 * 1024];
+            while (Now < until && !stop.IsCancellationRequested)
+            {
+                var uri = new Uri(options.Nodes[i % options.Nodes.Count]);
+                Interlocked.Increment(ref _floodRequests);
+                try
+                {
+                    using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                    await socket.ConnectAsync(IPAddress.Loopback, uri.Port, timeout.Token);
+                    await socket.SendAsync(request, SocketFlags.None, timeout.Token);
+                    var first = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                    var ok = first >= 12 && Encoding.ASCII.GetString(buffer, 0, 12) == "HTTP/1.1 200";
+                    while (await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token) > 0)
+                    {
+                    }
+
+                    if (!ok)
+                    {
+                        Interlocked.Increment(ref _floodFailures);
+                    }
+                }
+                catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+                {
+                    Interlocked.Increment(ref _floodFailures);
+                }
+            }
+        }));
+    }
+}
