@@ -1,4 +1,4 @@
-using EdgeCache.Server.Admin;
+using EdgeCache.AspNetCore.Admin;
 
 namespace EdgeCache.Fuzz.Targets;
 
