@@ -1,0 +1,48 @@
+using EdgeCache.AspNetCore;
+using EdgeCache.JavaScript.Runtime;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.JavaScript;
+
+/// <summary>Maps a Cloudflare Workers script as the request handler.</summary>
+public static class JavaScriptWorkerEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Runs the Workers script at <paramref name="scriptPath"/> for every request, as
+    /// <see cref="WorkerEndpointRouteBuilderExtensions.MapWorker"/> runs a C# handler: service-worker syntax
+    /// (<c>addEventListener('fetch', e =&gt; e.respondWith(...))</c>) or ES module syntax
+    /// (<c>export default { async fetch(request, env, ctx) { ... } }</c>), told apart automatically. The script's
+    /// <c>caches</c>, <c>fetch</c> and <c>waitUntil</c> are the C# <see cref="CacheStorage"/>, origin client and
+    /// <see cref="FetchEvent.WaitUntil"/>. The script is loaded and its top-level code run here, at start-up.
+    /// An uncaught exception answers 500 (the JavaScript stack goes to the log), or the origin's response after
+    /// <c>passThroughOnException()</c>.
+    /// </summary>
+    /// <exception cref="JavaScriptWorkerLoadException">
+    /// The script cannot be read, does not parse (the message starts with <c>file:line:column</c>), throws at
+    /// the top level, or registers no fetch handler.
+    /// </exception>
+    public static IEndpointConventionBuilder MapJavaScriptWorker(this IEndpointRouteBuilder endpoints, string scriptPath, Action<JavaScriptWorkerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentException.ThrowIfNullOrEmpty(scriptPath);
+        var options = new JavaScriptWorkerOptions();
+        configure?.Invoke(options);
+        options.Validate();
+
+        var services = endpoints.ServiceProvider;
+        var runtime = WorkerRuntime.Start(
+            scriptPath,
+            options,
+            services.GetRequiredService<CacheStorage>(),
+            services.GetRequiredService<ILoggerFactory>(),
+            services.GetService<TimeProvider>() ?? TimeProvider.System);
+
+        // After the hosted services stop: waitUntil work still settling needs the engine until the tracker has drained.
+        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(runtime.Dispose);
+        return endpoints.MapWorker(runtime.HandleAsync);
+    }
+}

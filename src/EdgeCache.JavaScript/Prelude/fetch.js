@@ -1,0 +1,774 @@
+// The Fetch API of a worker (Headers, Request, Response, fetch), the Cache API (caches) and the
+// worker model (addEventListener('fetch'), FetchEvent, ES module handlers), over the C# machinery:
+// bodies that come from C# stay C# objects ("host bodies") until JavaScript reads them, so a body the
+// script only passes on streams in C# without a JavaScript call per chunk.
+(function (host, internal) {
+  'use strict';
+
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+  // ---- Headers ----
+  const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const invalidValue = /[\0\r\n]|[^\0-\xff]/;
+  const trimPattern = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+  const normalizeName = (name) => {
+    const text = String(name);
+    if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
+    return text.toLowerCase();
+  };
+  const normalizeValue = (value) => {
+    const text = String(value).replace(trimPattern, '');
+    if (invalidValue.test(text)) throw new TypeError(`Invalid header value: '${text}'.`);
+    return text;
+  };
+
+  let headersToFlat;
+  let headersFromFlat;
+  let freezeHeaders;
+
+  class Headers {
+    #map = new Map();
+    #immutable = false;
+
+    constructor(init = undefined) {
+      if (init === undefined || init === null) return;
+      if (init instanceof Headers) {
+        for (const [name, values] of init.#map) this.#map.set(name, values.slice());
+        return;
+      }
+      if (typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
+      }
+      if (typeof init[Symbol.iterator] === 'function') {
+        for (const pair of init) {
+          const entry = [...pair];
+          if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
+          this.append(entry[0], entry[1]);
+        }
+        return;
+      }
+      for (const key of Object.keys(init)) this.append(key, init[key]);
+    }
+
+    #check() {
+      if (this.#immutable) throw new TypeError('Can\'t modify immutable headers.');
+    }
+
+    append(name, value) {
+      this.#check();
+      const key = normalizeName(name);
+      const text = normalizeValue(value);
+      const list = this.#map.get(key);
+      if (list) list.push(text);
+      else this.#map.set(key, [text]);
+    }
+
+    set(name, value) {
+      this.#check();
+      this.#map.set(normalizeName(name), [normalizeValue(value)]);
+    }
+
+    delete(name) {
+      this.#check();
+      this.#map.delete(normalizeName(name));
+    }
+
+    get(name) {
+      const list = this.#map.get(normalizeName(name));
+      return list === undefined ? null : list.join(', ');
+    }
+
+    getAll(name) {
+      const key = normalizeName(name);
+      if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return this.getSetCookie();
+    }
+
+    getSetCookie() {
+      return (this.#map.get('set-cookie') ?? []).slice();
+    }
+
+    has(name) {
+      return this.#map.has(normalizeName(name));
+    }
+
+    forEach(callback, thisArg = undefined) {
+      for (const [name, value] of this) callback.call(thisArg, value, name, this);
+    }
+
+    *entries() {
+      const names = [...this.#map.keys()].sort();
+      for (const name of names) {
+        const list = this.#map.get(name);
+        if (list === undefined) continue;
+        if (name === 'set-cookie') {
+          for (const value of list) yield [name, value];
+        } else {
+          yield [name, list.join(', ')];
+        }
+      }
+    }
+
+    *keys() { for (const [name] of this.entries()) yield name; }
+    *values() { for (const [, value] of this.entries()) yield value; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return 'Headers'; }
+
+    static {
+      // The host sees headers as a flat array [name, value, name, value, ...], one entry per field line.
+      headersToFlat = (headers) => {
+        const flat = [];
+        for (const [name, list] of headers.#map) {
+          for (const value of list) flat.push(name, value);
+        }
+        return flat;
+      };
+      headersFromFlat = (flat, immutable) => {
+        const headers = new Headers();
+        for (let i = 0; i < flat.length; i += 2) {
+          const name = flat[i].toLowerCase();
+          const list = headers.#map.get(name);
+          if (list) list.push(flat[i + 1]);
+          else headers.#map.set(name, [flat[i + 1]]);
+        }
+        headers.#immutable = immutable;
+        return headers;
+      };
+      freezeHeaders = (headers) => { headers.#immutable = true; return headers; };
+    }
+  }
+  define('Headers', Headers);
+
+  // ---- bodies ----
+  // A body source is null or one of: { kind: 1, value: string }, { kind: 2, value: Uint8Array },
+  // { kind: 3, value: host body }, { kind: 4, value: ReadableStream made by JavaScript }.
+  const STRING = 1;
+  const BYTES = 2;
+  const HOST = 3;
+  const STREAM = 4;
+  const kBody = Symbol('body');
+  const kUsed = Symbol('bodyUsed');
+  const kStream = Symbol('bodyStream');
+  const kStreamSource = Symbol('streamSource');
+  const kStreamTouched = Symbol('streamTouched');
+
+  const copyBytes = (view) => new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+
+  // The WHATWG "extract a body": the source and the Content-Type it implies.
+  const extractBody = (body) => {
+    if (body === null || body === undefined) return [null, null];
+    if (typeof body === 'string') return [{ kind: STRING, value: body }, 'text/plain;charset=UTF-8'];
+    if (body instanceof ArrayBuffer) return [{ kind: BYTES, value: new Uint8Array(body.slice(0)) }, null];
+    if (ArrayBuffer.isView(body)) return [{ kind: BYTES, value: copyBytes(body) }, null];
+    if (body instanceof URLSearchParams) return [{ kind: STRING, value: body.toString() }, 'application/x-www-form-urlencoded;charset=UTF-8'];
+    if (body instanceof ReadableStream) {
+      if (body.locked) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
+      const source = body[kStreamSource];
+      if (source !== undefined && !body[kStreamTouched]) {
+        // A stream we made over a body nobody has read: pass the source itself on (a host body stays in C#).
+        body.getReader();
+        return [source, null];
+      }
+      return [{ kind: STREAM, value: body }, null];
+    }
+    return [{ kind: STRING, value: String(body) }, 'text/plain;charset=UTF-8'];
+  };
+
+  const streamOver = (source) => {
+    let stream;
+    if (source.kind === STREAM) return source.value;
+    if (source.kind === HOST) {
+      stream = new ReadableStream({
+        async pull(controller) {
+          stream[kStreamTouched] = true;
+          const chunk = await host.readChunk(source.value);
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel() { host.cancelBody(source.value); },
+      }, { highWaterMark: 0 });
+    } else {
+      stream = new ReadableStream({
+        pull(controller) {
+          stream[kStreamTouched] = true;
+          controller.enqueue(source.kind === STRING ? host.utf8Encode(source.value) : source.value.slice());
+          controller.close();
+        },
+      }, { highWaterMark: 0 });
+    }
+    stream[kStreamSource] = source;
+    return stream;
+  };
+
+  const readStream = async (stream) => {
+    const reader = stream.getReader();
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const bytes = internal.asBytes(value);
+      chunks.push(bytes);
+      length += bytes.byteLength;
+    }
+    const all = new Uint8Array(length);
+    let offset = 0;
+    for (const chunk of chunks) { all.set(chunk, offset); offset += chunk.byteLength; }
+    return all;
+  };
+
+  class Body {
+    get body() {
+      const source = this[kBody];
+      if (source === null) return null;
+      if (this[kStream] === undefined) this[kStream] = streamOver(source);
+      return this[kStream];
+    }
+
+    get bodyUsed() {
+      if (this[kUsed]) return true;
+      const stream = this[kStream];
+      return stream !== undefined && (stream.locked || stream[kStreamTouched] === true);
+    }
+
+    // Takes the body source for consumption; the body is used afterwards.
+    static take(message) {
+      if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+      const source = message[kBody];
+      message[kUsed] = true;
+      if (source !== null && message[kStream] !== undefined && !message[kStream][kStreamTouched]) {
+        message[kStream].getReader();
+      }
+      return source;
+    }
+
+    async arrayBuffer() {
+      const bytes = await Body.bytes(this);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    }
+
+    async bytes() {
+      return Body.bytes(this);
+    }
+
+    static async bytes(message) {
+      const source = Body.take(message);
+      if (source === null) return new Uint8Array(0);
+      switch (source.kind) {
+        case STRING: return host.utf8Encode(source.value);
+        case BYTES: return source.value.slice();
+        case HOST: return host.readBytes(source.value);
+        default: return readStream(source.value);
+      }
+    }
+
+    async text() {
+      const source = Body.take(this);
+      if (source === null) return '';
+      switch (source.kind) {
+        case STRING: return source.value;
+        case BYTES: return host.utf8Decode(source.value, false, true);
+        case HOST: return host.readText(source.value);
+        default: return host.utf8Decode(await readStream(source.value), false, true);
+      }
+    }
+
+    async json() {
+      return JSON.parse(await this.text());
+    }
+
+    async formData() {
+      const type = this.headers.get('content-type') ?? '';
+      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+        throw new TypeError('formData() is only supported for application/x-www-form-urlencoded bodies so far.');
+      }
+      const params = new URLSearchParams(await this.text());
+      const form = new Map();
+      for (const [name, value] of params) {
+        const list = form.get(name) ?? [];
+        list.push(value);
+        form.set(name, list);
+      }
+      return {
+        get: (name) => form.get(name)?.[0] ?? null,
+        getAll: (name) => (form.get(name) ?? []).slice(),
+        has: (name) => form.has(name),
+        *entries() { for (const [name, list] of form) for (const value of list) yield [name, value]; },
+        [Symbol.iterator]() { return this.entries(); },
+      };
+    }
+
+    // Splits the body for clone(): the original keeps one side, the copy gets the other.
+    static tee(message) {
+      if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+      const source = message[kBody];
+      if (source === null) return null;
+      if (source.kind === HOST) {
+        message[kStream] = undefined;
+        return { kind: HOST, value: host.tee(source.value) };
+      }
+      if (source.kind === STREAM) {
+        const [left, right] = source.value.tee();
+        message[kBody] = { kind: STREAM, value: left };
+        message[kStream] = undefined;
+        return { kind: STREAM, value: right };
+      }
+      return source;
+    }
+
+    // The body as the host takes it: [kind, value]; a JavaScript stream is read whole first.
+    static async forHost(message) {
+      const source = Body.take(message);
+      if (source === null) return [0, null];
+      if (source.kind === STREAM) return [BYTES, await readStream(source.value)];
+      return [source.kind, source.value];
+    }
+  }
+
+  // ---- URLs ----
+  // A plain absolute http(s) URL is already in its WHATWG serialisation when this matches it (lower-case
+  // scheme and host, no user info, no dot segments, nothing to percent-encode, a port that is not the
+  // default): it skips the full parser, which costs about half a millisecond in the interpreter.
+  const plainUrl = /^(https?):\/\/((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z][a-z0-9-]*[a-z0-9]|[a-z]|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::([1-9]\d{0,4}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/;
+  const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
+  const parseUrl = (input) => {
+    const text = String(input);
+    const plain = plainUrl.exec(text);
+    if (plain !== null && !plain[2].startsWith('xn--') && !plain[2].includes('.xn--')) {
+      const [, scheme, , port, path = '', query = ''] = plain;
+      const portNumber = port === undefined ? -1 : Number(port);
+      const defaultPort = scheme === 'http' ? 80 : 443;
+      if (portNumber !== defaultPort && portNumber <= 65535 && !dotSegment.test(path)) {
+        return path === '' ? `${scheme}://${plain[2]}${port === undefined ? '' : ':' + port}/${query}` : text;
+      }
+    }
+    return new URL(text).href;
+  };
+  internal.parseUrl = parseUrl;
+
+  // ---- Request ----
+  const kMethod = Symbol('method');
+  const kUrl = Symbol('url');
+  const kHeaders = Symbol('headers');
+  const kRedirect = Symbol('redirect');
+  const kSignal = Symbol('signal');
+  const kCf = Symbol('cf');
+  const kStatus = Symbol('status');
+  const kStatusText = Symbol('statusText');
+  const kRedirected = Symbol('redirected');
+  const kType = Symbol('type');
+
+  const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
+  const normalizeMethod = (method) => {
+    const text = String(method);
+    if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
+    const upper = normalizedMethods.get(text.toLowerCase());
+    if (upper === undefined && /^(connect|trace|track)$/i.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
+    return upper ?? text;
+  };
+
+  class Request extends Body {
+    constructor(input, init = {}) {
+      super();
+      if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
+      init = init ?? {};
+      const from = input instanceof Request ? input : null;
+      this[kUrl] = from ? from[kUrl] : parseUrl(input);
+      this[kMethod] = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kMethod] : 'GET');
+      this[kHeaders] = new Headers(init.headers !== undefined ? init.headers : from?.[kHeaders]);
+      const redirect = init.redirect ?? from?.[kRedirect] ?? 'follow';
+      if (!['follow', 'manual', 'error'].includes(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
+      this[kRedirect] = redirect;
+      this[kSignal] = init.signal ?? from?.[kSignal] ?? null;
+      this[kCf] = init.cf !== undefined ? init.cf : from?.[kCf];
+      this[kUsed] = false;
+      let source = null;
+      let contentType = null;
+      if (init.body !== undefined && init.body !== null) {
+        [source, contentType] = extractBody(init.body);
+      } else if (init.body === undefined && from !== null && from[kBody] !== null) {
+        source = Body.take(from);
+      }
+      if (source !== null && (this[kMethod] === 'GET' || this[kMethod] === 'HEAD')) {
+        throw new TypeError('Request with a GET or HEAD method cannot have a body.');
+      }
+      if (contentType !== null && !this[kHeaders].has('content-type')) this[kHeaders].set('content-type', contentType);
+      this[kBody] = source;
+    }
+
+    get method() { return this[kMethod]; }
+    get url() { return this[kUrl]; }
+    get headers() { return this[kHeaders]; }
+    get redirect() { return this[kRedirect]; }
+    get signal() { return this[kSignal]; }
+    get cf() { return this[kCf]; }
+    get integrity() { return ''; }
+    get keepalive() { return false; }
+    get cache() { return undefined; }
+    get [Symbol.toStringTag]() { return 'Request'; }
+
+    clone() {
+      const copy = Object.create(Request.prototype);
+      copy[kUrl] = this[kUrl];
+      copy[kMethod] = this[kMethod];
+      copy[kHeaders] = new Headers(this[kHeaders]);
+      copy[kRedirect] = this[kRedirect];
+      copy[kSignal] = this[kSignal];
+      copy[kCf] = this[kCf];
+      copy[kUsed] = false;
+      copy[kBody] = Body.tee(this);
+      return copy;
+    }
+  }
+  define('Request', Request);
+
+  // ---- Response ----
+  const nullBodyStatus = new Set([101, 204, 205, 304]);
+  const redirectStatus = new Set([301, 302, 303, 307, 308]);
+
+  class Response extends Body {
+    constructor(body = null, init = {}) {
+      super();
+      init = init ?? {};
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 101 || status > 599) {
+        throw new RangeError(`Responses may only be constructed with status codes in the range 101 to 599, inclusive; not ${init.status}.`);
+      }
+      const statusText = init.statusText === undefined ? '' : String(init.statusText);
+      if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
+      this[kStatus] = status;
+      this[kStatusText] = statusText;
+      this[kHeaders] = new Headers(init.headers);
+      this[kUrl] = '';
+      this[kRedirected] = false;
+      this[kType] = 'default';
+      this[kCf] = init.cf;
+      this[kUsed] = false;
+      const [source, contentType] = extractBody(body);
+      if (source !== null && nullBodyStatus.has(status)) {
+        throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+      }
+      if (contentType !== null && !this[kHeaders].has('content-type')) this[kHeaders].set('content-type', contentType);
+      this[kBody] = source;
+    }
+
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError('Response.json: the value cannot be serialised to JSON.');
+      const response = new Response(text, init);
+      response[kHeaders].set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
+      return response;
+    }
+
+    static redirect(url, status = 302) {
+      if (!redirectStatus.has(Number(status))) throw new RangeError(`Invalid redirect status: ${status}. Use 301, 302, 303, 307 or 308.`);
+      const location = new URL(String(url)).href;
+      const response = new Response(null, { status: Number(status), headers: { location } });
+      freezeHeaders(response[kHeaders]);
+      return response;
+    }
+
+    static error() {
+      const response = new Response(null, { status: 200 });
+      response[kStatus] = 0;
+      response[kType] = 'error';
+      freezeHeaders(response[kHeaders]);
+      return response;
+    }
+
+    get status() { return this[kStatus]; }
+    get ok() { return this[kStatus] >= 200 && this[kStatus] <= 299; }
+    get statusText() { return this[kStatusText]; }
+    get headers() { return this[kHeaders]; }
+    get url() { return this[kUrl]; }
+    get redirected() { return this[kRedirected]; }
+    get type() { return this[kType]; }
+    get cf() { return this[kCf]; }
+    get webSocket() { return null; }
+    get [Symbol.toStringTag]() { return 'Response'; }
+
+    clone() {
+      const copy = Object.create(Response.prototype);
+      copy[kStatus] = this[kStatus];
+      copy[kStatusText] = this[kStatusText];
+      copy[kHeaders] = new Headers(this[kHeaders]);
+      copy[kUrl] = this[kUrl];
+      copy[kRedirected] = this[kRedirected];
+      copy[kType] = this[kType];
+      copy[kCf] = this[kCf];
+      copy[kUsed] = false;
+      copy[kBody] = Body.tee(this);
+      return copy;
+    }
+  }
+  define('Response', Response);
+
+  // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
+  const responseFromHost = (status, statusText, flat, body, url, immutable) => {
+    const response = Object.create(Response.prototype);
+    response[kStatus] = status;
+    response[kStatusText] = statusText;
+    response[kHeaders] = headersFromFlat(flat, immutable);
+    response[kUrl] = url;
+    response[kRedirected] = false;
+    response[kType] = 'default';
+    response[kCf] = undefined;
+    response[kUsed] = false;
+    response[kBody] = body === null ? null : { kind: HOST, value: body };
+    return response;
+  };
+  internal.responseFromHost = responseFromHost;
+
+  const requestFromHost = (method, url, flat, body, cf) => {
+    const request = Object.create(Request.prototype);
+    request[kUrl] = url;
+    request[kMethod] = method;
+    request[kHeaders] = headersFromFlat(flat, true);
+    request[kRedirect] = 'manual';
+    request[kSignal] = null;
+    request[kCf] = cf;
+    request[kUsed] = false;
+    request[kBody] = body === null ? null : { kind: HOST, value: body };
+    return request;
+  };
+
+  const toRequest = (input) => (input instanceof Request ? input : new Request(input));
+
+  // ---- fetch ----
+  // The cf cache options as the host reads them: [cacheTtl, cacheEverything, cacheKey, cacheTtlByStatus (flat), cacheTags].
+  const cfForHost = (cf) => {
+    if (cf === undefined || cf === null || typeof cf !== 'object') return null;
+    const byStatus = cf.cacheTtlByStatus;
+    const flatByStatus = [];
+    if (byStatus !== undefined && byStatus !== null) {
+      for (const key of Object.keys(byStatus)) flatByStatus.push(key, Number(byStatus[key]));
+    }
+    const tags = cf.cacheTags === undefined || cf.cacheTags === null ? null : Array.from(cf.cacheTags, String);
+    const ttl = cf.cacheTtl === undefined || cf.cacheTtl === null ? null : Number(cf.cacheTtl);
+    const key = cf.cacheKey === undefined || cf.cacheKey === null ? null : String(cf.cacheKey);
+    return [ttl, Boolean(cf.cacheEverything), key, flatByStatus.length ? flatByStatus : null, tags];
+  };
+
+  const abortError = (signal) => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+
+  async function fetch(input, init = undefined) {
+    let request = new Request(input, init);
+    const signal = request.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const cf = cfForHost(init?.cf ?? request.cf);
+    for (let redirects = 0; ; redirects++) {
+      const url = request.url;
+      if (!/^https?:/.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
+      const [kind, body] = await Body.forHost(request);
+      const replayable = kind === STRING || kind === BYTES;
+      const exchange = host.fetch(request.method, url, headersToFlat(request.headers), kind, body, cf);
+      const response = signal
+        ? await Promise.race([exchange, new Promise((_, reject) => signal.addEventListener('abort', () => reject(abortError(signal)), { once: true }))])
+        : await exchange;
+      const location = response.headers.get('location');
+      if (request.redirect === 'manual' || !redirectStatus.has(response.status) || location === null) {
+        if (redirects > 0) response[kRedirected] = true;
+        return response;
+      }
+      if (request.redirect === 'error') throw new TypeError(`Fetch for ${url} was redirected and redirect mode is 'error'.`);
+      if (redirects >= 20) throw new TypeError(`Too many redirects fetching ${url}.`);
+      host.cancelBody(response[kBody]?.value ?? null);
+      const next = new URL(location, url).href;
+      const toGet = response.status === 303 && request.method !== 'HEAD' || (response.status <= 302 && request.method === 'POST');
+      if (!toGet && kind !== 0 && !replayable) throw new TypeError(`Fetch for ${url} was redirected with a ${response.status} and its streamed body cannot be sent again.`);
+      const headers = new Headers(request.headers);
+      if (toGet) {
+        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+      }
+      if (new URL(next).origin !== new URL(url).origin) headers.delete('authorization');
+      request = new Request(next, {
+        method: toGet ? (request.method === 'HEAD' ? 'HEAD' : 'GET') : request.method,
+        headers,
+        body: toGet || kind === 0 ? null : (kind === STRING ? body : body.slice()),
+        redirect: request.redirect,
+        signal,
+      });
+      response[kUrl] = next;
+    }
+  }
+  define('fetch', fetch);
+
+  // ---- caches ----
+  class Cache {
+    #name;
+    constructor(token, name) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+      this.#name = name;
+    }
+
+    async match(request, options = undefined) {
+      const r = toRequest(request);
+      return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    }
+
+    async put(request, response) {
+      const r = toRequest(request);
+      if (!(response instanceof Response)) throw new TypeError('Cache.put: the response must be a Response.');
+      if (r.method !== 'GET') throw new TypeError('Cannot cache response to non-GET request.');
+      if (response.status === 206) throw new TypeError('Cannot cache response to a range request (206 Partial Content).');
+      if ((response.headers.get('vary') ?? '').split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
+      const flat = headersToFlat(response.headers);
+      const [kind, body] = await Body.forHost(response);
+      await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
+    }
+
+    async delete(request, options = undefined) {
+      const r = toRequest(request);
+      return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    }
+
+    async matchAll() { throw new TypeError('Cache.matchAll() is not supported by Workers.'); }
+    async add() { throw new TypeError('Cache.add() is not supported by Workers.'); }
+    async addAll() { throw new TypeError('Cache.addAll() is not supported by Workers.'); }
+    async keys() { throw new TypeError('Cache.keys() is not supported by Workers.'); }
+  }
+
+  const cacheKeyOf = (request) => {
+    const key = request.cf?.cacheKey;
+    return key === undefined || key === null ? null : String(key);
+  };
+
+  const named = new Map();
+  class CacheStorage {
+    #default = new Cache(internal, null);
+    constructor(token) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+    }
+    get default() { return this.#default; }
+    async open(name) {
+      const text = String(name);
+      if (text.length >= 1024) throw new TypeError('Cache name is too long.');
+      let cache = named.get(text);
+      if (cache === undefined) {
+        cache = new Cache(internal, text);
+        named.set(text, cache);
+      }
+      return cache;
+    }
+    async has() { throw new TypeError('CacheStorage.has() is not supported by Workers.'); }
+    async delete() { throw new TypeError('CacheStorage.delete() is not supported by Workers.'); }
+    async keys() { throw new TypeError('CacheStorage.keys() is not supported by Workers.'); }
+    async match() { throw new TypeError('CacheStorage.match() is not supported by Workers.'); }
+  }
+  define('caches', new CacheStorage(internal));
+  define('Cache', Cache);
+  define('CacheStorage', CacheStorage);
+
+  // ---- the worker model ----
+  const kRequest = Symbol('request');
+  const kRequestId = Symbol('requestId');
+  const kResponse = Symbol('response');
+  const kResponded = Symbol('responded');
+  const fetchListeners = [];
+
+  class FetchEvent extends internal.Event {
+    constructor(type, init = {}) {
+      super(type);
+      if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
+      this[kRequest] = init.request;
+      this[kRequestId] = init[kRequestId] ?? 0;
+      this[kResponded] = false;
+    }
+    get request() { return this[kRequest]; }
+    respondWith(response) {
+      if (this[kResponded]) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
+      this[kResponded] = true;
+      this[kResponse] = Promise.resolve(response);
+    }
+    waitUntil(promise) { waitUntil(this[kRequestId], promise); }
+    passThroughOnException() { host.passThroughOnException(this[kRequestId]); }
+  }
+  define('FetchEvent', FetchEvent);
+
+  const waitUntil = (id, promise) => {
+    const token = host.waitUntilStart(id);
+    Promise.resolve(promise).then(
+      () => host.waitUntilEnd(token, null),
+      (error) => host.waitUntilEnd(token, describeError(error)));
+  };
+
+  class ExecutionContext {
+    #id;
+    constructor(token, id) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+      this.#id = id;
+    }
+    waitUntil(promise) { waitUntil(this.#id, promise); }
+    passThroughOnException() { host.passThroughOnException(this.#id); }
+    get props() { return {}; }
+  }
+  define('ExecutionContext', ExecutionContext);
+
+  const describeError = (error) => {
+    if (error instanceof Error) {
+      const head = `${error.name}: ${error.message}`;
+      const stack = typeof error.stack === 'string' ? error.stack : '';
+      return stack.startsWith(head) ? stack : stack ? `${head}\n${stack}` : head;
+    }
+    return `Uncaught ${internal.inspect(error)}`;
+  };
+  internal.describeError = describeError;
+
+  const nativeAddEventListener = globalThis.addEventListener;
+  define('addEventListener', function addEventListener(type, listener, options) {
+    if (type === 'fetch') {
+      if (typeof listener !== 'function' && typeof listener?.handleEvent !== 'function') throw new TypeError('addEventListener: the listener is not a function.');
+      fetchListeners.push(listener);
+    }
+    nativeAddEventListener?.call(globalThis, type, listener, options);
+  });
+  define('removeEventListener', function removeEventListener(type, listener) {
+    const index = fetchListeners.indexOf(listener);
+    if (type === 'fetch' && index >= 0) fetchListeners.splice(index, 1);
+  });
+
+  let moduleHandler = null;
+  let env = {};
+  internal.hasFetchListener = () => fetchListeners.length > 0;
+  internal.useModule = (exported, environment) => {
+    moduleHandler = exported;
+    env = environment;
+  };
+
+  const deliver = async (id, result) => {
+    const response = await result;
+    if (!(response instanceof Response)) {
+      throw new TypeError('Incorrect type for Promise: the Promise did not resolve to \'Response\'.');
+    }
+    const flat = headersToFlat(response.headers);
+    const [kind, body] = await Body.forHost(response);
+    host.respond(id, response.status, response.statusText, flat, kind, body);
+  };
+
+  // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
+  internal.dispatch = (id, method, url, flat, body, cf) => {
+    const request = requestFromHost(method, url, flat, body, cf);
+    let result;
+    try {
+      if (moduleHandler !== null) {
+        result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
+      } else {
+        const event = new FetchEvent('fetch', { request, [kRequestId]: id });
+        for (const listener of fetchListeners) {
+          if (typeof listener === 'function') listener.call(globalThis, event);
+          else listener.handleEvent(event);
+        }
+        if (!event[kResponded]) {
+          host.forward(id);
+          return;
+        }
+        result = event[kResponse];
+      }
+    } catch (error) {
+      host.fail(id, describeError(error), error);
+      return;
+    }
+    deliver(id, result).catch((error) => host.fail(id, describeError(error), error));
+  };
+});
