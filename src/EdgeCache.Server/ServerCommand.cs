@@ -16,6 +16,7 @@ internal static class ServerCommand
         ("--origin", "Origin", "The origin to forward to, e.g. http://127.0.0.1:8080 (required)."),
         ("--listen", "Listen", "Public listener URL. Default: http://127.0.0.1:8787."),
         ("--handler", "Handler", "proxy (CDN mode) or example (the Cache API reference example). Default: proxy."),
+        ("--worker", "Worker", "A Cloudflare Workers script (service-worker or ES module syntax) to run instead of --handler. Default: none."),
         ("--store", "Store", "memory, disk or tiered (memory over disk). Default: tiered."),
         ("--memory-size", "MemorySize", "Memory tier budget, e.g. 256MB. Default: 256MB."),
         ("--disk-size", "DiskSize", "Disk tier budget, e.g. 10GB. Default: 10GB."),

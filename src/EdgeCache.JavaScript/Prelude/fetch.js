@@ -385,7 +385,11 @@
       this[kUsed] = false;
       let source = null;
       let contentType = null;
-      if (init.body !== undefined && init.body !== null) {
+      if (init instanceof Request) {
+        // new Request(url, request), as in the reference example's cache key: workerd leaves the request
+        // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
+        source = this[kMethod] === 'GET' || this[kMethod] === 'HEAD' ? null : init[kBody];
+      } else if (init.body !== undefined && init.body !== null) {
         [source, contentType] = extractBody(init.body);
       } else if (init.body === undefined && from !== null && from[kBody] !== null) {
         source = Body.take(from);

@@ -241,7 +241,14 @@ internal sealed partial class WorkerRuntime
 
     private JsValue ToJs(HttpResponseMessage response, string url, bool immutable)
     {
-        var body = response.Content is null ? JsValue.Null : Wrap(new HostBody(response.Content), _current);
+        // A 101, 204, 205 or 304 has a null body in the Fetch Standard (so new Response(r.body, r) works).
+        var nullBody = response.Content is null || (int)response.StatusCode is 101 or 204 or 205 or 304;
+        if (nullBody)
+        {
+            response.Content?.Dispose();
+        }
+
+        var body = nullBody ? JsValue.Null : Wrap(new HostBody(response.Content!), _current);
         return _engine.Call(_responseFromHost, JsValue.Undefined,
         [
             (int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
