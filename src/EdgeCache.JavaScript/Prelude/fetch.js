@@ -326,26 +326,7 @@
     }
   }
 
-  // ---- URLs ----
-  // A plain absolute http(s) URL is already in its WHATWG serialisation when this matches it (lower-case
-  // scheme and host, no user info, no dot segments, nothing to percent-encode, a port that is not the
-  // default): it skips the full parser, which costs about half a millisecond in the interpreter.
-  const plainUrl = /^(https?):\/\/((?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z][a-z0-9-]*[a-z0-9]|[a-z]|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::([1-9]\d{0,4}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?$/;
-  const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
-  const parseUrl = (input) => {
-    const text = String(input);
-    const plain = plainUrl.exec(text);
-    if (plain !== null && !plain[2].startsWith('xn--') && !plain[2].includes('.xn--')) {
-      const [, scheme, , port, path = '', query = ''] = plain;
-      const portNumber = port === undefined ? -1 : Number(port);
-      const defaultPort = scheme === 'http' ? 80 : 443;
-      if (portNumber !== defaultPort && portNumber <= 65535 && !dotSegment.test(path)) {
-        return path === '' ? `${scheme}://${plain[2]}${port === undefined ? '' : ':' + port}/${query}` : text;
-      }
-    }
-    return new URL(text).href;
-  };
-  internal.parseUrl = parseUrl;
+  const parseUrl = internal.parseUrl;
 
   // ---- Request ----
   const kMethod = Symbol('method');
