@@ -17,9 +17,11 @@ namespace EdgeCache.JavaScript.Tests;
 internal sealed class JsWorkerHost : IAsyncDisposable
 {
     private readonly string _directory;
+    private readonly bool _ownsOrigin;
 
-    private JsWorkerHost(WebApplication app, TestOrigin origin, HttpClient client, LogCollector logs, string directory)
+    private JsWorkerHost(WebApplication app, TestOrigin origin, bool ownsOrigin, HttpClient client, LogCollector logs, string directory)
     {
+        _ownsOrigin = ownsOrigin;
         App = app;
         Origin = origin;
         Client = client;
@@ -35,12 +37,13 @@ internal sealed class JsWorkerHost : IAsyncDisposable
 
     public LogCollector Logs { get; }
 
-    public static async Task<JsWorkerHost> StartAsync(string script, Action<JavaScriptWorkerOptions>? configure = null, string fileName = "worker.js")
+    /// <summary>Starts the worker; with <paramref name="sharedOrigin"/> it fronts that origin (which it does not stop).</summary>
+    public static async Task<JsWorkerHost> StartAsync(string script, Action<JavaScriptWorkerOptions>? configure = null, string fileName = "worker.js", TestOrigin? sharedOrigin = null)
     {
         var directory = Directory.CreateTempSubdirectory("edgecache-js-").FullName;
         var path = Path.Combine(directory, fileName);
         await File.WriteAllTextAsync(path, script);
-        var origin = await TestOrigin.StartAsync();
+        var origin = sharedOrigin ?? await TestOrigin.StartAsync();
         var logs = new LogCollector();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -56,15 +59,20 @@ internal sealed class JsWorkerHost : IAsyncDisposable
         catch
         {
             await app.DisposeAsync();
-            await origin.DisposeAsync();
+            if (sharedOrigin is null)
+            {
+                await origin.DisposeAsync();
+            }
+
             Directory.Delete(directory, recursive: true);
             throw;
         }
 
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
-        return new JsWorkerHost(app, origin, client, logs, directory);
+        // Redirects are the worker's answer, not something to follow (and tests must stay on loopback).
+        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
+        return new JsWorkerHost(app, origin, sharedOrigin is null, client, logs, directory);
     }
 
     /// <summary>Writes a script to a temporary file and maps it, for tests of what start-up refuses.</summary>
@@ -92,7 +100,11 @@ internal sealed class JsWorkerHost : IAsyncDisposable
         Client.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-        await Origin.DisposeAsync();
+        if (_ownsOrigin)
+        {
+            await Origin.DisposeAsync();
+        }
+
         Directory.Delete(_directory, recursive: true);
     }
 }
