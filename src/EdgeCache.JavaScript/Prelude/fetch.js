@@ -317,11 +317,11 @@
       return source;
     }
 
-    // The body as the host takes it: [kind, value]; a JavaScript stream is read whole first.
+    // The body as the host takes it: [kind, value]; for a JavaScript stream, a reader the host pulls from.
     static async forHost(message) {
       const source = Body.take(message);
       if (source === null) return [0, null];
-      if (source.kind === STREAM) return [BYTES, await readStream(source.value)];
+      if (source.kind === STREAM) return [STREAM, source.value.getReader()];
       return [source.kind, source.value];
     }
   }
@@ -729,6 +729,13 @@
     const flat = headersToFlat(response.headers);
     const [kind, body] = await Body.forHost(response);
     host.respond(id, response.status, response.statusText, flat, kind, body);
+  };
+
+  // The host pulls a JavaScript stream body one chunk per call: it gets host.chunk(token, bytes | null).
+  internal.readChunk = (reader, token) => {
+    reader.read().then(
+      ({ done, value }) => host.chunk(token, done ? null : internal.asBytes(value), null),
+      (error) => host.chunk(token, null, describeError(error)));
   };
 
   // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).

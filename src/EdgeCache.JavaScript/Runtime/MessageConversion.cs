@@ -17,6 +17,7 @@ internal static class MessageConversion
     public const int StringBody = 1;
     public const int BytesBody = 2;
     public const int HostBodyKind = 3;
+    public const int StreamBody = 4;
 
     private static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
@@ -40,16 +41,16 @@ internal static class MessageConversion
             ? uri
             : throw new ArgumentException($"Invalid URL: '{url}'.");
 
-    public static HttpRequestMessage ToRequest(string method, string url, JsValue flat, int kind, JsValue body)
+    public static HttpRequestMessage ToRequest(string method, string url, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
     {
-        var request = new HttpRequestMessage(new HttpMethod(method), ToUri(url)) { Content = ToContent(kind, body) };
+        var request = new HttpRequestMessage(new HttpMethod(method), ToUri(url)) { Content = ToContent(kind, body, streams) };
         ApplyHeaders(flat, request.Headers, request.Content, forRequest: true);
         return request;
     }
 
-    public static HttpResponseMessage ToResponse(int status, string statusText, JsValue flat, int kind, JsValue body)
+    public static HttpResponseMessage ToResponse(int status, string statusText, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
     {
-        var response = new HttpResponseMessage((HttpStatusCode)status) { Content = ToContent(kind, body) };
+        var response = new HttpResponseMessage((HttpStatusCode)status) { Content = ToContent(kind, body, streams) };
         if (statusText.Length > 0)
         {
             response.ReasonPhrase = statusText;
@@ -65,10 +66,12 @@ internal static class MessageConversion
     public static HostBody? AsHostBody(JsValue value)
         => value is ObjectWrapper { Target: HostBody body } ? body : null;
 
-    private static HttpContent? ToContent(int kind, JsValue body)
+    private static HttpContent? ToContent(int kind, JsValue body, Func<JsValue, HttpContent>? streams)
     {
         switch (kind)
         {
+            case StreamBody:
+                return (streams ?? throw new ArgumentException("A stream body cannot be used here."))(body);
             case StringBody:
                 return new ByteArrayContent(TextCodec.EncodeUtf8(body.AsString()));
             case BytesBody:

@@ -85,9 +85,47 @@ internal sealed partial class WorkerRuntime
 
             return JsValue.Undefined;
         });
+        Add("chunk", Chunk);
         Add("waitUntilStart", WaitUntilStart);
         Add("waitUntilEnd", WaitUntilEnd);
         return host;
+    }
+
+    private HttpContent StreamContent(JsValue reader) => new JavaScriptStreamContent(this, reader, _current);
+
+    /// <summary>The next chunk of a JavaScript stream body, read on the loop; null at its end.</summary>
+    internal Task<byte[]?> ReadJavaScriptChunkAsync(JsValue reader, RequestState? owner)
+    {
+        var read = new TaskCompletionSource<byte[]?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_loop.Post(() => RunTurn(owner, () =>
+            {
+                var token = ++_nextChunk;
+                _chunkReads[token] = read;
+                _engine.Call(_readChunk, JsValue.Undefined, [reader, token]);
+            })))
+        {
+            read.TrySetException(new ObjectDisposedException(nameof(WorkerRuntime), "The worker is shutting down."));
+        }
+
+        return read.Task;
+    }
+
+    // chunk(token, bytes | null, error | null)
+    private JsValue Chunk(JsValue[] a)
+    {
+        if (_chunkReads.Remove((int)a[0].AsNumber(), out var read))
+        {
+            if (a[2].IsString())
+            {
+                read.TrySetException(new JavaScriptWorkerException("The worker's stream failed: " + a[2].AsString()));
+            }
+            else
+            {
+                read.TrySetResult(a[1].IsNull() ? null : a[1].AsUint8Array());
+            }
+        }
+
+        return JsValue.Undefined;
     }
 
     private HostBody Body(JsValue handle)
@@ -125,7 +163,7 @@ internal sealed partial class WorkerRuntime
         CacheFetchOptions? cf;
         try
         {
-            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), a[2], (int)a[3].AsNumber(), a[4]);
+            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), a[2], (int)a[3].AsNumber(), a[4], StreamContent);
             cf = CacheOptions(a[5]);
             cf?.Validate();
         }
@@ -188,7 +226,7 @@ internal sealed partial class WorkerRuntime
         try
         {
             request = CacheKeyRequest("GET", a[1].AsString(), a[2], a[3]);
-            response = MessageConversion.ToResponse((int)a[4].AsNumber(), a[5].AsString(), a[6], (int)a[7].AsNumber(), a[8]);
+            response = MessageConversion.ToResponse((int)a[4].AsNumber(), a[5].AsString(), a[6], (int)a[7].AsNumber(), a[8], StreamContent);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
@@ -267,7 +305,7 @@ internal sealed partial class WorkerRuntime
         HttpResponseMessage response;
         try
         {
-            response = MessageConversion.ToResponse((int)a[1].AsNumber(), a[2].AsString(), a[3], (int)a[4].AsNumber(), a[5]);
+            response = MessageConversion.ToResponse((int)a[1].AsNumber(), a[2].AsString(), a[3], (int)a[4].AsNumber(), a[5], StreamContent);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {

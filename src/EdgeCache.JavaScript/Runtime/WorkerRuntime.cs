@@ -34,13 +34,16 @@ internal sealed partial class WorkerRuntime : IDisposable
     private readonly Dictionary<int, (TaskCompletionSource Done, RequestState Owner)> _waits = [];
     private readonly Dictionary<int, ITimer> _timers = [];
     private readonly ConditionalWeakTable<ObjectInstance, Exception> _hostErrors = [];
+    private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
     private Engine _engine = null!;
     private JsValue _dispatch = null!;
     private JsValue _responseFromHost = null!;
     private JsValue _fireTimer = null!;
+    private JsValue _readChunk = null!;
     private RequestState? _current;
     private int _nextRequest;
     private int _nextWait;
+    private int _nextChunk;
     private int _disposed;
 
     private WorkerRuntime(WorkerScript script, JavaScriptWorkerOptions options, CacheStorage caches, ILoggerFactory loggers, TimeProvider time)
@@ -155,6 +158,7 @@ internal sealed partial class WorkerRuntime : IDisposable
         _dispatch = shared.Get("dispatch");
         _responseFromHost = shared.Get("responseFromHost");
         _fireTimer = shared.Get("fireTimer");
+        _readChunk = shared.Get("readChunk");
 
         _cpu.Arm();
         try
