@@ -34,15 +34,22 @@ public static class JavaScriptWorkerEndpointRouteBuilderExtensions
         options.Validate();
 
         var services = endpoints.ServiceProvider;
-        var runtime = WorkerRuntime.Start(
-            scriptPath,
-            options,
-            services.GetRequiredService<CacheStorage>(),
-            services.GetRequiredService<ILoggerFactory>(),
-            services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var caches = services.GetRequiredService<CacheStorage>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        WorkerRuntime Load() => WorkerRuntime.Start(scriptPath, options, caches, loggers, time);
 
-        // After the hosted services stop: waitUntil work still settling needs the engine until the tracker has drained.
-        services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(runtime.Dispose);
+        // Disposed after the hosted services stop: waitUntil work still settling needs the engine until the tracker has drained.
+        if (options.Watch)
+        {
+            var watched = new WatchedWorker(scriptPath, Load, loggers, time);
+            lifetime.ApplicationStopped.Register(watched.Dispose);
+            return endpoints.MapWorker(watched.HandleAsync);
+        }
+
+        var runtime = Load();
+        lifetime.ApplicationStopped.Register(runtime.Dispose);
         return endpoints.MapWorker(runtime.HandleAsync);
     }
 }

@@ -24,6 +24,13 @@ public sealed class JavaScriptWorkerOptions
     /// </summary>
     public long MaxBufferedBodySize { get; set; } = 128L * 1024 * 1024;
 
+    /// <summary>
+    /// Reload the script when a <c>.js</c> file in its folder changes (<c>wrangler dev</c>'s behaviour): requests
+    /// in flight finish on the old version, new ones run the new one; a version that does not load is logged and
+    /// the running one kept. Default <see langword="false"/>.
+    /// </summary>
+    public bool Watch { get; set; }
+
     /// <summary>Checks the options; throws naming the bad one.</summary>
     public void Validate()
     {

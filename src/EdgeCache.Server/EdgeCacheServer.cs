@@ -124,6 +124,7 @@ internal static class EdgeCacheServer
             {
                 app.MapJavaScriptWorker(settings.Worker, o =>
                 {
+                    o.Watch = settings.Watch;
                     foreach (var (name, value) in settings.Vars)
                     {
                         o.Variables[name] = value;

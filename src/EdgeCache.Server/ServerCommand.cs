@@ -48,6 +48,9 @@ internal static class ServerCommand
         var accessLog = new Option<bool>("--access-log") { Description = "Log one line per request (method, URL, status, cache status, bytes, duration). Default: off." };
         root.Options.Add(accessLog);
 
+        var watch = new Option<bool>("--watch") { Description = "With --worker: reload the script when it changes; requests in flight finish on the old version. Default: off." };
+        root.Options.Add(watch);
+
         var config = new Option<string>("--config") { Description = "A JSON settings file (same shape as appsettings.json: an \"EdgeCache\" section)." };
         root.Options.Add(config);
 
@@ -80,6 +83,11 @@ internal static class ServerCommand
             if (result.GetResult(accessLog) is { Implicit: false })
             {
                 values[$"{ServerSettings.SectionName}:AccessLog"] = result.GetValue(accessLog) ? "true" : "false";
+            }
+
+            if (result.GetResult(watch) is not null)
+            {
+                values[$"{ServerSettings.SectionName}:Watch"] = result.GetValue(watch) ? "true" : "false";
             }
 
             var configFile = result.GetValue(config);

@@ -20,6 +20,9 @@ internal sealed class ServerSettings
     /// <summary>A Cloudflare Workers script to run as the handler (replaces <see cref="Handler"/>); see docs/javascript-workers.md.</summary>
     public string? Worker { get; set; }
 
+    /// <summary>Reload the <see cref="Worker"/> script when it changes (requests in flight finish on the old version).</summary>
+    public bool Watch { get; set; }
+
     /// <summary>Variables of the <see cref="Worker"/> script: its <c>env</c> (ES modules) or globals (service worker).</summary>
     public Dictionary<string, string> Vars { get; set; } = new(StringComparer.Ordinal);
 

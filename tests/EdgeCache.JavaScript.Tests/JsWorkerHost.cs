@@ -19,9 +19,10 @@ internal sealed class JsWorkerHost : IAsyncDisposable
     private readonly string _directory;
     private readonly bool _ownsOrigin;
 
-    private JsWorkerHost(WebApplication app, TestOrigin origin, bool ownsOrigin, HttpClient client, LogCollector logs, string directory)
+    private JsWorkerHost(WebApplication app, TestOrigin origin, bool ownsOrigin, HttpClient client, LogCollector logs, string directory, string scriptPath)
     {
         _ownsOrigin = ownsOrigin;
+        ScriptPath = scriptPath;
         App = app;
         Origin = origin;
         Client = client;
@@ -36,6 +37,9 @@ internal sealed class JsWorkerHost : IAsyncDisposable
     public HttpClient Client { get; }
 
     public LogCollector Logs { get; }
+
+    /// <summary>The script file (tests of Watch rewrite it).</summary>
+    public string ScriptPath { get; }
 
     /// <summary>Starts the worker; with <paramref name="sharedOrigin"/> it fronts that origin (which it does not stop).</summary>
     public static async Task<JsWorkerHost> StartAsync(string script, Action<JavaScriptWorkerOptions>? configure = null, string fileName = "worker.js", TestOrigin? sharedOrigin = null)
@@ -72,7 +76,7 @@ internal sealed class JsWorkerHost : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         // Redirects are the worker's answer, not something to follow (and tests must stay on loopback).
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false }) { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(30) };
-        return new JsWorkerHost(app, origin, sharedOrigin is null, client, logs, directory);
+        return new JsWorkerHost(app, origin, sharedOrigin is null, client, logs, directory, path);
     }
 
     /// <summary>Writes a script to a temporary file and maps it, for tests of what start-up refuses.</summary>

@@ -12,10 +12,18 @@
   const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
   const invalidValue = /[\0\r\n]|[^\0-\xff]/;
   const trimPattern = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+  // Header names repeat from request to request: remember the recent valid ones, lower-cased.
+  const knownNames = new Map();
   const normalizeName = (name) => {
     const text = String(name);
-    if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
-    return text.toLowerCase();
+    let lower = knownNames.get(text);
+    if (lower === undefined) {
+      if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
+      lower = text.toLowerCase();
+      if (knownNames.size >= 1024) knownNames.clear();
+      knownNames.set(text, lower);
+    }
+    return lower;
   };
   const normalizeValue = (value) => {
     const text = String(value).replace(trimPattern, '');

@@ -12,8 +12,24 @@
   const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
   const punycodeLabel = /(?:^|\.)xn--/;
 
+  // The same few URLs come back on every request (request.url, cache keys): remember recent answers. The
+  // parts arrays are never changed after they are made, so URLs can share them.
+  const recent = new Map();
+  const recentLimit = 512;
+
   // [scheme, host, port, path, query, fragment] of a plain URL, or null when the full parser is needed.
   const splitPlain = (text) => {
+    if (text.length > 2048) return null;
+    let parts = recent.get(text);
+    if (parts === undefined) {
+      parts = splitPlainUncached(text);
+      if (recent.size >= recentLimit) recent.clear();
+      recent.set(text, parts);
+    }
+    return parts;
+  };
+
+  const splitPlainUncached = (text) => {
     const m = plainUrl.exec(text);
     if (m === null || punycodeLabel.test(m[2])) return null;
     const [, scheme, hostname, port = '', path = '', query, fragment] = m;

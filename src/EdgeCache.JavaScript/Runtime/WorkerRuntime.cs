@@ -314,6 +314,31 @@ internal sealed partial class WorkerRuntime : IDisposable
         state.Bodies.Clear();
     }
 
+    /// <summary>
+    /// A newer version of the script took over: this one finishes the requests it has (their responses and
+    /// waitUntil work), then disposes itself.
+    /// </summary>
+    /// <remarks>
+    /// Checked once a second rather than at the last request's end: a request that read the old version just
+    /// before the switch may still be on its way to this loop.
+    /// </remarks>
+    public void Replace()
+    {
+        ITimer? check = null;
+        check = _time.CreateTimer(
+            _ => _loop.Post(() =>
+            {
+                if (_requests.Count == 0)
+                {
+                    check?.Dispose();
+                    ThreadPool.UnsafeQueueUserWorkItem(static r => r.Dispose(), this, preferLocal: false);
+                }
+            }),
+            null,
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromSeconds(1));
+    }
+
     private JsValue Wrap(HostBody body, RequestState? owner)
     {
         owner?.Bodies.Add(body);
