@@ -41,11 +41,41 @@ public static class JavaScriptWorkerEndpointRouteBuilderExtensions
         WorkerRuntime Load() => WorkerRuntime.Start(scriptPath, options, caches, loggers, time);
 
         // Disposed after the hosted services stop: waitUntil work still settling needs the engine until the tracker has drained.
+        if (options.Watch && options.Engines > 1)
+        {
+            throw new ArgumentException("Watch works with one engine (Engines = 1) so far.", nameof(configure));
+        }
+
         if (options.Watch)
         {
             var watched = new WatchedWorker(scriptPath, Load, loggers, time);
             lifetime.ApplicationStopped.Register(watched.Dispose);
             return endpoints.MapWorker(watched.HandleAsync);
+        }
+
+        if (options.Engines > 1)
+        {
+            var engines = new WorkerRuntime[options.Engines];
+            try
+            {
+                for (var i = 0; i < engines.Length; i++)
+                {
+                    engines[i] = Load();
+                }
+            }
+            catch
+            {
+                foreach (var engine in engines)
+                {
+                    engine?.Dispose();
+                }
+
+                throw;
+            }
+
+            var pool = new EnginePool(engines);
+            lifetime.ApplicationStopped.Register(pool.Dispose);
+            return endpoints.MapWorker(pool.HandleAsync);
         }
 
         var runtime = Load();

@@ -31,6 +31,13 @@ public sealed class JavaScriptWorkerOptions
     /// </summary>
     public bool Watch { get; set; }
 
+    /// <summary>
+    /// How many engines run the script, each on its own event loop thread with its own module state (as a
+    /// Workers location runs several isolates). Requests go to the engine with the fewest in flight. One engine
+    /// uses at most one core for JavaScript. Default 1; 1 to 64.
+    /// </summary>
+    public int Engines { get; set; } = 1;
+
     /// <summary>Checks the options; throws naming the bad one.</summary>
     public void Validate()
     {
@@ -42,6 +49,11 @@ public sealed class JavaScriptWorkerOptions
         if (MaxBufferedBodySize <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxBufferedBodySize), MaxBufferedBodySize, "MaxBufferedBodySize must be more than zero.");
+        }
+
+        if (Engines is < 1 or > 64)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Engines), Engines, "Engines must be from 1 to 64.");
         }
 
         foreach (var name in Variables.Keys)

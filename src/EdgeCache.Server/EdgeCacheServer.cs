@@ -125,6 +125,7 @@ internal static class EdgeCacheServer
                 app.MapJavaScriptWorker(settings.Worker, o =>
                 {
                     o.Watch = settings.Watch;
+                    o.Engines = settings.WorkerEngines;
                     foreach (var (name, value) in settings.Vars)
                     {
                         o.Variables[name] = value;

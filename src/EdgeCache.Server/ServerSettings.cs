@@ -23,6 +23,9 @@ internal sealed class ServerSettings
     /// <summary>Reload the <see cref="Worker"/> script when it changes (requests in flight finish on the old version).</summary>
     public bool Watch { get; set; }
 
+    /// <summary>How many engines run the <see cref="Worker"/> script (each with its own module state and thread).</summary>
+    public int WorkerEngines { get; set; } = 1;
+
     /// <summary>Variables of the <see cref="Worker"/> script: its <c>env</c> (ES modules) or globals (service worker).</summary>
     public Dictionary<string, string> Vars { get; set; } = new(StringComparer.Ordinal);
 
@@ -207,6 +210,11 @@ internal sealed class ServerSettings
         if (Worker is not null && !File.Exists(Worker))
         {
             errors.Add($"--worker (EdgeCache:Worker) '{Worker}' does not exist.");
+        }
+
+        if (WorkerEngines is < 1 or > 64)
+        {
+            errors.Add($"EdgeCache:WorkerEngines must be from 1 to 64, not {WorkerEngines}.");
         }
 
         if (HostHeader is not ("origin" or "pass-through"))
