@@ -155,9 +155,9 @@
   const BYTES = 2;
   const HOST = 3;
   const STREAM = 4;
-  const kBody = Symbol('body');
-  const kUsed = Symbol('bodyUsed');
-  const kStream = Symbol('bodyStream');
+  // The internal state of a Request or Response: one plain object under one symbol (string-keyed properties
+  // are much cheaper than symbol-keyed ones in the interpreter).
+  const kState = Symbol('state');
   const kStreamSource = Symbol('streamSource');
   const kStreamTouched = Symbol('streamTouched');
 
@@ -228,25 +228,25 @@
 
   class Body {
     get body() {
-      const source = this[kBody];
+      const source = this[kState].body;
       if (source === null) return null;
-      if (this[kStream] === undefined) this[kStream] = streamOver(source);
-      return this[kStream];
+      if (this[kState].stream === undefined) this[kState].stream = streamOver(source);
+      return this[kState].stream;
     }
 
     get bodyUsed() {
-      if (this[kUsed]) return true;
-      const stream = this[kStream];
+      if (this[kState].used) return true;
+      const stream = this[kState].stream;
       return stream !== undefined && (stream.locked || stream[kStreamTouched] === true);
     }
 
     // Takes the body source for consumption; the body is used afterwards.
     static take(message) {
       if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
-      const source = message[kBody];
-      message[kUsed] = true;
-      if (source !== null && message[kStream] !== undefined && !message[kStream][kStreamTouched]) {
-        message[kStream].getReader();
+      const source = message[kState].body;
+      message[kState].used = true;
+      if (source !== null && message[kState].stream !== undefined && !message[kState].stream[kStreamTouched]) {
+        message[kState].stream.getReader();
       }
       return source;
     }
@@ -310,23 +310,23 @@
     // Splits the body for clone(): the original keeps one side, the copy gets the other.
     static tee(message) {
       if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
-      const source = message[kBody];
+      const source = message[kState].body;
       if (source === null) return null;
       if (source.kind === HOST) {
-        message[kStream] = undefined;
+        message[kState].stream = undefined;
         return { kind: HOST, value: host.tee(source.value) };
       }
       if (source.kind === STREAM) {
         const [left, right] = source.value.tee();
-        message[kBody] = { kind: STREAM, value: left };
-        message[kStream] = undefined;
+        message[kState].body = { kind: STREAM, value: left };
+        message[kState].stream = undefined;
         return { kind: STREAM, value: right };
       }
       return source;
     }
 
     // The body as the host takes it: [kind, value]; for a JavaScript stream, a reader the host pulls from.
-    static async forHost(message) {
+    static forHost(message) {
       const source = Body.take(message);
       if (source === null) return [0, null];
       if (source.kind === STREAM) return [STREAM, source.value.getReader()];
@@ -337,16 +337,6 @@
   const parseUrl = internal.parseUrl;
 
   // ---- Request ----
-  const kMethod = Symbol('method');
-  const kUrl = Symbol('url');
-  const kHeaders = Symbol('headers');
-  const kRedirect = Symbol('redirect');
-  const kSignal = Symbol('signal');
-  const kCf = Symbol('cf');
-  const kStatus = Symbol('status');
-  const kStatusText = Symbol('statusText');
-  const kRedirected = Symbol('redirected');
-  const kType = Symbol('type');
 
   const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
   const normalizeMethod = (method) => {
@@ -360,42 +350,43 @@
   class Request extends Body {
     constructor(input, init = {}) {
       super();
+      this[kState] = {};
       if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
       const from = input instanceof Request ? input : null;
-      this[kUrl] = from ? from[kUrl] : parseUrl(input);
-      this[kMethod] = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kMethod] : 'GET');
-      this[kHeaders] = new Headers(init.headers !== undefined ? init.headers : from?.[kHeaders]);
-      const redirect = init.redirect ?? from?.[kRedirect] ?? 'follow';
+      this[kState].url = from ? from[kState].url : parseUrl(input);
+      this[kState].method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kState].method : 'GET');
+      this[kState].headers = new Headers(init.headers !== undefined ? init.headers : from?.[kState].headers);
+      const redirect = init.redirect ?? from?.[kState].redirect ?? 'follow';
       if (!['follow', 'manual', 'error'].includes(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
-      this[kRedirect] = redirect;
-      this[kSignal] = init.signal ?? from?.[kSignal] ?? null;
-      this[kCf] = init.cf !== undefined ? init.cf : from?.[kCf];
-      this[kUsed] = false;
+      this[kState].redirect = redirect;
+      this[kState].signal = init.signal ?? from?.[kState].signal ?? null;
+      this[kState].cf = init.cf !== undefined ? init.cf : from?.[kState].cf;
+      this[kState].used = false;
       let source = null;
       let contentType = null;
       if (init instanceof Request) {
         // new Request(url, request), as in the reference example's cache key: workerd leaves the request
         // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
-        source = this[kMethod] === 'GET' || this[kMethod] === 'HEAD' ? null : init[kBody];
+        source = this[kState].method === 'GET' || this[kState].method === 'HEAD' ? null : init[kState].body;
       } else if (init.body !== undefined && init.body !== null) {
         [source, contentType] = extractBody(init.body);
-      } else if (init.body === undefined && from !== null && from[kBody] !== null) {
+      } else if (init.body === undefined && from !== null && from[kState].body !== null) {
         source = Body.take(from);
       }
-      if (source !== null && (this[kMethod] === 'GET' || this[kMethod] === 'HEAD')) {
+      if (source !== null && (this[kState].method === 'GET' || this[kState].method === 'HEAD')) {
         throw new TypeError('Request with a GET or HEAD method cannot have a body.');
       }
-      if (contentType !== null && !this[kHeaders].has('content-type')) this[kHeaders].set('content-type', contentType);
-      this[kBody] = source;
+      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
+      this[kState].body = source;
     }
 
-    get method() { return this[kMethod]; }
-    get url() { return this[kUrl]; }
-    get headers() { return this[kHeaders]; }
-    get redirect() { return this[kRedirect]; }
-    get signal() { return this[kSignal]; }
-    get cf() { return this[kCf]; }
+    get method() { return this[kState].method; }
+    get url() { return this[kState].url; }
+    get headers() { return this[kState].headers; }
+    get redirect() { return this[kState].redirect; }
+    get signal() { return this[kState].signal; }
+    get cf() { return this[kState].cf; }
     get integrity() { return ''; }
     get keepalive() { return false; }
     get cache() { return undefined; }
@@ -403,14 +394,15 @@
 
     clone() {
       const copy = Object.create(Request.prototype);
-      copy[kUrl] = this[kUrl];
-      copy[kMethod] = this[kMethod];
-      copy[kHeaders] = new Headers(this[kHeaders]);
-      copy[kRedirect] = this[kRedirect];
-      copy[kSignal] = this[kSignal];
-      copy[kCf] = this[kCf];
-      copy[kUsed] = false;
-      copy[kBody] = Body.tee(this);
+      copy[kState] = {};
+      copy[kState].url = this[kState].url;
+      copy[kState].method = this[kState].method;
+      copy[kState].headers = new Headers(this[kState].headers);
+      copy[kState].redirect = this[kState].redirect;
+      copy[kState].signal = this[kState].signal;
+      copy[kState].cf = this[kState].cf;
+      copy[kState].used = false;
+      copy[kState].body = Body.tee(this);
       return copy;
     }
   }
@@ -423,6 +415,7 @@
   class Response extends Body {
     constructor(body = null, init = {}) {
       super();
+      this[kState] = {};
       init = init ?? {};
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 101 || status > 599) {
@@ -430,27 +423,27 @@
       }
       const statusText = init.statusText === undefined ? '' : String(init.statusText);
       if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
-      this[kStatus] = status;
-      this[kStatusText] = statusText;
-      this[kHeaders] = new Headers(init.headers);
-      this[kUrl] = '';
-      this[kRedirected] = false;
-      this[kType] = 'default';
-      this[kCf] = init.cf;
-      this[kUsed] = false;
+      this[kState].status = status;
+      this[kState].statusText = statusText;
+      this[kState].headers = new Headers(init.headers);
+      this[kState].url = '';
+      this[kState].redirected = false;
+      this[kState].type = 'default';
+      this[kState].cf = init.cf;
+      this[kState].used = false;
       const [source, contentType] = extractBody(body);
       if (source !== null && nullBodyStatus.has(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
-      if (contentType !== null && !this[kHeaders].has('content-type')) this[kHeaders].set('content-type', contentType);
-      this[kBody] = source;
+      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
+      this[kState].body = source;
     }
 
     static json(data, init = {}) {
       const text = JSON.stringify(data);
       if (text === undefined) throw new TypeError('Response.json: the value cannot be serialised to JSON.');
       const response = new Response(text, init);
-      response[kHeaders].set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
+      response[kState].headers.set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
       return response;
     }
 
@@ -458,40 +451,41 @@
       if (!redirectStatus.has(Number(status))) throw new RangeError(`Invalid redirect status: ${status}. Use 301, 302, 303, 307 or 308.`);
       const location = new URL(String(url)).href;
       const response = new Response(null, { status: Number(status), headers: { location } });
-      freezeHeaders(response[kHeaders]);
+      freezeHeaders(response[kState].headers);
       return response;
     }
 
     static error() {
       const response = new Response(null, { status: 200 });
-      response[kStatus] = 0;
-      response[kType] = 'error';
-      freezeHeaders(response[kHeaders]);
+      response[kState].status = 0;
+      response[kState].type = 'error';
+      freezeHeaders(response[kState].headers);
       return response;
     }
 
-    get status() { return this[kStatus]; }
-    get ok() { return this[kStatus] >= 200 && this[kStatus] <= 299; }
-    get statusText() { return this[kStatusText]; }
-    get headers() { return this[kHeaders]; }
-    get url() { return this[kUrl]; }
-    get redirected() { return this[kRedirected]; }
-    get type() { return this[kType]; }
-    get cf() { return this[kCf]; }
+    get status() { return this[kState].status; }
+    get ok() { return this[kState].status >= 200 && this[kState].status <= 299; }
+    get statusText() { return this[kState].statusText; }
+    get headers() { return this[kState].headers; }
+    get url() { return this[kState].url; }
+    get redirected() { return this[kState].redirected; }
+    get type() { return this[kState].type; }
+    get cf() { return this[kState].cf; }
     get webSocket() { return null; }
     get [Symbol.toStringTag]() { return 'Response'; }
 
     clone() {
       const copy = Object.create(Response.prototype);
-      copy[kStatus] = this[kStatus];
-      copy[kStatusText] = this[kStatusText];
-      copy[kHeaders] = new Headers(this[kHeaders]);
-      copy[kUrl] = this[kUrl];
-      copy[kRedirected] = this[kRedirected];
-      copy[kType] = this[kType];
-      copy[kCf] = this[kCf];
-      copy[kUsed] = false;
-      copy[kBody] = Body.tee(this);
+      copy[kState] = {};
+      copy[kState].status = this[kState].status;
+      copy[kState].statusText = this[kState].statusText;
+      copy[kState].headers = new Headers(this[kState].headers);
+      copy[kState].url = this[kState].url;
+      copy[kState].redirected = this[kState].redirected;
+      copy[kState].type = this[kState].type;
+      copy[kState].cf = this[kState].cf;
+      copy[kState].used = false;
+      copy[kState].body = Body.tee(this);
       return copy;
     }
   }
@@ -500,29 +494,31 @@
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
   const responseFromHost = (status, statusText, flat, body, url, immutable) => {
     const response = Object.create(Response.prototype);
-    response[kStatus] = status;
-    response[kStatusText] = statusText;
-    response[kHeaders] = headersFromFlat(flat, immutable);
-    response[kUrl] = url;
-    response[kRedirected] = false;
-    response[kType] = 'default';
-    response[kCf] = undefined;
-    response[kUsed] = false;
-    response[kBody] = body === null ? null : { kind: HOST, value: body };
+    response[kState] = {};
+    response[kState].status = status;
+    response[kState].statusText = statusText;
+    response[kState].headers = headersFromFlat(flat, immutable);
+    response[kState].url = url;
+    response[kState].redirected = false;
+    response[kState].type = 'default';
+    response[kState].cf = undefined;
+    response[kState].used = false;
+    response[kState].body = body === null ? null : { kind: HOST, value: body };
     return response;
   };
   internal.responseFromHost = responseFromHost;
 
   const requestFromHost = (method, url, flat, body, cf) => {
     const request = Object.create(Request.prototype);
-    request[kUrl] = url;
-    request[kMethod] = method;
-    request[kHeaders] = headersFromFlat(flat, true);
-    request[kRedirect] = 'manual';
-    request[kSignal] = null;
-    request[kCf] = cf;
-    request[kUsed] = false;
-    request[kBody] = body === null ? null : { kind: HOST, value: body };
+    request[kState] = {};
+    request[kState].url = url;
+    request[kState].method = method;
+    request[kState].headers = headersFromFlat(flat, true);
+    request[kState].redirect = 'manual';
+    request[kState].signal = null;
+    request[kState].cf = cf;
+    request[kState].used = false;
+    request[kState].body = body === null ? null : { kind: HOST, value: body };
     return request;
   };
 
@@ -553,7 +549,7 @@
     for (let redirects = 0; ; redirects++) {
       const url = request.url;
       if (!/^https?:/.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
-      const [kind, body] = await Body.forHost(request);
+      const [kind, body] = Body.forHost(request);
       const replayable = kind === STRING || kind === BYTES;
       const exchange = host.fetch(request.method, url, headersToFlat(request.headers), kind, body, cf);
       const response = signal
@@ -561,12 +557,12 @@
         : await exchange;
       const location = response.headers.get('location');
       if (request.redirect === 'manual' || !redirectStatus.has(response.status) || location === null) {
-        if (redirects > 0) response[kRedirected] = true;
+        if (redirects > 0) response[kState].redirected = true;
         return response;
       }
       if (request.redirect === 'error') throw new TypeError(`Fetch for ${url} was redirected and redirect mode is 'error'.`);
       if (redirects >= 20) throw new TypeError(`Too many redirects fetching ${url}.`);
-      host.cancelBody(response[kBody]?.value ?? null);
+      host.cancelBody(response[kState].body?.value ?? null);
       const next = new URL(location, url).href;
       const toGet = response.status === 303 && request.method !== 'HEAD' || (response.status <= 302 && request.method === 'POST');
       if (!toGet && kind !== 0 && !replayable) throw new TypeError(`Fetch for ${url} was redirected with a ${response.status} and its streamed body cannot be sent again.`);
@@ -582,7 +578,7 @@
         redirect: request.redirect,
         signal,
       });
-      response[kUrl] = next;
+      response[kState].url = next;
     }
   }
   define('fetch', fetch);
@@ -607,7 +603,7 @@
       if (response.status === 206) throw new TypeError('Cannot cache response to a range request (206 Partial Content).');
       if ((response.headers.get('vary') ?? '').split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
       const flat = headersToFlat(response.headers);
-      const [kind, body] = await Body.forHost(response);
+      const [kind, body] = Body.forHost(response);
       await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
     }
 
@@ -672,7 +668,7 @@
     respondWith(response) {
       if (this[kResponded]) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
       this[kResponded] = true;
-      this[kResponse] = Promise.resolve(response);
+      this[kResponse] = response;
     }
     waitUntil(promise) { waitUntil(this[kRequestId], promise); }
     passThroughOnException() { host.passThroughOnException(this[kRequestId]); }
@@ -729,14 +725,22 @@
     env = environment;
   };
 
-  const deliver = async (id, result) => {
-    const response = await result;
+  const send = (id, response) => {
     if (!(response instanceof Response)) {
       throw new TypeError('Incorrect type for Promise: the Promise did not resolve to \'Response\'.');
     }
     const flat = headersToFlat(response.headers);
-    const [kind, body] = await Body.forHost(response);
+    const [kind, body] = Body.forHost(response);
     host.respond(id, response.status, response.statusText, flat, kind, body);
+  };
+
+  // A Response given as it is goes out in this turn; a promise of one when it settles.
+  const deliver = (id, result) => {
+    if (result instanceof Response) {
+      send(id, result);
+      return;
+    }
+    Promise.resolve(result).then((response) => send(id, response)).catch((error) => host.fail(id, describeError(error), error));
   };
 
   // The host pulls a JavaScript stream body one chunk per call: it gets host.chunk(token, bytes | null).
@@ -769,6 +773,10 @@
       host.fail(id, describeError(error), error);
       return;
     }
-    deliver(id, result).catch((error) => host.fail(id, describeError(error), error));
+    try {
+      deliver(id, result);
+    } catch (error) {
+      host.fail(id, describeError(error), error);
+    }
   };
 });
