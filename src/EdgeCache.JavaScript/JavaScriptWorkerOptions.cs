@@ -25,6 +25,12 @@ public sealed class JavaScriptWorkerOptions
     public long MaxBufferedBodySize { get; set; } = 128L * 1024 * 1024;
 
     /// <summary>
+    /// How long <c>waitUntil</c> work may take after it is handed over; work still pending then is abandoned
+    /// (logged as failed) so that its request can be let go. Default 30 s (as on Workers); more than zero.
+    /// </summary>
+    public TimeSpan WaitUntilTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// Reload the script when a <c>.js</c> file in its folder changes (<c>wrangler dev</c>'s behaviour): requests
     /// in flight finish on the old version, new ones run the new one; a version that does not load is logged and
     /// the running one kept. Default <see langword="false"/>.
@@ -44,6 +50,11 @@ public sealed class JavaScriptWorkerOptions
         if (CpuLimit <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(CpuLimit), CpuLimit, "CpuLimit must be more than zero.");
+        }
+
+        if (WaitUntilTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WaitUntilTimeout), WaitUntilTimeout, "WaitUntilTimeout must be more than zero.");
         }
 
         if (MaxBufferedBodySize <= 0)

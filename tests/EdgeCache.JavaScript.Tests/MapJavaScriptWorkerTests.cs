@@ -298,6 +298,25 @@ public sealed class MapJavaScriptWorkerTests
     }
 
     [Fact]
+    public async Task WaitUntil_work_that_never_settles_is_abandoned_after_the_timeout()
+    {
+        await using var host = await JsWorkerHost.StartAsync("""
+            export default {
+              async fetch(request, env, ctx) {
+                ctx.waitUntil(new Promise(() => {}));
+                return new Response('sent');
+              },
+            };
+            """, o => o.WaitUntilTimeout = TimeSpan.FromMilliseconds(200));
+
+        Assert.Equal("sent", await host.Client.GetStringAsync("/"));
+        var tracker = (EdgeCache.AspNetCore.Hosting.WaitUntilTracker)host.App.Services.GetService(typeof(EdgeCache.AspNetCore.Hosting.WaitUntilTracker))!;
+        using var drained = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        await tracker.DrainAsync(drained.Token);
+        Assert.Equal(0, tracker.Pending);
+    }
+
+    [Fact]
     public async Task Many_requests_in_flight_interleave_on_one_engine()
     {
         await using var host = await JsWorkerHost.StartAsync("""

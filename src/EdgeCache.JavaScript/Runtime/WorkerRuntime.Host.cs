@@ -368,20 +368,31 @@ internal sealed partial class WorkerRuntime
         state.Event.WaitUntil(done.Task);
         state.PendingWork++;
         var token = ++_nextWait;
-        _waits[token] = (done, state);
+
+        // A promise that never settles would keep its request (and its bodies) forever: Workers stops
+        // waitUntil work 30 s after the response; so do we, by WaitUntilTimeout.
+        var expiry = _time.CreateTimer(_ => _loop.Post(() => EndWait(token, "waitUntil work did not settle within " + _options.WaitUntilTimeout + "; it was abandoned.")), null, _options.WaitUntilTimeout, Timeout.InfiniteTimeSpan);
+        _waits[token] = (done, state, expiry);
         return JsValue.FromObject(_engine, token);
     }
 
     private JsValue WaitUntilEnd(JsValue[] a)
     {
-        if (!_waits.Remove((int)a[0].AsNumber(), out var wait))
+        EndWait((int)a[0].AsNumber(), a[1].IsString() ? a[1].AsString() : null);
+        return JsValue.Undefined;
+    }
+
+    private void EndWait(int token, string? error)
+    {
+        if (!_waits.Remove(token, out var wait))
         {
-            return JsValue.Undefined;
+            return;
         }
 
-        if (a[1].IsString())
+        wait.Expiry.Dispose();
+        if (error is not null)
         {
-            wait.Done.TrySetException(new JavaScriptWorkerException(a[1].AsString()));
+            wait.Done.TrySetException(new JavaScriptWorkerException(error));
         }
         else
         {
@@ -390,7 +401,6 @@ internal sealed partial class WorkerRuntime
 
         wait.Owner.PendingWork--;
         Retire(wait.Owner);
-        return JsValue.Undefined;
     }
 
     private static byte[] Digest(string algorithm, byte[] data) => algorithm switch

@@ -31,7 +31,7 @@ internal sealed partial class WorkerRuntime : IDisposable
     private readonly CpuLimit _cpu;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<int, RequestState> _requests = [];
-    private readonly Dictionary<int, (TaskCompletionSource Done, RequestState Owner)> _waits = [];
+    private readonly Dictionary<int, (TaskCompletionSource Done, RequestState Owner, ITimer Expiry)> _waits = [];
     private readonly Dictionary<int, ITimer> _timers = [];
     private readonly ConditionalWeakTable<ObjectInstance, Exception> _hostErrors = [];
     private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
