@@ -163,6 +163,18 @@ public sealed class MapJavaScriptWorkerTests
     }
 
     [Fact]
+    public async Task An_uncaught_fetch_to_an_origin_that_is_down_answers_502()
+    {
+        await using var host = await JsWorkerHost.StartAsync("export default { fetch(request) { return fetch(request); } };");
+        await host.Origin.StopAsync();
+
+        using var response = await host.Client.GetAsync("/a");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Contains("Network connection lost", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Fetch_follows_redirects_unless_told_not_to()
     {
         await using var host = await JsWorkerHost.StartAsync("""

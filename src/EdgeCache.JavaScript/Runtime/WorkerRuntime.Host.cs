@@ -41,7 +41,7 @@ internal sealed partial class WorkerRuntime
         {
             if (_timers.Remove((int)a[0].AsNumber(), out var timer))
             {
-                timer.Dispose();
+                timer.Timer.Dispose();
             }
 
             return JsValue.Undefined;
@@ -133,26 +133,39 @@ internal sealed partial class WorkerRuntime
 
     private JsValue SetTimer(int id, double milliseconds)
     {
-        var owner = _current;
         if (_timers.Remove(id, out var previous))
         {
-            previous.Dispose();
+            previous.Timer.Dispose();
         }
 
         var delay = TimeSpan.FromMilliseconds(Math.Min(milliseconds, int.MaxValue));
-        _timers[id] = _time.CreateTimer(
-            _ => _loop.Post(() =>
-            {
-                if (_timers.Remove(id, out var timer))
-                {
-                    timer.Dispose();
-                    RunTurn(owner, () => _engine.Call(_fireTimer, JsValue.Undefined, [id]));
-                }
-            }),
-            null,
-            delay,
-            Timeout.InfiniteTimeSpan);
+        var due = _time.GetTimestamp() + (long)(delay.TotalSeconds * _time.TimestampFrequency);
+        var timer = _time.CreateTimer(_ => _loop.Post(() => RunDueTimers(id)), null, delay, Timeout.InfiniteTimeSpan);
+        _timers[id] = (timer, due, _current);
         return JsValue.Undefined;
+    }
+
+    /// <summary>
+    /// Runs the timer that fired and every other one already due, earliest first (then in the order they were
+    /// set), as HTML's timers do: thread-pool timer callbacks can arrive out of order on a busy machine.
+    /// </summary>
+    private void RunDueTimers(int fired)
+    {
+        if (!_timers.TryGetValue(fired, out var entry))
+        {
+            return;
+        }
+
+        var limit = Math.Max(_time.GetTimestamp(), entry.Due);
+        var due = _timers.Where(t => t.Value.Due <= limit).OrderBy(t => t.Value.Due).ThenBy(t => t.Key).Select(t => t.Key).ToArray();
+        foreach (var id in due)
+        {
+            if (_timers.Remove(id, out var timer))
+            {
+                timer.Timer.Dispose();
+                RunTurn(timer.Owner, () => _engine.Call(_fireTimer, JsValue.Undefined, [id]));
+            }
+        }
     }
 
     // fetch(method, url, flatHeaders, bodyKind, body, cf)
@@ -215,7 +228,7 @@ internal sealed partial class WorkerRuntime
         var request = CacheKeyRequest(a[1].AsString(), a[2].AsString(), a[3], a[5]);
         var options = a[4].AsBoolean() ? new CacheQueryOptions { IgnoreMethod = true } : null;
         var url = a[2].AsString();
-        return Promise(MatchAsync(CacheName(a[0]), request, options), response => response is null ? JsValue.Undefined : ToJs(response, url, immutable: false));
+        return Promise(MatchAsync(CacheName(a[0]), request, options), response => response is null ? JsValue.Undefined : ToJs(response, url, immutable: true));
     }
 
     // cachePut(name, url, requestHeaders, cacheKey, status, statusText, responseHeaders, bodyKind, body)

@@ -32,7 +32,7 @@ internal sealed partial class WorkerRuntime : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Dictionary<int, RequestState> _requests = [];
     private readonly Dictionary<int, (TaskCompletionSource Done, RequestState Owner, ITimer Expiry)> _waits = [];
-    private readonly Dictionary<int, ITimer> _timers = [];
+    private readonly Dictionary<int, (ITimer Timer, long Due, RequestState? Owner)> _timers = [];
     private readonly ConditionalWeakTable<ObjectInstance, Exception> _hostErrors = [];
     private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
     private Engine _engine = null!;
@@ -111,7 +111,7 @@ internal sealed partial class WorkerRuntime : IDisposable
         {
             foreach (var timer in _timers.Values)
             {
-                timer.Dispose();
+                timer.Timer.Dispose();
             }
 
             _timers.Clear();
