@@ -59,7 +59,7 @@ public class JavaScriptWorkerBenchmarks : IDisposable
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("127.0.0.1:8787");
         context.Request.Path = "/hit";
-        var fetchEvent = new FetchEvent(context, Origin, _caches, _originClient, _tracker);
+        var fetchEvent = new FetchEvent(context, Origin, _caches, _originClient, _tracker, exposeCacheTags: false);
         long length;
         using (var response = await _runtime.HandleAsync(fetchEvent).ConfigureAwait(false))
         {

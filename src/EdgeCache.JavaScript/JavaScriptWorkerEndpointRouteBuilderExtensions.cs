@@ -13,7 +13,7 @@ public static class JavaScriptWorkerEndpointRouteBuilderExtensions
 {
     /// <summary>
     /// Runs the Workers script at <paramref name="scriptPath"/> for every request, as
-    /// <see cref="WorkerEndpointRouteBuilderExtensions.MapWorker"/> runs a C# handler: service-worker syntax
+    /// <see cref="WorkerEndpointRouteBuilderExtensions.MapWorker(IEndpointRouteBuilder, Func{FetchEvent, Task{HttpResponseMessage}})"/> runs a C# handler: service-worker syntax
     /// (<c>addEventListener('fetch', e =&gt; e.respondWith(...))</c>) or ES module syntax
     /// (<c>export default { async fetch(request, env, ctx) { ... } }</c>), told apart automatically. The script's
     /// <c>caches</c>, <c>fetch</c> and <c>waitUntil</c> are the C# <see cref="CacheStorage"/>, origin client and
