@@ -96,9 +96,9 @@ internal sealed partial class WatchedWorker : IDisposable
         }
     }
 
-    [LoggerMessage(EventId = 8006, Level = LogLevel.Information, Message = "The worker script changed: new requests run the new version")]
+    [LoggerMessage(EventId = 606, Level = LogLevel.Information, Message = "The worker script changed: new requests run the new version")]
     private static partial void LogReloaded(ILogger logger);
 
-    [LoggerMessage(EventId = 8007, Level = LogLevel.Error, Message = "The changed worker script did not load; still running the previous version: {Error}")]
+    [LoggerMessage(EventId = 607, Level = LogLevel.Error, Message = "The changed worker script did not load; still running the previous version: {Error}")]
     private static partial void LogReloadFailed(ILogger logger, string error);
 }
