@@ -2,6 +2,7 @@ using CacheApiExample;
 using EdgeCache.AspNetCore;
 using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.Diagnostics;
+using EdgeCache.JavaScript;
 using EdgeCache.AspNetCore.Proxy;
 using EdgeCache.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -117,7 +118,27 @@ internal static class EdgeCacheServer
             var redisMetrics = EdgeCacheTelemetry.ObserveRedis(() => redisTier.Connection.IsAvailable);
             app.Lifetime.ApplicationStopped.Register(redisMetrics.Dispose);
         }
-        if (settings.Handler == "example")
+        if (settings.Worker is not null)
+        {
+            try
+            {
+                app.MapJavaScriptWorker(settings.Worker, o =>
+                {
+                    o.Watch = settings.Watch;
+                    o.Engines = settings.WorkerEngines;
+                    foreach (var (name, value) in settings.Vars)
+                    {
+                        o.Variables[name] = value;
+                    }
+                });
+            }
+            catch (JavaScriptWorkerLoadException ex)
+            {
+                ((IDisposable)app).Dispose();
+                throw new SettingsException([ex.Message]);
+            }
+        }
+        else if (settings.Handler == "example")
         {
             var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Example");
             app.MapWorker(e => ExampleWorker.HandleRequest(e, logger));

@@ -16,6 +16,7 @@ internal static class ServerCommand
         ("--origin", "Origin", "The origin to forward to, e.g. http://127.0.0.1:8080 (required)."),
         ("--listen", "Listen", "Public listener URL. Default: http://127.0.0.1:8787."),
         ("--handler", "Handler", "proxy (CDN mode) or example (the Cache API reference example). Default: proxy."),
+        ("--worker", "Worker", "A Cloudflare Workers script (service-worker or ES module syntax) to run instead of --handler. Default: none."),
         ("--store", "Store", "memory, disk or tiered (memory over disk). Default: tiered."),
         ("--memory-size", "MemorySize", "Memory tier budget, e.g. 256MB. Default: 256MB."),
         ("--disk-size", "DiskSize", "Disk tier budget, e.g. 10GB. Default: 10GB."),
@@ -46,6 +47,9 @@ internal static class ServerCommand
 
         var accessLog = new Option<bool>("--access-log") { Description = "Log one line per request (method, URL, status, cache status, bytes, duration). Default: off." };
         root.Options.Add(accessLog);
+
+        var watch = new Option<bool>("--watch") { Description = "With --worker: reload the script when it changes; requests in flight finish on the old version. Default: off." };
+        root.Options.Add(watch);
 
         var config = new Option<string>("--config") { Description = "A JSON settings file (same shape as appsettings.json: an \"EdgeCache\" section)." };
         root.Options.Add(config);
@@ -79,6 +83,11 @@ internal static class ServerCommand
             if (result.GetResult(accessLog) is { Implicit: false })
             {
                 values[$"{ServerSettings.SectionName}:AccessLog"] = result.GetValue(accessLog) ? "true" : "false";
+            }
+
+            if (result.GetResult(watch) is not null)
+            {
+                values[$"{ServerSettings.SectionName}:Watch"] = result.GetValue(watch) ? "true" : "false";
             }
 
             var configFile = result.GetValue(config);

@@ -17,6 +17,18 @@ internal sealed class ServerSettings
     /// <summary><c>proxy</c> (CDN mode) or <c>example</c> (the reference example's handler).</summary>
     public string Handler { get; set; } = "proxy";
 
+    /// <summary>A Cloudflare Workers script to run as the handler (replaces <see cref="Handler"/>); see docs/javascript-workers.md.</summary>
+    public string? Worker { get; set; }
+
+    /// <summary>Reload the <see cref="Worker"/> script when it changes (requests in flight finish on the old version).</summary>
+    public bool Watch { get; set; }
+
+    /// <summary>How many engines run the <see cref="Worker"/> script (each with its own module state and thread).</summary>
+    public int WorkerEngines { get; set; } = 1;
+
+    /// <summary>Variables of the <see cref="Worker"/> script: its <c>env</c> (ES modules) or globals (service worker).</summary>
+    public Dictionary<string, string> Vars { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary><c>memory</c>, <c>disk</c> or <c>tiered</c>.</summary>
     public string Store { get; set; } = "tiered";
 
@@ -193,6 +205,16 @@ internal sealed class ServerSettings
         if (Handler is not ("proxy" or "example"))
         {
             errors.Add($"--handler (EdgeCache:Handler) must be 'proxy' or 'example', not '{Handler}'.");
+        }
+
+        if (Worker is not null && !File.Exists(Worker))
+        {
+            errors.Add($"--worker (EdgeCache:Worker) '{Worker}' does not exist.");
+        }
+
+        if (WorkerEngines is < 1 or > 64)
+        {
+            errors.Add($"EdgeCache:WorkerEngines must be from 1 to 64, not {WorkerEngines}.");
         }
 
         if (HostHeader is not ("origin" or "pass-through"))

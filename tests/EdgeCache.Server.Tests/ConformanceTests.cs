@@ -27,13 +27,21 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
     private static readonly TimeSpan CheckTimeout = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public async Task Example_handler_passes_every_conformance_scenario()
+    public Task Example_handler_passes_every_conformance_scenario()
+        => RunConformanceAsync(new() { ["EdgeCache:Handler"] = "example" });
+
+    /// <summary>The reference example itself, the JavaScript file, run unmodified with <c>--worker</c>.</summary>
+    [Fact]
+    public Task JavaScript_reference_example_passes_every_conformance_scenario()
+        => RunConformanceAsync(new() { ["EdgeCache:Worker"] = Path.Combine(RepositoryPaths.Shared, "reference", "cache-api-example.js") });
+
+    private async Task RunConformanceAsync(Dictionary<string, string?> handler)
     {
         var conformance = Path.Combine(RepositoryPaths.Shared, "conformance");
         var node = FindNode();
 
         await using var origin = await StartOriginAsync(node, conformance);
-        var (app, serverPort) = await StartServerAsync(origin.Port);
+        var (app, serverPort) = await StartServerAsync(origin.Port, handler);
         try
         {
             var target = $"http://127.0.0.1:{serverPort}";
@@ -133,19 +141,19 @@ public sealed partial class ConformanceTests(ITestOutputHelper output)
         throw new InvalidOperationException();
     }
 
-    private async Task<(WebApplication App, int Port)> StartServerAsync(int originPort)
+    private async Task<(WebApplication App, int Port)> StartServerAsync(int originPort, Dictionary<string, string?> handler)
     {
         for (var attempt = 0; ; attempt++)
         {
             var port = ServerProcess.FreePort(FirstPort, LastPort + 1); // the scripts refuse ports outside 18000-18999
-            var app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(new Dictionary<string, string?>
+            var settings = new Dictionary<string, string?>(handler)
             {
                 ["EdgeCache:Origin"] = $"http://127.0.0.1:{originPort}",
                 ["EdgeCache:Listen"] = $"http://127.0.0.1:{port}",
-                ["EdgeCache:Handler"] = "example",
-            ["EdgeCache:AdminListen"] = "none",
+                ["EdgeCache:AdminListen"] = "none",
                 ["EdgeCache:Store"] = "memory",
-            }));
+            };
+            var app = EdgeCacheServer.Build([], config => config.AddInMemoryCollection(settings));
             try
             {
                 using var start = new CancellationTokenSource(StartTimeout);

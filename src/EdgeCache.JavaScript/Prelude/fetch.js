@@ -1,0 +1,782 @@
+// The Fetch API of a worker (Headers, Request, Response, fetch), the Cache API (caches) and the
+// worker model (addEventListener('fetch'), FetchEvent, ES module handlers), over the C# machinery:
+// bodies that come from C# stay C# objects ("host bodies") until JavaScript reads them, so a body the
+// script only passes on streams in C# without a JavaScript call per chunk.
+(function (host, internal) {
+  'use strict';
+
+  const define = (name, value) =>
+    Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
+
+  // ---- Headers ----
+  const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+  const invalidValue = /[\0\r\n]|[^\0-\xff]/;
+  const trimPattern = /^[\t\n\r ]+|[\t\n\r ]+$/g;
+  // Header names repeat from request to request: remember the recent valid ones, lower-cased.
+  const knownNames = new Map();
+  const normalizeName = (name) => {
+    const text = String(name);
+    let lower = knownNames.get(text);
+    if (lower === undefined) {
+      if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
+      lower = text.toLowerCase();
+      if (knownNames.size >= 1024) knownNames.clear();
+      knownNames.set(text, lower);
+    }
+    return lower;
+  };
+  const normalizeValue = (value) => {
+    const text = String(value).replace(trimPattern, '');
+    if (invalidValue.test(text)) throw new TypeError(`Invalid header value: '${text}'.`);
+    return text;
+  };
+
+  let headersToFlat;
+  let headersFromFlat;
+  let freezeHeaders;
+
+  class Headers {
+    #map = new Map();
+    #immutable = false;
+
+    constructor(init = undefined) {
+      if (init === undefined || init === null) return;
+      if (init instanceof Headers) {
+        for (const [name, values] of init.#map) this.#map.set(name, values.slice());
+        return;
+      }
+      if (typeof init !== 'object' && typeof init !== 'function') {
+        throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
+      }
+      if (typeof init[Symbol.iterator] === 'function') {
+        for (const pair of init) {
+          const entry = [...pair];
+          if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
+          this.append(entry[0], entry[1]);
+        }
+        return;
+      }
+      for (const key of Object.keys(init)) this.append(key, init[key]);
+    }
+
+    #check() {
+      if (this.#immutable) throw new TypeError('Can\'t modify immutable headers.');
+    }
+
+    append(name, value) {
+      this.#check();
+      const key = normalizeName(name);
+      const text = normalizeValue(value);
+      const list = this.#map.get(key);
+      if (list) list.push(text);
+      else this.#map.set(key, [text]);
+    }
+
+    set(name, value) {
+      this.#check();
+      this.#map.set(normalizeName(name), [normalizeValue(value)]);
+    }
+
+    delete(name) {
+      this.#check();
+      this.#map.delete(normalizeName(name));
+    }
+
+    get(name) {
+      const list = this.#map.get(normalizeName(name));
+      return list === undefined ? null : list.join(', ');
+    }
+
+    getAll(name) {
+      const key = normalizeName(name);
+      if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return this.getSetCookie();
+    }
+
+    getSetCookie() {
+      return (this.#map.get('set-cookie') ?? []).slice();
+    }
+
+    has(name) {
+      return this.#map.has(normalizeName(name));
+    }
+
+    forEach(callback, thisArg = undefined) {
+      for (const [name, value] of this) callback.call(thisArg, value, name, this);
+    }
+
+    *entries() {
+      const names = [...this.#map.keys()].sort();
+      for (const name of names) {
+        const list = this.#map.get(name);
+        if (list === undefined) continue;
+        if (name === 'set-cookie') {
+          for (const value of list) yield [name, value];
+        } else {
+          yield [name, list.join(', ')];
+        }
+      }
+    }
+
+    *keys() { for (const [name] of this.entries()) yield name; }
+    *values() { for (const [, value] of this.entries()) yield value; }
+    [Symbol.iterator]() { return this.entries(); }
+    get [Symbol.toStringTag]() { return 'Headers'; }
+
+    static {
+      // The host sees headers as a flat array [name, value, name, value, ...], one entry per field line.
+      headersToFlat = (headers) => {
+        const flat = [];
+        for (const [name, list] of headers.#map) {
+          for (const value of list) flat.push(name, value);
+        }
+        return flat;
+      };
+      headersFromFlat = (flat, immutable) => {
+        const headers = new Headers();
+        for (let i = 0; i < flat.length; i += 2) {
+          const name = flat[i].toLowerCase();
+          const list = headers.#map.get(name);
+          if (list) list.push(flat[i + 1]);
+          else headers.#map.set(name, [flat[i + 1]]);
+        }
+        headers.#immutable = immutable;
+        return headers;
+      };
+      freezeHeaders = (headers) => { headers.#immutable = true; return headers; };
+    }
+  }
+  define('Headers', Headers);
+
+  // ---- bodies ----
+  // A body source is null or one of: { kind: 1, value: string }, { kind: 2, value: Uint8Array },
+  // { kind: 3, value: host body }, { kind: 4, value: ReadableStream made by JavaScript }.
+  const STRING = 1;
+  const BYTES = 2;
+  const HOST = 3;
+  const STREAM = 4;
+  // The internal state of a Request or Response: one plain object under one symbol (string-keyed properties
+  // are much cheaper than symbol-keyed ones in the interpreter).
+  const kState = Symbol('state');
+  const kStreamSource = Symbol('streamSource');
+  const kStreamTouched = Symbol('streamTouched');
+
+  const copyBytes = (view) => new Uint8Array(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+
+  // The WHATWG "extract a body": the source and the Content-Type it implies.
+  const extractBody = (body) => {
+    if (body === null || body === undefined) return [null, null];
+    if (typeof body === 'string') return [{ kind: STRING, value: body }, 'text/plain;charset=UTF-8'];
+    if (body instanceof ArrayBuffer) return [{ kind: BYTES, value: new Uint8Array(body.slice(0)) }, null];
+    if (ArrayBuffer.isView(body)) return [{ kind: BYTES, value: copyBytes(body) }, null];
+    if (body instanceof URLSearchParams) return [{ kind: STRING, value: body.toString() }, 'application/x-www-form-urlencoded;charset=UTF-8'];
+    if (body instanceof ReadableStream) {
+      if (body.locked) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
+      const source = body[kStreamSource];
+      if (source !== undefined && !body[kStreamTouched]) {
+        // A stream we made over a body nobody has read: pass the source itself on (a host body stays in C#).
+        body.getReader();
+        return [source, null];
+      }
+      return [{ kind: STREAM, value: body }, null];
+    }
+    return [{ kind: STRING, value: String(body) }, 'text/plain;charset=UTF-8'];
+  };
+
+  const streamOver = (source) => {
+    let stream;
+    if (source.kind === STREAM) return source.value;
+    if (source.kind === HOST) {
+      stream = new ReadableStream({
+        async pull(controller) {
+          stream[kStreamTouched] = true;
+          const chunk = await host.readChunk(source.value);
+          if (chunk === null) controller.close();
+          else controller.enqueue(chunk);
+        },
+        cancel() { host.cancelBody(source.value); },
+      }, { highWaterMark: 0 });
+    } else {
+      stream = new ReadableStream({
+        pull(controller) {
+          stream[kStreamTouched] = true;
+          controller.enqueue(source.kind === STRING ? host.utf8Encode(source.value) : source.value.slice());
+          controller.close();
+        },
+      }, { highWaterMark: 0 });
+    }
+    stream[kStreamSource] = source;
+    return stream;
+  };
+
+  const readStream = async (stream) => {
+    const reader = stream.getReader();
+    const chunks = [];
+    let length = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const bytes = internal.asBytes(value);
+      chunks.push(bytes);
+      length += bytes.byteLength;
+    }
+    const all = new Uint8Array(length);
+    let offset = 0;
+    for (const chunk of chunks) { all.set(chunk, offset); offset += chunk.byteLength; }
+    return all;
+  };
+
+  class Body {
+    get body() {
+      const source = this[kState].body;
+      if (source === null) return null;
+      if (this[kState].stream === undefined) this[kState].stream = streamOver(source);
+      return this[kState].stream;
+    }
+
+    get bodyUsed() {
+      if (this[kState].used) return true;
+      const stream = this[kState].stream;
+      return stream !== undefined && (stream.locked || stream[kStreamTouched] === true);
+    }
+
+    // Takes the body source for consumption; the body is used afterwards.
+    static take(message) {
+      if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+      const source = message[kState].body;
+      message[kState].used = true;
+      if (source !== null && message[kState].stream !== undefined && !message[kState].stream[kStreamTouched]) {
+        message[kState].stream.getReader();
+      }
+      return source;
+    }
+
+    async arrayBuffer() {
+      const bytes = await Body.bytes(this);
+      return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes.buffer : bytes.slice().buffer;
+    }
+
+    async bytes() {
+      return Body.bytes(this);
+    }
+
+    static async bytes(message) {
+      const source = Body.take(message);
+      if (source === null) return new Uint8Array(0);
+      switch (source.kind) {
+        case STRING: return host.utf8Encode(source.value);
+        case BYTES: return source.value.slice();
+        case HOST: return host.readBytes(source.value);
+        default: return readStream(source.value);
+      }
+    }
+
+    async text() {
+      const source = Body.take(this);
+      if (source === null) return '';
+      switch (source.kind) {
+        case STRING: return source.value;
+        case BYTES: return host.utf8Decode(source.value, false, true);
+        case HOST: return host.readText(source.value);
+        default: return host.utf8Decode(await readStream(source.value), false, true);
+      }
+    }
+
+    async json() {
+      return JSON.parse(await this.text());
+    }
+
+    async formData() {
+      const type = this.headers.get('content-type') ?? '';
+      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
+        throw new TypeError('formData() is only supported for application/x-www-form-urlencoded bodies so far.');
+      }
+      const params = new URLSearchParams(await this.text());
+      const form = new Map();
+      for (const [name, value] of params) {
+        const list = form.get(name) ?? [];
+        list.push(value);
+        form.set(name, list);
+      }
+      return {
+        get: (name) => form.get(name)?.[0] ?? null,
+        getAll: (name) => (form.get(name) ?? []).slice(),
+        has: (name) => form.has(name),
+        *entries() { for (const [name, list] of form) for (const value of list) yield [name, value]; },
+        [Symbol.iterator]() { return this.entries(); },
+      };
+    }
+
+    // Splits the body for clone(): the original keeps one side, the copy gets the other.
+    static tee(message) {
+      if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
+      const source = message[kState].body;
+      if (source === null) return null;
+      if (source.kind === HOST) {
+        message[kState].stream = undefined;
+        return { kind: HOST, value: host.tee(source.value) };
+      }
+      if (source.kind === STREAM) {
+        const [left, right] = source.value.tee();
+        message[kState].body = { kind: STREAM, value: left };
+        message[kState].stream = undefined;
+        return { kind: STREAM, value: right };
+      }
+      return source;
+    }
+
+    // The body as the host takes it: [kind, value]; for a JavaScript stream, a reader the host pulls from.
+    static forHost(message) {
+      const source = Body.take(message);
+      if (source === null) return [0, null];
+      if (source.kind === STREAM) return [STREAM, source.value.getReader()];
+      return [source.kind, source.value];
+    }
+  }
+
+  const parseUrl = internal.parseUrl;
+
+  // ---- Request ----
+
+  const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
+  const normalizeMethod = (method) => {
+    const text = String(method);
+    if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
+    const upper = normalizedMethods.get(text.toLowerCase());
+    if (upper === undefined && /^(connect|trace|track)$/i.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
+    return upper ?? text;
+  };
+
+  class Request extends Body {
+    constructor(input, init = {}) {
+      super();
+      this[kState] = {};
+      if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
+      init = init ?? {};
+      const from = input instanceof Request ? input : null;
+      this[kState].url = from ? from[kState].url : parseUrl(input);
+      this[kState].method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kState].method : 'GET');
+      this[kState].headers = new Headers(init.headers !== undefined ? init.headers : from?.[kState].headers);
+      const redirect = init.redirect ?? from?.[kState].redirect ?? 'follow';
+      if (!['follow', 'manual', 'error'].includes(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
+      this[kState].redirect = redirect;
+      this[kState].signal = init.signal ?? from?.[kState].signal ?? null;
+      this[kState].cf = init.cf !== undefined ? init.cf : from?.[kState].cf;
+      this[kState].used = false;
+      let source = null;
+      let contentType = null;
+      if (init instanceof Request) {
+        // new Request(url, request), as in the reference example's cache key: workerd leaves the request
+        // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
+        source = this[kState].method === 'GET' || this[kState].method === 'HEAD' ? null : init[kState].body;
+      } else if (init.body !== undefined && init.body !== null) {
+        [source, contentType] = extractBody(init.body);
+      } else if (init.body === undefined && from !== null && from[kState].body !== null) {
+        source = Body.take(from);
+      }
+      if (source !== null && (this[kState].method === 'GET' || this[kState].method === 'HEAD')) {
+        throw new TypeError('Request with a GET or HEAD method cannot have a body.');
+      }
+      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
+      this[kState].body = source;
+    }
+
+    get method() { return this[kState].method; }
+    get url() { return this[kState].url; }
+    get headers() { return this[kState].headers; }
+    get redirect() { return this[kState].redirect; }
+    get signal() { return this[kState].signal; }
+    get cf() { return this[kState].cf; }
+    get integrity() { return ''; }
+    get keepalive() { return false; }
+    get cache() { return undefined; }
+    get [Symbol.toStringTag]() { return 'Request'; }
+
+    clone() {
+      const copy = Object.create(Request.prototype);
+      copy[kState] = {};
+      copy[kState].url = this[kState].url;
+      copy[kState].method = this[kState].method;
+      copy[kState].headers = new Headers(this[kState].headers);
+      copy[kState].redirect = this[kState].redirect;
+      copy[kState].signal = this[kState].signal;
+      copy[kState].cf = this[kState].cf;
+      copy[kState].used = false;
+      copy[kState].body = Body.tee(this);
+      return copy;
+    }
+  }
+  define('Request', Request);
+
+  // ---- Response ----
+  const nullBodyStatus = new Set([101, 204, 205, 304]);
+  const redirectStatus = new Set([301, 302, 303, 307, 308]);
+
+  class Response extends Body {
+    constructor(body = null, init = {}) {
+      super();
+      this[kState] = {};
+      init = init ?? {};
+      const status = init.status === undefined ? 200 : Number(init.status);
+      if (!Number.isInteger(status) || status < 101 || status > 599) {
+        throw new RangeError(`Responses may only be constructed with status codes in the range 101 to 599, inclusive; not ${init.status}.`);
+      }
+      const statusText = init.statusText === undefined ? '' : String(init.statusText);
+      if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
+      this[kState].status = status;
+      this[kState].statusText = statusText;
+      this[kState].headers = new Headers(init.headers);
+      this[kState].url = '';
+      this[kState].redirected = false;
+      this[kState].type = 'default';
+      this[kState].cf = init.cf;
+      this[kState].used = false;
+      const [source, contentType] = extractBody(body);
+      if (source !== null && nullBodyStatus.has(status)) {
+        throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
+      }
+      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
+      this[kState].body = source;
+    }
+
+    static json(data, init = {}) {
+      const text = JSON.stringify(data);
+      if (text === undefined) throw new TypeError('Response.json: the value cannot be serialised to JSON.');
+      const response = new Response(text, init);
+      response[kState].headers.set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
+      return response;
+    }
+
+    static redirect(url, status = 302) {
+      if (!redirectStatus.has(Number(status))) throw new RangeError(`Invalid redirect status: ${status}. Use 301, 302, 303, 307 or 308.`);
+      const location = new URL(String(url)).href;
+      const response = new Response(null, { status: Number(status), headers: { location } });
+      freezeHeaders(response[kState].headers);
+      return response;
+    }
+
+    static error() {
+      const response = new Response(null, { status: 200 });
+      response[kState].status = 0;
+      response[kState].type = 'error';
+      freezeHeaders(response[kState].headers);
+      return response;
+    }
+
+    get status() { return this[kState].status; }
+    get ok() { return this[kState].status >= 200 && this[kState].status <= 299; }
+    get statusText() { return this[kState].statusText; }
+    get headers() { return this[kState].headers; }
+    get url() { return this[kState].url; }
+    get redirected() { return this[kState].redirected; }
+    get type() { return this[kState].type; }
+    get cf() { return this[kState].cf; }
+    get webSocket() { return null; }
+    get [Symbol.toStringTag]() { return 'Response'; }
+
+    clone() {
+      const copy = Object.create(Response.prototype);
+      copy[kState] = {};
+      copy[kState].status = this[kState].status;
+      copy[kState].statusText = this[kState].statusText;
+      copy[kState].headers = new Headers(this[kState].headers);
+      copy[kState].url = this[kState].url;
+      copy[kState].redirected = this[kState].redirected;
+      copy[kState].type = this[kState].type;
+      copy[kState].cf = this[kState].cf;
+      copy[kState].used = false;
+      copy[kState].body = Body.tee(this);
+      return copy;
+    }
+  }
+  define('Response', Response);
+
+  // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
+  const responseFromHost = (status, statusText, flat, body, url, immutable) => {
+    const response = Object.create(Response.prototype);
+    response[kState] = {};
+    response[kState].status = status;
+    response[kState].statusText = statusText;
+    response[kState].headers = headersFromFlat(flat, immutable);
+    response[kState].url = url;
+    response[kState].redirected = false;
+    response[kState].type = 'default';
+    response[kState].cf = undefined;
+    response[kState].used = false;
+    response[kState].body = body === null ? null : { kind: HOST, value: body };
+    return response;
+  };
+  internal.responseFromHost = responseFromHost;
+
+  const requestFromHost = (method, url, flat, body, cf) => {
+    const request = Object.create(Request.prototype);
+    request[kState] = {};
+    request[kState].url = url;
+    request[kState].method = method;
+    request[kState].headers = headersFromFlat(flat, true);
+    request[kState].redirect = 'manual';
+    request[kState].signal = null;
+    request[kState].cf = cf;
+    request[kState].used = false;
+    request[kState].body = body === null ? null : { kind: HOST, value: body };
+    return request;
+  };
+
+  const toRequest = (input) => (input instanceof Request ? input : new Request(input));
+
+  // ---- fetch ----
+  // The cf cache options as the host reads them: [cacheTtl, cacheEverything, cacheKey, cacheTtlByStatus (flat), cacheTags].
+  const cfForHost = (cf) => {
+    if (cf === undefined || cf === null || typeof cf !== 'object') return null;
+    const byStatus = cf.cacheTtlByStatus;
+    const flatByStatus = [];
+    if (byStatus !== undefined && byStatus !== null) {
+      for (const key of Object.keys(byStatus)) flatByStatus.push(key, Number(byStatus[key]));
+    }
+    const tags = cf.cacheTags === undefined || cf.cacheTags === null ? null : Array.from(cf.cacheTags, String);
+    const ttl = cf.cacheTtl === undefined || cf.cacheTtl === null ? null : Number(cf.cacheTtl);
+    const key = cf.cacheKey === undefined || cf.cacheKey === null ? null : String(cf.cacheKey);
+    return [ttl, Boolean(cf.cacheEverything), key, flatByStatus.length ? flatByStatus : null, tags];
+  };
+
+  const abortError = (signal) => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
+
+  async function fetch(input, init = undefined) {
+    let request = new Request(input, init);
+    const signal = request.signal;
+    if (signal?.aborted) throw abortError(signal);
+    const cf = cfForHost(init?.cf ?? request.cf);
+    for (let redirects = 0; ; redirects++) {
+      const url = request.url;
+      if (!/^https?:/.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
+      const [kind, body] = Body.forHost(request);
+      const replayable = kind === STRING || kind === BYTES;
+      const exchange = host.fetch(request.method, url, headersToFlat(request.headers), kind, body, cf);
+      const response = signal
+        ? await Promise.race([exchange, new Promise((_, reject) => signal.addEventListener('abort', () => reject(abortError(signal)), { once: true }))])
+        : await exchange;
+      const location = response.headers.get('location');
+      if (request.redirect === 'manual' || !redirectStatus.has(response.status) || location === null) {
+        if (redirects > 0) response[kState].redirected = true;
+        return response;
+      }
+      if (request.redirect === 'error') throw new TypeError(`Fetch for ${url} was redirected and redirect mode is 'error'.`);
+      if (redirects >= 20) throw new TypeError(`Too many redirects fetching ${url}.`);
+      host.cancelBody(response[kState].body?.value ?? null);
+      const next = new URL(location, url).href;
+      const toGet = response.status === 303 && request.method !== 'HEAD' || (response.status <= 302 && request.method === 'POST');
+      if (!toGet && kind !== 0 && !replayable) throw new TypeError(`Fetch for ${url} was redirected with a ${response.status} and its streamed body cannot be sent again.`);
+      const headers = new Headers(request.headers);
+      if (toGet) {
+        for (const name of ['content-type', 'content-length', 'content-encoding', 'content-language', 'content-location']) headers.delete(name);
+      }
+      if (new URL(next).origin !== new URL(url).origin) headers.delete('authorization');
+      request = new Request(next, {
+        method: toGet ? (request.method === 'HEAD' ? 'HEAD' : 'GET') : request.method,
+        headers,
+        body: toGet || kind === 0 ? null : (kind === STRING ? body : body.slice()),
+        redirect: request.redirect,
+        signal,
+      });
+      response[kState].url = next;
+    }
+  }
+  define('fetch', fetch);
+
+  // ---- caches ----
+  class Cache {
+    #name;
+    constructor(token, name) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+      this.#name = name;
+    }
+
+    async match(request, options = undefined) {
+      const r = toRequest(request);
+      return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    }
+
+    async put(request, response) {
+      const r = toRequest(request);
+      if (!(response instanceof Response)) throw new TypeError('Cache.put: the response must be a Response.');
+      if (r.method !== 'GET') throw new TypeError('Cannot cache response to non-GET request.');
+      if (response.status === 206) throw new TypeError('Cannot cache response to a range request (206 Partial Content).');
+      if ((response.headers.get('vary') ?? '').split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
+      const flat = headersToFlat(response.headers);
+      const [kind, body] = Body.forHost(response);
+      await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
+    }
+
+    async delete(request, options = undefined) {
+      const r = toRequest(request);
+      return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    }
+
+    async matchAll() { throw new TypeError('Cache.matchAll() is not supported by Workers.'); }
+    async add() { throw new TypeError('Cache.add() is not supported by Workers.'); }
+    async addAll() { throw new TypeError('Cache.addAll() is not supported by Workers.'); }
+    async keys() { throw new TypeError('Cache.keys() is not supported by Workers.'); }
+  }
+
+  const cacheKeyOf = (request) => {
+    const key = request.cf?.cacheKey;
+    return key === undefined || key === null ? null : String(key);
+  };
+
+  const named = new Map();
+  class CacheStorage {
+    #default = new Cache(internal, null);
+    constructor(token) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+    }
+    get default() { return this.#default; }
+    async open(name) {
+      const text = String(name);
+      if (text.length >= 1024) throw new TypeError('Cache name is too long.');
+      let cache = named.get(text);
+      if (cache === undefined) {
+        cache = new Cache(internal, text);
+        named.set(text, cache);
+      }
+      return cache;
+    }
+    async has() { throw new TypeError('CacheStorage.has() is not supported by Workers.'); }
+    async delete() { throw new TypeError('CacheStorage.delete() is not supported by Workers.'); }
+    async keys() { throw new TypeError('CacheStorage.keys() is not supported by Workers.'); }
+    async match() { throw new TypeError('CacheStorage.match() is not supported by Workers.'); }
+  }
+  define('caches', new CacheStorage(internal));
+  define('Cache', Cache);
+  define('CacheStorage', CacheStorage);
+
+  // ---- the worker model ----
+  const kRequest = Symbol('request');
+  const kRequestId = Symbol('requestId');
+  const kResponse = Symbol('response');
+  const kResponded = Symbol('responded');
+  const fetchListeners = [];
+
+  class FetchEvent extends internal.Event {
+    constructor(type, init = {}) {
+      super(type);
+      if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
+      this[kRequest] = init.request;
+      this[kRequestId] = init[kRequestId] ?? 0;
+      this[kResponded] = false;
+    }
+    get request() { return this[kRequest]; }
+    respondWith(response) {
+      if (this[kResponded]) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
+      this[kResponded] = true;
+      this[kResponse] = response;
+    }
+    waitUntil(promise) { waitUntil(this[kRequestId], promise); }
+    passThroughOnException() { host.passThroughOnException(this[kRequestId]); }
+  }
+  define('FetchEvent', FetchEvent);
+
+  const waitUntil = (id, promise) => {
+    const token = host.waitUntilStart(id);
+    Promise.resolve(promise).then(
+      () => host.waitUntilEnd(token, null),
+      (error) => host.waitUntilEnd(token, describeError(error)));
+  };
+
+  class ExecutionContext {
+    #id;
+    constructor(token, id) {
+      if (token !== internal) throw new TypeError('Illegal constructor');
+      this.#id = id;
+    }
+    waitUntil(promise) { waitUntil(this.#id, promise); }
+    passThroughOnException() { host.passThroughOnException(this.#id); }
+    get props() { return {}; }
+  }
+  define('ExecutionContext', ExecutionContext);
+
+  const describeError = (error) => {
+    if (error instanceof Error) {
+      const head = `${error.name}: ${error.message}`;
+      const stack = typeof error.stack === 'string' ? error.stack : '';
+      return stack.startsWith(head) ? stack : stack ? `${head}\n${stack}` : head;
+    }
+    return `Uncaught ${internal.inspect(error)}`;
+  };
+  internal.describeError = describeError;
+
+  const nativeAddEventListener = globalThis.addEventListener;
+  define('addEventListener', function addEventListener(type, listener, options) {
+    if (type === 'fetch') {
+      if (typeof listener !== 'function' && typeof listener?.handleEvent !== 'function') throw new TypeError('addEventListener: the listener is not a function.');
+      fetchListeners.push(listener);
+    }
+    nativeAddEventListener?.call(globalThis, type, listener, options);
+  });
+  define('removeEventListener', function removeEventListener(type, listener) {
+    const index = fetchListeners.indexOf(listener);
+    if (type === 'fetch' && index >= 0) fetchListeners.splice(index, 1);
+  });
+
+  let moduleHandler = null;
+  let env = {};
+  internal.hasFetchListener = () => fetchListeners.length > 0;
+  internal.useModule = (exported, environment) => {
+    moduleHandler = exported;
+    env = environment;
+  };
+
+  const send = (id, response) => {
+    if (!(response instanceof Response)) {
+      throw new TypeError('Incorrect type for Promise: the Promise did not resolve to \'Response\'.');
+    }
+    const flat = headersToFlat(response.headers);
+    const [kind, body] = Body.forHost(response);
+    host.respond(id, response.status, response.statusText, flat, kind, body);
+  };
+
+  // A Response given as it is goes out in this turn; a promise of one when it settles.
+  const deliver = (id, result) => {
+    if (result instanceof Response) {
+      send(id, result);
+      return;
+    }
+    Promise.resolve(result).then((response) => send(id, response)).catch((error) => host.fail(id, describeError(error), error));
+  };
+
+  // The host pulls a JavaScript stream body one chunk per call: it gets host.chunk(token, bytes | null).
+  internal.readChunk = (reader, token) => {
+    reader.read().then(
+      ({ done, value }) => host.chunk(token, done ? null : internal.asBytes(value), null),
+      (error) => host.chunk(token, null, describeError(error)));
+  };
+
+  // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
+  internal.dispatch = (id, method, url, flat, body, cf) => {
+    const request = requestFromHost(method, url, flat, body, cf);
+    let result;
+    try {
+      if (moduleHandler !== null) {
+        result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
+      } else {
+        const event = new FetchEvent('fetch', { request, [kRequestId]: id });
+        for (const listener of fetchListeners) {
+          if (typeof listener === 'function') listener.call(globalThis, event);
+          else listener.handleEvent(event);
+        }
+        if (!event[kResponded]) {
+          host.forward(id);
+          return;
+        }
+        result = event[kResponse];
+      }
+    } catch (error) {
+      host.fail(id, describeError(error), error);
+      return;
+    }
+    try {
+      deliver(id, result);
+    } catch (error) {
+      host.fail(id, describeError(error), error);
+    }
+  };
+});

@@ -1,0 +1,139 @@
+using System.Net;
+using System.Net.Http.Headers;
+using EdgeCache.Http;
+using Jint;
+using Jint.Native;
+using Jint.Runtime.Interop;
+
+namespace EdgeCache.JavaScript.Runtime;
+
+/// <summary>
+/// Moves requests and responses across the boundary: headers as a flat JavaScript array
+/// <c>[name, value, name, value, ...]</c>, bodies by kind (none, string, bytes, host body).
+/// </summary>
+internal static class MessageConversion
+{
+    public const int NoBody = 0;
+    public const int StringBody = 1;
+    public const int BytesBody = 2;
+    public const int HostBodyKind = 3;
+    public const int StreamBody = 4;
+
+    private static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
+    /// <summary>The headers of a message as the prelude reads them; hop-by-hop fields stay on this side.</summary>
+    public static JsArray FlatHeaders(Engine engine, HttpHeaders headers, HttpContent? content)
+    {
+        var items = new List<JsValue>();
+        var skip = HopByHopHeaders.For(headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
+        Add(items, headers, skip);
+        if (content is not null)
+        {
+            Add(items, content.Headers, skip);
+        }
+
+        return new JsArray(engine, items.ToArray());
+    }
+
+    /// <summary>An absolute URL as the script wrote it (System.Uri would otherwise re-escape path and query).</summary>
+    public static Uri ToUri(string url)
+        => Uri.TryCreate(url, AsWritten, out var uri) && uri.IsAbsoluteUri
+            ? uri
+            : throw new ArgumentException($"Invalid URL: '{url}'.");
+
+    public static HttpRequestMessage ToRequest(string method, string url, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
+    {
+        var request = new HttpRequestMessage(new HttpMethod(method), ToUri(url)) { Content = ToContent(kind, body, streams) };
+        ApplyHeaders(flat, request.Headers, request.Content, forRequest: true);
+        return request;
+    }
+
+    public static HttpResponseMessage ToResponse(int status, string statusText, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
+    {
+        var response = new HttpResponseMessage((HttpStatusCode)status) { Content = ToContent(kind, body, streams) };
+        if (statusText.Length > 0)
+        {
+            response.ReasonPhrase = statusText;
+        }
+
+        // Content headers (Content-Type, Expires, ...) need a content even when there is no body to carry them.
+        response.Content ??= new ByteArrayContent([]);
+        ApplyHeaders(flat, response.Headers, response.Content, forRequest: false);
+        return response;
+    }
+
+    /// <summary>The host body behind a handle, or null when the value is not one.</summary>
+    public static HostBody? AsHostBody(JsValue value)
+        => value is ObjectWrapper { Target: HostBody body } ? body : null;
+
+    private static HttpContent? ToContent(int kind, JsValue body, Func<JsValue, HttpContent>? streams)
+    {
+        switch (kind)
+        {
+            case StreamBody:
+                return (streams ?? throw new ArgumentException("A stream body cannot be used here."))(body);
+            case StringBody:
+                return new ByteArrayContent(TextCodec.EncodeUtf8(body.AsString()));
+            case BytesBody:
+                return new ByteArrayContent(body.AsUint8Array());
+            case HostBodyKind:
+                var content = (AsHostBody(body) ?? throw new ArgumentException("The body handle is not valid.")).Take();
+
+                // The script's headers replace the source's: it may have changed or dropped any of them.
+                var length = content.Headers.ContentLength;
+                content.Headers.Clear();
+                if (length is not null)
+                {
+                    content.Headers.ContentLength = length;
+                }
+
+                return content;
+            default:
+                return null;
+        }
+    }
+
+    private static void ApplyHeaders(JsValue flat, HttpHeaders headers, HttpContent? content, bool forRequest)
+    {
+        var array = flat.AsArray();
+        for (uint i = 0; i + 1 < array.Length; i += 2)
+        {
+            var name = array[i].AsString();
+            var value = array[i + 1].AsString();
+            if (HopByHopHeaders.IsHopByHop(name) || (forRequest && name.Equals("host", StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+
+            if (HttpMessageHeaders.IsContentHeader(name))
+            {
+                // The length is the body's own; a script's Content-Length could only make the message lie.
+                if (content is not null && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
+                {
+                    content.Headers.TryAddWithoutValidation(name, value);
+                }
+            }
+            else
+            {
+                headers.TryAddWithoutValidation(name, value);
+            }
+        }
+    }
+
+    private static void Add(List<JsValue> items, HttpHeaders headers, IReadOnlySet<string> skip)
+    {
+        foreach (var (name, values) in headers.NonValidated)
+        {
+            if (skip.Contains(name))
+            {
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                items.Add(new JsString(name));
+                items.Add(new JsString(value));
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using EdgeCache.AspNetCore;
+using Jint;
+using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.JavaScript.Runtime;
+
+/// <summary>
+/// One worker script on one Jint engine and its event loop. Module-level state lives as long as the runtime,
+/// as it does in a Workers isolate; many requests are in flight at once, their JavaScript interleaved at
+/// awaits. The per-request path drives Jint's job queue directly: a request is one posted turn, each I/O
+/// completion another (no generic task-to-promise bridge).
+/// </summary>
+internal sealed partial class WorkerRuntime : IDisposable
+{
+    private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "fetch.js"];
+    private static readonly Lazy<Prepared<Acornima.Ast.Script>[]> Prelude = new(LoadPrelude);
+
+    private readonly WorkerScript _script;
+    private readonly JavaScriptWorkerOptions _options;
+    private readonly CacheStorage _caches;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ILogger _console;
+    private readonly EventLoop _loop;
+    private readonly CpuLimit _cpu;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Dictionary<int, RequestState> _requests = [];
+    private readonly Dictionary<int, (TaskCompletionSource Done, RequestState Owner, ITimer Expiry)> _waits = [];
+    private readonly Dictionary<int, (ITimer Timer, long Due, RequestState? Owner)> _timers = [];
+    private readonly ConditionalWeakTable<ObjectInstance, Exception> _hostErrors = [];
+    private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
+    private Engine _engine = null!;
+    private JsValue _dispatch = null!;
+    private JsValue _responseFromHost = null!;
+    private JsValue _fireTimer = null!;
+    private JsValue _readChunk = null!;
+    private RequestState? _current;
+    private int _nextRequest;
+    private int _nextWait;
+    private int _nextChunk;
+    private int _disposed;
+
+    private WorkerRuntime(WorkerScript script, JavaScriptWorkerOptions options, CacheStorage caches, ILoggerFactory loggers, TimeProvider time)
+    {
+        _script = script;
+        _options = options;
+        _caches = caches;
+        _time = time;
+        _logger = loggers.CreateLogger("EdgeCache.JavaScript");
+        _console = loggers.CreateLogger("EdgeCache.JavaScript.Console");
+        _cpu = new CpuLimit(options.CpuLimit);
+        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex));
+    }
+
+    /// <summary>Loads the script and runs its top-level code; returns once the worker is ready.</summary>
+    /// <exception cref="JavaScriptWorkerLoadException">The script does not parse, throws at load, or has no fetch handler.</exception>
+    public static WorkerRuntime Start(string scriptPath, JavaScriptWorkerOptions options, CacheStorage caches, ILoggerFactory loggers, TimeProvider time)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var script = WorkerScript.Load(scriptPath);
+        var runtime = new WorkerRuntime(script, options, caches, loggers, time);
+        try
+        {
+            runtime._loop.InvokeAsync(runtime.Initialize).GetAwaiter().GetResult();
+        }
+        catch
+        {
+            runtime.Dispose();
+            throw;
+        }
+
+        Log.Loaded(runtime._logger, script.FilePath, script.IsModule ? "ES module" : "service worker", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return runtime;
+    }
+
+    /// <summary>Handles one request: the script's response, or the origin's when it calls no respondWith.</summary>
+    public Task<HttpResponseMessage> HandleAsync(FetchEvent fetchEvent)
+    {
+        var state = new RequestState(fetchEvent);
+        fetchEvent.HttpContext.Response.OnCompleted(
+            static s =>
+            {
+                var (runtime, request) = ((WorkerRuntime, RequestState))s;
+                runtime._loop.Post(() => runtime.OnResponseCompleted(request));
+                return Task.CompletedTask;
+            },
+            (this, state));
+        if (!_loop.Post(() => Begin(state)))
+        {
+            throw new ObjectDisposedException(nameof(WorkerRuntime), "The worker is shutting down.");
+        }
+
+        return state.Completion.Task;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _stopping.Cancel();
+        _loop.Post(() =>
+        {
+            foreach (var timer in _timers.Values)
+            {
+                timer.Timer.Dispose();
+            }
+
+            _timers.Clear();
+            _engine?.Dispose();
+        });
+        _loop.Dispose();
+        _stopping.Dispose();
+    }
+
+    private static Prepared<Acornima.Ast.Script>[] LoadPrelude()
+    {
+        var assembly = typeof(WorkerRuntime).Assembly;
+        return PreludeFiles.Select(name =>
+        {
+            using var stream = assembly.GetManifestResourceStream("EdgeCache.JavaScript." + name)
+                ?? throw new InvalidOperationException($"The prelude {name} is missing from the assembly.");
+            using var reader = new StreamReader(stream);
+            return Engine.PrepareScript(reader.ReadToEnd(), "edgecache:" + name);
+        }).ToArray();
+    }
+
+    private object? Initialize()
+    {
+        var directory = Path.GetDirectoryName(_script.FilePath)!;
+        _engine = new Engine(o =>
+        {
+            o.Constraints.Constraints.Add(_cpu);
+            o.EnableModules(directory, restrictToBasePath: true);
+            o.TimeZone = TimeZoneInfo.Utc;
+            o.Culture = CultureInfo.InvariantCulture;
+        });
+
+        var host = CreateHostApi();
+        var shared = new JsObject(_engine);
+        foreach (var prelude in Prelude.Value)
+        {
+            var result = _engine.Evaluate(prelude);
+            if (result.IsCallable())
+            {
+                _engine.Call(result, JsValue.Undefined, [host, shared]);
+            }
+        }
+
+        _dispatch = shared.Get("dispatch");
+        _responseFromHost = shared.Get("responseFromHost");
+        _fireTimer = shared.Get("fireTimer");
+        _readChunk = shared.Get("readChunk");
+
+        _cpu.Arm();
+        try
+        {
+            if (_script.IsModule)
+            {
+                LoadModule(shared);
+            }
+            else
+            {
+                LoadServiceWorker(shared);
+            }
+
+            _engine.Advanced.ProcessTasks();
+        }
+        catch (JavaScriptException ex)
+        {
+            throw LoadError(ex);
+        }
+        catch (CpuLimitExceededException ex)
+        {
+            throw new JavaScriptWorkerLoadException($"{_script.FilePath}: the script's top-level code ran longer than the CPU limit ({_options.CpuLimit.TotalMilliseconds} ms).", ex);
+        }
+        finally
+        {
+            _cpu.Disarm();
+        }
+
+        return null;
+    }
+
+    private void LoadModule(JsObject shared)
+    {
+        var env = new JsObject(_engine);
+        foreach (var (name, value) in _options.Variables)
+        {
+            env.Set(name, value);
+        }
+
+        var exports = _engine.Modules.Import("./" + Path.GetFileName(_script.FilePath));
+        var handler = exports.Get("default");
+        if (!handler.IsObject() || !handler.AsObject().Get("fetch").IsCallable())
+        {
+            throw new JavaScriptWorkerLoadException($"{_script.FilePath}: the module's default export has no fetch method (export default {{ async fetch(request, env, ctx) {{ ... }} }}).");
+        }
+
+        _engine.Call(shared.Get("useModule"), JsValue.Undefined, [handler, env]);
+    }
+
+    private void LoadServiceWorker(JsObject shared)
+    {
+        foreach (var (name, value) in _options.Variables)
+        {
+            _engine.SetValue(name, value);
+        }
+
+        _engine.Execute(_script.Script!.Value);
+        if (!_engine.Call(shared.Get("hasFetchListener"), JsValue.Undefined, []).AsBoolean())
+        {
+            throw new JavaScriptWorkerLoadException($"{_script.FilePath}: the script registers no fetch handler (addEventListener('fetch', ...) or export default {{ fetch }}).");
+        }
+    }
+
+    private JavaScriptWorkerLoadException LoadError(JavaScriptException ex)
+    {
+        var location = ex.Location;
+        var stack = ex.JavaScriptStackTrace is { Length: > 0 } s ? "\n" + s : string.Empty;
+        return location.Start.Line > 0
+            ? new JavaScriptWorkerLoadException($"Uncaught {ex.Error}{stack}", location.SourceFile ?? _script.FilePath, location.Start.Line, location.Start.Column + 1, ex)
+            : new JavaScriptWorkerLoadException($"{_script.FilePath}: Uncaught {ex.Error}{stack}", ex);
+    }
+
+    private void Begin(RequestState state)
+    {
+        state.Id = ++_nextRequest;
+        _requests[state.Id] = state;
+        RunTurn(state, () =>
+        {
+            var request = state.Event.Request;
+            var body = request.Content is null ? JsValue.Null : Wrap(new HostBody(request.Content), state);
+            var cf = new JsObject(_engine);
+            cf.Set("httpProtocol", state.Event.HttpContext.Request.Protocol);
+            cf.Set("colo", "LOCAL");
+            _engine.Call(_dispatch, JsValue.Undefined,
+            [
+                state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
+                MessageConversion.FlatHeaders(_engine, request.Headers, request.Content), body, cf,
+            ]);
+        });
+    }
+
+    /// <summary>
+    /// Runs one turn: <paramref name="work"/>, then every promise job it queued. Under the CPU limit;
+    /// a failure that escapes JavaScript fails the turn's request.
+    /// </summary>
+    private void RunTurn(RequestState? owner, Action work)
+    {
+        var previous = _current;
+        _current = owner;
+        _cpu.Arm();
+        try
+        {
+            work();
+            _engine.Advanced.ProcessTasks();
+        }
+        catch (CpuLimitExceededException ex)
+        {
+            _engine.Advanced.ResetCallStack();
+            Log.CpuLimitExceeded(_logger, _options.CpuLimit.TotalMilliseconds, owner?.Url ?? "(no request)");
+            owner?.Completion.TrySetException(new JavaScriptWorkerException(ex.Message));
+        }
+        catch (JavaScriptException ex)
+        {
+            var stack = $"Uncaught {ex.Error}\n{ex.JavaScriptStackTrace}";
+            if (owner is null || !owner.Completion.TrySetException(new JavaScriptWorkerException(stack)))
+            {
+                Log.Uncaught(_logger, stack);
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            if (owner is null || !owner.Completion.TrySetException(ex))
+            {
+                Log.LoopFailed(_logger, ex);
+            }
+        }
+        finally
+        {
+            _cpu.Disarm();
+            _current = previous;
+        }
+    }
+
+    private void OnResponseCompleted(RequestState state)
+    {
+        state.ResponseDone = true;
+        Retire(state);
+    }
+
+    /// <summary>Forgets a request once its response is out and its waitUntil work is done.</summary>
+    private void Retire(RequestState state)
+    {
+        if (!state.ResponseDone || state.PendingWork > 0 || !_requests.Remove(state.Id))
+        {
+            return;
+        }
+
+        foreach (var body in state.Bodies)
+        {
+            body.Release();
+        }
+
+        state.Bodies.Clear();
+    }
+
+    /// <summary>
+    /// A newer version of the script took over: this one finishes the requests it has (their responses and
+    /// waitUntil work), then disposes itself.
+    /// </summary>
+    /// <remarks>
+    /// Checked once a second rather than at the last request's end: a request that read the old version just
+    /// before the switch may still be on its way to this loop.
+    /// </remarks>
+    public void Replace()
+    {
+        ITimer? check = null;
+        check = _time.CreateTimer(
+            _ => _loop.Post(() =>
+            {
+                if (_requests.Count == 0)
+                {
+                    check?.Dispose();
+                    ThreadPool.UnsafeQueueUserWorkItem(static r => r.Dispose(), this, preferLocal: false);
+                }
+            }),
+            null,
+            TimeSpan.FromSeconds(1),
+            TimeSpan.FromSeconds(1));
+    }
+
+    private JsValue Wrap(HostBody body, RequestState? owner)
+    {
+        owner?.Bodies.Add(body);
+        return JsValue.FromObject(_engine, body);
+    }
+
+    /// <summary>
+    /// A promise for a host task: resolved at once when the task is already done, otherwise by a turn posted
+    /// when it completes. The turn belongs to the request that started the task.
+    /// </summary>
+    private JsValue Promise<T>(Task<T> task, Func<T, JsValue> convert)
+    {
+        var owner = _current;
+        var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
+        if (task.IsCompleted)
+        {
+            Settle(task, resolve, reject, convert);
+            return promise;
+        }
+
+        task.ContinueWith(
+            t => _loop.Post(() => RunTurn(owner, () => Settle(t, resolve, reject, convert))),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return promise;
+    }
+
+    private void Settle<T>(Task<T> task, Action<JsValue> resolve, Action<JsValue> reject, Func<T, JsValue> convert)
+    {
+        if (task.IsCompletedSuccessfully)
+        {
+            JsValue value;
+            try
+            {
+                value = convert(task.Result);
+            }
+            catch (Exception ex) when (ex is not JavaScriptException and not CpuLimitExceededException)
+            {
+                reject(ToJsError(ex));
+                return;
+            }
+
+            resolve(value);
+            return;
+        }
+
+        var error = task.Exception?.InnerException ?? new OperationCanceledException("The operation was cancelled.");
+        reject(ToJsError(error));
+    }
+
+    /// <summary>A JavaScript error for a host failure; the C# exception stays attached for the 502/504 mapping.</summary>
+    private JsValue ToJsError(Exception ex)
+    {
+        var (constructor, message) = ex switch
+        {
+            ArgumentException a => ("TypeError", a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal)),
+            BodyTooLargeException => ("TypeError", ex.Message),
+            InvalidOperationException => ("TypeError", ex.Message),
+            HttpRequestException => ("TypeError", "Network connection lost: " + ex.Message),
+            TimeoutException => ("Error", "The origin did not answer in time."),
+            OperationCanceledException => ("Error", "The operation was cancelled."),
+            _ => ("Error", ex.Message),
+        };
+        var error = _engine.Construct(constructor, message);
+        _hostErrors.AddOrUpdate(error, ex);
+        return error;
+    }
+
+    private JavaScriptException TypeError(string message)
+        => new(_engine.Intrinsics.TypeError, message);
+}

@@ -1,0 +1,6 @@
+export default {
+  async fetch() {
+    await null;
+    throw new Error('deliberate failure');
+  },
+};

@@ -1,0 +1,98 @@
+namespace EdgeCache.JavaScript.Tests.Prelude;
+
+/// <summary>
+/// One worker with a case per Web API behaviour: <c>GET /name</c> runs case <c>name</c> and answers its result
+/// as JSON, so each test compares what the runtime really computed with what the standard says.
+/// </summary>
+public sealed class WebApiScript : IAsyncLifetime
+{
+    private const string Script = """
+        const bytes = (view) => Array.from(new Uint8Array(view instanceof ArrayBuffer ? view : view.buffer));
+        const hex = (buffer) => Array.from(new Uint8Array(buffer), b => b.toString(16).padStart(2, '0')).join('');
+        const cases = {
+          'url-dot-segments-and-case': () => new URL('HTTP://EXAMPLE.com:80/a/./b/../c?x=1#frag').href,
+          'url-keeps-percent-escapes': () => new URL('http://example.com/%7Efoo/a%2Fb').pathname,
+          'url-relative-resolution': () => new URL('../d?q', 'http://h.test/a/b/c').href,
+          'url-idna-host': () => new URL('https://münchen.example/').host,
+          'url-ipv4-shorthand': () => new URL('http://0x7f.1/').host,
+          'url-backslash-is-slash': () => new URL('http://h.test\\a\\b').pathname,
+          'url-invalid-throws-type-error': () => { try { new URL('http://exa mple.com/'); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'urlsearchparams': () => { const p = new URLSearchParams('a=1&b=2&a=3'); p.append('c', 'x y'); p.delete('b'); return [p.getAll('a'), p.toString()]; },
+          'headers-combine-and-sort': () => { const h = new Headers({ 'X-B': '2' }); h.append('x-a', '1'); h.append('X-A', '3'); return [h.get('x-a'), [...h]]; },
+          'headers-set-cookie-stays-apart': () => { const h = new Headers(); h.append('Set-Cookie', 'a=1'); h.append('set-cookie', 'b=2'); return [h.getSetCookie(), [...h].length]; },
+          'headers-invalid-name-throws': () => { try { new Headers().set('bad name', 'x'); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'headers-value-with-newline-throws': () => { try { new Headers().set('x', 'a\r\nb: c'); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'headers-values-are-trimmed': () => new Headers([['x', '  v \t']]).get('x'),
+          'response-json': async () => { const r = Response.json({ a: 1 }, { status: 201 }); return [r.status, r.headers.get('content-type'), await r.json()]; },
+          'response-redirect': () => { const r = Response.redirect('https://h.test/next', 301); return [r.status, r.headers.get('location')]; },
+          'response-redirect-bad-status': () => { try { Response.redirect('https://h.test/', 200); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'response-clone-reads-twice': async () => { const r = new Response('body'); const c = r.clone(); return [await r.text(), await c.text()]; },
+          'response-body-used-once': async () => { const r = new Response('x'); await r.text(); try { await r.text(); return 'no error'; } catch (e) { return [r.bodyUsed, e.constructor.name]; } },
+          'response-string-content-type': () => new Response('x').headers.get('content-type'),
+          'response-null-body-status-with-body-throws': () => { try { new Response('x', { status: 204 }); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'response-from-stream': async () => { const s = new ReadableStream({ start(c) { c.enqueue(new TextEncoder().encode('a')); c.enqueue(new TextEncoder().encode('b')); c.close(); } }); return new Response(s).text(); },
+          'request-get-with-body-throws': () => { try { new Request('http://h.test/', { body: 'x' }); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'request-method-normalised': () => [new Request('http://h.test/', { method: 'post' }).method, new Request('http://h.test/', { method: 'patch' }).method],
+          'request-relative-url-throws': () => { try { new Request('/relative'); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'request-url-serialised': () => new Request('HTTP://H.TEST:80/a/../b').url,
+          'text-encoder-decoder': () => { const e = new TextEncoder().encode('héllo €'); return [e.length, new TextDecoder().decode(e)]; },
+          'text-decoder-streaming-split-character': () => { const d = new TextDecoder(); const e = new TextEncoder().encode('€'); return d.decode(e.subarray(0, 1), { stream: true }) + d.decode(e.subarray(1)); },
+          'text-decoder-fatal': () => { try { new TextDecoder('utf-8', { fatal: true }).decode(new Uint8Array([0xff])); return 'no error'; } catch (e) { return e.constructor.name; } },
+          'atob-btoa': () => [btoa('hello'), atob('aGVsbG8='), atob(' aGVs bG8 ')],
+          'atob-invalid-throws': () => { try { atob('a'); return 'no error'; } catch (e) { return e.name; } },
+          'btoa-non-latin1-throws': () => { try { btoa('€'); return 'no error'; } catch (e) { return e.name; } },
+          'crypto-random-uuid': () => /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/.test(crypto.randomUUID()),
+          'crypto-get-random-values-quota': () => { try { crypto.getRandomValues(new Uint8Array(65537)); return 'no error'; } catch (e) { return e.name; } },
+          'crypto-digest-sha256': async () => hex(await crypto.subtle.digest('SHA-256', new TextEncoder().encode('abc'))),
+          'crypto-hmac-sha256': async () => {
+            const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('key'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+            const data = new TextEncoder().encode('The quick brown fox jumps over the lazy dog');
+            const signature = await crypto.subtle.sign('HMAC', key, data);
+            return [hex(signature), await crypto.subtle.verify('HMAC', key, signature, data), await crypto.subtle.verify('HMAC', key, new Uint8Array(32), data)];
+          },
+          'structured-clone': () => { const a = { d: new Date(0), m: new Map([[1, { x: 2 }]]) }; a.self = a; const c = structuredClone(a); return [c !== a, c.self === c, c.d.getTime(), c.m.get(1).x]; },
+          'structured-clone-function-throws': () => { try { structuredClone({ f() {} }); return 'no error'; } catch (e) { return e.name; } },
+          'timers-run-in-order': () => new Promise(resolve => { const seen = []; setTimeout(() => seen.push('b'), 20); setTimeout(() => { seen.push('a'); }, 0); const t = setTimeout(() => seen.push('never'), 5); clearTimeout(t); queueMicrotask(() => seen.push('micro')); setTimeout(() => resolve(seen), 60); }),
+          'abort-controller': () => { const c = new AbortController(); let fired = 0; c.signal.addEventListener('abort', () => fired++); c.abort(); c.abort(); return [c.signal.aborted, fired, c.signal.reason.name]; },
+          'streams-pipe-through': async () => {
+            const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
+            const source = new ReadableStream({ start(c) { c.enqueue('a'); c.enqueue('b'); c.close(); } });
+            const reader = source.pipeThrough(upper).getReader();
+            const out = [];
+            for (;;) { const { done, value } = await reader.read(); if (done) break; out.push(value); }
+            return out.join('');
+          },
+        };
+        export default {
+          async fetch(request) {
+            const name = new URL(request.url).pathname.slice(1);
+            const run = cases[name];
+            if (!run) return new Response('no case ' + name, { status: 404 });
+            return Response.json(await run());
+          },
+        };
+        """;
+
+    private JsWorkerHost? _host;
+
+    internal JsWorkerHost Host => _host ?? throw new InvalidOperationException("Not started.");
+
+    public async Task InitializeAsync() => _host = await JsWorkerHost.StartAsync(Script);
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+    }
+
+    /// <summary>Runs a case and returns its JSON result.</summary>
+    public async Task<string> RunAsync(string name)
+    {
+        using var response = await Host.Client.GetAsync("/" + name);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.IsSuccessStatusCode, $"case {name}: {(int)response.StatusCode} {body}\n{Host.Logs.Text}");
+        return body;
+    }
+}
