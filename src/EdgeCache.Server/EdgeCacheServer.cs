@@ -160,6 +160,7 @@ internal static class EdgeCacheServer
                 SetCookie = settings.SetCookiePolicy,
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
+                ForwardCdnCacheControl = settings.ForwardCdnCacheControl,
                 ExposeCacheTags = settings.ExposeCacheTags,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,

@@ -113,6 +113,9 @@ internal sealed class ServerSettings
     /// <summary>CDN mode: collapse concurrent misses for one URL into one origin request.</summary>
     public bool CollapseRequests { get; set; } = true;
 
+    /// <summary>CDN mode: forward the origin's <c>CDN-Cache-Control</c> to downstream caches (RFC 9213 section 3); false removes it.</summary>
+    public bool ForwardCdnCacheControl { get; set; } = true;
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 

@@ -123,7 +123,7 @@ internal sealed partial class CachingProxy
                 var ageSeconds = !leader ? AgeCalculation.ToHeaderSeconds(age) : outcome.OriginAge ?? -1;
                 await StoredResponseWriter.WriteAsync(
                     context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                    Status(status), status.Cf, _via, _options.ExposeCacheTags).ConfigureAwait(false);
+                    Status(status), status.Cf, _via, _passOn).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.Pass:
@@ -145,7 +145,7 @@ internal sealed partial class CachingProxy
                             : new CacheStatus(lookup.Entry is null ? "BYPASS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
                         // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
-                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), _options.ExposeCacheTags, evaluatePreconditions: true).ConfigureAwait(false);
+                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
                     }
 
                     return;

@@ -42,6 +42,7 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly string _via;
     private readonly string _name;
     private readonly string _hitPrefix;
+    private readonly PassedOnFields _passOn;
 
     public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
     {
@@ -63,6 +64,8 @@ internal sealed partial class CachingProxy : IDisposable
         _name = options.CacheName;
         _via = "1.1 " + options.CacheName.ToLowerInvariant();
         _hitPrefix = options.CacheName + "; hit; ttl=";
+        _passOn = (options.ExposeCacheTags ? PassedOnFields.CacheTags : PassedOnFields.None)
+            | (options.ForwardCdnCacheControl ? PassedOnFields.CdnCacheControl : PassedOnFields.None);
     }
 
     /// <summary>In-flight origin fetches (for tests and diagnostics).</summary>
@@ -151,7 +154,7 @@ internal sealed partial class CachingProxy : IDisposable
                 var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
                 await StoredResponseWriter.WriteAsync(
                     context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via, _options.ExposeCacheTags).ConfigureAwait(false);
+                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via, _passOn).ConfigureAwait(false);
                 return;
             }
 
@@ -285,7 +288,7 @@ internal sealed partial class CachingProxy : IDisposable
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
         return StoredResponseWriter.WriteAsync(
             context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-            Status(status with { Ttl = ttl }), status.Cf, _via, _options.ExposeCacheTags);
+            Status(status with { Ttl = ttl }), status.Cf, _via, _passOn);
     }
 
     private Task OnlyIfCachedAsync(HttpContext context)
@@ -403,7 +406,7 @@ internal sealed partial class CachingProxy : IDisposable
                 await InvalidateAsync(context, target, response).ConfigureAwait(false);
             }
 
-            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _options.ExposeCacheTags).ConfigureAwait(false);
+            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _passOn).ConfigureAwait(false);
         }
     }
 

@@ -85,6 +85,13 @@ public sealed record CachingProxyOptions
     /// </summary>
     public bool ExposeCacheTags { get; init; }
 
+    /// <summary>
+    /// Forward the origin's <c>CDN-Cache-Control</c> to clients, so CDN caches downstream can use it as well
+    /// (RFC 9213 section 3). Default on; off removes it from every response. A cache rule's edge TTL never
+    /// leaves this cache either way, and <c>Surrogate-Control</c> is always consumed here.
+    /// </summary>
+    public bool ForwardCdnCacheControl { get; init; } = true;
+
     /// <summary>The name this cache uses in <c>Cache-Status</c> (RFC 9211) and <c>Via</c>. Default <c>EdgeCache</c>.</summary>
     public string CacheName { get; init; } = "EdgeCache";
 

@@ -9,11 +9,11 @@ namespace EdgeCache.AspNetCore.Proxy;
 internal static class OriginResponseWriter
 {
     /// <summary>
-    /// Copies the status, the end-to-end headers (without the fields that stay in this cache: the targeted
-    /// cache-control fields and, unless <paramref name="exposeCacheTags"/>, <c>Cache-Tag</c>) and the streamed
+    /// Copies the status, the end-to-end headers (without the fields that stay in this cache,
+    /// <see cref="StoredResponseWriter.StaysHere"/>) and the streamed
     /// body; adds Date when missing, Via, Cache-Status and cf-cache-status.
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, string cf, string via, DateTimeOffset now, bool exposeCacheTags, bool evaluatePreconditions = false)
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, string cf, string via, DateTimeOffset now, PassedOnFields passOn, bool evaluatePreconditions = false)
     {
         var response = context.Response;
         var status = (int)message.StatusCode;
@@ -34,7 +34,7 @@ internal static class OriginResponseWriter
         var hasDate = false;
         foreach (var (name, values) in HttpMessageHeaders.All(message))
         {
-            if (skip.Contains(name) || StoredResponseWriter.StaysHere(name, exposeCacheTags))
+            if (skip.Contains(name) || StoredResponseWriter.StaysHere(name, passOn))
             {
                 continue;
             }

@@ -7,6 +7,13 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// </summary>
 public sealed class ProxyCachePolicyFeature
 {
+    /// <summary>
+    /// The targeted field (RFC 9213 section 2) aimed at this cache alone, for <see cref="OnOriginResponse"/> to
+    /// set an edge policy in: obeyed before the origin's <c>CDN-Cache-Control</c>, <c>Surrogate-Control</c> and
+    /// <c>Cache-Control</c>, and never sent on, so a downstream cache sees only the origin's own policy.
+    /// </summary>
+    public const string EdgeCacheControlField = EdgeCache.Semantics.Rfc9111.ResponseFacts.EdgeCacheControl;
+
     /// <summary>Forward to the origin without looking up or storing (<c>cf-cache-status: BYPASS</c>).</summary>
     public bool Bypass { get; set; }
 
@@ -15,7 +22,7 @@ public sealed class ProxyCachePolicyFeature
 
     /// <summary>
     /// Called with the origin's response (headers only; the body has not been read) before the proxy
-    /// applies RFC 9111 to it: add <c>CDN-Cache-Control</c> for an edge TTL, rewrite <c>Cache-Control</c>
+    /// applies RFC 9111 to it: set <see cref="EdgeCacheControlField"/> for an edge TTL, rewrite <c>Cache-Control</c>
     /// for browsers, add <c>Cache-Tag</c>.
     /// </summary>
     public Action<HttpResponseMessage>? OnOriginResponse { get; set; }

@@ -38,10 +38,10 @@ internal static class StoredResponseWriter
     /// <param name="cacheStatus">This cache's Cache-Status member.</param>
     /// <param name="cf">The cf-cache-status value.</param>
     /// <param name="via">This cache's Via member.</param>
-    /// <param name="exposeCacheTags">Send stored <c>Cache-Tag</c> fields to the client (for debugging); by default they stay here.</param>
+    /// <param name="passOn">The fields meant for this cache that go on to the client anyway (see <see cref="StaysHere"/>).</param>
     public static async Task WriteAsync(
         HttpContext context, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
-        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via, bool exposeCacheTags = false)
+        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn = PassedOnFields.None)
     {
         var request = context.Request;
         var response = context.Response;
@@ -58,7 +58,7 @@ internal static class StoredResponseWriter
             if (outcome == PreconditionOutcome.NotModified)
             {
                 response.StatusCode = StatusCodes.Status304NotModified;
-                WriteHeaders(response, headers, notModified: true, exposeCacheTags);
+                WriteHeaders(response, headers, notModified: true, passOn);
                 WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
                 return;
             }
@@ -88,20 +88,20 @@ internal static class StoredResponseWriter
                 {
                     case RangeOutcome.Unsatisfiable:
                         response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
-                        WriteHeaders(response, headers, notModified: true, exposeCacheTags);
+                        WriteHeaders(response, headers, notModified: true, passOn);
                         response.Headers.ContentRange = string.Concat("bytes */", Number(length));
                         response.ContentLength = 0;
                         WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
                         return;
                     case RangeOutcome.Partial:
-                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via, exposeCacheTags).ConfigureAwait(false);
+                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via, passOn).ConfigureAwait(false);
                         return;
                 }
             }
         }
 
         response.StatusCode = status;
-        WriteHeaders(response, headers, notModified: false, exposeCacheTags);
+        WriteHeaders(response, headers, notModified: false, passOn);
         if (bodyAllowed && length >= 0)
         {
             response.ContentLength = length;
@@ -120,13 +120,13 @@ internal static class StoredResponseWriter
     /// Writes the stored header lines, leaving out the fields that stay in this cache (<see cref="StaysHere"/>)
     /// and, for 304/416, representation metadata.
     /// </summary>
-    public static void WriteHeaders(HttpResponse response, IReadOnlyList<KeyValuePair<string, string>> headers, bool notModified, bool exposeCacheTags)
+    public static void WriteHeaders(HttpResponse response, IReadOnlyList<KeyValuePair<string, string>> headers, bool notModified, PassedOnFields passOn)
     {
         var target = response.Headers;
         for (var i = 0; i < headers.Count; i++)
         {
             var (name, value) = headers[i];
-            if (StaysHere(name, exposeCacheTags))
+            if (StaysHere(name, passOn))
             {
                 continue;
             }
@@ -144,11 +144,15 @@ internal static class StoredResponseWriter
     }
 
     /// <summary>
-    /// True for a response field that never leaves this cache: the targeted cache-control fields (RFC 9213),
-    /// and <c>Cache-Tag</c> unless <paramref name="exposeCacheTags"/> (purge metadata; Cloudflare strips it too).
+    /// True for a response field that does not leave this cache: this cache's own targeted field and
+    /// <c>Surrogate-Control</c> always; <c>CDN-Cache-Control</c> unless <paramref name="passOn"/> forwards it
+    /// (RFC 9213 section 3); <c>Cache-Tag</c> unless <paramref name="passOn"/> exposes it (purge metadata;
+    /// Cloudflare strips it too).
     /// </summary>
-    public static bool StaysHere(string name, bool exposeCacheTags)
-        => ResponseFacts.IsTargetedField(name) || (!exposeCacheTags && CacheTags.IsHeader(name));
+    public static bool StaysHere(string name, PassedOnFields passOn)
+        => ResponseFacts.IsConsumedTargetedField(name)
+            || ((passOn & PassedOnFields.CdnCacheControl) == 0 && name.Equals("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase))
+            || ((passOn & PassedOnFields.CacheTags) == 0 && CacheTags.IsHeader(name));
 
     /// <summary>Adds Age, Cache-Status (appended to any upstream member), cf-cache-status and Via.</summary>
     public static void WriteCacheHeaders(HttpResponse response, long ageSeconds, string cacheStatus, string cf, string via)
@@ -166,14 +170,14 @@ internal static class StoredResponseWriter
 
     private static async Task WritePartialAsync(
         HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
-        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via, bool exposeCacheTags)
+        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status206PartialContent;
         if (ranges.Count == 1)
         {
             var range = ranges[0];
-            WriteHeaders(response, headers, notModified: false, exposeCacheTags);
+            WriteHeaders(response, headers, notModified: false, passOn);
             response.Headers.ContentRange = range.ContentRange(length);
             response.ContentLength = range.Length;
             WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
@@ -204,7 +208,7 @@ internal static class StoredResponseWriter
         for (var i = 0; i < headers.Count; i++)
         {
             var (name, value) = headers[i];
-            if (!StaysHere(name, exposeCacheTags) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            if (!StaysHere(name, passOn) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, value);
             }

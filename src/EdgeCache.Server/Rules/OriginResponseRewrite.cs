@@ -1,16 +1,18 @@
 using System.Globalization;
+using EdgeCache.AspNetCore.Proxy;
 
 namespace EdgeCache.Server.Rules;
 
 /// <summary>
-/// Applies rule actions to an origin response before the proxy reads it. The edge TTL becomes a
-/// <c>CDN-Cache-Control</c> (RFC 9213: it governs this cache only and is removed before the response
-/// leaves); the browser TTL rewrites <c>Cache-Control</c>, after the origin's own value is kept for the
-/// edge as <c>CDN-Cache-Control</c>; tags are appended to <c>Cache-Tag</c>.
+/// Applies rule actions to an origin response before the proxy reads it. The edge TTL becomes this cache's
+/// own targeted field (<see cref="ProxyCachePolicyFeature.EdgeCacheControlField"/>: it governs this cache
+/// only and never leaves it, while the origin's own <c>CDN-Cache-Control</c> still goes on to downstream
+/// caches); the browser TTL rewrites <c>Cache-Control</c>, after the origin's own value is kept for the edge
+/// in that field; tags are appended to <c>Cache-Tag</c>.
 /// </summary>
 internal static class OriginResponseRewrite
 {
-    private const string CdnCacheControl = "CDN-Cache-Control";
+    private const string EdgeField = ProxyCachePolicyFeature.EdgeCacheControlField;
 
     public static void Apply(HttpResponseMessage response, CacheFetchOptions ttls, bool respectOrigin, TimeSpan? browserTtl, IReadOnlyList<string>? tags)
     {
@@ -18,16 +20,15 @@ internal static class OriginResponseRewrite
         var ttl = ttls.TtlFor((int)response.StatusCode);
         if (ttl is { } edge && !(respectOrigin && HasOriginPolicy(response)))
         {
-            headers.Remove(CdnCacheControl);
-            headers.Remove("Surrogate-Control");
-            headers.TryAddWithoutValidation(CdnCacheControl, edge <= TimeSpan.Zero ? "no-store" : "max-age=" + Seconds(edge));
+            headers.Remove(EdgeField);
+            headers.TryAddWithoutValidation(EdgeField, edge <= TimeSpan.Zero ? "no-store" : "max-age=" + Seconds(edge));
         }
 
         if (browserTtl is { } browser)
         {
-            if (!headers.NonValidated.Contains(CdnCacheControl) && headers.NonValidated.TryGetValues("Cache-Control", out var originCc))
+            if (!HasTargetedPolicy(response) && headers.NonValidated.TryGetValues("Cache-Control", out var originCc))
             {
-                headers.TryAddWithoutValidation(CdnCacheControl, originCc.ToString());
+                headers.TryAddWithoutValidation(EdgeField, originCc.ToString());
             }
 
             headers.Remove("Cache-Control");
@@ -42,9 +43,13 @@ internal static class OriginResponseRewrite
 
     private static bool HasOriginPolicy(HttpResponseMessage response)
         => response.Headers.NonValidated.Contains("Cache-Control")
-            || response.Headers.NonValidated.Contains(CdnCacheControl)
-            || response.Headers.NonValidated.Contains("Surrogate-Control")
+            || HasTargetedPolicy(response)
             || (response.Content?.Headers.NonValidated.Contains("Expires") ?? false);
+
+    private static bool HasTargetedPolicy(HttpResponseMessage response)
+        => response.Headers.NonValidated.Contains(EdgeField)
+            || response.Headers.NonValidated.Contains("CDN-Cache-Control")
+            || response.Headers.NonValidated.Contains("Surrogate-Control");
 
     private static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
 }

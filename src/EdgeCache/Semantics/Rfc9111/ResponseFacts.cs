@@ -6,8 +6,15 @@ namespace EdgeCache.Semantics.Rfc9111;
 /// </summary>
 internal sealed class ResponseFacts
 {
+    /// <summary>
+    /// The targeted field (RFC 9213 section 2) aimed at this cache alone: cache rules write their edge TTL
+    /// into it, and it is obeyed before <c>CDN-Cache-Control</c> and never leaves this cache, so a rule's
+    /// policy never reaches a downstream cache while the origin's own <c>CDN-Cache-Control</c> still does.
+    /// </summary>
+    internal const string EdgeCacheControl = "EdgeCache-Cache-Control";
+
     /// <summary>RFC 9213 targeted fields this cache obeys, in precedence order.</summary>
-    internal static readonly string[] TargetedFields = ["CDN-Cache-Control", "Surrogate-Control"];
+    internal static readonly string[] TargetedFields = [EdgeCacheControl, "CDN-Cache-Control", "Surrogate-Control"];
 
     // Stands for a CDN-Cache-Control line that is not a valid Structured Field Dictionary.
     private const string InvalidField = "\u0000invalid";
@@ -55,6 +62,7 @@ internal sealed class ResponseFacts
     {
         var facts = new ResponseFacts(status);
         List<string>? cacheControl = null;
+        List<string>? own = null;
         List<string>? cdn = null;
         List<string>? surrogate = null;
         string? vary = null;
@@ -64,6 +72,10 @@ internal sealed class ResponseFacts
             if (Is(name, "Cache-Control"))
             {
                 (cacheControl ??= []).Add(value);
+            }
+            else if (Is(name, EdgeCacheControl))
+            {
+                (own ??= []).Add(TargetedField.ToCacheControl(value) ?? InvalidField);
             }
             else if (Is(name, "CDN-Cache-Control"))
             {
@@ -125,7 +137,7 @@ internal sealed class ResponseFacts
         }
 
         facts.Vary = vary;
-        var targeted = ParseTargeted(cdn) ?? ParseTargeted(surrogate);
+        var targeted = ParseTargeted(own) ?? ParseTargeted(cdn) ?? ParseTargeted(surrogate);
         if (targeted is not null)
         {
             facts.Directives = targeted;
@@ -141,10 +153,18 @@ internal sealed class ResponseFacts
         return facts;
     }
 
-    /// <summary>True when a header name is one of the targeted cache-control fields (removed before a response leaves).</summary>
+    /// <summary>True when a header name is one of the targeted cache-control fields.</summary>
     public static bool IsTargetedField(string name)
-        => name.Equals("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("Surrogate-Control", StringComparison.OrdinalIgnoreCase);
+        => name.Equals("CDN-Cache-Control", StringComparison.OrdinalIgnoreCase) || IsConsumedTargetedField(name);
+
+    /// <summary>
+    /// True for the targeted fields that are consumed here and never forwarded: this cache's own field and
+    /// <c>Surrogate-Control</c> (whose convention is that the surrogate removes it). <c>CDN-Cache-Control</c> is
+    /// not one of them: RFC 9213 section 3 has CDNs forward it to the caches downstream.
+    /// </summary>
+    public static bool IsConsumedTargetedField(string name)
+        => name.Equals("Surrogate-Control", StringComparison.OrdinalIgnoreCase)
+            || name.Equals(EdgeCacheControl, StringComparison.OrdinalIgnoreCase);
 
     private static CacheControlDirectives? ParseTargeted(List<string>? values)
     {
