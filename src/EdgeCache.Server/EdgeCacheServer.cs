@@ -161,6 +161,7 @@ internal static class EdgeCacheServer
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
                 ForwardCdnCacheControl = settings.ForwardCdnCacheControl,
+                StaleIfOriginUnreachable = settings.StaleIfOriginUnreachable,
                 ExposeCacheTags = settings.ExposeCacheTags,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,

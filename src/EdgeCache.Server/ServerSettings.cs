@@ -113,6 +113,12 @@ internal sealed class ServerSettings
     /// <summary>CDN mode: collapse concurrent misses for one URL into one origin request.</summary>
     public bool CollapseRequests { get; set; } = true;
 
+    /// <summary>
+    /// CDN mode: how stale a stored response may be to stand in when the origin cannot be reached (refused, reset,
+    /// closed or timed out before a response); 00:00:00 turns it off (RFC 9111 section 4.2.4).
+    /// </summary>
+    public TimeSpan StaleIfOriginUnreachable { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>CDN mode: forward the origin's <c>CDN-Cache-Control</c> to downstream caches (RFC 9213 section 3); false removes it.</summary>
     public bool ForwardCdnCacheControl { get; set; } = true;
 
@@ -239,6 +245,11 @@ internal sealed class ServerSettings
             default:
                 errors.Add($"EdgeCache:SetCookie must be 'do-not-store', 'store-without' or 'share', not '{SetCookie}'.");
                 break;
+        }
+
+        if (StaleIfOriginUnreachable < TimeSpan.Zero)
+        {
+            errors.Add($"EdgeCache:StaleIfOriginUnreachable must be zero (off) or more, not '{StaleIfOriginUnreachable}'.");
         }
 
         if (OriginTimeout <= TimeSpan.Zero)

@@ -19,6 +19,7 @@ public sealed class RawSocketOrigin : IAsyncDisposable
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly ConcurrentDictionary<string, byte[]> _answers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Func<Task>> _gates = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _drops = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _incomplete;
@@ -55,7 +56,14 @@ public sealed class RawSocketOrigin : IAsyncDisposable
         }
 
         _answers[path] = bytes;
+        _drops.TryRemove(path, out _);
     }
+
+    /// <summary>
+    /// Makes a path's requests go unanswered: once a request is read its connection is closed (a FIN), or with
+    /// <paramref name="reset"/> reset (an RST: linger zero). <see cref="Answer"/> undoes it.
+    /// </summary>
+    public void Drop(string path, bool reset) => _drops[path] = reset;
 
     /// <summary>Makes a path wait for <paramref name="gate"/> after reading a request and before answering it.</summary>
     public void Hold(string path, Func<Task> gate) => _gates[path] = gate;
@@ -121,6 +129,16 @@ public sealed class RawSocketOrigin : IAsyncDisposable
                 if (_gates.TryGetValue(request.Path, out var gate))
                 {
                     await gate().WaitAsync(ReadTimeout, _stop.Token);
+                }
+
+                if (_drops.TryGetValue(request.Path, out var reset))
+                {
+                    if (reset)
+                    {
+                        client.Client.LingerState = new LingerOption(true, 0);
+                    }
+
+                    return;
                 }
 
                 var answer = _answers.TryGetValue(request.Path, out var bytes)

@@ -169,7 +169,7 @@ internal sealed partial class CachingProxy
 
             default:
                 if (lookup.Entry is { } stale
-                    && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus).ConfigureAwait(false))
+                    && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -272,7 +272,7 @@ internal sealed partial class CachingProxy
             {
                 var (code, detail) = Classify(ex);
                 ProxyLog.OriginFailed(_logger, url, detail, ex);
-                Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail });
+                Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail, Disconnected = detail });
                 return;
             }
             finally
@@ -355,7 +355,7 @@ internal sealed partial class CachingProxy
                 storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField);
             }
 
-            var keep = Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), _options.StaleRetention);
+            var keep = Retention(cc);
             var freshUntil = responseTime + (lifetime - initialAge);
             var expiresAt = Max(freshUntil, responseTime) + keep;
             var metadata2 = new EntryMetadata
@@ -429,7 +429,7 @@ internal sealed partial class CachingProxy
         {
             ProxyLog.BodyFailed(_logger, url, ex);
             buffer?.Fail(ex);
-            var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed" };
+            var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
             Finish(fetch, failed);
 
             // A leader still held has sent nothing yet: it can answer 502 (or a stale copy) instead of a
@@ -583,7 +583,7 @@ internal sealed partial class CachingProxy
         var initialAge = AgeCalculation.CorrectedInitialAge(facts304.Age, facts.Date, requestTime, responseTime);
         var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, hasFreshness: true), merged, originPrivate: false, state, response: null);
         var headers = decision.StrippedFields.Count > 0 ? StorableHeaders(merged, decision.StrippedFields) : merged;
-        var keep = Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), _options.StaleRetention);
+        var keep = Retention(cc);
         var metadata = old with
         {
             Headers = headers,
@@ -835,6 +835,10 @@ internal sealed partial class CachingProxy
 
         return false;
     }
+
+    /// <summary>How long a response is kept once stale: for revalidation, its stale windows, and serving it while the origin is unreachable.</summary>
+    private TimeSpan Retention(CacheControlDirectives cc)
+        => Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), Max(_options.StaleRetention, _options.StaleIfOriginUnreachable));
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 

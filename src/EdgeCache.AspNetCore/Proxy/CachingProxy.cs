@@ -384,7 +384,7 @@ internal sealed partial class CachingProxy : IDisposable
             {
                 var (code, detail) = Classify(ex);
                 ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
-                if (stale is not null && requestCc is not null && await TryServeStaleOnErrorAsync(context, stale, requestCc, status.Forward ?? "request", 0).ConfigureAwait(false))
+                if (stale is not null && requestCc is not null && await TryServeStaleOnErrorAsync(context, stale, requestCc, status.Forward ?? "request", 0, detail).ConfigureAwait(false))
                 {
                     return;
                 }
@@ -418,17 +418,32 @@ internal sealed partial class CachingProxy : IDisposable
         return OriginResponseWriter.WriteErrorAsync(context, code, text, Status(status with { Detail = detail }), status.Cf, _via);
     }
 
-    private async Task<bool> TryServeStaleOnErrorAsync(HttpContext context, CacheEntry stale, CacheControlDirectives requestCc, string forward, int forwardStatus)
+    /// <summary>
+    /// Serves the stale entry in place of an origin failure when a directive allows it (<c>stale-if-error</c>,
+    /// <c>max-stale</c>) or, when the origin could not be reached at all (<paramref name="disconnected"/> names how),
+    /// within <see cref="CachingProxyOptions.StaleIfOriginUnreachable"/> (RFC 9111 section 4.2.4).
+    /// </summary>
+    private async Task<bool> TryServeStaleOnErrorAsync(HttpContext context, CacheEntry stale, CacheControlDirectives requestCc, string forward, int forwardStatus, string? disconnected)
     {
         var metadata = stale.Metadata;
         var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, _time.GetUtcNow());
         var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
-        if (!Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, age, storedCc, requestCc))
+        string detail;
+        if (Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, age, storedCc, requestCc))
+        {
+            detail = "stale-if-error";
+        }
+        else if (disconnected is not null
+            && Reuse.MayServeStaleWhileDisconnected(metadata.FreshnessLifetime, age, storedCc, requestCc, _options.StaleIfOriginUnreachable))
+        {
+            detail = "stale-" + disconnected;
+        }
+        else
         {
             return false;
         }
 
-        await ServeEntryAsync(context, stale, age, new CacheStatus("STALE", Forward: forward, ForwardStatus: forwardStatus, Detail: "stale-if-error")).ConfigureAwait(false);
+        await ServeEntryAsync(context, stale, age, new CacheStatus("STALE", Forward: forward, ForwardStatus: forwardStatus, Detail: detail)).ConfigureAwait(false);
         return true;
     }
 

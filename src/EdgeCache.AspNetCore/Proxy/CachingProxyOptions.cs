@@ -58,6 +58,16 @@ public sealed record CachingProxyOptions
     public TimeSpan StaleRetention { get; init; } = TimeSpan.FromHours(1);
 
     /// <summary>
+    /// How stale a stored response may be to stand in when the origin cannot be reached at all: the connection
+    /// is refused or reset, or closed or timed out before a response (RFC 9111 section 4.2.4; like Varnish's grace
+    /// or nginx's <c>proxy_cache_use_stale error timeout</c>). Never against <c>must-revalidate</c>,
+    /// <c>proxy-revalidate</c>, <c>s-maxage</c> or <c>no-cache</c>; an origin that answers (even 5xx) is not
+    /// unreachable (that takes <c>stale-if-error</c>). Default 1 hour; zero turns it off. Entries are kept at
+    /// least this long after they go stale.
+    /// </summary>
+    public TimeSpan StaleIfOriginUnreachable { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>
     /// The largest body the proxy streams through its shared collapsing buffer and stores; larger
     /// responses (by Content-Length, or as they grow) are forwarded without being stored. Default 64 MB.
     /// </summary>
@@ -118,9 +128,9 @@ public sealed record CachingProxyOptions
             throw new ArgumentOutOfRangeException(nameof(CollapseWaitTimeout), CollapseWaitTimeout, "CollapseWaitTimeout must be more than zero.");
         }
 
-        if (HitForPassDuration < TimeSpan.Zero || MaxHeuristicFreshness < TimeSpan.Zero || StaleRetention < TimeSpan.Zero)
+        if (HitForPassDuration < TimeSpan.Zero || MaxHeuristicFreshness < TimeSpan.Zero || StaleRetention < TimeSpan.Zero || StaleIfOriginUnreachable < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(HitForPassDuration), "HitForPassDuration, MaxHeuristicFreshness and StaleRetention must be zero or more.");
+            throw new ArgumentOutOfRangeException(nameof(HitForPassDuration), "HitForPassDuration, MaxHeuristicFreshness, StaleRetention and StaleIfOriginUnreachable must be zero or more.");
         }
 
         if (MaxBufferedObjectSize < 0)

@@ -79,4 +79,11 @@ internal sealed class FetchOutcome
 
     /// <summary>For <see cref="FetchOutcomeKind.Failed"/>: why, for the log and the Cache-Status detail.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// For <see cref="FetchOutcomeKind.Failed"/> without any answer from the origin (refused, reset, closed or
+    /// timed out before a response, or a body that broke before a byte was sent on): how, as in <see cref="Error"/>.
+    /// Null when the origin answered (a 5xx) or the request could not be made.
+    /// </summary>
+    public string? Disconnected { get; init; }
 }

@@ -61,7 +61,8 @@ public sealed class StaleServingTests
     [Fact]
     public async Task Rfc5861_4_Outside_the_stale_if_error_window_the_client_gets_502_not_a_hang()
     {
-        await using var h = await ProxyHarness.StartAsync();
+        // Without the disconnected-origin allowance (DisconnectedStaleTests), which would otherwise stand in.
+        await using var h = await ProxyHarness.StartAsync(("StaleIfOriginUnreachable", "00:00:00"));
         h.Origin.Fixed("/sie2", "kept", ("Cache-Control", "max-age=10, stale-if-error=60"));
 
         await h.GetAsync("/sie2");
@@ -105,7 +106,7 @@ public sealed class StaleServingTests
     [Fact]
     public async Task Rfc5861_4_Request_stale_if_error_lets_the_client_accept_a_stale_copy()
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("StaleIfOriginUnreachable", "00:00:00"));
         h.Origin.Fixed("/rsie", "kept", ("Cache-Control", "max-age=10"));
 
         await h.GetAsync("/rsie");

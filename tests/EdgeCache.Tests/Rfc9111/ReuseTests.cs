@@ -81,6 +81,23 @@ public sealed class ReuseTests
         => Assert.Equal(allowed, Reuse.MayServeStaleOnError(TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(age), CacheControlDirectives.Parse(stored), CacheControlDirectives.Parse(request)));
 
     [Theory]
+    [InlineData("max-age=60", "", 100, 60, true)]
+    [InlineData("max-age=60", "", 121, 60, false)]
+    [InlineData("max-age=60", "", 61, 0, false)]
+    [InlineData("max-age=60, must-revalidate", "", 61, 3600, false)]
+    [InlineData("max-age=60, proxy-revalidate", "", 61, 3600, false)]
+    [InlineData("s-maxage=60", "", 61, 3600, false)]
+    [InlineData("max-age=60, no-cache", "", 61, 3600, false)]
+    [InlineData("max-age=60, no-cache=\"Set-Cookie\"", "", 61, 3600, true)]
+    [InlineData("max-age=60", "no-cache", 61, 3600, false)]
+    [InlineData("max-age=60", "min-fresh=1", 61, 3600, false)]
+    [InlineData("max-age=60", "max-age=30", 61, 3600, false)]
+    [InlineData("max-age=60", "max-age=300", 61, 3600, true)]
+    public void Rfc9111_4_2_4_A_disconnected_cache_may_serve_stale_within_its_bound_unless_forbidden(string stored, string request, int age, int bound, bool allowed)
+        => Assert.Equal(allowed, Reuse.MayServeStaleWhileDisconnected(
+            TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(age), CacheControlDirectives.Parse(stored), CacheControlDirectives.Parse(request), TimeSpan.FromSeconds(bound)));
+
+    [Theory]
     [InlineData(500, true)]
     [InlineData(502, true)]
     [InlineData(503, true)]

@@ -73,7 +73,7 @@ internal static class Reuse
     /// </summary>
     public static bool MayServeStaleOnError(TimeSpan freshnessLifetime, TimeSpan currentAge, CacheControlDirectives stored, CacheControlDirectives request)
     {
-        if (stored.MustRevalidate || stored.ProxyRevalidate || (stored.NoCache && stored.NoCacheFields.Count == 0))
+        if (ForbidsStale(stored))
         {
             return false;
         }
@@ -93,6 +93,40 @@ internal static class Reuse
             && (request.MaxStaleSeconds is not { } maxStale || staleness <= TimeSpan.FromSeconds(maxStale));
     }
 
+    /// <summary>
+    /// RFC 9111 section 4.2.4: whether the stale response may be served, without any directive asking for it,
+    /// because the origin could not be reached at all (refused, reset, closed before a response, timed out):
+    /// "a cache MAY generate a stale response ... when it is disconnected from the origin server", within this
+    /// cache's own bound, unless a directive forbids it (<c>must-revalidate</c>, <c>proxy-revalidate</c>,
+    /// unqualified <c>no-cache</c>, and <c>s-maxage</c>, which implies <c>proxy-revalidate</c> for a shared cache,
+    /// section 5.2.2.10) or the request does not accept it (<c>no-cache</c>, <c>min-fresh</c>, a <c>max-age</c> the
+    /// response is older than).
+    /// </summary>
+    /// <param name="freshnessLifetime">The stored freshness lifetime.</param>
+    /// <param name="currentAge">The current age.</param>
+    /// <param name="stored">The stored response's directives in force for this cache.</param>
+    /// <param name="request">The request's directives.</param>
+    /// <param name="maxStaleness">The most staleness this cache tolerates for it; zero turns it off.</param>
+    public static bool MayServeStaleWhileDisconnected(TimeSpan freshnessLifetime, TimeSpan currentAge, CacheControlDirectives stored, CacheControlDirectives request, TimeSpan maxStaleness)
+    {
+        if (maxStaleness <= TimeSpan.Zero || ForbidsStale(stored) || stored.SharedMaxAge is not null)
+        {
+            return false;
+        }
+
+        if (request.NoCache || request.MinFresh is not null || (request.MaxAge is { } maxAge && currentAge > TimeSpan.FromSeconds(maxAge)))
+        {
+            return false;
+        }
+
+        var staleness = currentAge > freshnessLifetime ? currentAge - freshnessLifetime : TimeSpan.Zero;
+        return staleness <= maxStaleness;
+    }
+
     /// <summary>RFC 5861 section 4: the origin answers that count as errors for stale-if-error.</summary>
     public static bool IsErrorStatus(int status) => status is 500 or 502 or 503 or 504;
+
+    /// <summary>Section 4.2.4: the stored directives under which no stale response may ever be generated.</summary>
+    private static bool ForbidsStale(CacheControlDirectives stored)
+        => stored.MustRevalidate || stored.ProxyRevalidate || (stored.NoCache && stored.NoCacheFields.Count == 0);
 }
