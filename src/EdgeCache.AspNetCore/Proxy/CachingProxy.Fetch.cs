@@ -226,6 +226,13 @@ internal sealed partial class CachingProxy
             OriginRequestFactory.AddValidators(message, metadata.GetHeader("ETag"), metadata.GetHeader("Last-Modified"));
         }
 
+        _track(RunFetchAsync(fetch, message, CreateFetchState(context, target, lookup, requestCc)));
+        return true;
+    }
+
+    /// <summary>What a fetch keeps of the request that started it.</summary>
+    private static FetchState CreateFetchState(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc)
+    {
         var snapshot = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in context.Request.Headers)
         {
@@ -233,14 +240,12 @@ internal sealed partial class CachingProxy
         }
 
         var policy = context.Features.Get<ProxyCachePolicyFeature>();
-        var state = new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
+        return new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
         {
             OnOriginResponse = policy?.OnOriginResponse,
             DangerouslyCachePrivate = policy?.DangerouslyCachePrivate ?? false,
             MayStore = policy?.MayStore,
         };
-        _track(RunFetchAsync(fetch, message, state));
-        return true;
     }
 
     private async Task RunFetchAsync(InFlightFetch fetch, HttpRequestMessage message, FetchState state)

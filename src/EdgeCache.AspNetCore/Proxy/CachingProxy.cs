@@ -186,6 +186,12 @@ internal sealed partial class CachingProxy : IDisposable
                 return;
             }
 
+            if (!isGet)
+            {
+                await RevalidateWithHeadAsync(context, target, lookup, requestCc, forward).ConfigureAwait(false);
+                return;
+            }
+
             await FetchThroughAsync(context, target, lookup, requestCc, forward).ConfigureAwait(false);
             return;
         }

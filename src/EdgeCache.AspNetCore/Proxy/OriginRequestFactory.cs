@@ -64,6 +64,9 @@ internal sealed class OriginRequestFactory
 
         /// <summary>A GET for the full object: no body, no client preconditions, no Range (a cacheable fetch).</summary>
         CacheFill = 1,
+
+        /// <summary>With <see cref="CacheFill"/>: a HEAD instead of the GET (a revalidation without a body, RFC 9111 section 4.3.5).</summary>
+        Head = 2,
     }
 
     /// <summary>Creates the origin request; the body (unless <see cref="Adapt.CacheFill"/>) streams from the client.</summary>
@@ -71,7 +74,8 @@ internal sealed class OriginRequestFactory
     {
         var request = context.Request;
         var fill = (adapt & Adapt.CacheFill) != 0;
-        var message = new HttpRequestMessage(fill ? HttpMethod.Get : new HttpMethod(request.Method), target.OriginUri);
+        var method = fill ? ((adapt & Adapt.Head) != 0 ? HttpMethod.Head : HttpMethod.Get) : new HttpMethod(request.Method);
+        var message = new HttpRequestMessage(method, target.OriginUri);
         if (!fill && HasBody(request))
         {
             message.Content = new StreamContent(new ClientBodyStream(request.Body));
