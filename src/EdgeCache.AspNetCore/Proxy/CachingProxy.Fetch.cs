@@ -104,7 +104,7 @@ internal sealed partial class CachingProxy
         {
             case FetchOutcomeKind.Shared:
                 if (!leader && outcome.VaryNames.Length > 0
-                    && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField), outcome.VariantKey, StringComparison.Ordinal))
+                    && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
                 {
                     // The response varies on a field this request sends differently: it is not ours to use.
                     await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
@@ -242,6 +242,7 @@ internal sealed partial class CachingProxy
         var policy = context.Features.Get<ProxyCachePolicyFeature>();
         return new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
         {
+            Policy = policy,
             OnOriginResponse = policy?.OnOriginResponse,
             DangerouslyCachePrivate = policy?.DangerouslyCachePrivate ?? false,
             MayStore = policy?.MayStore,
@@ -327,6 +328,12 @@ internal sealed partial class CachingProxy
             var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
             var useful = lifetime > initialAge || facts.HasValidator || cc.StaleWhileRevalidate > 0 || cc.StaleIfError > 0;
             var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful), raw, originPrivate, state, response);
+            var varyNames = VaryKey.CanonicalNames(facts.Vary);
+            if (decision.Store && state.Policy is { } rules && rules.BypassesAny(varyNames))
+            {
+                decision = new(StorageVerdict.VaryBypassed, []);
+            }
+
             var tooLarge = facts.ContentLength > _options.EffectiveMaxStoredObjectSize;
             if (!decision.Store || tooLarge)
             {
@@ -349,7 +356,6 @@ internal sealed partial class CachingProxy
             }
 
             var headers = StorableHeaders(raw, decision.StrippedFields);
-            var varyNames = VaryKey.CanonicalNames(facts.Vary);
             var generation = string.Empty;
             var storeKey = state.Target.Key;
             if (varyNames.Length > 0)
@@ -357,7 +363,7 @@ internal sealed partial class CachingProxy
                 generation = state.Generation.Length > 0 && string.Equals(state.VaryNames, varyNames, StringComparison.Ordinal)
                     ? state.Generation
                     : Guid.NewGuid().ToString("N")[..12];
-                storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField);
+                storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField, state.Policy?.VaryModes);
             }
 
             var keep = Retention(cc);
@@ -861,5 +867,8 @@ internal sealed partial class CachingProxy
 
         /// <summary>The rules' veto before storing.</summary>
         public Func<HttpResponseMessage, bool>? MayStore { get; init; }
+
+        /// <summary>The rules' instructions, for their per-field Vary handling.</summary>
+        public ProxyCachePolicyFeature? Policy { get; init; }
     }
 }

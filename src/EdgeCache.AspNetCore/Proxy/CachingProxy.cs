@@ -140,7 +140,7 @@ internal sealed partial class CachingProxy : IDisposable
 
         var cacheControl = request.Headers.CacheControl;
         var requestCc = cacheControl.Count == 0 ? CacheControlDirectives.Empty : CacheControlDirectives.Parse((IEnumerable<string>)cacheControl!);
-        var lookup = await LookupAsync(target.Key, request.Headers, context.RequestAborted).ConfigureAwait(false);
+        var lookup = await LookupAsync(target.Key, request.Headers, policy, context.RequestAborted).ConfigureAwait(false);
         if (lookup.Entry is { } entry)
         {
             var metadata = entry.Metadata;
@@ -301,7 +301,7 @@ internal sealed partial class CachingProxy : IDisposable
         => OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, "504 Gateway Timeout: not in cache (only-if-cached).\n",
             Status(new CacheStatus("MISS", Detail: "only-if-cached")), "MISS", _via);
 
-    private async ValueTask<Lookup> LookupAsync(string key, IHeaderDictionary headers, CancellationToken cancellationToken)
+    private async ValueTask<Lookup> LookupAsync(string key, IHeaderDictionary headers, ProxyCachePolicyFeature? policy, CancellationToken cancellationToken)
     {
         if (key.Length == 0)
         {
@@ -323,7 +323,13 @@ internal sealed partial class CachingProxy : IDisposable
 
         var generation = markerHeaders[0].Value;
         var names = metadata.GetHeader("Vary") ?? string.Empty;
-        var variantKey = VaryKey.Build(key, generation, names, headers, RequestField);
+        if (policy is not null && policy.BypassesAny(names))
+        {
+            // A rule bypasses a field these variants vary on: none of them is served (nor will one be stored).
+            return new Lookup(null, false, key, generation, names, "vary-miss");
+        }
+
+        var variantKey = VaryKey.Build(key, generation, names, headers, RequestField, policy?.VaryModes);
         var variant = await GetAsync(variantKey, cancellationToken).ConfigureAwait(false);
         return new Lookup(variant, false, variantKey, generation, names, "vary-miss");
     }

@@ -34,6 +34,63 @@ public sealed class ProxyCachePolicyFeature
     public bool DangerouslyCachePrivate { get; set; }
 
     /// <summary>
+    /// Per-field handling of the request fields the origin's <c>Vary</c> names (field name, any case, to handling);
+    /// fields not listed keep the default. Null: defaults only.
+    /// </summary>
+    public IReadOnlyDictionary<string, VaryHandling>? Vary
+    {
+        get;
+        set
+        {
+            field = value;
+            VaryModes = null;
+            VaryBypass = null;
+            if (value is null)
+            {
+                return;
+            }
+
+            foreach (var (name, handling) in value)
+            {
+                if (handling == VaryHandling.Bypass)
+                {
+                    (VaryBypass ??= new HashSet<string>(StringComparer.OrdinalIgnoreCase)).Add(name);
+                }
+                else
+                {
+                    (VaryModes ??= new Dictionary<string, EdgeCache.Semantics.Rfc9111.VaryFieldMode>(StringComparer.OrdinalIgnoreCase))[name] =
+                        handling == VaryHandling.PassThrough ? EdgeCache.Semantics.Rfc9111.VaryFieldMode.PassThrough : EdgeCache.Semantics.Rfc9111.VaryFieldMode.Normalize;
+                }
+            }
+        }
+    }
+
+    /// <summary>The normalise / pass-through part of <see cref="Vary"/>, for variant keys.</summary>
+    internal Dictionary<string, EdgeCache.Semantics.Rfc9111.VaryFieldMode>? VaryModes { get; private set; }
+
+    /// <summary>The bypass part of <see cref="Vary"/>.</summary>
+    internal HashSet<string>? VaryBypass { get; private set; }
+
+    /// <summary>True when the canonical Vary names (<c>a, b</c>) include a field to bypass.</summary>
+    internal bool BypassesAny(string varyNames)
+    {
+        if (VaryBypass is null || varyNames.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (var range in varyNames.AsSpan().Split(','))
+        {
+            if (VaryBypass.Contains(varyNames.AsSpan()[range].Trim().ToString()))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
     /// A last say before storing, given the origin's response (after <see cref="OnOriginResponse"/>):
     /// false keeps it out of the cache (the rules' cache deception armour checks that the Content-Type
     /// fits the extension the response is cached by). Null: no veto.

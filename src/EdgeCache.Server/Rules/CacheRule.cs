@@ -41,6 +41,9 @@ internal sealed class CacheRule
     /// <summary>Dangerous: the edge TTL also applies to what the origin marked private or no-store.</summary>
     public bool? DangerouslyCachePrivate { get; init; }
 
+    /// <summary>Per-field Vary handling (field name, any case).</summary>
+    public IReadOnlyDictionary<string, VaryHandling>? Vary { get; init; }
+
     /// <summary>Whether the rule applies; paths and extensions are read from the request's canonical target (<see cref="CanonicalTarget.MatchPath"/>).</summary>
     public bool Matches(HttpRequest request, string matchPath)
     {

@@ -107,6 +107,30 @@ internal sealed class CacheRuleSet
                 errors.Add($"{where}: Action.Tags must not contain empty tags.");
             }
 
+            Dictionary<string, VaryHandling>? vary = null;
+            foreach (var (field, handling) in action.Vary ?? [])
+            {
+                VaryHandling? parsed = handling switch
+                {
+                    "normalize" => VaryHandling.Normalize,
+                    "pass-through" => VaryHandling.PassThrough,
+                    "bypass" => VaryHandling.Bypass,
+                    _ => null,
+                };
+                if (string.IsNullOrWhiteSpace(field) || field.AsSpan().IndexOfAny(" \t,:;\"") >= 0)
+                {
+                    errors.Add($"{where}: Action.Vary: '{field}' is not a header name.");
+                }
+                else if (parsed is null)
+                {
+                    errors.Add($"{where}: Action.Vary:{field} must be 'normalize', 'pass-through' or 'bypass', not '{handling}'.");
+                }
+                else
+                {
+                    (vary ??= new Dictionary<string, VaryHandling>(StringComparer.OrdinalIgnoreCase))[field] = parsed.Value;
+                }
+            }
+
             if (errors.Count > before)
             {
                 continue;
@@ -130,6 +154,7 @@ internal sealed class CacheRuleSet
                 Tags = action.Tags,
                 DeceptionArmour = action.DeceptionArmour ?? true,
                 DangerouslyCachePrivate = action.DangerouslyCachePrivate,
+                Vary = vary,
             });
         }
 

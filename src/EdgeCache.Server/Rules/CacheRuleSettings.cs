@@ -67,6 +67,12 @@ internal sealed class RuleActionSettings
 
     /// <summary>Dangerous: the rule's edge TTL also applies to responses the origin marked <c>private</c> or <c>no-store</c>.</summary>
     public bool? DangerouslyCachePrivate { get; set; }
+
+    /// <summary>
+    /// Per request field named by the origin's <c>Vary</c>: <c>normalize</c>, <c>pass-through</c> or <c>bypass</c>
+    /// (<c>{"Accept-Language": "normalize", "User-Agent": "bypass"}</c>).
+    /// </summary>
+    public Dictionary<string, string>? Vary { get; set; }
 }
 
 /// <summary>How a rule builds the cache key.</summary>

@@ -40,6 +40,9 @@ internal sealed class RuleOutcome
     /// <summary>Dangerous: the edge TTL may share what the origin marked private.</summary>
     public bool DangerouslyCachePrivate { get; private set; }
 
+    /// <summary>Per-field Vary handling; a later rule overrides an earlier one field by field.</summary>
+    public Dictionary<string, VaryHandling>? Vary { get; private set; }
+
     public void Apply(CacheRule rule)
     {
         if (rule.Bypass is { } bypass)
@@ -63,6 +66,15 @@ internal sealed class RuleOutcome
         DangerouslyCachePrivate = rule.DangerouslyCachePrivate ?? DangerouslyCachePrivate;
         BrowserTtl = rule.BrowserTtl ?? BrowserTtl;
         CacheKey = rule.CacheKey ?? CacheKey;
+        if (rule.Vary is { } vary)
+        {
+            Vary ??= new Dictionary<string, VaryHandling>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (field, handling) in vary)
+            {
+                Vary[field] = handling;
+            }
+        }
+
         if (rule.Tags is { Length: > 0 } tags)
         {
             (Tags ??= []).AddRange(tags);
@@ -79,6 +91,7 @@ internal sealed class RuleOutcome
 
         feature.CacheKey = CacheKey?.Build(request, target);
         feature.DangerouslyCachePrivate = DangerouslyCachePrivate;
+        feature.Vary = Vary;
         if (ArmouredExtension is { Length: > 0 } extension)
         {
             feature.MayStore = response => ExtensionContentTypes.Fits(extension, response.Content.Headers.ContentType?.MediaType);

@@ -39,8 +39,55 @@ public sealed class VaryKeyTests
         => Assert.NotEqual(Key("X-A"), Key("X-A", ("X-A", "")));
 
     [Fact]
-    public void Rfc9111_4_1_Field_order_in_a_list_is_significant()
-        => Assert.NotEqual(Key("Accept-Encoding", ("Accept-Encoding", "gzip, br")), Key("Accept-Encoding", ("Accept-Encoding", "br, gzip")));
+    public void Rfc9111_4_1_Field_order_in_a_list_is_significant_for_fields_that_are_not_weighted_lists()
+        => Assert.NotEqual(Key("X-List", ("X-List", "gzip, br")), Key("X-List", ("X-List", "br, gzip")));
+
+    [Theory]
+    [InlineData("Accept-Encoding", "gzip, br", "br, gzip")]
+    [InlineData("Accept-Encoding", "gzip, br", "BR ,GZIP")]
+    [InlineData("Accept-Encoding", "gzip;q=1.0, br", "br, gzip")]
+    [InlineData("Accept-Encoding", "gzip;q=0.8, br", "br;q=1, gzip; Q=0.80")]
+    [InlineData("Accept-Encoding", "br, gzip, br", "gzip, br")]
+    [InlineData("Accept-Encoding", "gzip,, br", "br,gzip")]
+    [InlineData("Accept-Language", "en-GB, fr;q=0.5, de;q=0.5", "de;q=0.5, EN-gb, fr;q=0.500")]
+    [InlineData("Accept-Language", "en, *;q=0.1", "*;q=0.1,en")]
+    public void Rfc9111_4_1_Weighted_lists_that_differ_only_in_order_case_white_space_or_equal_rank_select_the_same_variant(string field, string a, string b)
+        => Assert.Equal(Key(field, (field, a)), Key(field, (field, b)));
+
+    [Theory]
+    [InlineData("Accept-Encoding", "gzip, br;q=0.8", "gzip;q=0.8, br")]
+    [InlineData("Accept-Encoding", "gzip", "gzip, identity;q=0")]
+    [InlineData("Accept-Encoding", "gzip", "br")]
+    [InlineData("Accept-Language", "en;q=0.9, fr", "en, fr;q=0.9")]
+    [InlineData("Accept-Language", "en-GB", "en")]
+    public void Rfc9111_4_1_Weighted_lists_that_rank_differently_select_different_variants(string field, string a, string b)
+        => Assert.NotEqual(Key(field, (field, a)), Key(field, (field, b)));
+
+    [Theory]
+    [InlineData("gzip;q=2, br", "br, gzip;q=2")]
+    [InlineData("gzip;level=1, br", "br, gzip;level=1")]
+    [InlineData("gzip;q=0.0001, br", "br, gzip;q=0.0001")]
+    public void Rfc9111_4_1_A_value_that_is_not_a_valid_weighted_list_is_not_reordered(string a, string b)
+    {
+        Assert.Null(VaryKey.NormalizeWeighted(a));
+        Assert.NotEqual(Key("Accept-Encoding", ("Accept-Encoding", a)), Key("Accept-Encoding", ("Accept-Encoding", b)));
+    }
+
+    [Fact]
+    public void Rfc9111_4_1_Per_field_modes_pass_a_value_through_or_normalise_any_field()
+    {
+        var modes = new Dictionary<string, VaryFieldMode>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["Accept-Language"] = VaryFieldMode.PassThrough,
+            ["X-Weights"] = VaryFieldMode.Normalize,
+        };
+        string With(string names, string field, string value)
+            => VaryKey.Build("http://o/x", "g1", VaryKey.CanonicalNames(names), (field, value), static (s, n) => n.Equals(s.field, StringComparison.OrdinalIgnoreCase) ? s.value : null, modes);
+
+        Assert.NotEqual(With("Accept-Language", "Accept-Language", "en, fr"), With("Accept-Language", "Accept-Language", "fr, en"));
+        Assert.NotEqual(With("Accept-Language", "Accept-Language", "EN"), With("Accept-Language", "Accept-Language", "en"));
+        Assert.Equal(With("X-Weights", "X-Weights", "a, B;q=0.5"), With("X-Weights", "X-Weights", "b;q=0.5,A"));
+    }
 
     [Fact]
     public void Rfc9111_4_1_Generation_separates_variants_across_invalidations()

@@ -38,6 +38,9 @@ internal enum StorageVerdict
 
     /// <summary>The response's Content-Type does not fit the extension a rule cached it by (cache deception armour).</summary>
     ContentTypeMismatch,
+
+    /// <summary>The response varies on a request field a cache rule says to bypass.</summary>
+    VaryBypassed,
 }
 
 /// <summary>The outcome of the storage rules for one response.</summary>
@@ -54,5 +57,6 @@ internal readonly record struct StorageDecision(StorageVerdict Verdict, IReadOnl
     /// </summary>
     public bool ResponseDriven => Verdict is StorageVerdict.ResponseNoStore or StorageVerdict.Private
         or StorageVerdict.VaryStar or StorageVerdict.NotCacheable or StorageVerdict.Status
-        or StorageVerdict.SetCookie or StorageVerdict.OriginPrivate or StorageVerdict.ContentTypeMismatch;
+        or StorageVerdict.SetCookie or StorageVerdict.OriginPrivate or StorageVerdict.ContentTypeMismatch
+        or StorageVerdict.VaryBypassed;
 }

@@ -2,11 +2,23 @@ using System.Text;
 
 namespace EdgeCache.Semantics.Rfc9111;
 
+/// <summary>How one varied request field's value selects a variant.</summary>
+internal enum VaryFieldMode
+{
+    /// <summary>Read as a weighted list (<c>token;q=0.5, ...</c>) where it parses as one: case, white space and the order of members of equal rank are ignored.</summary>
+    Normalize,
+
+    /// <summary>The value exactly as the client sent it (field lines combined) selects the variant.</summary>
+    PassThrough,
+}
+
 /// <summary>
 /// RFC 9111 section 4.1: the key of one variant of a URL whose responses vary on request fields.
 /// Field values are normalised as the RFC allows: field lines combined, white space around list
 /// separators and runs of white space collapsed, and case folded for fields whose values are
-/// case-insensitive. An absent field only matches an absent field; <c>Vary: *</c> never matches.
+/// case-insensitive. <c>Accept-Encoding</c> and <c>Accept-Language</c> are read as weighted lists
+/// (RFC 9110 section 12.4.2), so values that differ only in the order of members of equal rank select
+/// the same variant. An absent field only matches an absent field; <c>Vary: *</c> never matches.
 /// </summary>
 internal static class VaryKey
 {
@@ -17,6 +29,12 @@ internal static class VaryKey
     private static readonly HashSet<string> CaseInsensitiveFields = new(StringComparer.OrdinalIgnoreCase)
     {
         "Accept", "Accept-Encoding", "Accept-Language", "Accept-Charset", "TE", "Origin", "Sec-Fetch-Mode", "Sec-Fetch-Dest",
+    };
+
+    /// <summary>Fields read as weighted lists by default (RFC 9110 sections 12.5.3 and 12.5.4).</summary>
+    private static readonly HashSet<string> WeightedListFields = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Accept-Encoding", "Accept-Language",
     };
 
     /// <summary>True when the Vary value lists <c>*</c>.</summary>
@@ -63,7 +81,8 @@ internal static class VaryKey
     /// <param name="canonicalNames">The names from <see cref="CanonicalNames"/>.</param>
     /// <param name="state">Passed to <paramref name="getField"/>.</param>
     /// <param name="getField">Returns a request field's combined value, or null when absent.</param>
-    public static string Build<TState>(string primaryKey, string generation, string canonicalNames, TState state, Func<TState, string, string?> getField)
+    /// <param name="modes">Per-field handling that replaces the default (from cache rules), or null.</param>
+    public static string Build<TState>(string primaryKey, string generation, string canonicalNames, TState state, Func<TState, string, string?> getField, IReadOnlyDictionary<string, VaryFieldMode>? modes = null)
     {
         var builder = new StringBuilder(primaryKey.Length + generation.Length + 64);
         builder.Append(primaryKey).Append(Separator).Append("vary").Append(Separator).Append(generation);
@@ -77,14 +96,129 @@ internal static class VaryKey
 
             builder.Append(Separator).Append(name).Append('=');
             var value = getField(state, name);
-            builder.Append(value is null ? Absent : Normalize(name, value));
+            if (value is null)
+            {
+                builder.Append(Absent);
+            }
+            else if (modes is not null && modes.TryGetValue(name, out var mode))
+            {
+                builder.Append(mode == VaryFieldMode.PassThrough ? value : NormalizeWeighted(value) ?? Normalize(name, value));
+            }
+            else
+            {
+                builder.Append(Normalize(name, value));
+            }
         }
 
         return builder.ToString();
     }
 
-    /// <summary>Normalises one field value: list separators and white space collapsed; case folded where the field allows it.</summary>
+    /// <summary>
+    /// Normalises one field value: a weighted-list field by <see cref="NormalizeWeighted"/> when it parses as one;
+    /// otherwise list separators and white space collapsed, and case folded where the field allows it.
+    /// </summary>
     public static string Normalize(string name, string value)
+    {
+        if (WeightedListFields.Contains(name) && NormalizeWeighted(value) is { } weighted)
+        {
+            return weighted;
+        }
+
+        return NormalizeList(name, value);
+    }
+
+    /// <summary>
+    /// A weighted list (<c>gzip, br;q=0.8</c>, <c>en-GB, en;q=0.7</c>) in one canonical form: members lower-cased,
+    /// white space and empty members dropped, <c>q</c> written canonically (absent for 1), exact repeats removed,
+    /// and members ordered by weight, highest first, then by name, so that members of equal rank may come in any
+    /// order. Null when the value is not such a list (another parameter, an invalid weight): it is then not reordered.
+    /// </summary>
+    public static string? NormalizeWeighted(string value)
+    {
+        var members = new List<(string Token, int Weight)>();
+        foreach (var range in value.AsSpan().Split(','))
+        {
+            var member = value.AsSpan()[range].Trim(" \t");
+            if (member.IsEmpty)
+            {
+                continue;
+            }
+
+            var weight = 1000;
+            var semicolon = member.IndexOf(';');
+            var token = (semicolon < 0 ? member : member[..semicolon]).TrimEnd(" \t");
+            if (token.IsEmpty || token.ContainsAny(" \t\"="))
+            {
+                return null;
+            }
+
+            if (semicolon >= 0)
+            {
+                var parameter = member[(semicolon + 1)..].Trim(" \t");
+                if (parameter.Length < 2 || (parameter[0] | 0x20) != 'q' || parameter[1] != '=' || !TryParseWeight(parameter[2..], out weight))
+                {
+                    return null;
+                }
+            }
+
+            var entry = (token.ToString().ToLowerInvariant(), weight);
+            if (!members.Contains(entry))
+            {
+                members.Add(entry);
+            }
+        }
+
+        members.Sort(static (a, b) => a.Weight != b.Weight ? b.Weight.CompareTo(a.Weight) : string.CompareOrdinal(a.Token, b.Token));
+        var builder = new StringBuilder(value.Length);
+        foreach (var (token, weight) in members)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append(',');
+            }
+
+            builder.Append(token);
+            if (weight != 1000)
+            {
+                builder.Append(";q=").Append((weight / 1000m).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
+            }
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>RFC 9110 section 12.4.2: <c>qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] )</c>, in thousandths.</summary>
+    private static bool TryParseWeight(ReadOnlySpan<char> text, out int thousandths)
+    {
+        thousandths = 0;
+        if (text.IsEmpty || text[0] is not ('0' or '1') || text.Length > 5 || (text.Length > 1 && text[1] != '.'))
+        {
+            return false;
+        }
+
+        var fraction = text.Length > 2 ? text[2..] : [];
+        var value = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            var digit = i < fraction.Length ? fraction[i] : '0';
+            if (!char.IsAsciiDigit(digit))
+            {
+                return false;
+            }
+
+            value = (value * 10) + (digit - '0');
+        }
+
+        if (text[0] == '1' && value != 0)
+        {
+            return false;
+        }
+
+        thousandths = text[0] == '1' ? 1000 : value;
+        return true;
+    }
+
+    private static string NormalizeList(string name, string value)
     {
         var builder = new StringBuilder(value.Length);
         var pendingSpace = false;
