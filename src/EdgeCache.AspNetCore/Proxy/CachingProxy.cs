@@ -134,7 +134,7 @@ internal sealed partial class CachingProxy : IDisposable
         var isGet = HttpMethods.IsGet(method);
         if (!isGet && !HttpMethods.IsHead(method))
         {
-            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "method"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "method"), invalidate: !Invalidation.IsSafe(method), storePost: HttpMethods.IsPost(method)).ConfigureAwait(false);
             return;
         }
 
@@ -362,8 +362,9 @@ internal sealed partial class CachingProxy : IDisposable
     }
 
     /// <summary>Forwards the client's request as it is (method, body, preconditions) and streams the answer back; nothing is stored.</summary>
-    private async Task PassAsync(HttpContext context, ProxyTarget target, CacheStatus status, bool invalidate, CacheEntry? stale = null, CacheControlDirectives? requestCc = null)
+    private async Task PassAsync(HttpContext context, ProxyTarget target, CacheStatus status, bool invalidate, CacheEntry? stale = null, CacheControlDirectives? requestCc = null, bool storePost = false)
     {
+        var requestTime = _time.GetUtcNow();
         HttpResponseMessage response;
         HttpRequestMessage message;
         try
@@ -416,6 +417,10 @@ internal sealed partial class CachingProxy : IDisposable
             if (invalidate && Invalidation.Invalidates(context.Request.Method, code))
             {
                 await InvalidateAsync(context, target, response).ConfigureAwait(false);
+                if (storePost && await TryStorePostResponseAsync(context, target, response, requestTime, _time.GetUtcNow()).ConfigureAwait(false))
+                {
+                    status = status with { Stored = true };
+                }
             }
 
             await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _passOn).ConfigureAwait(false);

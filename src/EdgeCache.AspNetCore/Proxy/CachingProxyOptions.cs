@@ -102,6 +102,15 @@ public sealed record CachingProxyOptions
     /// </summary>
     public bool ForwardCdnCacheControl { get; init; } = true;
 
+    /// <summary>
+    /// Store a <c>200</c> answer to a POST that carries explicit freshness and a <c>Content-Location</c> naming the
+    /// POST's own target URI (same canonical path and query, same host), and reuse it for later GETs and HEADs
+    /// (RFC 9110 section 9.3.3). The usual storage rules apply (<c>Authorization</c>, <c>private</c>, <c>Set-Cookie</c>,
+    /// cache rules); a response with <c>Vary</c> or without a <c>Content-Length</c> within
+    /// <see cref="MaxBufferedObjectSize"/> is not stored. Default on.
+    /// </summary>
+    public bool ReusePostResponses { get; init; } = true;
+
     /// <summary>The name this cache uses in <c>Cache-Status</c> (RFC 9211) and <c>Via</c>. Default <c>EdgeCache</c>.</summary>
     public string CacheName { get; init; } = "EdgeCache";
 
