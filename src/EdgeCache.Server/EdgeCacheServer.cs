@@ -162,6 +162,7 @@ internal static class EdgeCacheServer
                 CollapseRequests = settings.CollapseRequests,
                 ForwardCdnCacheControl = settings.ForwardCdnCacheControl,
                 StaleIfOriginUnreachable = settings.StaleIfOriginUnreachable,
+                FetchFullObjectForRangeMiss = settings.FetchFullObjectForRangeMiss,
                 ExposeCacheTags = settings.ExposeCacheTags,
                 MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, 64L * 1024 * 1024),
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,

@@ -119,6 +119,9 @@ internal sealed class ServerSettings
     /// </summary>
     public TimeSpan StaleIfOriginUnreachable { get; set; } = TimeSpan.FromHours(1);
 
+    /// <summary>CDN mode: a range request that misses fetches the whole object to store it (true), or is forwarded with its Range, and a 206 the origin answers is stored as a part (false).</summary>
+    public bool FetchFullObjectForRangeMiss { get; set; } = true;
+
     /// <summary>CDN mode: forward the origin's <c>CDN-Cache-Control</c> to downstream caches (RFC 9213 section 3); false removes it.</summary>
     public bool ForwardCdnCacheControl { get; set; } = true;
 

@@ -214,6 +214,11 @@ internal sealed partial class CachingProxy : IDisposable
             return;
         }
 
+        if (isGet && request.Headers.Range.Count > 0 && await TryServeFromPartAsync(context, target, requestCc).ConfigureAwait(false))
+        {
+            return;
+        }
+
         var hitForPass = _hitForPass.IsPass(target.Key);
         if (hitForPass && request.Headers.Range.Count > 0)
         {
@@ -423,6 +428,12 @@ internal sealed partial class CachingProxy : IDisposable
                 }
             }
 
+            if (code == StatusCodes.Status206PartialContent && HttpMethods.IsGet(context.Request.Method) && status.Detail != "rule"
+                && await TryStorePartAsync(context, target, response, requestTime, _time.GetUtcNow()).ConfigureAwait(false))
+            {
+                status = status with { Stored = true };
+            }
+
             await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _passOn).ConfigureAwait(false);
         }
     }
@@ -497,6 +508,7 @@ internal sealed partial class CachingProxy : IDisposable
     {
         _hitForPass.Forget(key);
         await DeleteAsync(key).ConfigureAwait(false);
+        await DeleteAsync(PartKey(key)).ConfigureAwait(false);
     }
 
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)

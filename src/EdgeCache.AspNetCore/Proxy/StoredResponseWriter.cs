@@ -168,6 +168,32 @@ internal static class StoredResponseWriter
         headers.Append("Via", via);
     }
 
+    /// <summary>
+    /// Writes a 206 for one range from a stored part (RFC 9111 section 3.3): the stored fields without their
+    /// <c>Content-Range</c>, the range's own <c>Content-Range</c> and <c>Content-Length</c>, and its bytes, which
+    /// start <paramref name="offsetInPart"/> bytes into the part's body.
+    /// </summary>
+    public static Task WritePartAsync(
+        HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry part, long offsetInPart, ByteRange range, long completeLength,
+        long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status206PartialContent;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            var (name, value) = headers[i];
+            if (!StaysHere(name, passOn) && !name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase))
+            {
+                response.Headers.Append(name, value);
+            }
+        }
+
+        response.Headers.ContentRange = range.ContentRange(completeLength);
+        response.ContentLength = range.Length;
+        WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : CopyBodyAsync(context, part, null, offsetInPart, range.Length);
+    }
+
     private static async Task WritePartialAsync(
         HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
         long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn)
