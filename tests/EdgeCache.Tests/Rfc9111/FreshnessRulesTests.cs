@@ -19,6 +19,16 @@ public sealed class FreshnessRulesTests
     }
 
     [Fact]
+    public void Rfc9111_5_2_3_Unknown_directives_are_ignored()
+    {
+        var facts = Facts(200, ("Cache-Control", "community=\"UCI\", x-ext, max-age=60, immutable"));
+
+        Assert.Equal(TimeSpan.FromSeconds(60), Lifetime(facts, out var source));
+        Assert.Equal(FreshnessSource.MaxAge, source);
+        Assert.False(facts.Directives.NoStore || facts.Directives.NoCache || facts.Directives.Private);
+    }
+
+    [Fact]
     public void Rfc9111_4_2_1_max_age_wins_over_Expires()
     {
         var facts = Facts(200, ("Cache-Control", "max-age=10"), ("Expires", Date(TimeSpan.FromHours(1))), ("Date", Date()));
