@@ -161,6 +161,7 @@ internal static class EdgeCacheServer
                 OriginTimeout = settings.OriginTimeout,
                 CollapseRequests = settings.CollapseRequests,
                 ForwardCdnCacheControl = settings.ForwardCdnCacheControl,
+                ReusePostResponses = settings.ReusePostResponses,
                 StaleIfOriginUnreachable = settings.StaleIfOriginUnreachable,
                 FetchFullObjectForRangeMiss = settings.FetchFullObjectForRangeMiss,
                 ExposeCacheTags = settings.ExposeCacheTags,

@@ -125,6 +125,9 @@ internal sealed class ServerSettings
     /// <summary>CDN mode: forward the origin's <c>CDN-Cache-Control</c> to downstream caches (RFC 9213 section 3); false removes it.</summary>
     public bool ForwardCdnCacheControl { get; set; } = true;
 
+    /// <summary>CDN mode: reuse a POST's fresh response for later GETs when its Content-Location is its own URI (RFC 9110 section 9.3.3). Default off.</summary>
+    public bool ReusePostResponses { get; set; }
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 

@@ -107,9 +107,11 @@ public sealed record CachingProxyOptions
     /// POST's own target URI (same canonical path and query, same host), and reuse it for later GETs and HEADs
     /// (RFC 9110 section 9.3.3). The usual storage rules apply (<c>Authorization</c>, <c>private</c>, <c>Set-Cookie</c>,
     /// cache rules); a response with <c>Vary</c> or without a <c>Content-Length</c> within
-    /// <see cref="MaxBufferedObjectSize"/> is not stored. Default on.
+    /// <see cref="MaxBufferedObjectSize"/> is not stored. Default off: the POST's body is an input the cache key
+    /// does not see, so an origin that reflects it into such a response would let one client shape what later
+    /// GETs receive (docs/security.md).
     /// </summary>
-    public bool ReusePostResponses { get; init; } = true;
+    public bool ReusePostResponses { get; init; }
 
     /// <summary>The name this cache uses in <c>Cache-Status</c> (RFC 9211) and <c>Via</c>. Default <c>EdgeCache</c>.</summary>
     public string CacheName { get; init; } = "EdgeCache";

@@ -49,7 +49,7 @@ public sealed class PostReuseTests
     [Fact]
     public async Task Rfc9110_9_3_3_A_POST_response_with_explicit_freshness_and_its_target_as_Content_Location_answers_later_GETs_and_HEADs()
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("ReusePostResponses", "true"));
         Form(h, "/form", "/form");
 
         var post = await PostAsync(h, "/form");
@@ -74,7 +74,7 @@ public sealed class PostReuseTests
     [InlineData("/form2", "/%66orm2")]
     public async Task Rfc9110_9_3_3_Content_Location_may_name_the_target_absolutely_or_relatively(string path, string contentLocation)
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("ReusePostResponses", "true"));
         Form(h, path, contentLocation.Replace("{origin}", h.Origin.BaseUri.Authority, StringComparison.Ordinal));
 
         await (await PostAsync(h, path)).Content.ReadAsStringAsync();
@@ -96,7 +96,7 @@ public sealed class PostReuseTests
     [InlineData("/form3", "max-age=0")]
     public async Task Rfc9110_9_3_3_A_POST_response_is_never_reused_without_explicit_freshness_and_exactly_its_target_as_Content_Location(string? contentLocation, string cacheControl)
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("ReusePostResponses", "true"));
         Form(h, "/form3", contentLocation, cacheControl);
 
         await (await PostAsync(h, "/form3")).Content.ReadAsStringAsync();
@@ -110,7 +110,7 @@ public sealed class PostReuseTests
     [Fact]
     public async Task Rfc9110_9_3_3_A_POST_with_Authorization_or_a_response_that_sets_a_cookie_is_not_reused()
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("ReusePostResponses", "true"));
         Form(h, "/auth", "/auth");
         Form(h, "/cookie", "/cookie", "max-age=60", ("Set-Cookie", "session=secret"));
 
@@ -127,7 +127,7 @@ public sealed class PostReuseTests
     [Fact]
     public async Task Rfc9111_4_4_The_POST_invalidates_the_stored_GET_first_and_its_own_reusable_response_replaces_it()
     {
-        await using var h = await ProxyHarness.StartAsync();
+        await using var h = await ProxyHarness.StartAsync(("ReusePostResponses", "true"));
         Form(h, "/replace", "/replace");
         Form(h, "/plain-post", null);
 
@@ -147,7 +147,7 @@ public sealed class PostReuseTests
     [Fact]
     public async Task Rfc9110_9_3_3_A_chunked_POST_response_larger_than_the_buffer_streams_whole_and_is_not_stored()
     {
-        await using var h = await ProxyHarness.StartAsync(("MaxObjectSize", "1KB"));
+        await using var h = await ProxyHarness.StartAsync(("MaxObjectSize", "1KB"), ("ReusePostResponses", "true"));
         var large = new string('x', 5000);
         h.Origin.Route("/big", async (ctx, hit) =>
         {
@@ -172,7 +172,7 @@ public sealed class PostReuseTests
     [Fact]
     public async Task Rfc9110_9_3_3_With_host_pass_through_a_POST_response_is_stored_only_for_its_own_host()
     {
-        await using var h = await ProxyHarness.StartAsync(("HostHeader", "pass-through"));
+        await using var h = await ProxyHarness.StartAsync(("HostHeader", "pass-through"), ("ReusePostResponses", "true"));
         Form(h, "/hosted", "http://a.example/hosted");
 
         await (await PostAsync(h, "/hosted", ("Host", "a.example"))).Content.ReadAsStringAsync();

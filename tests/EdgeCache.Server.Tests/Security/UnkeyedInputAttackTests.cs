@@ -161,6 +161,19 @@ public sealed class UnkeyedInputAttackTests
     }
 
     [Fact]
+    public async Task A_POST_body_never_shapes_a_later_GET_by_default()
+    {
+        await using var h = await StartAsync();
+        h.Origin.Handler = r => ReflectedResponse.Reflect(r, 200, ("Cache-Control", "public, max-age=600"), ("Content-Location", r.Target));
+        var body = $"name={AttackerMarker}";
+
+        await h.SendAsync($"POST /profile HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {body.Length}\r\nConnection: close\r\n\r\n{body}");
+        var clean = await h.GetAsync("/profile");
+
+        AssertClean(clean);
+    }
+
+    [Fact]
     public async Task Distinct_query_strings_are_distinct_keys()
     {
         await using var h = await StartAsync();
