@@ -119,12 +119,14 @@ internal static class VaryKey
     /// </summary>
     public static string Normalize(string name, string value)
     {
-        if (WeightedListFields.Contains(name) && NormalizeWeighted(value) is { } weighted)
+        if (!WeightedListFields.Contains(name))
         {
-            return weighted;
+            return NormalizeList(name, value);
         }
 
-        return NormalizeList(name, value);
+        // A value that becomes a weighted list once its white space is collapsed ("br ;q=0.5") is read as
+        // one too, so that normalising a normalised value changes nothing.
+        return NormalizeWeighted(value) ?? (NormalizeList(name, value) is var list && NormalizeWeighted(list) is { } weighted ? weighted : list);
     }
 
     /// <summary>
@@ -222,7 +224,8 @@ internal static class VaryKey
     {
         var builder = new StringBuilder(value.Length);
         var pendingSpace = false;
-        foreach (var c in value.AsSpan().Trim())
+        // Only SP and HTAB are white space in a field value (RFC 9110 section 5.6.3).
+        foreach (var c in value.AsSpan().Trim(" \t"))
         {
             if (c is ' ' or '\t')
             {
