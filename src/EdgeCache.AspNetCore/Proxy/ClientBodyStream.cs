@@ -5,22 +5,8 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// than its Content-Length) surfaces as <see cref="ClientBodyException"/>, so the proxy answers 400 for the
 /// client's error instead of 502 for an origin that did nothing wrong.
 /// </summary>
-internal sealed class ClientBodyStream(Stream inner) : Stream
+internal sealed class ClientBodyStream(Stream inner) : EdgeCache.Http.ReadOnlyStream
 {
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
     public override int Read(byte[] buffer, int offset, int count)
     {
         try
@@ -44,17 +30,4 @@ internal sealed class ClientBodyStream(Stream inner) : Stream
             throw new ClientBodyException(ex);
         }
     }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -4,28 +4,9 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// A read-only stream of bytes already read from a body followed by the rest of it, or, when reading that body
 /// had failed, by the failure again: the reader then sees a broken body, never a short one that looks complete.
 /// </summary>
-internal sealed class PrefixedStream(byte[] prefix, Stream? rest, Exception? failure, IDisposable? owner) : Stream
+internal sealed class PrefixedStream(byte[] prefix, Stream? rest, Exception? failure, IDisposable? owner) : EdgeCache.Http.ReadOnlyStream
 {
     private int _position;
-
-    public override bool CanRead => true;
-
-    public override bool CanSeek => false;
-
-    public override bool CanWrite => false;
-
-    public override long Length => throw new NotSupportedException();
-
-    public override long Position
-    {
-        get => throw new NotSupportedException();
-        set => throw new NotSupportedException();
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
@@ -44,16 +25,6 @@ internal sealed class PrefixedStream(byte[] prefix, Stream? rest, Exception? fai
 
         return rest is null ? 0 : await rest.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
     }
-
-    public override void Flush()
-    {
-    }
-
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

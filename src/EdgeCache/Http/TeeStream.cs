@@ -170,7 +170,7 @@ internal sealed class TeeSource : IDisposable
         }
     }
 
-    private sealed class Branch(TeeSource owner, int index) : Stream
+    private sealed class Branch(TeeSource owner, int index) : ReadOnlyStream
     {
         private readonly Queue<byte[]> _chunks = new();
         private int _headOffset;
@@ -186,20 +186,6 @@ internal sealed class TeeSource : IDisposable
         public bool CutOff { get; private set; }
 
         public TaskCompletionSource? DrainedSignal { get; set; }
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position
-        {
-            get => throw new NotSupportedException();
-            set => throw new NotSupportedException();
-        }
 
         public void Enqueue(ReadOnlySpan<byte> data)
         {
@@ -247,22 +233,6 @@ internal sealed class TeeSource : IDisposable
             ObjectDisposedException.ThrowIf(Disposed, this);
             return owner.ReadAsync(this, buffer, cancellationToken);
         }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override int Read(byte[] buffer, int offset, int count)
-            => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {
