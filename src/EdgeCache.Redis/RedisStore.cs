@@ -212,7 +212,7 @@ public sealed class RedisStore : ICacheStore
                     }
                 }
 
-                var count = await ApplyAsync(db, ids, purge.Soft).ConfigureAwait(false);
+                var count = await ApplyAsync(db, ids, purge).ConfigureAwait(false);
                 if (!purge.Soft)
                 {
                     await db.KeyDeleteAsync(index).ConfigureAwait(false);
@@ -234,7 +234,7 @@ public sealed class RedisStore : ICacheStore
                     }
                 }
 
-                var count = await ApplyAsync(db, ids, purge.Soft).ConfigureAwait(false);
+                var count = await ApplyAsync(db, ids, purge).ConfigureAwait(false);
                 if (!purge.Soft)
                 {
                     await db.KeyDeleteAsync(index).ConfigureAwait(false);
@@ -327,7 +327,7 @@ public sealed class RedisStore : ICacheStore
             }
         }
 
-        var count = await ApplyAsync(db, ids, purge.Soft).ConfigureAwait(false);
+        var count = await ApplyAsync(db, ids, purge).ConfigureAwait(false);
         if (!purge.Soft && matched.Count > 0)
         {
             await db.SortedSetRemoveAsync(index, [.. matched]).ConfigureAwait(false);
@@ -368,21 +368,57 @@ public sealed class RedisStore : ICacheStore
         return count;
     }
 
-    private async Task<long> ApplyAsync(IDatabase db, List<string> ids, bool soft)
+    /// <summary>
+    /// Applies a purge to the entries an index names. An index can name an entry that no longer matches
+    /// (it was replaced since, with other tags or another URL): each entry's own metadata decides, and the
+    /// delete is conditional on that metadata being the one read, so a newer entry is never purged for an
+    /// older one's tag.
+    /// </summary>
+    private async Task<long> ApplyAsync(IDatabase db, List<string> ids, PurgeRequest purge)
     {
-        long count = 0;
-        var batch = new List<RedisKey>(Math.Min(ids.Count, PurgeBatch));
+        var results = new List<Task<bool>>(ids.Count);
         foreach (var id in ids)
         {
-            batch.Add(_keys.Entry(id));
-            if (batch.Count == PurgeBatch)
+            results.Add(ApplyIfMatchingAsync(db, _keys.Entry(id), purge));
+            if (results.Count % PurgeBatch == 0)
             {
-                count += await ApplyToKeysAsync(db, batch, soft).ConfigureAwait(false);
-                batch.Clear();
+                await Task.WhenAll(results).ConfigureAwait(false);
             }
         }
 
-        return count + await ApplyToKeysAsync(db, batch, soft).ConfigureAwait(false);
+        await Task.WhenAll(results).ConfigureAwait(false);
+        long count = 0;
+        foreach (var result in results)
+        {
+            if (result.Result)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    private static async Task<bool> ApplyIfMatchingAsync(IDatabase db, RedisKey entryKey, PurgeRequest purge)
+    {
+        var stored = await db.HashGetAsync(entryKey, RedisKeys.MetadataField).ConfigureAwait(false);
+        if (stored.IsNull)
+        {
+            return false;
+        }
+
+        // Unreadable metadata is purged: an entry nobody can read must not outlive a purge that may name it.
+        if (EntryMetadataSerializer.TryDeserialize(((ReadOnlyMemory<byte>)stored).Span, out var metadata) && !purge.Matches(metadata))
+        {
+            return false;
+        }
+
+        var transaction = db.CreateTransaction();
+        transaction.AddCondition(Condition.HashEqual(entryKey, RedisKeys.MetadataField, stored));
+        _ = purge.Soft
+            ? transaction.HashSetAsync(entryKey, RedisKeys.InvalidatedField, 1)
+            : transaction.KeyDeleteAsync(entryKey);
+        return await transaction.ExecuteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Deletes or soft-marks entries, one command per key (keys of a cluster live in different slots).</summary>

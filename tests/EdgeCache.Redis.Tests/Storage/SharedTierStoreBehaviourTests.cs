@@ -1,0 +1,17 @@
+using EdgeCache.Storage;
+using EdgeCache.Tests.Storage;
+
+namespace EdgeCache.Redis.Tests.Storage;
+
+/// <summary>The store behaviour suite over the shared tier: a node's memory store in front of Redis.</summary>
+public sealed class SharedTierStoreBehaviourTests : StoreBehaviourTests
+{
+    /// <summary>The memory tier keeps the budget; Redis behind it keeps what its server's <c>maxmemory</c> allows.</summary>
+    protected override bool EnforcesByteBudget => false;
+
+    /// <remarks>The shared tier store owns (and disposes) its Redis tier.</remarks>
+    protected override ICacheStore Create(long sizeLimit, long maxObjectSize)
+        => new SharedTierStore(
+            new MemoryStore(new MemoryStoreOptions { SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize }, Time),
+            SuiteRedisTier.Connect(Time, maxObjectSize));
+}
