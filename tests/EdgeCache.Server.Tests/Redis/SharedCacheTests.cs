@@ -47,13 +47,14 @@ public sealed class SharedCacheTests
         using var purge = new StringContent($$"""{"files": ["{{origin.Url("/shared")}}"]}""", Encoding.UTF8, "application/json");
         (await admin.PostAsync("/purge_cache", purge)).EnsureSuccessStatusCode();
 
-        // B held a local copy since its hit: the backplane must have dropped it (well within this pause).
-        await Task.Delay(300);
-        using (var afterPurge = await clientB.GetAsync("/shared"))
+        // B held a local copy since its hit: the backplane drops it. Wait (bounded) for B's first answer
+        // that is not a hit; it is the one that goes to the origin again.
+        await WaitUntilAsync(async () =>
         {
+            using var afterPurge = await clientB.GetAsync("/shared");
             afterPurge.EnsureSuccessStatusCode();
-            Assert.False(afterPurge.Headers.TryGetValues("cf-cache-status", out var status) && status.Single() == "HIT");
-        }
+            return !(afterPurge.Headers.TryGetValues("cf-cache-status", out var status) && status.Single() == "HIT");
+        });
 
         Assert.Equal(2, origin.Hits("/shared"));
     }
