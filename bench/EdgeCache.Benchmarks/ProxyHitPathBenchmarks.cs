@@ -75,7 +75,7 @@ public class ProxyHitPathBenchmarks : IDisposable
         var metadata = _entry.Metadata;
         return StoredResponseWriter.WriteAsync(
             _context, metadata.StatusCode, metadata.Headers, _entry, null, metadata.BodyLength, 30,
-            "EdgeCache; hit; ttl=3570", "HIT", "1.1 edgecache");
+            "EdgeCache; hit; ttl=3570", EdgeCacheStatus.Hit, "1.1 edgecache");
     }
 
     public void Dispose()

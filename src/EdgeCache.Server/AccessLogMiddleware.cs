@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Extensions;
 
@@ -21,13 +22,13 @@ internal sealed partial class AccessLogMiddleware(RequestDelegate next, ILoggerF
         finally
         {
             var response = context.Response;
-            var cacheStatus = response.Headers["cf-cache-status"];
+            var cacheStatus = context.Features.Get<IEdgeCacheFeature>()?.Status ?? EdgeCacheStatus.None;
             LogRequest(
                 _logger,
                 context.Request.Method,
                 context.Request.GetEncodedPathAndQuery(),
                 response.StatusCode,
-                cacheStatus.Count > 0 ? cacheStatus[0]! : "-",
+                cacheStatus == EdgeCacheStatus.None ? "-" : cacheStatus.ToHeaderValue(),
                 response.ContentLength ?? -1,
                 Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 context.RequestAborted.IsCancellationRequested ? " (client went away)" : string.Empty);

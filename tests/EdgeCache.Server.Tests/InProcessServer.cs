@@ -19,14 +19,14 @@ internal sealed class InProcessServer : IAsyncDisposable
     public HttpClient Client { get; }
 
     /// <summary>Starts the server with settings given as <c>EdgeCache:Name</c> values (Listen defaults to port 0).</summary>
-    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?> settings)
+    public static async Task<InProcessServer> StartAsync(IDictionary<string, string?> settings, Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
     {
         var values = new Dictionary<string, string?>(settings.Select(kv => KeyValuePair.Create(kv.Key.Contains(':') ? kv.Key : "EdgeCache:" + kv.Key, kv.Value)));
         values.TryAdd("EdgeCache:Listen", "http://127.0.0.1:0");
         values.TryAdd("EdgeCache:Store", "memory");
         values.TryAdd("EdgeCache:AdminListen", "http://127.0.0.1:0");
         values.TryAdd("Logging:LogLevel:Default", "Warning");
-        var app = EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values));
+        var app = EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values), services);
         await app.StartAsync();
         return new InProcessServer(app, new Uri(EdgeCacheServer.Addresses(app).First()));
     }

@@ -37,6 +37,16 @@ internal static class ResponseMessageWriter
             }
         }
 
+        // A worker's response says its cache status in the header, as on Cloudflare: the header is the truth here.
+        if (message.Headers.NonValidated.TryGetValues(EdgeCacheStatusNames.Header, out var cacheStatus))
+        {
+            foreach (var value in cacheStatus)
+            {
+                EdgeCacheFeature.For(context).Status = EdgeCacheStatusNames.Parse(value);
+                break;
+            }
+        }
+
         var noBody = message.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.NotModified || (int)message.StatusCode < 200;
         if (noBody)
         {

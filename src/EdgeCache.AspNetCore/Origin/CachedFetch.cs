@@ -60,7 +60,7 @@ internal static class CachedFetch
 
         var ttl = options.TtlFor((int)response.StatusCode);
         var eligible = ttl is not null || options.CacheEverything || HasExplicitFreshness(response) || DefaultCacheableExtensions.IsDefault(Bridge.CanonicalTarget.ExtensionOf(url.AbsolutePath));
-        response.Headers.TryAddWithoutValidation("cf-cache-status", eligible ? "MISS" : "DYNAMIC");
+        response.Headers.TryAddWithoutValidation(EdgeCacheStatusNames.Header, eligible ? EdgeCacheStatusNames.Miss : EdgeCacheStatusNames.Dynamic);
         if (isGet && eligible)
         {
             // The stored copy keeps the tags (purge by tag reads them from it).

@@ -5,11 +5,10 @@ namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>
 /// One member of the <c>Cache-Status</c> field (RFC 9211) and the matching Cloudflare
-/// <c>cf-cache-status</c> value, for one response.
+/// <c>cf-cache-status</c> value (<see cref="Outcome"/>), for one response.
 /// </summary>
-internal readonly record struct CacheStatus(string Cf, bool Hit = false, string? Forward = null, int ForwardStatus = 0, long? Ttl = null, bool Stored = false, bool Collapsed = false, string? Detail = null)
+internal readonly record struct CacheStatus(EdgeCacheStatus Outcome, bool Hit = false, string? Forward = null, int ForwardStatus = 0, long? Ttl = null, bool Stored = false, bool Collapsed = false, string? Detail = null)
 {
-    public const string CfHeader = "cf-cache-status";
     public const string Header = "Cache-Status";
 
     /// <summary>Formats the member, e.g. <c>EdgeCache; fwd=uri-miss; fwd-status=200; stored</c>.</summary>

@@ -70,7 +70,7 @@ internal sealed partial class CachingProxy
             if (!TryStartFetch(context, target, lookup, requestCc, fetch))
             {
                 await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
-                    Status(new CacheStatus("DYNAMIC", Detail: "bad-request")), "DYNAMIC", _via).ConfigureAwait(false);
+                    Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
                 return;
             }
 
@@ -85,7 +85,7 @@ internal sealed partial class CachingProxy
             }
             catch (TimeoutException)
             {
-                await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
+                await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
                 return;
             }
             catch (OperationCanceledException)
@@ -107,23 +107,23 @@ internal sealed partial class CachingProxy
                     && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
                 {
                     // The response varies on a field this request sends differently: it is not ours to use.
-                    await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                    await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
                     return;
                 }
 
                 var age = AgeCalculation.CurrentAge(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
                 var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
                 var status = role == FetchRole.AfterFill
-                    ? new CacheStatus("HIT", Hit: true, Ttl: ttl)
+                    ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
                     : new CacheStatus(
-                        lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                        lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
                         Ttl: ttl, Stored: leader, Collapsed: !leader);
                 // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
                 // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
                 var ageSeconds = !leader ? AgeCalculation.ToHeaderSeconds(age) : outcome.OriginAge ?? -1;
                 await StoredResponseWriter.WriteAsync(
                     context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                    Status(status), status.Cf, _via, _passOn).ConfigureAwait(false);
+                    Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.Pass:
@@ -132,7 +132,7 @@ internal sealed partial class CachingProxy
                     // The whole object was fetched to answer a range from it, but it may not be stored
                     // (or is too large): ask the origin for just the range instead of sending it all.
                     unwanted.Dispose();
-                    await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "partial"), invalidate: false).ConfigureAwait(false);
+                    await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "partial"), invalidate: false).ConfigureAwait(false);
                     return;
                 }
 
@@ -141,30 +141,30 @@ internal sealed partial class CachingProxy
                     using (response)
                     {
                         var passStatus = hitForPass
-                            ? new CacheStatus("DYNAMIC", Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
-                            : new CacheStatus(lookup.Entry is null ? "BYPASS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus);
+                            ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
+                            : new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
                         // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
-                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
                     }
 
                     return;
                 }
 
-                await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.FilledElsewhere:
                 var shared = outcome.Entry!;
                 var sharedAge = AgeCalculation.CurrentAge(shared.Metadata.InitialAge, shared.Metadata.ResponseTime, _time.GetUtcNow());
-                await ServeEntryAsync(context, shared, sharedAge, new CacheStatus("HIT", Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
+                await ServeEntryAsync(context, shared, sharedAge, new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
                 return;
 
             case FetchOutcomeKind.Revalidated:
                 var entry = outcome.Entry!;
                 var entryAge = AgeCalculation.CurrentAge(entry.Metadata.InitialAge, entry.Metadata.ResponseTime, _time.GetUtcNow());
                 var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
-                await ServeEntryAsync(context, entry, entryAge, new CacheStatus("REVALIDATED", Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
+                await ServeEntryAsync(context, entry, entryAge, new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
                 return;
 
             default:
@@ -176,7 +176,7 @@ internal sealed partial class CachingProxy
 
                 await WriteOriginErrorAsync(
                     context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
-                    new CacheStatus(lookup.Entry is null ? "MISS" : "EXPIRED", Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
+                    new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
                 return;
         }
     }
@@ -767,7 +767,7 @@ internal sealed partial class CachingProxy
             var name = header.Key;
             if (name.Equals("Age", StringComparison.OrdinalIgnoreCase)
                 || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals(CacheStatus.CfHeader, StringComparison.OrdinalIgnoreCase)
+                || name.Equals(EdgeCacheStatusNames.Header, StringComparison.OrdinalIgnoreCase)
                 || name.Equals(MarkerHeader, StringComparison.OrdinalIgnoreCase)
                 || Contains(stripped, name))
             {

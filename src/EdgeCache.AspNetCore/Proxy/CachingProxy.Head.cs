@@ -27,7 +27,7 @@ internal sealed partial class CachingProxy
         catch (FormatException)
         {
             await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
-                Status(new CacheStatus("DYNAMIC", Detail: "bad-request")), "DYNAMIC", _via).ConfigureAwait(false);
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
             return;
         }
 
@@ -47,7 +47,7 @@ internal sealed partial class CachingProxy
                 ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
                 if (!await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, 0, detail).ConfigureAwait(false))
                 {
-                    await WriteOriginErrorAsync(context, code, detail, new CacheStatus("EXPIRED", Forward: forward)).ConfigureAwait(false);
+                    await WriteOriginErrorAsync(context, code, detail, new CacheStatus(EdgeCacheStatus.Expired, Forward: forward)).ConfigureAwait(false);
                 }
 
                 return;
@@ -70,7 +70,7 @@ internal sealed partial class CachingProxy
                 var age = AgeCalculation.CurrentAge(updated.Metadata.InitialAge, updated.Metadata.ResponseTime, _time.GetUtcNow());
                 await ServeEntryAsync(
                     context, updated, age,
-                    new CacheStatus("REVALIDATED", Forward: forward, ForwardStatus: status, Detail: status == StatusCodes.Status200OK ? "head-update" : null),
+                    new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: status, Detail: status == StatusCodes.Status200OK ? "head-update" : null),
                     cookies.Count > 0 ? [.. updated.Metadata.Headers, .. cookies] : null).ConfigureAwait(false);
                 return;
             }
@@ -87,8 +87,8 @@ internal sealed partial class CachingProxy
                 await InvalidateKeyAsync(lookup.CollapseKey).ConfigureAwait(false);
             }
 
-            var passStatus = new CacheStatus("EXPIRED", Forward: forward, ForwardStatus: status, Detail: invalidated ? "head-invalidated" : null);
-            await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Cf, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+            var passStatus = new CacheStatus(EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: status, Detail: invalidated ? "head-invalidated" : null);
+            await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
         }
     }
 

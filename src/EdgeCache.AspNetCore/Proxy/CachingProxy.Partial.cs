@@ -47,10 +47,10 @@ internal sealed partial class CachingProxy
         }
 
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
-        var status = new CacheStatus("HIT", Hit: true, Ttl: ttl, Detail: "part");
+        var status = new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl, Detail: "part");
         await StoredResponseWriter.WritePartAsync(
             context, metadata.Headers, part, ranges[0].Offset - held.First, ranges[0], held.CompleteLength,
-            AgeCalculation.ToHeaderSeconds(age), Status(status), status.Cf, _via, _passOn).ConfigureAwait(false);
+            AgeCalculation.ToHeaderSeconds(age), Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
         return true;
     }
 

@@ -96,7 +96,7 @@ internal sealed partial class CachingProxy : IDisposable
 
             context.Response.Clear();
             await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status502BadGateway, "502 Bad Gateway: the request could not be proxied.\n",
-                Status(new CacheStatus("DYNAMIC", Detail: "proxy-error")), "DYNAMIC", _via).ConfigureAwait(false);
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "proxy-error")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {
@@ -111,7 +111,7 @@ internal sealed partial class CachingProxy : IDisposable
         if (target is null)
         {
             await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the URL or Host cannot be forwarded.\n",
-                Status(new CacheStatus("DYNAMIC", Detail: "bad-target")), "DYNAMIC", _via).ConfigureAwait(false);
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-target")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
             return;
         }
 
@@ -121,7 +121,7 @@ internal sealed partial class CachingProxy : IDisposable
         {
             if (policy.Bypass)
             {
-                await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "bypass", Detail: "rule"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
+                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "bypass", Detail: "rule"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
                 return;
             }
 
@@ -131,10 +131,11 @@ internal sealed partial class CachingProxy : IDisposable
             }
         }
 
+        EdgeCacheFeature.For(context).Key = target.Key;
         var isGet = HttpMethods.IsGet(method);
         if (!isGet && !HttpMethods.IsHead(method))
         {
-            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "method"), invalidate: !Invalidation.IsSafe(method), storePost: HttpMethods.IsPost(method)).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "method"), invalidate: !Invalidation.IsSafe(method), storePost: HttpMethods.IsPost(method)).ConfigureAwait(false);
             return;
         }
 
@@ -154,7 +155,7 @@ internal sealed partial class CachingProxy : IDisposable
                 var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
                 await StoredResponseWriter.WriteAsync(
                     context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), "HIT", _via, _passOn).ConfigureAwait(false);
+                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), EdgeCacheStatus.Hit, _via, _passOn).ConfigureAwait(false);
                 return;
             }
 
@@ -162,14 +163,14 @@ internal sealed partial class CachingProxy : IDisposable
             switch (Reuse.Decide(metadata.FreshnessLifetime, age, invalidated, stored, requestCc))
             {
                 case ReuseDecision.Fresh:
-                    await ServeEntryAsync(context, entry, age, new CacheStatus("HIT", Hit: true)).ConfigureAwait(false);
+                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Hit, Hit: true)).ConfigureAwait(false);
                     return;
                 case ReuseDecision.StaleAcceptedByClient:
-                    await ServeEntryAsync(context, entry, age, new CacheStatus("STALE", Hit: true, Detail: "max-stale")).ConfigureAwait(false);
+                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Stale, Hit: true, Detail: "max-stale")).ConfigureAwait(false);
                     return;
                 case ReuseDecision.StaleWhileRevalidate:
                     StartBackgroundRevalidation(context, target, lookup, requestCc);
-                    await ServeEntryAsync(context, entry, age, new CacheStatus("UPDATING", Hit: true, Detail: "stale-while-revalidate")).ConfigureAwait(false);
+                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Updating, Hit: true, Detail: "stale-while-revalidate")).ConfigureAwait(false);
                     return;
             }
 
@@ -182,7 +183,7 @@ internal sealed partial class CachingProxy : IDisposable
             var forward = requestCc.NoCache || requestCc.MaxAge is not null || requestCc.MinFresh is not null ? "request" : "stale";
             if (requestCc.NoStore)
             {
-                await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc).ConfigureAwait(false);
+                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc).ConfigureAwait(false);
                 return;
             }
 
@@ -204,13 +205,13 @@ internal sealed partial class CachingProxy : IDisposable
 
         if (requestCc.NoStore)
         {
-            await PassAsync(context, target, new CacheStatus("BYPASS", Forward: "request"), invalidate: false).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false).ConfigureAwait(false);
             return;
         }
 
         if (target.Key.Length == 0)
         {
-            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass"), invalidate: false).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass"), invalidate: false).ConfigureAwait(false);
             return;
         }
 
@@ -223,7 +224,7 @@ internal sealed partial class CachingProxy : IDisposable
         if (hitForPass && request.Headers.Range.Count > 0)
         {
             // The last answer could not be stored: let the origin answer the range itself.
-            await PassAsync(context, target, new CacheStatus("DYNAMIC", Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
             return;
         }
 
@@ -237,7 +238,7 @@ internal sealed partial class CachingProxy : IDisposable
 
         if (!_options.FetchFullObjectForRangeMiss && request.Headers.Range.Count > 0)
         {
-            await PassAsync(context, target, new CacheStatus("MISS", Forward: "partial"), invalidate: false).ConfigureAwait(false);
+            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Miss, Forward: "partial"), invalidate: false).ConfigureAwait(false);
             return;
         }
 
@@ -299,12 +300,12 @@ internal sealed partial class CachingProxy : IDisposable
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
         return StoredResponseWriter.WriteAsync(
             context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
-            Status(status with { Ttl = ttl }), status.Cf, _via, _passOn);
+            Status(status with { Ttl = ttl }), status.Outcome, _via, _passOn);
     }
 
     private Task OnlyIfCachedAsync(HttpContext context)
         => OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status504GatewayTimeout, "504 Gateway Timeout: not in cache (only-if-cached).\n",
-            Status(new CacheStatus("MISS", Detail: "only-if-cached")), "MISS", _via);
+            Status(new CacheStatus(EdgeCacheStatus.Miss, Detail: "only-if-cached")), EdgeCacheStatus.Miss, _via);
 
     private async ValueTask<Lookup> LookupAsync(string key, IHeaderDictionary headers, ProxyCachePolicyFeature? policy, CancellationToken cancellationToken)
     {
@@ -379,7 +380,7 @@ internal sealed partial class CachingProxy : IDisposable
         catch (FormatException)
         {
             await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
-                Status(status), status.Cf, _via).ConfigureAwait(false);
+                Status(status), status.Outcome, _via).ConfigureAwait(false);
             return;
         }
 
@@ -395,7 +396,7 @@ internal sealed partial class CachingProxy : IDisposable
                 // the client's error, not the origin's. The origin saw an unfinished request and a reset.
                 ProxyLog.BadRequestBody(_logger, target.OriginUrl, framing.Message);
                 await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request body is malformed.\n",
-                    Status(status with { Detail = "bad-request-body" }), status.Cf, _via).ConfigureAwait(false);
+                    Status(status with { Detail = "bad-request-body" }), status.Outcome, _via).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
@@ -434,7 +435,7 @@ internal sealed partial class CachingProxy : IDisposable
                 status = status with { Stored = true };
             }
 
-            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Cf, _via, _time.GetUtcNow(), _passOn).ConfigureAwait(false);
+            await OriginResponseWriter.WriteAsync(context, response, Status(status with { ForwardStatus = code }), status.Outcome, _via, _time.GetUtcNow(), _passOn).ConfigureAwait(false);
         }
     }
 
@@ -443,7 +444,7 @@ internal sealed partial class CachingProxy : IDisposable
         var text = code == StatusCodes.Status504GatewayTimeout
             ? "504 Gateway Timeout: the origin did not answer in time.\n"
             : "502 Bad Gateway: the origin could not be reached.\n";
-        return OriginResponseWriter.WriteErrorAsync(context, code, text, Status(status with { Detail = detail }), status.Cf, _via);
+        return OriginResponseWriter.WriteErrorAsync(context, code, text, Status(status with { Detail = detail }), status.Outcome, _via);
     }
 
     /// <summary>
@@ -471,7 +472,7 @@ internal sealed partial class CachingProxy : IDisposable
             return false;
         }
 
-        await ServeEntryAsync(context, stale, age, new CacheStatus("STALE", Forward: forward, ForwardStatus: forwardStatus, Detail: detail)).ConfigureAwait(false);
+        await ServeEntryAsync(context, stale, age, new CacheStatus(EdgeCacheStatus.Stale, Forward: forward, ForwardStatus: forwardStatus, Detail: detail)).ConfigureAwait(false);
         return true;
     }
 

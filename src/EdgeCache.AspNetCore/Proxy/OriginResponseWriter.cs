@@ -13,7 +13,7 @@ internal static class OriginResponseWriter
     /// <see cref="StoredResponseWriter.StaysHere"/>) and the streamed
     /// body; adds Date when missing, Via, Cache-Status and cf-cache-status.
     /// </summary>
-    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, string cf, string via, DateTimeOffset now, PassedOnFields passOn, bool evaluatePreconditions = false)
+    public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, EdgeCacheStatus cf, string via, DateTimeOffset now, PassedOnFields passOn, bool evaluatePreconditions = false)
     {
         var response = context.Response;
         var status = (int)message.StatusCode;
@@ -116,7 +116,7 @@ internal static class OriginResponseWriter
             || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>A short plain-text error of the proxy's own (502, 504, 400), never a stack trace.</summary>
-    public static Task WriteErrorAsync(HttpContext context, int status, string text, string cacheStatus, string cf, string via)
+    public static Task WriteErrorAsync(HttpContext context, int status, string text, string cacheStatus, EdgeCacheStatus cf, string via)
     {
         var response = context.Response;
         response.StatusCode = status;

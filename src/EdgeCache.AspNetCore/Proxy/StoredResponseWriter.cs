@@ -41,7 +41,7 @@ internal static class StoredResponseWriter
     /// <param name="passOn">The fields meant for this cache that go on to the client anyway (see <see cref="StaysHere"/>).</param>
     public static async Task WriteAsync(
         HttpContext context, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
-        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn = PassedOnFields.None)
+        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via, PassedOnFields passOn = PassedOnFields.None)
     {
         var request = context.Request;
         var response = context.Response;
@@ -155,7 +155,7 @@ internal static class StoredResponseWriter
             || ((passOn & PassedOnFields.CacheTags) == 0 && CacheTags.IsHeader(name));
 
     /// <summary>Adds Age, Cache-Status (appended to any upstream member), cf-cache-status and Via.</summary>
-    public static void WriteCacheHeaders(HttpResponse response, long ageSeconds, string cacheStatus, string cf, string via)
+    public static void WriteCacheHeaders(HttpResponse response, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via)
     {
         var headers = response.Headers;
         if (ageSeconds >= 0)
@@ -164,7 +164,8 @@ internal static class StoredResponseWriter
         }
 
         headers.Append(CacheStatus.Header, cacheStatus);
-        headers[CacheStatus.CfHeader] = cf;
+        headers[EdgeCacheStatusNames.Header] = cf.ToHeaderValue();
+        EdgeCacheFeature.For(response.HttpContext).Status = cf;
         headers.Append("Via", via);
     }
 
@@ -175,7 +176,7 @@ internal static class StoredResponseWriter
     /// </summary>
     public static Task WritePartAsync(
         HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry part, long offsetInPart, ByteRange range, long completeLength,
-        long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn)
+        long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via, PassedOnFields passOn)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status206PartialContent;
@@ -196,7 +197,7 @@ internal static class StoredResponseWriter
 
     private static async Task WritePartialAsync(
         HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
-        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, string cf, string via, PassedOnFields passOn)
+        long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via, PassedOnFields passOn)
     {
         var response = context.Response;
         response.StatusCode = StatusCodes.Status206PartialContent;

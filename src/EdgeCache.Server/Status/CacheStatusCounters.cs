@@ -2,18 +2,21 @@ namespace EdgeCache.Server.Status;
 
 /// <summary>
 /// Requests answered by the public listener since start, per cache status, for the status page.
-/// One interlocked increment per request; the status string is matched against constants, never
-/// stored, so a request adds no allocation here.
+/// One interlocked increment per request, indexed by the status: a request adds no allocation here.
 /// </summary>
 internal sealed class CacheStatusCounters
 {
     /// <summary>The statuses counted, in display order; anything else is counted as OTHER.</summary>
-    public static readonly string[] Names = ["HIT", "MISS", "EXPIRED", "STALE", "BYPASS", "REVALIDATED", "UPDATING", "DYNAMIC", "OTHER"];
+    public static readonly string[] Names =
+    [
+        EdgeCacheStatusNames.Hit, EdgeCacheStatusNames.Miss, EdgeCacheStatusNames.Expired, EdgeCacheStatusNames.Stale, EdgeCacheStatusNames.Bypass,
+        EdgeCacheStatusNames.Revalidated, EdgeCacheStatusNames.Updating, EdgeCacheStatusNames.Dynamic, EdgeCacheStatusNames.Other,
+    ];
 
     private readonly long[] _counts = new long[Names.Length];
 
-    /// <summary>Counts one request answered with the given <c>cf-cache-status</c>.</summary>
-    public void Record(string cacheStatus) => Interlocked.Increment(ref _counts[IndexOf(cacheStatus)]);
+    /// <summary>Counts one request answered with the given status (<see cref="EdgeCacheStatus.None"/> counts as DYNAMIC).</summary>
+    public void Record(EdgeCacheStatus status) => Interlocked.Increment(ref _counts[IndexOf(status)]);
 
     /// <summary>Reads the totals: all requests, and those answered from a stored response.</summary>
     public (long Requests, long Cached) Totals()
@@ -47,16 +50,16 @@ internal sealed class CacheStatusCounters
     private long Cached()
         => Volatile.Read(ref _counts[0]) + Volatile.Read(ref _counts[3]) + Volatile.Read(ref _counts[5]) + Volatile.Read(ref _counts[6]);
 
-    private static int IndexOf(string cacheStatus) => cacheStatus switch
+    private static int IndexOf(EdgeCacheStatus status) => status switch
     {
-        "HIT" => 0,
-        "MISS" => 1,
-        "EXPIRED" => 2,
-        "STALE" => 3,
-        "BYPASS" => 4,
-        "REVALIDATED" => 5,
-        "UPDATING" => 6,
-        "DYNAMIC" => 7,
+        EdgeCacheStatus.Hit => 0,
+        EdgeCacheStatus.Miss => 1,
+        EdgeCacheStatus.Expired => 2,
+        EdgeCacheStatus.Stale => 3,
+        EdgeCacheStatus.Bypass => 4,
+        EdgeCacheStatus.Revalidated => 5,
+        EdgeCacheStatus.Updating => 6,
+        EdgeCacheStatus.None or EdgeCacheStatus.Dynamic => 7,
         _ => 8,
     };
 }

@@ -46,13 +46,13 @@ public static class EdgeCacheTelemetry
         "edgecache.collapsed_requests", "{request}", "Requests that waited for another request's origin fetch instead of making their own.");
 
     /// <summary>Records one answered request.</summary>
-    public static void RecordRequest(string cacheStatus, long bodyBytes)
+    public static void RecordRequest(EdgeCacheStatus cacheStatus, long bodyBytes)
     {
-        var status = new KeyValuePair<string, object?>("cache.status", cacheStatus);
+        var status = new KeyValuePair<string, object?>("cache.status", cacheStatus.ToHeaderValue());
         Requests.Add(1, status);
         if (bodyBytes > 0)
         {
-            ResponseBytes.Add(bodyBytes, new KeyValuePair<string, object?>("source", cacheStatus == "HIT" ? "cache" : "origin"));
+            ResponseBytes.Add(bodyBytes, new KeyValuePair<string, object?>("source", cacheStatus == EdgeCacheStatus.Hit ? "cache" : "origin"));
         }
     }
 

@@ -12,7 +12,7 @@ namespace EdgeCache.Semantics;
 /// </summary>
 internal static class WorkersMatchResponder
 {
-    public const string CacheStatusHeader = "cf-cache-status";
+    public const string CacheStatusHeader = EdgeCacheStatusNames.Header;
 
     public static HttpResponseMessage Build(CacheEntry entry, HttpRequestMessage request, DateTimeOffset now)
     {
@@ -25,7 +25,7 @@ internal static class WorkersMatchResponder
             CopyStoredHeaders(metadata, notModified);
             notModified.Content.Headers.ContentLength = null;
             notModified.Headers.TryAddWithoutValidation("Age", age);
-            notModified.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+            notModified.Headers.TryAddWithoutValidation(CacheStatusHeader, EdgeCacheStatusNames.Hit);
             return notModified;
         }
 
@@ -39,7 +39,7 @@ internal static class WorkersMatchResponder
                 case RangeOutcome.Unsatisfiable:
                     var unsatisfiable = new HttpResponseMessage(HttpStatusCode.RequestedRangeNotSatisfiable) { Content = new ByteArrayContent([]) };
                     unsatisfiable.Content.Headers.TryAddWithoutValidation("Content-Range", $"bytes */{length}");
-                    unsatisfiable.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+                    unsatisfiable.Headers.TryAddWithoutValidation(CacheStatusHeader, EdgeCacheStatusNames.Hit);
                     return unsatisfiable;
                 case RangeOutcome.Partial:
                     return BuildPartial(entry, ranges, age);
@@ -58,7 +58,7 @@ internal static class WorkersMatchResponder
         }
 
         response.Headers.TryAddWithoutValidation("Age", age);
-        response.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+        response.Headers.TryAddWithoutValidation(CacheStatusHeader, EdgeCacheStatusNames.Hit);
         return response;
     }
 
@@ -84,7 +84,7 @@ internal static class WorkersMatchResponder
         }
 
         response.Headers.TryAddWithoutValidation("Age", age);
-        response.Headers.TryAddWithoutValidation(CacheStatusHeader, "HIT");
+        response.Headers.TryAddWithoutValidation(CacheStatusHeader, EdgeCacheStatusNames.Hit);
         return response;
     }
 

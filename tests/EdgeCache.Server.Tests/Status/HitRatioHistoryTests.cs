@@ -66,7 +66,7 @@ public sealed class HitRatioHistoryTests
     {
         foreach (var status in statuses)
         {
-            _counters.Record(status);
+            _counters.Record(EdgeCacheStatusNames.Parse(status));
         }
     }
 }

@@ -90,13 +90,13 @@ public sealed class TopKeyTrackerTests
         context.Request.Host = new HostString("example.com");
         context.Features.Get<IHttpRequestFeature>()!.RawTarget = "/assets/app.js?v=3";
         tracker.Record(context);
-        counters.Record("HIT");
+        counters.Record(EdgeCacheStatus.Hit);
 
         var before = GC.GetAllocatedBytesForCurrentThread();
         for (var i = 0; i < 1000; i++)
         {
             tracker.Record(context);
-            counters.Record("HIT");
+            counters.Record(EdgeCacheStatus.Hit);
         }
 
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
