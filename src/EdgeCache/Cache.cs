@@ -291,8 +291,11 @@ public sealed class Cache
                 continue;
             }
 
-            // Every field is kept as one line, its values joined as a recipient may combine them.
-            headers.Add(new(name, values.ToString()));
+            // One pair per line, as the proxy stores: a field's values are never joined (Set-Cookie cannot be).
+            foreach (var value in values)
+            {
+                headers.Add(new(name, value));
+            }
         }
 
         headers.Add(new("Date", HttpDate.Format(now)));

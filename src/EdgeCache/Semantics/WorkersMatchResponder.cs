@@ -140,18 +140,47 @@ internal static class WorkersMatchResponder
         return new StreamContent(new StreamSlice(entry.OpenBody(), offset, length));
     }
 
+    /// <summary>
+    /// Copies the stored fields. The store keeps one pair per line; Cloudflare's Cache API answers every
+    /// field as one value joined with ", " (spec item 57), so this profile joins a field's lines here.
+    /// </summary>
     private static void CopyStoredHeaders(EntryMetadata metadata, HttpResponseMessage response, bool partial = false, bool skipContentType = false)
     {
         response.Content ??= new ByteArrayContent([]);
-        foreach (var (name, value) in metadata.Headers)
+        var headers = metadata.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
+            var name = headers[i].Key;
             if ((skipContentType && name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-                || (partial && name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase)))
+                || (partial && name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase))
+                || SeenBefore(headers, i))
             {
                 continue;
             }
 
+            var value = headers[i].Value;
+            for (var j = i + 1; j < headers.Count; j++)
+            {
+                if (headers[j].Key.Equals(name, StringComparison.OrdinalIgnoreCase))
+                {
+                    value = string.Concat(value, ", ", headers[j].Value);
+                }
+            }
+
             HttpMessageHeaders.Add(response, name, value);
         }
+    }
+
+    private static bool SeenBefore(IReadOnlyList<KeyValuePair<string, string>> headers, int index)
+    {
+        for (var i = 0; i < index; i++)
+        {
+            if (headers[i].Key.Equals(headers[index].Key, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }

@@ -30,7 +30,12 @@ public sealed record EntryMetadata
     /// <summary>The response status code.</summary>
     public required int StatusCode { get; init; }
 
-    /// <summary>The response and content headers as stored, in order; a header with several values appears several times.</summary>
+    /// <summary>
+    /// The response and content headers as stored, in order: one pair per field line, so a field with several
+    /// values appears several times (both the proxy and the Cache API store this way). Entries written before
+    /// the Cache API did so hold a field's values joined in one pair; readers append pairs as lines, which a
+    /// recipient combines the same way (RFC 9110 section 5.3), so both read alike.
+    /// </summary>
     public required IReadOnlyList<KeyValuePair<string, string>> Headers { get; init; }
 
     /// <summary>When the request that produced the response was sent (RFC 9111 section 4.2.3, request_time).</summary>

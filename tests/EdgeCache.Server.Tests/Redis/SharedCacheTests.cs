@@ -92,28 +92,22 @@ public sealed class SharedCacheTests
         await using var node = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration]);
         using var client = new HttpClient { BaseAddress = node.BaseUri, Timeout = TimeSpan.FromSeconds(10) };
 
-        var slowest = TimeSpan.Zero;
-        var requests = 0;
+        // Every request must succeed while Redis is down. How quickly is not asserted here (a timing bound
+        // decided this test under load): the breaker that keeps requests off the dead server is pinned with a
+        // fake clock in EdgeCache.Redis.Tests (CircuitBreakerTests, OutageTests); the client's 10 s timeout
+        // fails any request that waits on the dead server for longer than that.
         async Task LoadAsync(string phase, int count)
         {
             for (var i = 0; i < count; i++)
             {
-                var stopwatch = Stopwatch.StartNew();
                 using var response = await client.GetAsync($"/{phase}/{i % 10}");
                 Assert.True(response.IsSuccessStatusCode, $"{phase} request {i}: {(int)response.StatusCode}");
-                slowest = stopwatch.Elapsed > slowest ? stopwatch.Elapsed : slowest;
-                requests++;
             }
         }
 
         await LoadAsync("before", 20);
         garnet.Stop();
         await LoadAsync("during", 100);
-
-        // A generous bound (CI runs test assemblies side by side on two cores): the point is that no
-        // request waits on the dead server (the client's own timeouts are 5 s and more); the 100 ms
-        // Redis timeout and the breaker keep each Redis call far below it.
-        Assert.True(slowest < TimeSpan.FromSeconds(5), $"slowest of {requests} requests took {slowest}");
 
         garnet.Resume();
         await using var redis = await ConnectionMultiplexer.ConnectAsync(garnet.Configuration);

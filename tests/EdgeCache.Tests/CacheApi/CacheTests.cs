@@ -23,6 +23,22 @@ public sealed class CacheTests
     }
 
     [Fact]
+    public async Task Put_stores_one_line_per_value_as_the_proxy_does_and_match_joins_them_as_Cloudflare_does()
+    {
+        var ctx = new CacheTestContext();
+        var response = CacheTestContext.Response("hello", "s-maxage=10", headers: [("Link", "</a.css>; rel=preload"), ("Link", "</b.js>; rel=preload"), ("X-Multi", "one, two")]);
+        Assert.True(await ctx.Default.PutAsync(CacheTestContext.Get(Url), response));
+
+        var entry = await ctx.Store.GetAsync(Url);
+        Assert.NotNull(entry);
+        Assert.Equal(["</a.css>; rel=preload", "</b.js>; rel=preload"], entry.Metadata.Headers.Where(h => h.Key == "Link").Select(h => h.Value));
+        Assert.Equal(["one, two"], entry.Metadata.Headers.Where(h => h.Key == "X-Multi").Select(h => h.Value));
+        using var hit = await ctx.Default.MatchAsync(CacheTestContext.Get(Url));
+        Assert.NotNull(hit);
+        Assert.Equal(["</a.css>; rel=preload, </b.js>; rel=preload"], hit.Headers.NonValidated["Link"]);
+    }
+
+    [Fact]
     public async Task Match_on_an_empty_cache_returns_null()
     {
         var ctx = new CacheTestContext();

@@ -503,7 +503,7 @@ public sealed class Section2PutTests
     }
 
     [Fact]
-    public async Task Item57_RepeatedHeaderLines_AreStoredAsOneValue()
+    public async Task Item57_RepeatedHeaderLines_AreAnsweredAsOneValue()
     {
         var ctx = new CacheTestContext();
         var response = Response("x", headers: ("X-Multi", "a"));

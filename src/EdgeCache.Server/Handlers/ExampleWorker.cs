@@ -7,7 +7,7 @@ namespace CacheApiExample;
 /// <summary>
 /// Cloudflare's "Using the Cache API" example, statement for statement
 /// (shared/reference/cache-api-example.js). The edgecache server runs this very file as
-/// <c>--handler example</c>.
+/// <c>--handler example</c>; samples/CacheApiExample compiles it in as well.
 /// </summary>
 public static class ExampleWorker
 {
