@@ -386,17 +386,7 @@ public sealed class RedisStore : ICacheStore
             }
         }
 
-        await Task.WhenAll(results).ConfigureAwait(false);
-        long count = 0;
-        foreach (var result in results)
-        {
-            if (result.Result)
-            {
-                count++;
-            }
-        }
-
-        return count;
+        return await CountTrueAsync(results).ConfigureAwait(false);
     }
 
     private static async Task<bool> ApplyIfMatchingAsync(IDatabase db, RedisKey entryKey, PurgeRequest purge)
@@ -430,6 +420,12 @@ public sealed class RedisStore : ICacheStore
             results[i] = soft ? MarkInvalidatedAsync(db, keys[i]) : db.KeyDeleteAsync(keys[i]);
         }
 
+        return await CountTrueAsync(results).ConfigureAwait(false);
+    }
+
+    /// <summary>How many of the commands applied (deleted or marked an entry).</summary>
+    private static async Task<long> CountTrueAsync(IReadOnlyList<Task<bool>> results)
+    {
         await Task.WhenAll(results).ConfigureAwait(false);
         long count = 0;
         foreach (var result in results)
