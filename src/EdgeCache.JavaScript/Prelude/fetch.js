@@ -9,143 +9,80 @@
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
   // ---- Headers ----
+  // The header list itself is C# (HeaderList.cs): names are checked and lower-cased, values trimmed and
+  // checked there, and a message crossing to or from the host hands its list over without a JavaScript loop.
   const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  const invalidValue = /[\0\r\n]|[^\0-\xff]/;
-  const trimPattern = /^[\t\n\r ]+|[\t\n\r ]+$/g;
-  // Header names repeat from request to request: remember the recent valid ones, lower-cased.
-  const knownNames = new Map();
-  const normalizeName = (name) => {
-    const text = String(name);
-    let lower = knownNames.get(text);
-    if (lower === undefined) {
-      if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
-      lower = text.toLowerCase();
-      if (knownNames.size >= 1024) knownNames.clear();
-      knownNames.set(text, lower);
-    }
-    return lower;
-  };
-  const normalizeValue = (value) => {
-    const text = String(value).replace(trimPattern, '');
-    if (invalidValue.test(text)) throw new TypeError(`Invalid header value: '${text}'.`);
-    return text;
-  };
 
-  let headersToFlat;
-  let headersFromFlat;
-  let freezeHeaders;
+  let headersList;
+  let headersFromHost;
+  let adopting = null;
 
   class Headers {
-    #map = new Map();
-    #immutable = false;
+    #list;
 
     constructor(init = undefined) {
-      if (init === undefined || init === null) return;
-      if (init instanceof Headers) {
-        for (const [name, values] of init.#map) this.#map.set(name, values.slice());
+      if (adopting !== null) {
+        this.#list = adopting;
+        adopting = null;
         return;
       }
+      if (init instanceof Headers) {
+        this.#list = host.headersCopy(init.#list);
+        return;
+      }
+      this.#list = host.headersNew();
+      if (init === undefined || init === null) return;
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
       }
+      const list = this.#list;
       if (typeof init[Symbol.iterator] === 'function') {
         for (const pair of init) {
           const entry = [...pair];
           if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
-          this.append(entry[0], entry[1]);
+          host.headersAppend(list, entry[0], entry[1]);
         }
         return;
       }
-      for (const key of Object.keys(init)) this.append(key, init[key]);
+      const keys = Object.keys(init);
+      for (let i = 0; i < keys.length; i++) host.headersAppend(list, keys[i], init[keys[i]]);
     }
 
-    #check() {
-      if (this.#immutable) throw new TypeError('Can\'t modify immutable headers.');
-    }
-
-    append(name, value) {
-      this.#check();
-      const key = normalizeName(name);
-      const text = normalizeValue(value);
-      const list = this.#map.get(key);
-      if (list) list.push(text);
-      else this.#map.set(key, [text]);
-    }
-
-    set(name, value) {
-      this.#check();
-      this.#map.set(normalizeName(name), [normalizeValue(value)]);
-    }
-
-    delete(name) {
-      this.#check();
-      this.#map.delete(normalizeName(name));
-    }
-
-    get(name) {
-      const list = this.#map.get(normalizeName(name));
-      return list === undefined ? null : list.join(', ');
-    }
+    append(name, value) { host.headersAppend(this.#list, name, value); }
+    set(name, value) { host.headersSet(this.#list, name, value); }
+    delete(name) { host.headersDelete(this.#list, name); }
+    get(name) { return host.headersGet(this.#list, name); }
+    has(name) { return host.headersHas(this.#list, name); }
 
     getAll(name) {
-      const key = normalizeName(name);
-      if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
-      return this.getSetCookie();
+      if (host.headersName(this.#list, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return host.headersSetCookie(this.#list);
     }
 
-    getSetCookie() {
-      return (this.#map.get('set-cookie') ?? []).slice();
-    }
-
-    has(name) {
-      return this.#map.has(normalizeName(name));
-    }
+    getSetCookie() { return host.headersSetCookie(this.#list); }
 
     forEach(callback, thisArg = undefined) {
-      for (const [name, value] of this) callback.call(thisArg, value, name, this);
+      const entries = host.headersEntries(this.#list);
+      for (let i = 0; i < entries.length; i++) callback.call(thisArg, entries[i][1], entries[i][0], this);
     }
 
-    *entries() {
-      const names = [...this.#map.keys()].sort();
-      for (const name of names) {
-        const list = this.#map.get(name);
-        if (list === undefined) continue;
-        if (name === 'set-cookie') {
-          for (const value of list) yield [name, value];
-        } else {
-          yield [name, list.join(', ')];
-        }
-      }
-    }
-
-    *keys() { for (const [name] of this.entries()) yield name; }
-    *values() { for (const [, value] of this.entries()) yield value; }
+    entries() { return host.headersEntries(this.#list).values(); }
+    keys() { return host.headersEntries(this.#list).map(e => e[0]).values(); }
+    values() { return host.headersEntries(this.#list).map(e => e[1]).values(); }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
 
     static {
-      // The host sees headers as a flat array [name, value, name, value, ...], one entry per field line.
-      headersToFlat = (headers) => {
-        const flat = [];
-        for (const [name, list] of headers.#map) {
-          for (const value of list) flat.push(name, value);
-        }
-        return flat;
+      // The host takes and gives the list itself.
+      headersList = (headers) => headers.#list;
+      headersFromHost = (list) => {
+        adopting = list;
+        return new Headers();
       };
-      headersFromFlat = (flat, immutable) => {
-        const headers = new Headers();
-        for (let i = 0; i < flat.length; i += 2) {
-          const name = flat[i].toLowerCase();
-          const list = headers.#map.get(name);
-          if (list) list.push(flat[i + 1]);
-          else headers.#map.set(name, [flat[i + 1]]);
-        }
-        headers.#immutable = immutable;
-        return headers;
-      };
-      freezeHeaders = (headers) => { headers.#immutable = true; return headers; };
     }
   }
+  const headersToFlat = (headers) => headersList(headers);
+  const freezeHeaders = (headers) => { host.headersFreeze(headersList(headers)); return headers; };
   define('Headers', Headers);
 
   // ---- bodies ----
@@ -492,12 +429,12 @@
   define('Response', Response);
 
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
-  const responseFromHost = (status, statusText, flat, body, url, immutable) => {
+  const responseFromHost = (status, statusText, list, body, url) => {
     const response = Object.create(Response.prototype);
     response[kState] = {};
     response[kState].status = status;
     response[kState].statusText = statusText;
-    response[kState].headers = headersFromFlat(flat, immutable);
+    response[kState].headers = headersFromHost(list);
     response[kState].url = url;
     response[kState].redirected = false;
     response[kState].type = 'default';
@@ -508,12 +445,12 @@
   };
   internal.responseFromHost = responseFromHost;
 
-  const requestFromHost = (method, url, flat, body, cf) => {
+  const requestFromHost = (method, url, list, body, cf) => {
     const request = Object.create(Request.prototype);
     request[kState] = {};
     request[kState].url = url;
     request[kState].method = method;
-    request[kState].headers = headersFromFlat(flat, true);
+    request[kState].headers = headersFromHost(list);
     request[kState].redirect = 'manual';
     request[kState].signal = null;
     request[kState].cf = cf;
@@ -751,8 +688,8 @@
   };
 
   // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
-  internal.dispatch = (id, method, url, flat, body, cf) => {
-    const request = requestFromHost(method, url, flat, body, cf);
+  internal.dispatch = (id, method, url, list, body, cf) => {
+    const request = requestFromHost(method, url, list, body, cf);
     let result;
     try {
       if (moduleHandler !== null) {

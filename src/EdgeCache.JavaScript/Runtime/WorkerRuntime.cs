@@ -251,7 +251,7 @@ internal sealed partial class WorkerRuntime : IDisposable
             _engine.Call(_dispatch, JsValue.Undefined,
             [
                 state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
-                MessageConversion.FlatHeaders(_engine, request.Headers, request.Content), body, cf,
+                HeaderList.FromHttp(_engine, request.Headers, request.Content, immutable: true), body, cf,
             ]);
         });
     }
