@@ -280,42 +280,53 @@
     const text = String(method);
     if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
     const upper = normalizedMethods.get(text.toLowerCase());
-    if (upper === undefined && /^(connect|trace|track)$/i.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
+    if (upper === undefined && forbiddenMethod.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
     return upper ?? text;
   };
+
+  const redirectModes = new Set(['follow', 'manual', 'error']);
+  const forbiddenMethod = /^(connect|trace|track)$/i;
 
   class Request extends Body {
     constructor(input, init = {}) {
       super();
-      this[kState] = {};
       if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
-      const from = input instanceof Request ? input : null;
-      this[kState].url = from ? from[kState].url : parseUrl(input);
-      this[kState].method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kState].method : 'GET');
-      this[kState].headers = new Headers(init.headers !== undefined ? init.headers : from?.[kState].headers);
-      const redirect = init.redirect ?? from?.[kState].redirect ?? 'follow';
-      if (!['follow', 'manual', 'error'].includes(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
-      this[kState].redirect = redirect;
-      this[kState].signal = init.signal ?? from?.[kState].signal ?? null;
-      this[kState].cf = init.cf !== undefined ? init.cf : from?.[kState].cf;
-      this[kState].used = false;
+      const from = input instanceof Request ? input[kState] : null;
+      const url = from ? from.url : parseUrl(input);
+      const method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from.method : 'GET');
+      const redirect = init.redirect ?? from?.redirect ?? 'follow';
+      if (!redirectModes.has(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
+      // Built in one literal: each property set on the state is a lookup of the state in the interpreter.
+      const state = {
+        url,
+        method,
+        headers: new Headers(init.headers !== undefined ? init.headers : from?.headers),
+        redirect,
+        signal: init.signal ?? from?.signal ?? null,
+        cf: init.cf !== undefined ? init.cf : from?.cf,
+        used: false,
+        body: null,
+        stream: undefined,
+      };
+      this[kState] = state;
+      const bodyless = method === 'GET' || method === 'HEAD';
       let source = null;
       let contentType = null;
       if (init instanceof Request) {
         // new Request(url, request), as in the reference example's cache key: workerd leaves the request
         // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
-        source = this[kState].method === 'GET' || this[kState].method === 'HEAD' ? null : init[kState].body;
+        source = bodyless ? null : init[kState].body;
       } else if (init.body !== undefined && init.body !== null) {
         [source, contentType] = extractBody(init.body);
-      } else if (init.body === undefined && from !== null && from[kState].body !== null) {
-        source = Body.take(from);
+      } else if (init.body === undefined && from !== null && from.body !== null) {
+        source = Body.take(input);
       }
-      if (source !== null && (this[kState].method === 'GET' || this[kState].method === 'HEAD')) {
+      if (source !== null && bodyless) {
         throw new TypeError('Request with a GET or HEAD method cannot have a body.');
       }
-      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
-      this[kState].body = source;
+      if (contentType !== null && !state.headers.has('content-type')) state.headers.set('content-type', contentType);
+      state.body = source;
     }
 
     get method() { return this[kState].method; }
@@ -331,15 +342,11 @@
 
     clone() {
       const copy = Object.create(Request.prototype);
-      copy[kState] = {};
-      copy[kState].url = this[kState].url;
-      copy[kState].method = this[kState].method;
-      copy[kState].headers = new Headers(this[kState].headers);
-      copy[kState].redirect = this[kState].redirect;
-      copy[kState].signal = this[kState].signal;
-      copy[kState].cf = this[kState].cf;
-      copy[kState].used = false;
-      copy[kState].body = Body.tee(this);
+      const state = this[kState];
+      copy[kState] = {
+        url: state.url, method: state.method, headers: new Headers(state.headers), redirect: state.redirect,
+        signal: state.signal, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
+      };
       return copy;
     }
   }
@@ -349,31 +356,28 @@
   const nullBodyStatus = new Set([101, 204, 205, 304]);
   const redirectStatus = new Set([301, 302, 303, 307, 308]);
 
+  const invalidStatusText = /[^\t\x20-\x7e\x80-\xff]/;
+
   class Response extends Body {
     constructor(body = null, init = {}) {
       super();
-      this[kState] = {};
       init = init ?? {};
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 101 || status > 599) {
         throw new RangeError(`Responses may only be constructed with status codes in the range 101 to 599, inclusive; not ${init.status}.`);
       }
       const statusText = init.statusText === undefined ? '' : String(init.statusText);
-      if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
-      this[kState].status = status;
-      this[kState].statusText = statusText;
-      this[kState].headers = new Headers(init.headers);
-      this[kState].url = '';
-      this[kState].redirected = false;
-      this[kState].type = 'default';
-      this[kState].cf = init.cf;
-      this[kState].used = false;
+      if (statusText !== '' && invalidStatusText.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
       const [source, contentType] = extractBody(body);
       if (source !== null && nullBodyStatus.has(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
-      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
-      this[kState].body = source;
+      const headers = new Headers(init.headers);
+      if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
+      this[kState] = {
+        status, statusText, headers, url: '', redirected: false, type: 'default', cf: init.cf, used: false,
+        body: source, stream: undefined,
+      };
     }
 
     static json(data, init = {}) {
@@ -413,16 +417,11 @@
 
     clone() {
       const copy = Object.create(Response.prototype);
-      copy[kState] = {};
-      copy[kState].status = this[kState].status;
-      copy[kState].statusText = this[kState].statusText;
-      copy[kState].headers = new Headers(this[kState].headers);
-      copy[kState].url = this[kState].url;
-      copy[kState].redirected = this[kState].redirected;
-      copy[kState].type = this[kState].type;
-      copy[kState].cf = this[kState].cf;
-      copy[kState].used = false;
-      copy[kState].body = Body.tee(this);
+      const state = this[kState];
+      copy[kState] = {
+        status: state.status, statusText: state.statusText, headers: new Headers(state.headers), url: state.url,
+        redirected: state.redirected, type: state.type, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
+      };
       return copy;
     }
   }
@@ -431,31 +430,20 @@
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
   const responseFromHost = (status, statusText, list, body, url) => {
     const response = Object.create(Response.prototype);
-    response[kState] = {};
-    response[kState].status = status;
-    response[kState].statusText = statusText;
-    response[kState].headers = headersFromHost(list);
-    response[kState].url = url;
-    response[kState].redirected = false;
-    response[kState].type = 'default';
-    response[kState].cf = undefined;
-    response[kState].used = false;
-    response[kState].body = body === null ? null : { kind: HOST, value: body };
+    response[kState] = {
+      status, statusText, headers: headersFromHost(list), url, redirected: false, type: 'default', cf: undefined,
+      used: false, body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
+    };
     return response;
   };
   internal.responseFromHost = responseFromHost;
 
   const requestFromHost = (method, url, list, body, cf) => {
     const request = Object.create(Request.prototype);
-    request[kState] = {};
-    request[kState].url = url;
-    request[kState].method = method;
-    request[kState].headers = headersFromHost(list);
-    request[kState].redirect = 'manual';
-    request[kState].signal = null;
-    request[kState].cf = cf;
-    request[kState].used = false;
-    request[kState].body = body === null ? null : { kind: HOST, value: body };
+    request[kState] = {
+      url, method, headers: headersFromHost(list), redirect: 'manual', signal: null, cf, used: false,
+      body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
+    };
     return request;
   };
 
@@ -528,9 +516,14 @@
       this.#name = name;
     }
 
-    async match(request, options = undefined) {
-      const r = toRequest(request);
-      return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    // Not async functions: returning the host's promise from one would cost two more promise jobs per call.
+    match(request, options = undefined) {
+      try {
+        const r = toRequest(request);
+        return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     async put(request, response) {
@@ -544,9 +537,13 @@
       await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
     }
 
-    async delete(request, options = undefined) {
-      const r = toRequest(request);
-      return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    delete(request, options = undefined) {
+      try {
+        const r = toRequest(request);
+        return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     async matchAll() { throw new TypeError('Cache.matchAll() is not supported by Workers.'); }
@@ -587,28 +584,26 @@
   define('CacheStorage', CacheStorage);
 
   // ---- the worker model ----
-  const kRequest = Symbol('request');
   const kRequestId = Symbol('requestId');
-  const kResponse = Symbol('response');
-  const kResponded = Symbol('responded');
   const fetchListeners = [];
 
   class FetchEvent extends internal.Event {
+    #s;
     constructor(type, init = {}) {
       super(type);
       if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
-      this[kRequest] = init.request;
-      this[kRequestId] = init[kRequestId] ?? 0;
-      this[kResponded] = false;
+      this.#s = { request: init.request, id: init[kRequestId] ?? 0, responded: false, response: undefined };
     }
-    get request() { return this[kRequest]; }
+    get request() { return this.#s.request; }
     respondWith(response) {
-      if (this[kResponded]) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
-      this[kResponded] = true;
-      this[kResponse] = response;
+      const s = this.#s;
+      if (s.responded) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
+      s.responded = true;
+      s.response = response;
     }
-    waitUntil(promise) { waitUntil(this[kRequestId], promise); }
-    passThroughOnException() { host.passThroughOnException(this[kRequestId]); }
+    waitUntil(promise) { waitUntil(this.#s.id, promise); }
+    passThroughOnException() { host.passThroughOnException(this.#s.id); }
+    static responseOf(event) { return event.#s.responded ? [event.#s.response] : null; }
   }
   define('FetchEvent', FetchEvent);
 
@@ -677,7 +672,14 @@
       send(id, result);
       return;
     }
-    Promise.resolve(result).then((response) => send(id, response)).catch((error) => host.fail(id, describeError(error), error));
+    const failed = (error) => host.fail(id, describeError(error), error);
+    Promise.resolve(result).then((response) => {
+      try {
+        send(id, response);
+      } catch (error) {
+        failed(error);
+      }
+    }, failed);
   };
 
   // The host pulls a JavaScript stream body one chunk per call: it gets host.chunk(token, bytes | null).
@@ -700,11 +702,12 @@
           if (typeof listener === 'function') listener.call(globalThis, event);
           else listener.handleEvent(event);
         }
-        if (!event[kResponded]) {
+        const responded = FetchEvent.responseOf(event);
+        if (responded === null) {
           host.forward(id);
           return;
         }
-        result = event[kResponse];
+        result = responded[0];
       }
     } catch (error) {
       host.fail(id, describeError(error), error);
