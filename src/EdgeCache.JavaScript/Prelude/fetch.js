@@ -276,8 +276,10 @@
   // ---- Request ----
 
   const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
+  const canonicalMethods = new Set(normalizedMethods.values());
   const normalizeMethod = (method) => {
     const text = String(method);
+    if (canonicalMethods.has(text)) return text;
     if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
     const upper = normalizedMethods.get(text.toLowerCase());
     if (upper === undefined && forbiddenMethod.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
