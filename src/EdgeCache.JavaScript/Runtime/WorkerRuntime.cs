@@ -16,7 +16,7 @@ namespace EdgeCache.JavaScript.Runtime;
 /// awaits. The per-request path drives Jint's job queue directly: a request is one posted turn, each I/O
 /// completion another (no generic task-to-promise bridge).
 /// </summary>
-internal sealed partial class WorkerRuntime : IDisposable
+internal sealed partial class WorkerRuntime : IWorkerVersion
 {
     private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "fetch.js"];
     private static readonly Lazy<Prepared<Acornima.Ast.Script>[]> Prelude = new(LoadPrelude);
