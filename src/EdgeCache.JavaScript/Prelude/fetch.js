@@ -107,6 +107,11 @@
     if (body instanceof ArrayBuffer) return [{ kind: BYTES, value: new Uint8Array(body.slice(0)) }, null];
     if (ArrayBuffer.isView(body)) return [{ kind: BYTES, value: copyBytes(body) }, null];
     if (body instanceof URLSearchParams) return [{ kind: STRING, value: body.toString() }, 'application/x-www-form-urlencoded;charset=UTF-8'];
+    if (body instanceof internal.Blob) return [{ kind: BYTES, value: internal.Blob.bytesOf(body) }, body.type === '' ? null : body.type];
+    if (body instanceof FormData) {
+      const [bytes, type] = internal.encodeFormData(body);
+      return [{ kind: BYTES, value: bytes }, type];
+    }
     if (body instanceof ReadableStream) {
       if (body.locked) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
       const source = body[kStreamSource];
@@ -225,23 +230,12 @@
 
     async formData() {
       const type = this.headers.get('content-type') ?? '';
-      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-        throw new TypeError('formData() is only supported for application/x-www-form-urlencoded bodies so far.');
-      }
-      const params = new URLSearchParams(await this.text());
-      const form = new Map();
-      for (const [name, value] of params) {
-        const list = form.get(name) ?? [];
-        list.push(value);
-        form.set(name, list);
-      }
-      return {
-        get: (name) => form.get(name)?.[0] ?? null,
-        getAll: (name) => (form.get(name) ?? []).slice(),
-        has: (name) => form.has(name),
-        *entries() { for (const [name, list] of form) for (const value of list) yield [name, value]; },
-        [Symbol.iterator]() { return this.entries(); },
-      };
+      return internal.decodeFormData(type, await Body.bytes(this));
+    }
+
+    async blob() {
+      const type = this.headers.get('content-type') ?? '';
+      return new internal.Blob([await Body.bytes(this)], { type });
     }
 
     // Splits the body for clone(): the original keeps one side, the copy gets the other.

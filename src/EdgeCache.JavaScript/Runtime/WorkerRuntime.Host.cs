@@ -77,6 +77,17 @@ internal sealed partial class WorkerRuntime
         });
 
         // Bodies.
+        Add("parseMultipart", a =>
+        {
+            try
+            {
+                return MultipartForm.Parse(_engine, a[0].AsString(), a[1].AsUint8Array());
+            }
+            catch (FormatException ex)
+            {
+                throw TypeError(ex.Message);
+            }
+        });
         Add("readChunk", a => Promise(Body(a[0]).ReadChunkAsync(_stopping.Token), chunk => chunk is null ? JsValue.Null : _engine.Intrinsics.Uint8Array.Construct(chunk)));
         Add("readBytes", a => Promise(Body(a[0]).ReadAllAsync(_options.MaxBufferedBodySize, _stopping.Token), bytes => _engine.Intrinsics.Uint8Array.Construct(bytes)));
         Add("readText", a => Promise(Body(a[0]).ReadTextAsync(_options.MaxBufferedBodySize, _stopping.Token), text => new JsString(text)));

@@ -18,7 +18,7 @@ namespace EdgeCache.JavaScript.Runtime;
 /// </summary>
 internal sealed partial class WorkerRuntime : IWorkerVersion
 {
-    private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "fetch.js"];
+    private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "form.js", "fetch.js"];
     private static readonly Lazy<Prepared<Acornima.Ast.Script>[]> Prelude = new(LoadPrelude);
 
     private readonly WorkerScript _script;
