@@ -1,6 +1,7 @@
 // Blob, File and FormData (the File API and the XMLHttpRequest Standard's FormData), and the
 // multipart/form-data encoding fetch.js uses for bodies. Parsing a multipart body is C# (host.parseMultipart,
-// over ASP.NET Core's MultipartReader); building one is here.
+// over ASP.NET Core's MultipartReader); building one is here. File and FormData have no Symbol.toStringTag,
+// as on workerd (Object.prototype.toString gives [object Object] there).
 (function (host, internal) {
   'use strict';
 
@@ -93,7 +94,6 @@
 
     get name() { return this.#name; }
     get lastModified() { return this.#lastModified; }
-    get [Symbol.toStringTag]() { return 'File'; }
   }
 
   // The entry value FormData stores: a string, or a File (a Blob becomes a File named "blob").
@@ -157,7 +157,6 @@
     keys() { return this.#entries.map(e => e[0]).values(); }
     values() { return this.#entries.map(e => e[1]).values(); }
     [Symbol.iterator]() { return this.entries(); }
-    get [Symbol.toStringTag]() { return 'FormData'; }
 
     static entriesOf(form) { return form.#entries; }
   }

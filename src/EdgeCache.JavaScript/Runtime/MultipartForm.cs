@@ -28,7 +28,7 @@ internal static class MultipartForm
             // A MemoryStream completes every read synchronously: nothing here waits.
             while (reader.ReadNextSectionAsync().GetAwaiter().GetResult() is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
                 {
                     throw new FormatException("A multipart/form-data part has no Content-Disposition: form-data.");
                 }
