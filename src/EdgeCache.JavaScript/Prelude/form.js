@@ -1,6 +1,6 @@
 // Blob, File and FormData (the File API and the XMLHttpRequest Standard's FormData), and the
 // multipart/form-data encoding fetch.js uses for bodies. Parsing a multipart body is C# (host.parseMultipart,
-// over ASP.NET Core's MultipartReader); building one is here. File and FormData have no Symbol.toStringTag,
+// over ASP.NET Core's MultipartReader); building one is here. Blob, File and FormData have no Symbol.toStringTag,
 // as on workerd (Object.prototype.toString gives [object Object] there).
 (function (host, internal) {
   'use strict';
@@ -74,8 +74,6 @@
         },
       });
     }
-
-    get [Symbol.toStringTag]() { return 'Blob'; }
 
     // The bytes themselves (not a copy): for bodies made from a Blob and for File.
     static bytesOf(blob) { return blob.#bytes; }
@@ -161,20 +159,20 @@
     static entriesOf(form) { return form.#entries; }
   }
 
-  // The HTML Standard's multipart/form-data encoding: names and file names escape LF, CR and '"'.
+  // The HTML Standard's multipart/form-data encoding: names and file names escape LF, CR and '"'. Values are
+  // sent as they are (workerd does not turn their line breaks into CRLF, as a browser's form would).
   const escapeName = (name) => name.replace(/\n/g, '%0A').replace(/\r/g, '%0D').replace(/"/g, '%22');
-  const normalizeNewlines = (text) => text.replace(/\r\n|\r|\n/g, '\r\n');
 
   internal.encodeFormData = (form) => {
     const boundary = '----EdgeCacheFormBoundary' + host.randomUUID().replace(/-/g, '');
     const chunks = [];
     for (const [name, value] of FormData.entriesOf(form)) {
-      let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(normalizeNewlines(name))}"`;
+      let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapeName(name)}"`;
       if (value instanceof File) {
         head += `; filename="${escapeName(value.name)}"\r\nContent-Type: ${value.type || 'application/octet-stream'}\r\n\r\n`;
         chunks.push(host.utf8Encode(head), Blob.bytesOf(value), host.utf8Encode('\r\n'));
       } else {
-        chunks.push(host.utf8Encode(`${head}\r\n\r\n${normalizeNewlines(value)}\r\n`));
+        chunks.push(host.utf8Encode(`${head}\r\n\r\n${value}\r\n`));
       }
     }
     chunks.push(host.utf8Encode(`--${boundary}--\r\n`));
