@@ -1,48 +1,113 @@
 #!/usr/bin/env bash
-# javascript-load.sh: the reference example's hit path through `--worker` (the JavaScript file on Jint)
-# against the same example in C# (`--handler example`), interleaved in one run, with wrk.
+# javascript-load.sh: the reference example through `--worker` (the JavaScript file on Jint), against the same
+# example in C# (`--handler example`) and under Cloudflare's workerd (npm miniflare, as ../shared/bench/anchors.sh
+# runs it), interleaved in one run so that every target sees the same machine load; with wrk.
 #
 # Starts the conformance origin (../shared/conformance/origin.js, Node.js 20+) on 127.0.0.1:$ORIGIN_PORT,
-# publishes src/EdgeCache.Server in Release (SKIP_PUBLISH=1 reuses $OUT), then runs, REPEAT times in
-# turn: edgecache --worker ../shared/reference/cache-api-example.js, and edgecache --handler example,
-# each warmed for WARM s and measured for DUR s on one path (every request after the first is a hit).
-# Prints req/s, p50/p99 and RSS per run. Results: docs/javascript-workers.md ("Performance").
-# Knobs (env): DUR (8), WARM (3), CONNS (16), THREADS (2), REPEAT (2), ORIGIN_PORT (18101), PORT (18200), OUT.
+# publishes src/EdgeCache.Server in Release (SKIP_PUBLISH=1 reuses $OUT), installs miniflare from the pinned
+# tests/EdgeCache.JavaScript.Tests/Differential/package-lock.json (npm ci, once, into $WORK), then runs REPEAT
+# rounds of: for each case (hit: one path, every request after the first a hit; miss: a unique query per
+# request, so every request goes to the origin and into the cache), for each target: start it, warm WARM s,
+# measure DUR s. Prints req/s, p50/p99, the server's CPU time per request (utime + stime of the server and its
+# child processes, from /proc: workerd runs as miniflare's child) and RSS, and the load average at the end of
+# each measurement. Allocation per request: `dotnet run -c Release --project bench/EdgeCache.Benchmarks --
+# js-cpu example-hit` (in process). Results: docs/javascript-workers.md ("Performance").
+# Knobs (env): DUR (8), WARM (3), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"),
+#   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101), PORT (18200), OUT, WORK.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
 OUT="${OUT:-/tmp/edgecache-js-load}"
+WORK="${WORK:-/tmp/edgecache-js-load-work}"
 DUR="${DUR:-8}" WARM="${WARM:-3}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
+CASES="${CASES:-hit miss}" TARGETS="${TARGETS:-worker csharp miniflare}"
 ORIGIN_PORT="${ORIGIN_PORT:-18101}" PORT="${PORT:-18200}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
-command -v node >/dev/null || { echo "node (Node.js 20+) is needed for the origin" >&2; exit 2; }
+command -v node >/dev/null || { echo "node (Node.js 20+) is needed for the origin and miniflare" >&2; exit 2; }
+mkdir -p "$WORK"
 
 if [ "${SKIP_PUBLISH:-0}" != 1 ]; then
   dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT" >&2
 fi
+
+case " $TARGETS " in *" miniflare "*)
+  if [ ! -d "$WORK/mf/node_modules/miniflare" ]; then
+    mkdir -p "$WORK/mf"
+    cp "$ROOT/tests/EdgeCache.JavaScript.Tests/Differential/package.json" "$ROOT/tests/EdgeCache.JavaScript.Tests/Differential/package-lock.json" "$WORK/mf/"
+    (cd "$WORK/mf" && npm ci --no-audit --no-fund >&2)
+  fi
+  cp "$SHARED/bench/workerd/run-miniflare.mjs" "$WORK/mf/run-miniflare.mjs" ;;
+esac
+
+# wrk: a unique query on every request (the miss case); each thread seeds its own generator.
+cat >"$WORK/miss.lua" <<'LUA'
+local counter = 0
+function setup(thread) thread:set("id", tostring(math.random(1, 1e9))) end
+function request()
+  counter = counter + 1
+  return wrk.format("GET", "/miss?u=" .. id .. "-" .. counter)
+end
+LUA
 
 node "$SHARED/conformance/origin.js" --port "$ORIGIN_PORT" >/dev/null 2>&1 &
 ORIGIN_PID=$!
 trap 'kill $ORIGIN_PID 2>/dev/null || true' EXIT
 sleep 1
 
-run() {
-  local name=$1; shift
-  dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
-    --store memory --admin-listen none "$@" >/dev/null 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 60); do curl -s -o /dev/null "http://127.0.0.1:$PORT/hit" && break; sleep 0.5; done
-  wrk -t"$THREADS" -c"$CONNS" -d"${WARM}s" "http://127.0.0.1:$PORT/hit" >/dev/null 2>&1
-  local result
-  result=$(wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:$PORT/hit" 2>&1)
-  printf '%-8s %10s req/s  p50 %-9s p99 %-9s RSS %s KB\n' "$name" \
-    "$(awk '/Requests\/sec/ {print $2}' <<<"$result")" \
-    "$(awk '$1 == "50%" {print $2}' <<<"$result")" "$(awk '$1 == "99%" {print $2}' <<<"$result")" \
-    "$(ps -o rss= -p "$pid" | tr -d ' ')"
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+# utime + stime (clock ticks) of a process and all its descendants.
+tree_cpu() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" 2>/dev/null || true); do
+    [ -r "/proc/$pid/stat" ] || continue
+    if [ "$pid" != "$1" ]; then total=$((total + $(tree_cpu "$pid"))); continue; fi
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+tree_rss_kb() {
+  local total=0 pid
+  for pid in $1 $(pgrep -P "$1" 2>/dev/null || true); do
+    [ -r "/proc/$pid/status" ] || continue
+    if [ "$pid" != "$1" ]; then total=$((total + $(tree_rss_kb "$pid"))); continue; fi
+    total=$((total + $(awk '/VmRSS/ {print $2}' "/proc/$pid/status")))
+  done
+  echo "$total"
 }
 
+start() {
+  case "$1" in
+    worker) dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --worker "$SHARED/reference/cache-api-example.js" >/dev/null 2>&1 & ;;
+    csharp) dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --handler example >/dev/null 2>&1 & ;;
+    miniflare) (cd "$WORK/mf" && PORT=$PORT ORIGIN="http://127.0.0.1:$ORIGIN_PORT" WORKER="$SHARED/reference/cache-api-example.js" \
+              exec node run-miniflare.mjs >/dev/null 2>&1) & ;;
+  esac
+  echo $!
+}
+
+printf '%-6s %-10s %10s %9s %9s %12s %9s %s\n' case target req/s p50 p99 cpu_us/req RSS_MB load
+TICK=$(getconf CLK_TCK)
 for _ in $(seq 1 "$REPEAT"); do
-  run worker --worker "$SHARED/reference/cache-api-example.js"
-  run csharp --handler example
+  for case_ in $CASES; do
+    for target in $TARGETS; do
+      pid=$(start "$target")
+      for _ in $(seq 1 120); do curl -s -o /dev/null "http://127.0.0.1:$PORT/hit" && break; sleep 0.5; done
+      if [ "$case_" = hit ]; then args=("http://127.0.0.1:$PORT/hit"); else args=(-s "$WORK/miss.lua" "http://127.0.0.1:$PORT/"); fi
+      wrk -t"$THREADS" -c"$CONNS" -d"${WARM}s" "${args[@]}" >/dev/null 2>&1
+      before=$(tree_cpu "$pid")
+      result=$(wrk -t"$THREADS" -c"$CONNS" -d"${DUR}s" --latency "${args[@]}" 2>&1)
+      after=$(tree_cpu "$pid")
+      requests=$(awk '/requests in/ {print $1}' <<<"$result")
+      printf '%-6s %-10s %10s %9s %9s %12s %9s %s\n' "$case_" "$target" \
+        "$(awk '/Requests\/sec/ {print $2}' <<<"$result")" \
+        "$(awk '$1 == "50%" {print $2}' <<<"$result")" "$(awk '$1 == "99%" {print $2}' <<<"$result")" \
+        "$(awk -v d=$((after - before)) -v n="$requests" -v t="$TICK" 'BEGIN {printf "%.0f", d / t * 1e6 / n}')" \
+        "$(( $(tree_rss_kb "$pid") / 1024 ))" "$(cut -d' ' -f1 /proc/loadavg)"
+      pkill -P "$pid" 2>/dev/null || true
+      kill "$pid" 2>/dev/null || true
+      wait "$pid" 2>/dev/null || true
+      sleep 1
+    done
+  done
 done

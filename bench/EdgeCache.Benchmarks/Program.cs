@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using EdgeCache.Benchmarks;
 
-// `hitratio` and `overhead` are simulations that print tables; anything else goes to BenchmarkDotNet.
+// `hitratio` and `overhead` are simulations that print tables, `js-cpu` a JavaScript worker's CPU per request;
+// anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
     case "hitratio":
@@ -9,6 +10,9 @@ switch (args.FirstOrDefault())
         break;
     case "overhead":
         await MemoryOverhead.RunAsync(Console.Out).ConfigureAwait(false);
+        break;
+    case "js-cpu":
+        await JavaScriptWorkerCpu.RunAsync(args.ElementAtOrDefault(1) ?? "example-hit", int.Parse(args.ElementAtOrDefault(2) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(args);

@@ -39,47 +39,41 @@ public static class JavaScriptWorkerEndpointRouteBuilderExtensions
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
         WorkerRuntime Load() => WorkerRuntime.Start(scriptPath, options, caches, loggers, time);
+        IWorkerVersion LoadVersion() => options.Engines == 1 ? Load() : LoadPool(Load, options.Engines);
 
         // Disposed after the hosted services stop: waitUntil work still settling needs the engine until the tracker has drained.
-        if (options.Watch && options.Engines > 1)
-        {
-            throw new ArgumentException("Watch works with one engine (Engines = 1) so far.", nameof(configure));
-        }
-
         if (options.Watch)
         {
-            var watched = new WatchedWorker(scriptPath, Load, loggers, time);
+            var watched = new WatchedWorker(scriptPath, LoadVersion, loggers, time);
             lifetime.ApplicationStopped.Register(watched.Dispose);
             return endpoints.MapWorker(watched.HandleAsync);
         }
 
-        if (options.Engines > 1)
+        var version = LoadVersion();
+        lifetime.ApplicationStopped.Register(version.Dispose);
+        return endpoints.MapWorker(version.HandleAsync);
+    }
+
+    private static EnginePool LoadPool(Func<WorkerRuntime> load, int count)
+    {
+        var engines = new WorkerRuntime[count];
+        try
         {
-            var engines = new WorkerRuntime[options.Engines];
-            try
+            for (var i = 0; i < engines.Length; i++)
             {
-                for (var i = 0; i < engines.Length; i++)
-                {
-                    engines[i] = Load();
-                }
+                engines[i] = load();
             }
-            catch
+        }
+        catch
+        {
+            foreach (var engine in engines)
             {
-                foreach (var engine in engines)
-                {
-                    engine?.Dispose();
-                }
-
-                throw;
+                engine?.Dispose();
             }
 
-            var pool = new EnginePool(engines);
-            lifetime.ApplicationStopped.Register(pool.Dispose);
-            return endpoints.MapWorker(pool.HandleAsync);
+            throw;
         }
 
-        var runtime = Load();
-        lifetime.ApplicationStopped.Register(runtime.Dispose);
-        return endpoints.MapWorker(runtime.HandleAsync);
+        return new EnginePool(engines);
     }
 }

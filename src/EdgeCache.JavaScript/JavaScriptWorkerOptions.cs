@@ -10,12 +10,24 @@ public sealed class JavaScriptWorkerOptions
     public IDictionary<string, string> Variables { get; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>
-    /// The longest stretch of JavaScript that may run without yielding (one turn of the event loop: a
-    /// handler until its first <c>await</c> on I/O, or one callback). A turn that runs longer is stopped and its
-    /// request answered 500; other requests are served meanwhile only once it is stopped (one engine runs one
-    /// turn at a time). Default 1 s; more than zero.
+    /// The CPU time one request's JavaScript may use, summed over every turn of the event loop that runs for it
+    /// (its handler, each continuation after an <c>await</c>, its timers and stream pulls; time spent waiting
+    /// on I/O does not count). A request that uses more is stopped and answered 500 (or its response stream is
+    /// failed when the response is already under way); other requests keep being served. Default 1 s (Workers:
+    /// 30 s by default on paid plans, 10 ms on the free plan); more than zero.
     /// </summary>
     public TimeSpan CpuLimit { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The bytes the engine may allocate in one turn of its event loop (a handler until it waits on I/O, with every
+    /// promise job it queues; one callback), counted by the engine thread's allocation counter, so turning a body
+    /// into a string counts. A turn that allocates more is stopped and its request answered 500. Jint cannot
+    /// measure the live heap of one engine, so this bounds allocation, not retention (Workers' 128 MB per
+    /// isolate is a live-heap limit); a body streamed through JavaScript chunk by chunk is many turns and is not
+    /// stopped for its total. Checked every few statements, so it can be overshot by what a few statements
+    /// allocate (arrays are capped at 16 Mi elements). Default 256 MiB; more than zero.
+    /// </summary>
+    public long MemoryLimit { get; set; } = 256L * 1024 * 1024;
 
     /// <summary>
     /// The largest body that <c>text()</c>, <c>json()</c> or <c>arrayBuffer()</c> reads into memory; a larger one
@@ -50,6 +62,11 @@ public sealed class JavaScriptWorkerOptions
         if (CpuLimit <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(CpuLimit), CpuLimit, "CpuLimit must be more than zero.");
+        }
+
+        if (MemoryLimit <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MemoryLimit), MemoryLimit, "MemoryLimit must be more than zero.");
         }
 
         if (WaitUntilTimeout <= TimeSpan.Zero)

@@ -126,6 +126,8 @@ internal static class EdgeCacheServer
                 {
                     o.Watch = settings.Watch;
                     o.Engines = settings.WorkerEngines;
+                    o.CpuLimit = TimeSpan.FromMilliseconds(settings.WorkerCpuLimitMs);
+                    o.MemoryLimit = settings.WorkerMemoryLimitBytes;
                     foreach (var (name, value) in settings.Vars)
                     {
                         o.Variables[name] = value;

@@ -26,6 +26,12 @@ internal sealed class ServerSettings
     /// <summary>How many engines run the <see cref="Worker"/> script (each with its own module state and thread).</summary>
     public int WorkerEngines { get; set; } = 1;
 
+    /// <summary>The CPU time one request's JavaScript may use, summed over its turns (milliseconds); see JavaScriptWorkerOptions.CpuLimit.</summary>
+    public int WorkerCpuLimitMs { get; set; } = 1000;
+
+    /// <summary>The bytes the engine may allocate in one turn of its event loop; see JavaScriptWorkerOptions.MemoryLimit.</summary>
+    public string WorkerMemoryLimit { get; set; } = "256MB";
+
     /// <summary>Variables of the <see cref="Worker"/> script: its <c>env</c> (ES modules) or globals (service worker).</summary>
     public Dictionary<string, string> Vars { get; set; } = new(StringComparer.Ordinal);
 
@@ -147,6 +153,8 @@ internal sealed class ServerSettings
 
     public long MaxObjectSizeBytes { get; private set; }
 
+    public long WorkerMemoryLimitBytes { get; private set; }
+
     /// <summary>Checks every setting; the returned messages name the setting (empty when all are valid).</summary>
     public List<string> Validate()
     {
@@ -232,6 +240,11 @@ internal sealed class ServerSettings
             errors.Add($"EdgeCache:WorkerEngines must be from 1 to 64, not {WorkerEngines}.");
         }
 
+        if (WorkerCpuLimitMs < 1)
+        {
+            errors.Add($"EdgeCache:WorkerCpuLimitMs must be at least 1, not {WorkerCpuLimitMs}.");
+        }
+
         if (HostHeader is not ("origin" or "pass-through"))
         {
             errors.Add($"EdgeCache:HostHeader must be 'origin' or 'pass-through', not '{HostHeader}'.");
@@ -272,6 +285,7 @@ internal sealed class ServerSettings
         MemorySizeBytes = Size("--memory-size (EdgeCache:MemorySize)", MemorySize, 1024, errors);
         DiskSizeBytes = Size("--disk-size (EdgeCache:DiskSize)", DiskSize, 1024, errors);
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);
+        WorkerMemoryLimitBytes = Size("EdgeCache:WorkerMemoryLimit", WorkerMemoryLimit, 1024 * 1024, errors);
         return errors;
     }
 

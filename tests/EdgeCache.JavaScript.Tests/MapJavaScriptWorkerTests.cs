@@ -113,6 +113,77 @@ public sealed class MapJavaScriptWorkerTests
     }
 
     [Fact]
+    public async Task The_CPU_limit_counts_every_turn_of_a_request_not_each_turn_alone()
+    {
+        // /long burns at most 30 ms per slice and then waits on I/O (a fetch to the origin), forever: no single
+        // turn comes near the 200 ms limit, so only a limit on the sum of its turns ever stops it.
+        await using var host = await JsWorkerHost.StartAsync("""
+            const burn = (ms) => { const end = Date.now() + ms; while (Date.now() < end) {} };
+            export default {
+              async fetch(request) {
+                const path = new URL(request.url).pathname;
+                for (let i = 0; path === '/long' || i < 1; i++) { burn(30); await (await fetch(new URL('/tick', request.url))).text(); }
+                return new Response('done');
+              },
+            };
+            """, o => o.CpuLimit = TimeSpan.FromMilliseconds(200));
+        host.Origin.Fixed("/tick", "t");
+
+        using var longRequest = await host.Client.GetAsync("/long");
+        var shortRequest = await host.Client.GetStringAsync("/short");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, longRequest.StatusCode);
+        Assert.Equal("done", shortRequest);
+        Assert.True(host.Origin.Hits("/tick") >= 3, $"the long request stopped after {host.Origin.Hits("/tick") - 1} slices");
+        Assert.Contains("CPU time limit (200 ms for one request)", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_allocation_bomb_is_stopped_by_the_memory_limit_and_other_requests_are_served()
+    {
+        await using var host = await JsWorkerHost.StartAsync("""
+            export default {
+              async fetch(request) {
+                if (new URL(request.url).pathname === '/bomb') {
+                  const hoard = [];
+                  try { for (;;) hoard.push(new Array(100000).fill(hoard.length)); } catch (e) { return new Response('caught'); }
+                }
+                return new Response('fine');
+              },
+            };
+            """, o =>
+            {
+                o.MemoryLimit = 64L * 1024 * 1024;
+                o.CpuLimit = TimeSpan.FromSeconds(30);
+            });
+
+        var bomb = host.Client.GetAsync("/bomb");
+        var other = host.Client.GetStringAsync("/other");
+
+        using var bombed = await bomb;
+        Assert.Equal(HttpStatusCode.InternalServerError, bombed.StatusCode);
+        Assert.Equal("fine", await other);
+        Assert.Equal("fine", await host.Client.GetStringAsync("/after"));
+        Assert.Contains("memory limit (67108864 bytes allocated in one turn)", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_single_huge_array_is_refused_before_it_is_allocated()
+    {
+        await using var host = await JsWorkerHost.StartAsync("""
+            export default {
+              async fetch() {
+                try { new Array(1e9).fill(0); return new Response('allocated'); } catch (e) { return new Response(e.name); }
+              },
+            };
+            """, o => o.CpuLimit = TimeSpan.FromSeconds(30));
+
+        using var response = await host.Client.GetAsync("/");
+
+        Assert.NotEqual("allocated", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task Console_output_goes_to_the_log()
     {
         await using var host = await JsWorkerHost.StartAsync("""

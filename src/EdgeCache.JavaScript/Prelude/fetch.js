@@ -9,143 +9,80 @@
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
   // ---- Headers ----
+  // The header list itself is C# (HeaderList.cs): names are checked and lower-cased, values trimmed and
+  // checked there, and a message crossing to or from the host hands its list over without a JavaScript loop.
   const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-  const invalidValue = /[\0\r\n]|[^\0-\xff]/;
-  const trimPattern = /^[\t\n\r ]+|[\t\n\r ]+$/g;
-  // Header names repeat from request to request: remember the recent valid ones, lower-cased.
-  const knownNames = new Map();
-  const normalizeName = (name) => {
-    const text = String(name);
-    let lower = knownNames.get(text);
-    if (lower === undefined) {
-      if (!tokenPattern.test(text)) throw new TypeError(`Invalid header name: '${text}'.`);
-      lower = text.toLowerCase();
-      if (knownNames.size >= 1024) knownNames.clear();
-      knownNames.set(text, lower);
-    }
-    return lower;
-  };
-  const normalizeValue = (value) => {
-    const text = String(value).replace(trimPattern, '');
-    if (invalidValue.test(text)) throw new TypeError(`Invalid header value: '${text}'.`);
-    return text;
-  };
 
-  let headersToFlat;
-  let headersFromFlat;
-  let freezeHeaders;
+  let headersList;
+  let headersFromHost;
+  let adopting = null;
 
   class Headers {
-    #map = new Map();
-    #immutable = false;
+    #list;
 
     constructor(init = undefined) {
-      if (init === undefined || init === null) return;
-      if (init instanceof Headers) {
-        for (const [name, values] of init.#map) this.#map.set(name, values.slice());
+      if (adopting !== null) {
+        this.#list = adopting;
+        adopting = null;
         return;
       }
+      if (init instanceof Headers) {
+        this.#list = host.headersCopy(init.#list);
+        return;
+      }
+      this.#list = host.headersNew();
+      if (init === undefined || init === null) return;
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
       }
+      const list = this.#list;
       if (typeof init[Symbol.iterator] === 'function') {
         for (const pair of init) {
           const entry = [...pair];
           if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
-          this.append(entry[0], entry[1]);
+          host.headersAppend(list, entry[0], entry[1]);
         }
         return;
       }
-      for (const key of Object.keys(init)) this.append(key, init[key]);
+      const keys = Object.keys(init);
+      for (let i = 0; i < keys.length; i++) host.headersAppend(list, keys[i], init[keys[i]]);
     }
 
-    #check() {
-      if (this.#immutable) throw new TypeError('Can\'t modify immutable headers.');
-    }
-
-    append(name, value) {
-      this.#check();
-      const key = normalizeName(name);
-      const text = normalizeValue(value);
-      const list = this.#map.get(key);
-      if (list) list.push(text);
-      else this.#map.set(key, [text]);
-    }
-
-    set(name, value) {
-      this.#check();
-      this.#map.set(normalizeName(name), [normalizeValue(value)]);
-    }
-
-    delete(name) {
-      this.#check();
-      this.#map.delete(normalizeName(name));
-    }
-
-    get(name) {
-      const list = this.#map.get(normalizeName(name));
-      return list === undefined ? null : list.join(', ');
-    }
+    append(name, value) { host.headersAppend(this.#list, name, value); }
+    set(name, value) { host.headersSet(this.#list, name, value); }
+    delete(name) { host.headersDelete(this.#list, name); }
+    get(name) { return host.headersGet(this.#list, name); }
+    has(name) { return host.headersHas(this.#list, name); }
 
     getAll(name) {
-      const key = normalizeName(name);
-      if (key !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
-      return this.getSetCookie();
+      if (host.headersName(this.#list, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return host.headersSetCookie(this.#list);
     }
 
-    getSetCookie() {
-      return (this.#map.get('set-cookie') ?? []).slice();
-    }
-
-    has(name) {
-      return this.#map.has(normalizeName(name));
-    }
+    getSetCookie() { return host.headersSetCookie(this.#list); }
 
     forEach(callback, thisArg = undefined) {
-      for (const [name, value] of this) callback.call(thisArg, value, name, this);
+      const entries = host.headersEntries(this.#list);
+      for (let i = 0; i < entries.length; i++) callback.call(thisArg, entries[i][1], entries[i][0], this);
     }
 
-    *entries() {
-      const names = [...this.#map.keys()].sort();
-      for (const name of names) {
-        const list = this.#map.get(name);
-        if (list === undefined) continue;
-        if (name === 'set-cookie') {
-          for (const value of list) yield [name, value];
-        } else {
-          yield [name, list.join(', ')];
-        }
-      }
-    }
-
-    *keys() { for (const [name] of this.entries()) yield name; }
-    *values() { for (const [, value] of this.entries()) yield value; }
+    entries() { return host.headersEntries(this.#list).values(); }
+    keys() { return host.headersEntries(this.#list).map(e => e[0]).values(); }
+    values() { return host.headersEntries(this.#list).map(e => e[1]).values(); }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
 
     static {
-      // The host sees headers as a flat array [name, value, name, value, ...], one entry per field line.
-      headersToFlat = (headers) => {
-        const flat = [];
-        for (const [name, list] of headers.#map) {
-          for (const value of list) flat.push(name, value);
-        }
-        return flat;
+      // The host takes and gives the list itself.
+      headersList = (headers) => headers.#list;
+      headersFromHost = (list) => {
+        adopting = list;
+        return new Headers();
       };
-      headersFromFlat = (flat, immutable) => {
-        const headers = new Headers();
-        for (let i = 0; i < flat.length; i += 2) {
-          const name = flat[i].toLowerCase();
-          const list = headers.#map.get(name);
-          if (list) list.push(flat[i + 1]);
-          else headers.#map.set(name, [flat[i + 1]]);
-        }
-        headers.#immutable = immutable;
-        return headers;
-      };
-      freezeHeaders = (headers) => { headers.#immutable = true; return headers; };
     }
   }
+  const headersToFlat = (headers) => headersList(headers);
+  const freezeHeaders = (headers) => { host.headersFreeze(headersList(headers)); return headers; };
   define('Headers', Headers);
 
   // ---- bodies ----
@@ -170,6 +107,11 @@
     if (body instanceof ArrayBuffer) return [{ kind: BYTES, value: new Uint8Array(body.slice(0)) }, null];
     if (ArrayBuffer.isView(body)) return [{ kind: BYTES, value: copyBytes(body) }, null];
     if (body instanceof URLSearchParams) return [{ kind: STRING, value: body.toString() }, 'application/x-www-form-urlencoded;charset=UTF-8'];
+    if (body instanceof internal.Blob) return [{ kind: BYTES, value: internal.Blob.bytesOf(body) }, body.type === '' ? null : body.type];
+    if (body instanceof FormData) {
+      const [bytes, type] = internal.encodeFormData(body);
+      return [{ kind: BYTES, value: bytes }, type];
+    }
     if (body instanceof ReadableStream) {
       if (body.locked) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
       const source = body[kStreamSource];
@@ -288,23 +230,12 @@
 
     async formData() {
       const type = this.headers.get('content-type') ?? '';
-      if (!/^application\/x-www-form-urlencoded\b/i.test(type)) {
-        throw new TypeError('formData() is only supported for application/x-www-form-urlencoded bodies so far.');
-      }
-      const params = new URLSearchParams(await this.text());
-      const form = new Map();
-      for (const [name, value] of params) {
-        const list = form.get(name) ?? [];
-        list.push(value);
-        form.set(name, list);
-      }
-      return {
-        get: (name) => form.get(name)?.[0] ?? null,
-        getAll: (name) => (form.get(name) ?? []).slice(),
-        has: (name) => form.has(name),
-        *entries() { for (const [name, list] of form) for (const value of list) yield [name, value]; },
-        [Symbol.iterator]() { return this.entries(); },
-      };
+      return internal.decodeFormData(type, await Body.bytes(this));
+    }
+
+    async blob() {
+      const type = this.headers.get('content-type') ?? '';
+      return new internal.Blob([await Body.bytes(this)], { type });
     }
 
     // Splits the body for clone(): the original keeps one side, the copy gets the other.
@@ -339,46 +270,59 @@
   // ---- Request ----
 
   const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
+  const canonicalMethods = new Set(normalizedMethods.values());
   const normalizeMethod = (method) => {
     const text = String(method);
+    if (canonicalMethods.has(text)) return text;
     if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
     const upper = normalizedMethods.get(text.toLowerCase());
-    if (upper === undefined && /^(connect|trace|track)$/i.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
+    if (upper === undefined && forbiddenMethod.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
     return upper ?? text;
   };
+
+  const redirectModes = new Set(['follow', 'manual', 'error']);
+  const forbiddenMethod = /^(connect|trace|track)$/i;
 
   class Request extends Body {
     constructor(input, init = {}) {
       super();
-      this[kState] = {};
       if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
-      const from = input instanceof Request ? input : null;
-      this[kState].url = from ? from[kState].url : parseUrl(input);
-      this[kState].method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from[kState].method : 'GET');
-      this[kState].headers = new Headers(init.headers !== undefined ? init.headers : from?.[kState].headers);
-      const redirect = init.redirect ?? from?.[kState].redirect ?? 'follow';
-      if (!['follow', 'manual', 'error'].includes(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
-      this[kState].redirect = redirect;
-      this[kState].signal = init.signal ?? from?.[kState].signal ?? null;
-      this[kState].cf = init.cf !== undefined ? init.cf : from?.[kState].cf;
-      this[kState].used = false;
+      const from = input instanceof Request ? input[kState] : null;
+      const url = from ? from.url : parseUrl(input);
+      const method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from.method : 'GET');
+      const redirect = init.redirect ?? from?.redirect ?? 'follow';
+      if (!redirectModes.has(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
+      // Built in one literal: each property set on the state is a lookup of the state in the interpreter.
+      const state = {
+        url,
+        method,
+        headers: new Headers(init.headers !== undefined ? init.headers : from?.headers),
+        redirect,
+        signal: init.signal ?? from?.signal ?? null,
+        cf: init.cf !== undefined ? init.cf : from?.cf,
+        used: false,
+        body: null,
+        stream: undefined,
+      };
+      this[kState] = state;
+      const bodyless = method === 'GET' || method === 'HEAD';
       let source = null;
       let contentType = null;
       if (init instanceof Request) {
         // new Request(url, request), as in the reference example's cache key: workerd leaves the request
         // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
-        source = this[kState].method === 'GET' || this[kState].method === 'HEAD' ? null : init[kState].body;
+        source = bodyless ? null : init[kState].body;
       } else if (init.body !== undefined && init.body !== null) {
         [source, contentType] = extractBody(init.body);
-      } else if (init.body === undefined && from !== null && from[kState].body !== null) {
-        source = Body.take(from);
+      } else if (init.body === undefined && from !== null && from.body !== null) {
+        source = Body.take(input);
       }
-      if (source !== null && (this[kState].method === 'GET' || this[kState].method === 'HEAD')) {
+      if (source !== null && bodyless) {
         throw new TypeError('Request with a GET or HEAD method cannot have a body.');
       }
-      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
-      this[kState].body = source;
+      if (contentType !== null && !state.headers.has('content-type')) state.headers.set('content-type', contentType);
+      state.body = source;
     }
 
     get method() { return this[kState].method; }
@@ -394,15 +338,11 @@
 
     clone() {
       const copy = Object.create(Request.prototype);
-      copy[kState] = {};
-      copy[kState].url = this[kState].url;
-      copy[kState].method = this[kState].method;
-      copy[kState].headers = new Headers(this[kState].headers);
-      copy[kState].redirect = this[kState].redirect;
-      copy[kState].signal = this[kState].signal;
-      copy[kState].cf = this[kState].cf;
-      copy[kState].used = false;
-      copy[kState].body = Body.tee(this);
+      const state = this[kState];
+      copy[kState] = {
+        url: state.url, method: state.method, headers: new Headers(state.headers), redirect: state.redirect,
+        signal: state.signal, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
+      };
       return copy;
     }
   }
@@ -412,31 +352,28 @@
   const nullBodyStatus = new Set([101, 204, 205, 304]);
   const redirectStatus = new Set([301, 302, 303, 307, 308]);
 
+  const invalidStatusText = /[^\t\x20-\x7e\x80-\xff]/;
+
   class Response extends Body {
     constructor(body = null, init = {}) {
       super();
-      this[kState] = {};
       init = init ?? {};
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 101 || status > 599) {
         throw new RangeError(`Responses may only be constructed with status codes in the range 101 to 599, inclusive; not ${init.status}.`);
       }
       const statusText = init.statusText === undefined ? '' : String(init.statusText);
-      if (/[^\t\x20-\x7e\x80-\xff]/.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
-      this[kState].status = status;
-      this[kState].statusText = statusText;
-      this[kState].headers = new Headers(init.headers);
-      this[kState].url = '';
-      this[kState].redirected = false;
-      this[kState].type = 'default';
-      this[kState].cf = init.cf;
-      this[kState].used = false;
+      if (statusText !== '' && invalidStatusText.test(statusText)) throw new TypeError(`Invalid statusText: '${statusText}'.`);
       const [source, contentType] = extractBody(body);
       if (source !== null && nullBodyStatus.has(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
-      if (contentType !== null && !this[kState].headers.has('content-type')) this[kState].headers.set('content-type', contentType);
-      this[kState].body = source;
+      const headers = new Headers(init.headers);
+      if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
+      this[kState] = {
+        status, statusText, headers, url: '', redirected: false, type: 'default', cf: init.cf, used: false,
+        body: source, stream: undefined,
+      };
     }
 
     static json(data, init = {}) {
@@ -476,49 +413,33 @@
 
     clone() {
       const copy = Object.create(Response.prototype);
-      copy[kState] = {};
-      copy[kState].status = this[kState].status;
-      copy[kState].statusText = this[kState].statusText;
-      copy[kState].headers = new Headers(this[kState].headers);
-      copy[kState].url = this[kState].url;
-      copy[kState].redirected = this[kState].redirected;
-      copy[kState].type = this[kState].type;
-      copy[kState].cf = this[kState].cf;
-      copy[kState].used = false;
-      copy[kState].body = Body.tee(this);
+      const state = this[kState];
+      copy[kState] = {
+        status: state.status, statusText: state.statusText, headers: new Headers(state.headers), url: state.url,
+        redirected: state.redirected, type: state.type, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
+      };
       return copy;
     }
   }
   define('Response', Response);
 
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
-  const responseFromHost = (status, statusText, flat, body, url, immutable) => {
+  const responseFromHost = (status, statusText, list, body, url) => {
     const response = Object.create(Response.prototype);
-    response[kState] = {};
-    response[kState].status = status;
-    response[kState].statusText = statusText;
-    response[kState].headers = headersFromFlat(flat, immutable);
-    response[kState].url = url;
-    response[kState].redirected = false;
-    response[kState].type = 'default';
-    response[kState].cf = undefined;
-    response[kState].used = false;
-    response[kState].body = body === null ? null : { kind: HOST, value: body };
+    response[kState] = {
+      status, statusText, headers: headersFromHost(list), url, redirected: false, type: 'default', cf: undefined,
+      used: false, body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
+    };
     return response;
   };
   internal.responseFromHost = responseFromHost;
 
-  const requestFromHost = (method, url, flat, body, cf) => {
+  const requestFromHost = (method, url, list, body, cf) => {
     const request = Object.create(Request.prototype);
-    request[kState] = {};
-    request[kState].url = url;
-    request[kState].method = method;
-    request[kState].headers = headersFromFlat(flat, true);
-    request[kState].redirect = 'manual';
-    request[kState].signal = null;
-    request[kState].cf = cf;
-    request[kState].used = false;
-    request[kState].body = body === null ? null : { kind: HOST, value: body };
+    request[kState] = {
+      url, method, headers: headersFromHost(list), redirect: 'manual', signal: null, cf, used: false,
+      body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
+    };
     return request;
   };
 
@@ -591,9 +512,14 @@
       this.#name = name;
     }
 
-    async match(request, options = undefined) {
-      const r = toRequest(request);
-      return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    // Not async functions: returning the host's promise from one would cost two more promise jobs per call.
+    match(request, options = undefined) {
+      try {
+        const r = toRequest(request);
+        return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     async put(request, response) {
@@ -607,9 +533,13 @@
       await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
     }
 
-    async delete(request, options = undefined) {
-      const r = toRequest(request);
-      return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+    delete(request, options = undefined) {
+      try {
+        const r = toRequest(request);
+        return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
 
     async matchAll() { throw new TypeError('Cache.matchAll() is not supported by Workers.'); }
@@ -650,28 +580,26 @@
   define('CacheStorage', CacheStorage);
 
   // ---- the worker model ----
-  const kRequest = Symbol('request');
   const kRequestId = Symbol('requestId');
-  const kResponse = Symbol('response');
-  const kResponded = Symbol('responded');
   const fetchListeners = [];
 
   class FetchEvent extends internal.Event {
+    #s;
     constructor(type, init = {}) {
       super(type);
       if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
-      this[kRequest] = init.request;
-      this[kRequestId] = init[kRequestId] ?? 0;
-      this[kResponded] = false;
+      this.#s = { request: init.request, id: init[kRequestId] ?? 0, responded: false, response: undefined };
     }
-    get request() { return this[kRequest]; }
+    get request() { return this.#s.request; }
     respondWith(response) {
-      if (this[kResponded]) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
-      this[kResponded] = true;
-      this[kResponse] = response;
+      const s = this.#s;
+      if (s.responded) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
+      s.responded = true;
+      s.response = response;
     }
-    waitUntil(promise) { waitUntil(this[kRequestId], promise); }
-    passThroughOnException() { host.passThroughOnException(this[kRequestId]); }
+    waitUntil(promise) { waitUntil(this.#s.id, promise); }
+    passThroughOnException() { host.passThroughOnException(this.#s.id); }
+    static responseOf(event) { return event.#s.responded ? [event.#s.response] : null; }
   }
   define('FetchEvent', FetchEvent);
 
@@ -740,7 +668,14 @@
       send(id, result);
       return;
     }
-    Promise.resolve(result).then((response) => send(id, response)).catch((error) => host.fail(id, describeError(error), error));
+    const failed = (error) => host.fail(id, describeError(error), error);
+    Promise.resolve(result).then((response) => {
+      try {
+        send(id, response);
+      } catch (error) {
+        failed(error);
+      }
+    }, failed);
   };
 
   // The host pulls a JavaScript stream body one chunk per call: it gets host.chunk(token, bytes | null).
@@ -751,8 +686,8 @@
   };
 
   // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
-  internal.dispatch = (id, method, url, flat, body, cf) => {
-    const request = requestFromHost(method, url, flat, body, cf);
+  internal.dispatch = (id, method, url, list, body, cf) => {
+    const request = requestFromHost(method, url, list, body, cf);
     let result;
     try {
       if (moduleHandler !== null) {
@@ -763,11 +698,12 @@
           if (typeof listener === 'function') listener.call(globalThis, event);
           else listener.handleEvent(event);
         }
-        if (!event[kResponded]) {
+        const responded = FetchEvent.responseOf(event);
+        if (responded === null) {
           host.forward(id);
           return;
         }
-        result = event[kResponse];
+        result = responded[0];
       }
     } catch (error) {
       host.fail(id, describeError(error), error);

@@ -35,11 +35,15 @@
     const [, scheme, hostname, port = '', path = '', query, fragment] = m;
     if (port !== '' && (Number(port) > 65535 || Number(port) === (scheme === 'http' ? 80 : 443))) return null;
     if (dotSegment.test(path)) return null;
-    return [scheme, hostname, port, path === '' ? '/' : path, query === undefined ? null : query.slice(1), fragment === undefined ? null : fragment.slice(1)];
+    const parts = [scheme, hostname, port, path === '' ? '/' : path, query === undefined ? null : query.slice(1), fragment === undefined ? null : fragment.slice(1)];
+    // The serialisation, made once: the same parts come back from the cache on every request.
+    parts.push(serialiseParts(parts));
+    return parts;
   };
 
-  const serialise = (p) =>
+  const serialiseParts = (p) =>
     `${p[0]}://${p[1]}${p[2] === '' ? '' : ':' + p[2]}${p[3]}${p[4] === null ? '' : '?' + p[4]}${p[5] === null ? '' : '#' + p[5]}`;
+  const serialise = (p) => (p.length > 6 ? p[6] : serialiseParts(p));
 
   // The serialised form of an absolute URL (Request uses it for request.url).
   internal.parseUrl = (input) => {

@@ -341,20 +341,21 @@
 
   // ---- events and abort signals ----
   class Event {
-    #type; #defaultPrevented = false; #stopped = false; #cancelable; #timeStamp = Date.now();
+    // One private state object: each private field is initialised separately in the interpreter, and an
+    // event is made for every request (FetchEvent).
+    #s;
     constructor(type, init = {}) {
       if (arguments.length === 0) throw new TypeError('Event: 1 argument required.');
-      this.#type = String(type);
-      this.#cancelable = Boolean(init?.cancelable);
+      this.#s = { type: String(type), cancelable: Boolean(init?.cancelable), defaultPrevented: false, stopped: false, timeStamp: Date.now() };
     }
-    get type() { return this.#type; }
-    get cancelable() { return this.#cancelable; }
-    get defaultPrevented() { return this.#defaultPrevented; }
-    get timeStamp() { return this.#timeStamp; }
-    preventDefault() { if (this.#cancelable) this.#defaultPrevented = true; }
-    stopImmediatePropagation() { this.#stopped = true; }
+    get type() { return this.#s.type; }
+    get cancelable() { return this.#s.cancelable; }
+    get defaultPrevented() { return this.#s.defaultPrevented; }
+    get timeStamp() { return this.#s.timeStamp; }
+    preventDefault() { if (this.#s.cancelable) this.#s.defaultPrevented = true; }
+    stopImmediatePropagation() { this.#s.stopped = true; }
     stopPropagation() {}
-    static isStopped(event) { return event.#stopped; }
+    static isStopped(event) { return event.#s.stopped; }
   }
 
   class EventTarget {

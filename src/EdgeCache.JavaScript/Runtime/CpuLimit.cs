@@ -3,37 +3,75 @@ using System.Diagnostics;
 namespace EdgeCache.JavaScript.Runtime;
 
 /// <summary>
-/// A Jint constraint that stops a turn of the event loop that used more than its CPU budget: armed before each
-/// turn, checked by the interpreter as it runs statements, so even <c>while (true) {}</c> is stopped. The cheap
-/// wall clock is checked first; the thread's CPU time only once that runs out.
+/// A Jint constraint that stops a request whose JavaScript used more than its budget: CPU time summed over every
+/// turn of the event loop that ran for that request (its handler, each continuation after I/O, its stream pulls
+/// and timers), and bytes allocated within one turn (a turn runs every promise job it queues, so a loop of
+/// <c>await</c>s on nothing is one turn; a body streamed through JavaScript chunk by chunk is many, and is not
+/// stopped for its total). Armed before each turn with the CPU the request has left, charged after it. The cheap wall clock is checked first; the thread's CPU time only once that runs out, so a
+/// turn kept waiting by a busy machine is not charged for the wait.
 /// </summary>
+/// <remarks>
+/// Amortizable (Jint checks it every few statements, not before each one): it only reads clocks and the
+/// thread's allocation counter, which checking less often cannot change. An exact constraint would also turn
+/// off Jint's fast loop paths for every script. The allocation budget can therefore be overshot by what a few
+/// statements allocate; <see cref="Jint.Options.ConstraintOptions.MaxArraySize"/> bounds the largest single one.
+/// </remarks>
 internal sealed class CpuLimit : Jint.Constraint
 {
-    private readonly TimeSpan _budget;
-    private readonly long _budgetTicks;
+    private readonly TimeSpan _cpuBudget;
+    private readonly long _memoryBudget;
+    private TimeSpan _cpuLeft;
     private long _deadline = long.MaxValue;
     private TimeSpan? _cpuAtArm;
+    private long _allocatedAtArm;
+    private long _allocationLimit = long.MaxValue;
 
-    public CpuLimit(TimeSpan budget)
+    public CpuLimit(TimeSpan cpuBudget, long memoryBudget)
     {
-        _budget = budget;
-        _budgetTicks = (long)(budget.TotalSeconds * Stopwatch.Frequency);
+        _cpuBudget = cpuBudget;
+        _memoryBudget = memoryBudget;
     }
 
-    /// <summary>True when the last turn was stopped by this limit.</summary>
-    public bool Exceeded { get; private set; }
+    /// <inheritdoc />
+    public override bool IsAmortizable => true;
 
-    public void Arm()
+    /// <summary>Why the last stopped turn was stopped: "CPU" or "memory"; null when it was not.</summary>
+    public string? Exceeded { get; private set; }
+
+    /// <summary>Starts a turn with the budget the request has left (a whole budget for work of no request).</summary>
+    public void Arm(RequestState? owner)
     {
-        Exceeded = false;
+        Exceeded = null;
+        _cpuLeft = owner is null ? _cpuBudget : _cpuBudget - owner.CpuUsed;
         _cpuAtArm = ThreadCpuTime.Now();
-        _deadline = Stopwatch.GetTimestamp() + _budgetTicks;
+        _allocatedAtArm = GC.GetAllocatedBytesForCurrentThread();
+        _allocationLimit = _allocatedAtArm + _memoryBudget;
+        _deadline = Stopwatch.GetTimestamp() + Ticks(_cpuLeft);
     }
 
-    public void Disarm() => _deadline = long.MaxValue;
+    /// <summary>Ends the turn and charges what it used to its request.</summary>
+    public void Disarm(RequestState? owner)
+    {
+        _deadline = long.MaxValue;
+        _allocationLimit = long.MaxValue;
+        if (owner is null)
+        {
+            return;
+        }
+
+        if (_cpuAtArm is { } start && ThreadCpuTime.Now() is { } now)
+        {
+            owner.CpuUsed += now - start;
+        }
+    }
 
     public override void Check()
     {
+        if (GC.GetAllocatedBytesForCurrentThread() > _allocationLimit)
+        {
+            Stop("memory");
+        }
+
         if (Stopwatch.GetTimestamp() <= _deadline)
         {
             return;
@@ -41,19 +79,29 @@ internal sealed class CpuLimit : Jint.Constraint
 
         // The wall-clock budget is spent; what counts is the CPU this thread used: a busy machine may have
         // kept it waiting. Give it the CPU it has not used yet and look again then.
-        if (_cpuAtArm is { } start && ThreadCpuTime.Now() is { } now && now - start < _budget)
+        if (_cpuAtArm is { } start && ThreadCpuTime.Now() is { } now && now - start < _cpuLeft)
         {
-            _deadline = Stopwatch.GetTimestamp() + (long)((_budget - (now - start)).TotalSeconds * Stopwatch.Frequency);
+            _deadline = Stopwatch.GetTimestamp() + Ticks(_cpuLeft - (now - start));
             return;
         }
 
-        Exceeded = true;
-        _deadline = long.MaxValue;
-        throw new CpuLimitExceededException();
+        Stop("CPU");
     }
 
-    // Jint resets constraints at each entry into the engine; the deadline belongs to the turn, not to the entry.
+    // Jint resets constraints at each entry into the engine; the budget belongs to the request, not to the entry.
     public override void Reset()
     {
+    }
+
+    private static long Ticks(TimeSpan time) => time <= TimeSpan.Zero ? 0 : (long)(time.TotalSeconds * Stopwatch.Frequency);
+
+    private void Stop(string what)
+    {
+        Exceeded = what;
+        _deadline = long.MaxValue;
+        _allocationLimit = long.MaxValue;
+        throw new CpuLimitExceededException(what == "CPU"
+            ? "The worker exceeded its CPU time limit."
+            : "The worker exceeded its memory limit.");
     }
 }

@@ -6,7 +6,7 @@ namespace EdgeCache.JavaScript.Runtime;
 /// Several engines running one script (<see cref="JavaScriptWorkerOptions.Engines"/>): each request goes to the
 /// engine with the fewest requests in flight, so one busy engine does not hold the others' requests back.
 /// </summary>
-internal sealed class EnginePool : IDisposable
+internal sealed class EnginePool : IWorkerVersion
 {
     private readonly WorkerRuntime[] _engines;
     private readonly int[] _inFlight;
@@ -36,6 +36,15 @@ internal sealed class EnginePool : IDisposable
         finally
         {
             Interlocked.Decrement(ref _inFlight[chosen]);
+        }
+    }
+
+    /// <summary>Every engine finishes its own requests, then disposes itself.</summary>
+    public void Replace()
+    {
+        foreach (var engine in _engines)
+        {
+            engine.Replace();
         }
     }
 

@@ -8,8 +8,8 @@ using Jint.Runtime.Interop;
 namespace EdgeCache.JavaScript.Runtime;
 
 /// <summary>
-/// Moves requests and responses across the boundary: headers as a flat JavaScript array
-/// <c>[name, value, name, value, ...]</c>, bodies by kind (none, string, bytes, host body).
+/// Moves requests and responses across the boundary: headers as a <see cref="HeaderList"/>, bodies by kind
+/// (none, string, bytes, host body, JavaScript stream).
 /// </summary>
 internal static class MessageConversion
 {
@@ -21,34 +21,20 @@ internal static class MessageConversion
 
     private static readonly UriCreationOptions AsWritten = new() { DangerousDisablePathAndQueryCanonicalization = true };
 
-    /// <summary>The headers of a message as the prelude reads them; hop-by-hop fields stay on this side.</summary>
-    public static JsArray FlatHeaders(Engine engine, HttpHeaders headers, HttpContent? content)
-    {
-        var items = new List<JsValue>();
-        var skip = HopByHopHeaders.For(headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
-        Add(items, headers, skip);
-        if (content is not null)
-        {
-            Add(items, content.Headers, skip);
-        }
-
-        return new JsArray(engine, items.ToArray());
-    }
-
     /// <summary>An absolute URL as the script wrote it (System.Uri would otherwise re-escape path and query).</summary>
     public static Uri ToUri(string url)
         => Uri.TryCreate(url, AsWritten, out var uri) && uri.IsAbsoluteUri
             ? uri
             : throw new ArgumentException($"Invalid URL: '{url}'.");
 
-    public static HttpRequestMessage ToRequest(string method, string url, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
+    public static HttpRequestMessage ToRequest(string method, string url, HeaderList headers, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
     {
         var request = new HttpRequestMessage(new HttpMethod(method), ToUri(url)) { Content = ToContent(kind, body, streams) };
-        ApplyHeaders(flat, request.Headers, request.Content, forRequest: true);
+        headers.ApplyTo(request.Headers, request.Content, forRequest: true);
         return request;
     }
 
-    public static HttpResponseMessage ToResponse(int status, string statusText, JsValue flat, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
+    public static HttpResponseMessage ToResponse(int status, string statusText, HeaderList headers, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
     {
         var response = new HttpResponseMessage((HttpStatusCode)status) { Content = ToContent(kind, body, streams) };
         if (statusText.Length > 0)
@@ -58,7 +44,7 @@ internal static class MessageConversion
 
         // Content headers (Content-Type, Expires, ...) need a content even when there is no body to carry them.
         response.Content ??= new ByteArrayContent([]);
-        ApplyHeaders(flat, response.Headers, response.Content, forRequest: false);
+        headers.ApplyTo(response.Headers, response.Content, forRequest: false);
         return response;
     }
 
@@ -90,50 +76,6 @@ internal static class MessageConversion
                 return content;
             default:
                 return null;
-        }
-    }
-
-    private static void ApplyHeaders(JsValue flat, HttpHeaders headers, HttpContent? content, bool forRequest)
-    {
-        var array = flat.AsArray();
-        for (uint i = 0; i + 1 < array.Length; i += 2)
-        {
-            var name = array[i].AsString();
-            var value = array[i + 1].AsString();
-            if (HopByHopHeaders.IsHopByHop(name) || (forRequest && name.Equals("host", StringComparison.OrdinalIgnoreCase)))
-            {
-                continue;
-            }
-
-            if (HttpMessageHeaders.IsContentHeader(name))
-            {
-                // The length is the body's own; a script's Content-Length could only make the message lie.
-                if (content is not null && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
-                {
-                    content.Headers.TryAddWithoutValidation(name, value);
-                }
-            }
-            else
-            {
-                headers.TryAddWithoutValidation(name, value);
-            }
-        }
-    }
-
-    private static void Add(List<JsValue> items, HttpHeaders headers, IReadOnlySet<string> skip)
-    {
-        foreach (var (name, values) in headers.NonValidated)
-        {
-            if (skip.Contains(name))
-            {
-                continue;
-            }
-
-            foreach (var value in values)
-            {
-                items.Add(new JsString(name));
-                items.Add(new JsString(value));
-            }
         }
     }
 }

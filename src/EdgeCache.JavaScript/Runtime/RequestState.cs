@@ -23,6 +23,9 @@ internal sealed class RequestState(FetchEvent fetchEvent)
     /// <summary>The response has been written (or the request aborted).</summary>
     public bool ResponseDone { get; set; }
 
+    /// <summary>CPU time its JavaScript has used, over all its turns (the CPU limit is on this sum).</summary>
+    public TimeSpan CpuUsed { get; set; }
+
     /// <summary>The absolute URL, for logs.</summary>
     public string Url => Event.Request.RequestUri?.ToString() ?? string.Empty;
 }

@@ -6,21 +6,22 @@ namespace EdgeCache.JavaScript.Runtime;
 /// <summary>
 /// <c>--watch</c>, as <c>wrangler dev</c> does it: when a <c>.js</c> file beside the script changes, the script
 /// is loaded again; once the new version has loaded, new requests go to it and requests in flight finish on
-/// the old one. A version that fails to load is logged and the running one is kept.
+/// the old one. A version that fails to load is logged and the running one is kept. With several engines the
+/// whole pool is one version: all of its engines are loaded before any of them takes a request.
 /// </summary>
 internal sealed partial class WatchedWorker : IDisposable
 {
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(150);
 
-    private readonly Func<WorkerRuntime> _load;
+    private readonly Func<IWorkerVersion> _load;
     private readonly ILogger _logger;
     private readonly FileSystemWatcher _watcher;
     private readonly ITimer _debounce;
     private readonly Lock _reloading = new();
-    private volatile WorkerRuntime _current;
+    private volatile IWorkerVersion _current;
     private int _disposed;
 
-    public WatchedWorker(string scriptPath, Func<WorkerRuntime> load, ILoggerFactory loggers, TimeProvider time)
+    public WatchedWorker(string scriptPath, Func<IWorkerVersion> load, ILoggerFactory loggers, TimeProvider time)
     {
         _load = load;
         _logger = loggers.CreateLogger("EdgeCache.JavaScript");
@@ -41,16 +42,17 @@ internal sealed partial class WatchedWorker : IDisposable
         _watcher.EnableRaisingEvents = true;
     }
 
-    public Task<HttpResponseMessage> HandleAsync(FetchEvent fetchEvent)
+    public async Task<HttpResponseMessage> HandleAsync(FetchEvent fetchEvent)
     {
+        var version = _current;
         try
         {
-            return _current.HandleAsync(fetchEvent);
+            return await version.HandleAsync(fetchEvent).ConfigureAwait(false);
         }
-        catch (ObjectDisposedException)
+        catch (ObjectDisposedException) when (_current != version)
         {
             // It read the version that was just replaced and has now gone: the new one takes the request.
-            return _current.HandleAsync(fetchEvent);
+            return await _current.HandleAsync(fetchEvent).ConfigureAwait(false);
         }
     }
 
@@ -78,7 +80,7 @@ internal sealed partial class WatchedWorker : IDisposable
                 return;
             }
 
-            WorkerRuntime next;
+            IWorkerVersion next;
             try
             {
                 next = _load();

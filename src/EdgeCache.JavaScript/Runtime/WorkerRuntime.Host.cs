@@ -47,7 +47,47 @@ internal sealed partial class WorkerRuntime
             return JsValue.Undefined;
         });
 
+        // Headers (fetch.js's Headers keeps a HeaderList in a private field).
+        Add("headersNew", _ => new HeaderList(_engine));
+        Add("headersCopy", a => List(a[0]).Copy());
+        Add("headersAppend", a =>
+        {
+            List(a[0]).Append(a[1], a[2]);
+            return JsValue.Undefined;
+        });
+        Add("headersSet", a =>
+        {
+            List(a[0]).SetField(a[1], a[2]);
+            return JsValue.Undefined;
+        });
+        Add("headersDelete", a =>
+        {
+            List(a[0]).Remove(a[1]);
+            return JsValue.Undefined;
+        });
+        Add("headersGet", a => List(a[0]).GetCombined(a[1]));
+        Add("headersHas", a => List(a[0]).Has(a[1]) ? JsBoolean.True : JsBoolean.False);
+        Add("headersName", a => new JsString(List(a[0]).NormalizeName(a[1])));
+        Add("headersSetCookie", a => List(a[0]).GetSetCookie());
+        Add("headersEntries", a => List(a[0]).Entries());
+        Add("headersFreeze", a =>
+        {
+            List(a[0]).Immutable = true;
+            return JsValue.Undefined;
+        });
+
         // Bodies.
+        Add("parseMultipart", a =>
+        {
+            try
+            {
+                return MultipartForm.Parse(_engine, a[0].AsString(), a[1].AsUint8Array());
+            }
+            catch (FormatException ex)
+            {
+                throw TypeError(ex.Message);
+            }
+        });
         Add("readChunk", a => Promise(Body(a[0]).ReadChunkAsync(_stopping.Token), chunk => chunk is null ? JsValue.Null : _engine.Intrinsics.Uint8Array.Construct(chunk)));
         Add("readBytes", a => Promise(Body(a[0]).ReadAllAsync(_options.MaxBufferedBodySize, _stopping.Token), bytes => _engine.Intrinsics.Uint8Array.Construct(bytes)));
         Add("readText", a => Promise(Body(a[0]).ReadTextAsync(_options.MaxBufferedBodySize, _stopping.Token), text => new JsString(text)));
@@ -128,6 +168,9 @@ internal sealed partial class WorkerRuntime
         return JsValue.Undefined;
     }
 
+    private HeaderList List(JsValue handle)
+        => handle as HeaderList ?? throw TypeError("The header list is not valid.");
+
     private HostBody Body(JsValue handle)
         => MessageConversion.AsHostBody(handle) ?? throw TypeError("The body handle is not valid.");
 
@@ -176,7 +219,7 @@ internal sealed partial class WorkerRuntime
         CacheFetchOptions? cf;
         try
         {
-            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), a[2], (int)a[3].AsNumber(), a[4], StreamContent);
+            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), List(a[2]), (int)a[3].AsNumber(), a[4], StreamContent);
             cf = CacheOptions(a[5]);
             cf?.Validate();
         }
@@ -239,7 +282,7 @@ internal sealed partial class WorkerRuntime
         try
         {
             request = CacheKeyRequest("GET", a[1].AsString(), a[2], a[3]);
-            response = MessageConversion.ToResponse((int)a[4].AsNumber(), a[5].AsString(), a[6], (int)a[7].AsNumber(), a[8], StreamContent);
+            response = MessageConversion.ToResponse((int)a[4].AsNumber(), a[5].AsString(), List(a[6]), (int)a[7].AsNumber(), a[8], StreamContent);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {
@@ -263,7 +306,7 @@ internal sealed partial class WorkerRuntime
     {
         try
         {
-            var request = MessageConversion.ToRequest(method, url, flat, MessageConversion.NoBody, JsValue.Undefined);
+            var request = MessageConversion.ToRequest(method, url, List(flat), MessageConversion.NoBody, JsValue.Undefined);
             return cacheKey.IsString() ? request.WithCacheKey(cacheKey.AsString()) : request;
         }
         catch (ArgumentException ex)
@@ -303,7 +346,7 @@ internal sealed partial class WorkerRuntime
         return _engine.Call(_responseFromHost, JsValue.Undefined,
         [
             (int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            MessageConversion.FlatHeaders(_engine, response.Headers, response.Content), body, url, immutable,
+            HeaderList.FromHttp(_engine, response.Headers, response.Content, immutable), body, url,
         ]);
     }
 
@@ -318,7 +361,7 @@ internal sealed partial class WorkerRuntime
         HttpResponseMessage response;
         try
         {
-            response = MessageConversion.ToResponse((int)a[1].AsNumber(), a[2].AsString(), a[3], (int)a[4].AsNumber(), a[5], StreamContent);
+            response = MessageConversion.ToResponse((int)a[1].AsNumber(), a[2].AsString(), List(a[3]), (int)a[4].AsNumber(), a[5], StreamContent);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
         {

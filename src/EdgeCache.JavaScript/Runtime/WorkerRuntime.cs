@@ -16,9 +16,9 @@ namespace EdgeCache.JavaScript.Runtime;
 /// awaits. The per-request path drives Jint's job queue directly: a request is one posted turn, each I/O
 /// completion another (no generic task-to-promise bridge).
 /// </summary>
-internal sealed partial class WorkerRuntime : IDisposable
+internal sealed partial class WorkerRuntime : IWorkerVersion
 {
-    private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "fetch.js"];
+    private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "form.js", "fetch.js"];
     private static readonly Lazy<Prepared<Acornima.Ast.Script>[]> Prelude = new(LoadPrelude);
 
     private readonly WorkerScript _script;
@@ -54,7 +54,7 @@ internal sealed partial class WorkerRuntime : IDisposable
         _time = time;
         _logger = loggers.CreateLogger("EdgeCache.JavaScript");
         _console = loggers.CreateLogger("EdgeCache.JavaScript.Console");
-        _cpu = new CpuLimit(options.CpuLimit);
+        _cpu = new CpuLimit(options.CpuLimit, options.MemoryLimit);
         _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex));
     }
 
@@ -139,6 +139,10 @@ internal sealed partial class WorkerRuntime : IDisposable
         _engine = new Engine(o =>
         {
             o.Constraints.Constraints.Add(_cpu);
+
+            // The largest single allocation a script can ask for in one statement (the memory limit is
+            // checked every few statements): 16 Mi elements.
+            o.Constraints.MaxArraySize = 16u * 1024 * 1024;
             o.EnableModules(directory, restrictToBasePath: true);
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
@@ -160,7 +164,7 @@ internal sealed partial class WorkerRuntime : IDisposable
         _fireTimer = shared.Get("fireTimer");
         _readChunk = shared.Get("readChunk");
 
-        _cpu.Arm();
+        _cpu.Arm(null);
         try
         {
             if (_script.IsModule)
@@ -180,11 +184,13 @@ internal sealed partial class WorkerRuntime : IDisposable
         }
         catch (CpuLimitExceededException ex)
         {
-            throw new JavaScriptWorkerLoadException($"{_script.FilePath}: the script's top-level code ran longer than the CPU limit ({_options.CpuLimit.TotalMilliseconds} ms).", ex);
+            throw new JavaScriptWorkerLoadException(_cpu.Exceeded == "memory"
+                ? $"{_script.FilePath}: the script's top-level code allocated more than the memory limit ({_options.MemoryLimit} bytes)."
+                : $"{_script.FilePath}: the script's top-level code ran longer than the CPU limit ({_options.CpuLimit.TotalMilliseconds} ms).", ex);
         }
         finally
         {
-            _cpu.Disarm();
+            _cpu.Disarm(null);
         }
 
         return null;
@@ -245,7 +251,7 @@ internal sealed partial class WorkerRuntime : IDisposable
             _engine.Call(_dispatch, JsValue.Undefined,
             [
                 state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
-                MessageConversion.FlatHeaders(_engine, request.Headers, request.Content), body, cf,
+                HeaderList.FromHttp(_engine, request.Headers, request.Content, immutable: true), body, cf,
             ]);
         });
     }
@@ -258,7 +264,7 @@ internal sealed partial class WorkerRuntime : IDisposable
     {
         var previous = _current;
         _current = owner;
-        _cpu.Arm();
+        _cpu.Arm(owner);
         try
         {
             work();
@@ -267,7 +273,15 @@ internal sealed partial class WorkerRuntime : IDisposable
         catch (CpuLimitExceededException ex)
         {
             _engine.Advanced.ResetCallStack();
-            Log.CpuLimitExceeded(_logger, _options.CpuLimit.TotalMilliseconds, owner?.Url ?? "(no request)");
+            if (_cpu.Exceeded == "memory")
+            {
+                Log.MemoryLimitExceeded(_logger, _options.MemoryLimit, owner?.Url ?? "(no request)");
+            }
+            else
+            {
+                Log.CpuLimitExceeded(_logger, _options.CpuLimit.TotalMilliseconds, owner?.Url ?? "(no request)");
+            }
+
             owner?.Completion.TrySetException(new JavaScriptWorkerException(ex.Message));
         }
         catch (JavaScriptException ex)
@@ -287,7 +301,7 @@ internal sealed partial class WorkerRuntime : IDisposable
         }
         finally
         {
-            _cpu.Disarm();
+            _cpu.Disarm(owner);
             _current = previous;
         }
     }

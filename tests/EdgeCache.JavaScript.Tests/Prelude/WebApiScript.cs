@@ -50,6 +50,10 @@ public sealed class WebApiScript : IAsyncLifetime
             const signature = await crypto.subtle.sign('HMAC', key, data);
             return [hex(signature), await crypto.subtle.verify('HMAC', key, signature, data), await crypto.subtle.verify('HMAC', key, new Uint8Array(32), data)];
           },
+          'multipart-garbage': async () => { try { await new Response('not multipart at all', { headers: { 'content-type': 'multipart/form-data; boundary=xyz' } }).formData(); return 'parsed'; } catch (e) { return e.name; } },
+          'multipart-no-boundary': async () => { try { await new Response('--x\r\n', { headers: { 'content-type': 'multipart/form-data' } }).formData(); return 'parsed'; } catch (e) { return e.name; } },
+          'multipart-part-without-disposition': async () => { try { await new Response('--b\r\nContent-Type: text/plain\r\n\r\nx\r\n--b--\r\n', { headers: { 'content-type': 'multipart/form-data; boundary=b' } }).formData(); return 'parsed'; } catch (e) { return e.name; } },
+          'multipart-filename-star': async () => { const f = await new Response('--b\r\nContent-Disposition: form-data; name="f"; filename="plain.txt"; filename*=UTF-8\'\'%C3%A9t%C3%A9.txt\r\n\r\nx\r\n--b--\r\n', { headers: { 'content-type': 'multipart/form-data; boundary=b' } }).formData(); return f.get('f').name; },
           'structured-clone': () => { const a = { d: new Date(0), m: new Map([[1, { x: 2 }]]) }; a.self = a; const c = structuredClone(a); return [c !== a, c.self === c, c.d.getTime(), c.m.get(1).x]; },
           'structured-clone-function-throws': () => { try { structuredClone({ f() {} }); return 'no error'; } catch (e) { return e.name; } },
           'timers-run-in-order': () => new Promise(resolve => { const seen = []; setTimeout(() => seen.push('b'), 20); setTimeout(() => { seen.push('a'); }, 0); const t = setTimeout(() => seen.push('never'), 5); clearTimeout(t); queueMicrotask(() => seen.push('micro')); setTimeout(() => resolve(seen), 60); }),

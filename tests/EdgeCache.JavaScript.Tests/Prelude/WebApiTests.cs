@@ -62,6 +62,14 @@ public sealed class WebApiTests(WebApiScript script) : IClassFixture<WebApiScrip
         => Assert.Equal(expected, await script.RunAsync(name));
 
     [Theory]
+    [InlineData("multipart-garbage", "\"TypeError\"")]
+    [InlineData("multipart-no-boundary", "\"TypeError\"")]
+    [InlineData("multipart-part-without-disposition", "\"TypeError\"")]
+    [InlineData("multipart-filename-star", "\"\u00e9t\u00e9.txt\"")]
+    public async Task A_malformed_multipart_body_rejects_with_a_TypeError_and_RFC_5987_file_names_are_decoded(string name, string expected)
+        => Assert.Equal(expected, await script.RunAsync(name));
+
+    [Theory]
     [InlineData("structured-clone", "[true,true,0,2]")]
     [InlineData("structured-clone-function-throws", "\"DataCloneError\"")]
     [InlineData("timers-run-in-order", "[\"micro\",\"a\",\"b\"]")]

@@ -35,15 +35,4 @@ public sealed class EnginePoolTests
         Assert.StartsWith("fast ", await fast, StringComparison.Ordinal);
         Assert.Equal("busy done", await busy);
     }
-
-    [Fact]
-    public async Task Watch_with_several_engines_is_refused()
-    {
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => JsWorkerHost.StartAsync(Script, o =>
-        {
-            o.Engines = 2;
-            o.Watch = true;
-        }));
-        Assert.Contains("one engine", error.Message, StringComparison.Ordinal);
-    }
 }

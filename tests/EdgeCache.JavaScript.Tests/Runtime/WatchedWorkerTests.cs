@@ -60,6 +60,66 @@ public sealed class WatchedWorkerTests
         Assert.Equal("v1", await host.Client.GetStringAsync("/"));
     }
 
+    [Fact]
+    public async Task With_several_engines_a_changed_script_reloads_every_engine()
+    {
+        const string script = """
+            const engine = Math.random().toString(36).slice(2);
+            export default {
+              async fetch(request) {
+                if (new URL(request.url).pathname === '/hold') await (await fetch(new URL('/slow', request.url))).text();
+                return new Response('VERSION ' + engine);
+              },
+            };
+            """;
+        var holding = 0;
+        var allHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var host = await JsWorkerHost.StartAsync(script.Replace("VERSION", "v1", StringComparison.Ordinal), o =>
+        {
+            o.Watch = true;
+            o.Engines = 3;
+        });
+        host.Origin.Route("/slow", async (ctx, _) =>
+        {
+            if (Interlocked.Increment(ref holding) == 3)
+            {
+                allHeld.TrySetResult();
+            }
+
+            await release.Task;
+            await ctx.Response.WriteAsync("held");
+        });
+
+        await File.WriteAllTextAsync(host.ScriptPath, script.Replace("VERSION", "v2", StringComparison.Ordinal));
+        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20)))
+        {
+            while (!(await host.Client.GetStringAsync("/", deadline.Token)).StartsWith("v2", StringComparison.Ordinal))
+            {
+                await Task.Delay(50, deadline.Token);
+            }
+        }
+
+        // Three requests in flight at once go to three engines (each to the one with the fewest in flight).
+        var held = new List<Task<string>>();
+        for (var i = 0; i < 3; i++)
+        {
+            held.Add(host.Client.GetStringAsync("/hold"));
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            while (Volatile.Read(ref holding) <= i)
+            {
+                await Task.Delay(20, deadline.Token);
+            }
+        }
+
+        await allHeld.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        release.SetResult();
+        var answers = await Task.WhenAll(held);
+
+        Assert.All(answers, a => Assert.StartsWith("v2 ", a, StringComparison.Ordinal));
+        Assert.Equal(3, answers.Distinct().Count());
+    }
+
     private static async Task WaitForAsync(JsWorkerHost host, string body)
     {
         using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
