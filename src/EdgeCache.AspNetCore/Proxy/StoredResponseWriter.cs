@@ -354,7 +354,8 @@ internal static class StoredResponseWriter
 
         // Opened before the head goes out, and kept open: a purge that unlinks the file meanwhile does not
         // cut the body short. A file shorter than the entry says fails the response, never truncates it.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0);
+        // SendPacketsElement takes only a stream opened for asynchronous I/O.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
         await using (file.ConfigureAwait(false))
         {
             if (offset + count > length || file.Length < start + length)
