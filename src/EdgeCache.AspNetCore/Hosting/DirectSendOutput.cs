@@ -21,6 +21,9 @@ namespace EdgeCache.AspNetCore.Hosting;
 /// </remarks>
 internal sealed class DirectSendOutput : PipeWriter
 {
+    // A timer's longest period (about 24 days): a larger body at the minimum rate is bounded by that.
+    private const double MaxLimitSeconds = int.MaxValue / 1000.0;
+
     // Nobody reads what lands here: the placeholder bytes of a direct body are dropped, not sent.
     private static readonly byte[] Placeholder = new byte[64 * 1024];
 
@@ -59,10 +62,22 @@ internal sealed class DirectSendOutput : PipeWriter
     /// Queues <paramref name="body"/> to go to the socket after everything written so far. The caller then
     /// advances the response's body writer by its length (see <see cref="AdvancePlaceholder"/>).
     /// </summary>
-    public Task SendMemory(ReadOnlyMemory<byte> body) => Queue(new DirectBody(_written, body, null, 0, body.Length));
+    /// <param name="body">The bytes.</param>
+    /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
+    public Task SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, 0, body.Length, limit));
 
     /// <summary>Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with sendfile(2).</summary>
-    public Task SendFile(FileStream file, long offset, long count) => Queue(new DirectBody(_written, default, file, offset, count));
+    public Task SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, offset, count, limit));
+
+    /// <summary>
+    /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
+    /// for this request (its grace period plus the count at that rate), which a direct body bypasses otherwise,
+    /// so a client that stops reading cannot hold the connection for ever. Infinite when the rate is off.
+    /// </summary>
+    public static TimeSpan Limit(Microsoft.AspNetCore.Http.HttpContext context, long count)
+        => context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>()?.MinDataRate is { } rate
+            ? TimeSpan.FromSeconds(Math.Min(rate.GracePeriod.TotalSeconds + (count / rate.BytesPerSecond), MaxLimitSeconds))
+            : Timeout.InfiniteTimeSpan;
 
     /// <summary>
     /// Gives Kestrel's body writer <paramref name="count"/> bytes that this output drops, so that Kestrel
@@ -203,6 +218,11 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private async ValueTask SendBodyAsync(DirectBody body)
     {
+        // Aborting the connection fails the pending send, which ends this body and the loop.
+        using var slow = body.Limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(body.Limit);
+        using var abort = slow?.Token.UnsafeRegister(
+            static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("The client read a direct body slower than the minimum response data rate.")),
+            _connection);
         try
         {
             if (body.File is { } file)
@@ -315,8 +335,10 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private static void OnFileSent(object? sender, SocketAsyncEventArgs args) => ((TaskCompletionSource)args.UserToken!).TrySetResult();
 
-    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, long offset, long count)
+    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, long offset, long count, TimeSpan limit)
     {
+        public TimeSpan Limit { get; } = limit;
+
         public long Position { get; } = position;
 
         public ReadOnlyMemory<byte> Memory { get; } = memory;

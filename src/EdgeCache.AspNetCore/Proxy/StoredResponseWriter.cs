@@ -341,7 +341,7 @@ internal static class StoredResponseWriter
         if (entry.TryGetMemory(out var memory))
         {
             await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
-            var sent = direct.SendMemory(memory.Slice((int)offset, (int)count));
+            var sent = direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             await sent.ConfigureAwait(false);
             return true;
@@ -364,7 +364,7 @@ internal static class StoredResponseWriter
             }
 
             await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
-            var sent = direct.SendFile(file, start + offset, count);
+            var sent = direct.SendFile(file, start + offset, count, Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             await sent.ConfigureAwait(false);
         }
