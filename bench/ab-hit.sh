@@ -1,30 +1,40 @@
 #!/usr/bin/env bash
-# ab-hit.sh: the proxy's 1 KB hit path of two builds, A (a git commit, default: main's first parent) and
+# ab-hit.sh: the proxy's hit path (1 KB bodies unless SIZE says otherwise) of two builds, A (a git commit, default: main's first parent) and
 # B (the working tree), interleaved in one run: wrk -t1 -c32 against each in turn, REPEAT times, with the
 # server's CPU time per request read from /proc. Loopback only; bounded by REPEAT x DUR.
 #
 # Usage: bench/ab-hit.sh [COMMIT_A]          (needs wrk: apt-get install wrk; node for the origin)
-# Knobs (env): DUR (s per run, 6), REPEAT (5), CONNS (32), PORT_BASE (18180), OUT (/tmp/edgecache-ab).
+# Knobs (env): DUR (s per run, 6), REPEAT (5), CONNS (32), PORT_BASE (18180), OUT (/tmp/edgecache-ab),
+#   SIZE (body bytes, 1024), STORE (memory; tiered and disk get a data directory under $OUT),
+#   STORE_A / STORE_B (each build's store, default $STORE: one build against two stores with A=HEAD),
+#   SKIP_PUBLISH=1 (reuse $OUT/a and $OUT/b).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A="${1:-HEAD~1}"
 DUR="${DUR:-6}" REPEAT="${REPEAT:-5}" CONNS="${CONNS:-32}" PORT_BASE="${PORT_BASE:-18180}" OUT="${OUT:-/tmp/edgecache-ab}"
+SIZE="${SIZE:-1024}" STORE="${STORE:-memory}"
+declare -A STORES=([a]="${STORE_A:-$STORE}" [b]="${STORE_B:-$STORE}")
 command -v wrk >/dev/null || { echo "ab-hit.sh: wrk is missing (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$OUT"
-rm -rf "$OUT/src-a" && git -C "$ROOT" worktree add -f --detach "$OUT/src-a" "$A" >/dev/null
-trap 'kill $(jobs -p) 2>/dev/null || true; git -C "$ROOT" worktree remove --force "$OUT/src-a" 2>/dev/null || true' EXIT
-dotnet publish "$OUT/src-a/src/EdgeCache.Server" -c Release -o "$OUT/a" >/dev/null
-dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT/b" >/dev/null
+trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
+if [ "${SKIP_PUBLISH:-0}" != 1 ]; then
+  rm -rf "$OUT/src-a" && git -C "$ROOT" worktree add -f --detach "$OUT/src-a" "$A" >/dev/null
+  dotnet publish "$OUT/src-a/src/EdgeCache.Server" -c Release -o "$OUT/a" >/dev/null
+  git -C "$ROOT" worktree remove --force "$OUT/src-a"
+  dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT/b" >/dev/null
+fi
 
 ORIGIN_PORT=$PORT_BASE
 node -e "
-const body = 'x'.repeat(1024);
+const body = 'x'.repeat($SIZE);
 require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text/plain', 'Cache-Control': 'public, max-age=86400', 'Content-Length': body.length}); s.end(body); })
   .listen($ORIGIN_PORT, '127.0.0.1');" &
 declare -A PID PORT
 PORT[a]=$((PORT_BASE + 1)); PORT[b]=$((PORT_BASE + 2))
 for t in a b; do
-  dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store memory --admin-listen none >"$OUT/$t.log" 2>&1 &
+  data=()
+  if [ "${STORES[$t]}" != memory ]; then rm -rf "$OUT/data-$t"; data=(--data-dir "$OUT/data-$t"); fi
+  dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store "${STORES[$t]}" "${data[@]}" --admin-listen none >"$OUT/$t.log" 2>&1 &
   PID[$t]=$!
 done
 for t in a b; do
@@ -46,11 +56,11 @@ for r in $(seq "$REPEAT"); do
     printf "%s\t%s\t%s\t%s\t%s\n" "$r" "$t" "$rps" "$us" "$p99" | tee -a "$OUT/results.tsv"
   done
 done
-python3 - "$OUT/results.tsv" "$A" <<'PY'
+python3 - "$OUT/results.tsv" "$A" "SIZE=$SIZE STORE A=${STORES[a]} B=${STORES[b]} CONNS=$CONNS, load average $(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 m = lambda t, i: statistics.median(float(r[i]) for r in rows if r[1] == t)
-print(f"\nA = {sys.argv[2]}, B = working tree; medians of {len(rows)//2} interleaved runs")
+print(f"\nA = {sys.argv[2]}, B = working tree; medians of {len(rows)//2} interleaved runs; {sys.argv[3]}")
 print("| build | req/s | CPU us/req | p99 ms |\n|---|---:|---:|---:|")
 for t in "ab":
     print(f"| {t.upper()} | {m(t,2):.0f} | {m(t,3):.1f} | {m(t,4):.2f} |")

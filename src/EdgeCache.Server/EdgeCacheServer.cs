@@ -55,13 +55,18 @@ internal static class EdgeCacheServer
         }
 
         builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = settings.InlineScheduling);
+        var directSend = new EdgeCache.AspNetCore.Hosting.DirectSendCounters();
+        builder.Services.AddSingleton(directSend);
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
 
             // RFC 9110 section 7.6.1: the names a client lists in Connection, which Kestrel does not keep (see
             // ConnectionNominatedFields), so that the proxy drops them.
-            k.ConfigureEndpointDefaults(listen => listen.Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture));
+            // First, next to the socket: large stored bodies go out without Kestrel's copy (DirectSendConnection).
+            k.ConfigureEndpointDefaults(listen => listen
+                .Use(EdgeCache.AspNetCore.Hosting.DirectSendConnection.Middleware(directSend))
+                .Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture));
             k.Limits.MaxRequestBodySize = null;
             if (certificate is not null)
             {

@@ -23,6 +23,11 @@ internal static class StoredResponseWriter
     // p99; 16 KB and 32 KB pieces were slower, 128 KB no better (docs/performance.md).
     internal const int WriteChunkSize = 64 * 1024;
 
+    // From this size a stored body goes to the socket as it is stored, when the connection allows it
+    // (DirectSendConnection.For): no copy into Kestrel's pipe, sendfile(2) for a disk-tier file. Below it
+    // the one copy costs less than the extra send (docs/performance.md, "Large hits").
+    internal const int DirectSendThreshold = 64 * 1024;
+
     /// <summary>A non-negative number as a string, without allocating for small values.</summary>
     public static string Number(long n)
         => n >= 0 && n < SmallNumbers.Length ? SmallNumbers[n] : n.ToString(CultureInfo.InvariantCulture);
@@ -264,6 +269,12 @@ internal static class StoredResponseWriter
         var aborted = context.RequestAborted;
         try
         {
+            if (entry is not null && count >= DirectSendThreshold && Hosting.DirectSendConnection.For(context) is { } direct
+                && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
+            {
+                return;
+            }
+
             if (entry is not null)
             {
                 if (entry.TryGetMemory(out var memory))
@@ -311,10 +322,54 @@ internal static class StoredResponseWriter
             // transfer, never a short body that looks complete.
             context.Abort();
         }
-        catch (OperationCanceledException)
+        catch (Exception) when (aborted.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away (a direct send fails with the socket's error, not a cancellation).
         }
+    }
+
+    /// <summary>
+    /// Sends <paramref name="count"/> body bytes from <paramref name="offset"/> past Kestrel's pipe: the head
+    /// goes out through Kestrel first, then the stored bytes themselves (memory, or the disk tier's file with
+    /// sendfile(2)), while Kestrel's body writer is advanced by the same count so that its Content-Length
+    /// accounting and keep-alive stay right. False when the body is neither in memory nor in a file.
+    /// </summary>
+    private static async Task<bool> TrySendDirectAsync(HttpContext context, Hosting.DirectSendOutput direct, CacheEntry entry, long offset, long count)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        if (entry.TryGetMemory(out var memory))
+        {
+            await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+            var sent = direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
+            Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
+            await sent.ConfigureAwait(false);
+            return true;
+        }
+
+        if (entry is not IFileBackedBody fileBacked || !fileBacked.TryGetBodyFile(out var path, out var start, out var length))
+        {
+            return false;
+        }
+
+        // Opened before the head goes out, and kept open: a purge that unlinks the file meanwhile does not
+        // cut the body short. A file shorter than the entry says fails the response, never truncates it.
+        // SendPacketsElement takes only a stream opened for asynchronous I/O.
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
+        await using (file.ConfigureAwait(false))
+        {
+            if (offset + count > length || file.Length < start + length)
+            {
+                throw new InvalidDataException($"The body file {path} is shorter than its entry says.");
+            }
+
+            await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+            var sent = direct.SendFile(file, start + offset, count, Hosting.DirectSendOutput.Limit(context, count));
+            Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
+            await sent.ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private static bool HasPreconditions(IHeaderDictionary headers)

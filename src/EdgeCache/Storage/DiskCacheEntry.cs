@@ -1,7 +1,7 @@
 namespace EdgeCache.Storage;
 
 /// <summary>An entry whose body is a file of the disk tier.</summary>
-internal sealed class DiskCacheEntry(EntryMetadata metadata, string bodyFilePath) : CacheEntry(metadata)
+internal sealed class DiskCacheEntry(EntryMetadata metadata, string bodyFilePath) : CacheEntry(metadata), IFileBackedBody
 {
     /// <inheritdoc />
     public override string? BodyFilePath { get; } = bodyFilePath;
@@ -16,4 +16,13 @@ internal sealed class DiskCacheEntry(EntryMetadata metadata, string bodyFilePath
         BufferSize = 64 * 1024,
         Options = FileOptions.Asynchronous | FileOptions.SequentialScan,
     });
+
+    /// <inheritdoc />
+    public bool TryGetBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? path, out long offset, out long length)
+    {
+        path = BodyFilePath!;
+        offset = 0;
+        length = Metadata.BodyLength;
+        return length >= 0;
+    }
 }

@@ -1,0 +1,354 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Connections;
+
+namespace EdgeCache.AspNetCore.Hosting;
+
+/// <summary>
+/// A connection's output, in place of the socket transport's: Kestrel writes into it as into any transport
+/// pipe, and one send loop moves those bytes to the socket in order. Between them it can put a body that
+/// goes to the socket as it is stored (<see cref="SendMemory"/>, <see cref="SendFile"/>: a memory-tier
+/// body with one <c>send</c>, a disk-tier body with <c>sendfile(2)</c>) without Kestrel's copy into its pipe.
+/// </summary>
+/// <remarks>
+/// Kestrel still counts the body (its Content-Length check and keep-alive depend on it): the response
+/// advances its body writer by the body's length over memory that nobody reads (<see cref="Placeholder"/>),
+/// and this writer drops those bytes instead of queueing them. A direct body is queued at the position in
+/// the byte stream where it belongs, so the response head (written through Kestrel before it) and the next
+/// response on the connection (after it) go out in order.
+/// </remarks>
+internal sealed class DirectSendOutput : PipeWriter
+{
+    // A timer's longest period (about 24 days): a larger body at the minimum rate is bounded by that.
+    private const double MaxLimitSeconds = int.MaxValue / 1000.0;
+
+    // Nobody reads what lands here: the placeholder bytes of a direct body are dropped, not sent.
+    private static readonly byte[] Placeholder = new byte[64 * 1024];
+
+    private readonly Socket _socket;
+    private readonly ConnectionContext _connection;
+    private readonly PipeWriter _transportOutput;
+    private readonly DirectSendCounters _counters;
+    private readonly Pipe _pipe;
+    private readonly Queue<DirectBody> _bodies = new();
+    private readonly Lock _lock = new();
+    private readonly List<ArraySegment<byte>> _gather = [];
+    private readonly Task _sending;
+    private SocketAsyncEventArgs? _fileArgs;
+
+    // Written only by the response's side (Kestrel's writes and the proxy's, one at a time).
+    private long _written;
+    private long _placeholderLeft;
+
+    public DirectSendOutput(Socket socket, ConnectionContext connection, PipeWriter transportOutput, DirectSendCounters counters)
+    {
+        _socket = socket;
+        _connection = connection;
+        _transportOutput = transportOutput;
+        _counters = counters;
+
+        // Kestrel's socket transport pauses its writers at 64 KB queued; so does this pipe.
+        _pipe = new Pipe(new PipeOptions(
+            pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
+        _sending = Task.Run(SendLoopAsync);
+    }
+
+    /// <summary>The send loop; it ends after the connection's output completes and everything queued has gone out.</summary>
+    public Task Sending => _sending;
+
+    /// <summary>
+    /// Queues <paramref name="body"/> to go to the socket after everything written so far. The caller then
+    /// advances the response's body writer by its length (see <see cref="AdvancePlaceholder"/>).
+    /// </summary>
+    /// <param name="body">The bytes.</param>
+    /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
+    public Task SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, 0, body.Length, limit));
+
+    /// <summary>Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with sendfile(2).</summary>
+    public Task SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, offset, count, limit));
+
+    /// <summary>
+    /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
+    /// for this request (its grace period plus the count at that rate), which a direct body bypasses otherwise,
+    /// so a client that stops reading cannot hold the connection for ever. Infinite when the rate is off.
+    /// </summary>
+    public static TimeSpan Limit(Microsoft.AspNetCore.Http.HttpContext context, long count)
+        => context.Features.Get<Microsoft.AspNetCore.Server.Kestrel.Core.Features.IHttpMinResponseDataRateFeature>()?.MinDataRate is { } rate
+            ? TimeSpan.FromSeconds(Math.Min(rate.GracePeriod.TotalSeconds + (count / rate.BytesPerSecond), MaxLimitSeconds))
+            : Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Gives Kestrel's body writer <paramref name="count"/> bytes that this output drops, so that Kestrel
+    /// counts the direct body it did not write.
+    /// </summary>
+    public static void AdvancePlaceholder(PipeWriter bodyWriter, long count)
+    {
+        while (count > 0)
+        {
+            var span = bodyWriter.GetSpan((int)Math.Min(count, Placeholder.Length));
+            var n = (int)Math.Min(count, span.Length);
+            bodyWriter.Advance(n);
+            count -= n;
+        }
+    }
+
+    private Task Queue(DirectBody body)
+    {
+        lock (_lock)
+        {
+            _placeholderLeft += body.Count;
+            _bodies.Enqueue(body);
+        }
+
+        _counters.OnDirectSend();
+
+        // The loop may be waiting for bytes that will never come (the head went out already): wake it.
+        _pipe.Reader.CancelPendingRead();
+        return body.Completion.Task;
+    }
+
+    public override void Advance(int bytes)
+    {
+        if (_placeholderLeft > 0)
+        {
+            if (bytes > _placeholderLeft)
+            {
+                throw new InvalidOperationException("More bytes advanced than the direct body's placeholder holds.");
+            }
+
+            _placeholderLeft -= bytes;
+            return;
+        }
+
+        _written += bytes;
+        _pipe.Writer.Advance(bytes);
+    }
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+        => _placeholderLeft > 0 ? Placeholder.AsMemory(0, (int)Math.Min(_placeholderLeft, Placeholder.Length)) : _pipe.Writer.GetMemory(sizeHint);
+
+    public override Span<byte> GetSpan(int sizeHint = 0)
+        => _placeholderLeft > 0 ? Placeholder.AsSpan(0, (int)Math.Min(_placeholderLeft, Placeholder.Length)) : _pipe.Writer.GetSpan(sizeHint);
+
+    public override void CancelPendingFlush() => _pipe.Writer.CancelPendingFlush();
+
+    public override void Complete(Exception? exception = null) => _pipe.Writer.Complete(exception);
+
+    public override ValueTask CompleteAsync(Exception? exception = null) => _pipe.Writer.CompleteAsync(exception);
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => _pipe.Writer.FlushAsync(cancellationToken);
+
+    public override bool CanGetUnflushedBytes => _pipe.Writer.CanGetUnflushedBytes;
+
+    public override long UnflushedBytes => _pipe.Writer.UnflushedBytes;
+
+    private async Task SendLoopAsync()
+    {
+        var reader = _pipe.Reader;
+        long sent = 0;
+        Exception? error = null;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync().ConfigureAwait(false);
+                var buffer = result.Buffer;
+                while (TryPeek(sent + buffer.Length, out var body))
+                {
+                    var before = buffer.Slice(0, body.Position - sent);
+                    await SendAsync(before).ConfigureAwait(false);
+                    sent = body.Position;
+                    buffer = buffer.Slice(before.End);
+                    await SendBodyAsync(body).ConfigureAwait(false);
+                }
+
+                await SendAsync(buffer).ConfigureAwait(false);
+                sent += buffer.Length;
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            // The client went away (or the socket broke): Kestrel learns it from the completed reader and the
+            // abort; the queued direct bodies fail so that their responses end.
+            error = ex;
+            _connection.Abort(new ConnectionAbortedException("The connection's send failed.", ex));
+        }
+        finally
+        {
+            FailQueued(error ?? new ConnectionAbortedException("The connection closed before the body was sent."));
+            await reader.CompleteAsync(error).ConfigureAwait(false);
+            _fileArgs?.Dispose();
+
+            // The socket transport shuts the socket down once its own output completes.
+            await _transportOutput.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private bool TryPeek(long available, out DirectBody body)
+    {
+        lock (_lock)
+        {
+            if (_bodies.TryPeek(out body!) && body.Position <= available)
+            {
+                _bodies.Dequeue();
+                return true;
+            }
+
+            return false;
+        }
+    }
+
+    private void FailQueued(Exception error)
+    {
+        lock (_lock)
+        {
+            while (_bodies.TryDequeue(out var body))
+            {
+                body.Completion.TrySetException(error);
+            }
+        }
+    }
+
+    private async ValueTask SendBodyAsync(DirectBody body)
+    {
+        // Aborting the connection fails the pending send, which ends this body and the loop.
+        using var slow = body.Limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(body.Limit);
+        using var abort = slow?.Token.UnsafeRegister(
+            static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("The client read a direct body slower than the minimum response data rate.")),
+            _connection);
+        try
+        {
+            if (body.File is { } file)
+            {
+                await SendFileAsync(file, body.Offset, body.Count).ConfigureAwait(false);
+            }
+            else
+            {
+                await SendAllAsync(body.Memory).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex)
+        {
+            body.Completion.TrySetException(ex);
+            throw;
+        }
+
+        body.Completion.TrySetResult();
+    }
+
+    private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        if (buffer.IsSingleSegment)
+        {
+            await SendAllAsync(buffer.First).ConfigureAwait(false);
+            return;
+        }
+
+        // One gathering send for the head and small bodies that span the pipe's segments.
+        _gather.Clear();
+        foreach (var segment in buffer)
+        {
+            if (!MemoryMarshal.TryGetArray(segment, out var array))
+            {
+                await SendAllAsync(segment).ConfigureAwait(false);
+                continue;
+            }
+
+            _gather.Add(array);
+        }
+
+        var total = buffer.Length;
+        var n = await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
+        if (n < total)
+        {
+            // A short gathering send: the rest, segment by segment.
+            await SendAllAsync(buffer.Slice(n)).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlySequence<byte> buffer)
+    {
+        foreach (var segment in buffer)
+        {
+            await SendAllAsync(segment).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> memory)
+    {
+        while (!memory.IsEmpty)
+        {
+            var n = await _socket.SendAsync(memory, SocketFlags.None).ConfigureAwait(false);
+            if (n <= 0)
+            {
+                throw new SocketException((int)SocketError.ConnectionReset);
+            }
+
+            memory = memory[n..];
+        }
+    }
+
+    private async ValueTask SendFileAsync(FileStream file, long offset, long count)
+    {
+        // SendPacketsAsync is the socket API that takes a file region; on Linux it is sendfile(2).
+        var args = _fileArgs ??= new SocketAsyncEventArgs();
+        while (count > 0)
+        {
+            var piece = (int)Math.Min(count, 1 << 30);
+            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            args.SendPacketsElements = [new SendPacketsElement(file, offset, piece)];
+            args.UserToken = completion;
+            args.Completed += OnFileSent;
+            try
+            {
+                if (_socket.SendPacketsAsync(args))
+                {
+                    await completion.Task.ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                args.Completed -= OnFileSent;
+            }
+
+            if (args.SocketError != SocketError.Success)
+            {
+                throw new SocketException((int)args.SocketError);
+            }
+
+            offset += piece;
+            count -= piece;
+        }
+    }
+
+    private static void OnFileSent(object? sender, SocketAsyncEventArgs args) => ((TaskCompletionSource)args.UserToken!).TrySetResult();
+
+    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, long offset, long count, TimeSpan limit)
+    {
+        public TimeSpan Limit { get; } = limit;
+
+        public long Position { get; } = position;
+
+        public ReadOnlyMemory<byte> Memory { get; } = memory;
+
+        public FileStream? File { get; } = file;
+
+        public long Offset { get; } = offset;
+
+        public long Count { get; } = count;
+
+        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,343 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.Testing;
+
+namespace EdgeCache.Server.Tests.Proxy;
+
+/// <summary>
+/// Large hits that go to the socket past Kestrel's pipe (DirectSendConnection): byte-exact whole bodies and
+/// ranges from the memory and the disk tier, a client that hangs up mid-body, keep-alive after a direct
+/// body, HEAD, and the ordinary path that TLS and HTTP/2 get. A real server on a real Kestrel.
+/// </summary>
+public sealed class DirectBodySendTests : IAsyncLifetime
+{
+    private const int Size = 1024 * 1024 + 17;
+    private static readonly byte[] Body = CreateBody(Size);
+
+    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-direct-" + Guid.NewGuid().ToString("N"));
+    private TestOrigin _origin = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin = await TestOrigin.StartAsync();
+        _origin.Route("/big.bin", async (context, _) =>
+        {
+            context.Response.Headers.CacheControl = "public, max-age=3600";
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = Body.Length;
+            await context.Response.Body.WriteAsync(Body);
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _origin.DisposeAsync();
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("disk")]
+    [InlineData("tiered")]
+    public async Task A_large_hit_goes_out_directly_and_byte_exact(string store)
+    {
+        await using var server = await StartAsync(store);
+        var counters = Counters(server);
+        await WarmAsync(server);
+        var before = counters.DirectSends;
+
+        var hit = await server.Client.GetByteArrayAsync("/big.bin");
+
+        Assert.Equal(Body, hit);
+        Assert.Equal(before + 1, counters.DirectSends);
+    }
+
+    [Theory]
+    [InlineData("memory", 0, 99_999)]
+    [InlineData("memory", 500_000, Size - 1)]
+    [InlineData("disk", 1, 70_000)]
+    [InlineData("disk", 900_000, Size - 1)]
+    public async Task A_range_of_a_large_hit_is_the_right_bytes(string store, int first, int last)
+    {
+        await using var server = await StartAsync(store);
+        var counters = Counters(server);
+        await WarmAsync(server);
+        var before = counters.DirectSends;
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/big.bin");
+        request.Headers.Range = new RangeHeaderValue(first, last);
+        using var response = await server.Client.SendAsync(request);
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.Equal($"bytes {first}-{last}/{Size}", response.Content.Headers.ContentRange!.ToString());
+        Assert.Equal(Body.AsSpan(first, last - first + 1).ToArray(), bytes);
+        Assert.Equal(before + 1, counters.DirectSends);
+    }
+
+    [Fact]
+    public async Task Several_ranges_go_out_as_multipart_with_each_part_exact()
+    {
+        await using var server = await StartAsync("memory");
+        await WarmAsync(server);
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/big.bin");
+        request.Headers.TryAddWithoutValidation("Range", "bytes=10-70009,200000-300000");
+        using var response = await server.Client.SendAsync(request);
+        var raw = await response.Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+        Assert.True(IndexOf(raw, Body.AsSpan(10, 70_000)) > 0);
+        Assert.True(IndexOf(raw, Body.AsSpan(200_000, 100_001)) > 0);
+        Assert.Equal(response.Content.Headers.ContentLength, raw.Length);
+    }
+
+    [Fact]
+    public async Task A_second_request_on_the_same_connection_after_a_direct_body_is_answered()
+    {
+        await using var server = await StartAsync("memory");
+        var counters = Counters(server);
+        await WarmAsync(server);
+        var before = counters.DirectSends;
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
+        var stream = tcp.GetStream();
+        var first = await KeepAliveExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var second = await KeepAliveExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var small = await KeepAliveExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+
+        Assert.Equal(Body, first.Body);
+        Assert.Equal(Body, second.Body);
+        Assert.Equal(200, small.Status);
+        Assert.Equal("/small v1", Encoding.UTF8.GetString(small.Body));
+        Assert.Equal(before + 2, counters.DirectSends);
+    }
+
+    [Fact]
+    public async Task Pipelined_requests_get_their_answers_in_order()
+    {
+        await using var server = await StartAsync("memory");
+        await WarmAsync(server);
+        await server.Client.GetStringAsync("/small");
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
+        var stream = tcp.GetStream();
+        var get = "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(get + "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get));
+
+        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+        Assert.Equal("/small v1", Encoding.UTF8.GetString((await ReadResponseAsync(stream)).Body));
+        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+    }
+
+    [Fact]
+    public async Task HEAD_of_a_large_hit_sends_the_length_and_no_body()
+    {
+        await using var server = await StartAsync("memory");
+        var counters = Counters(server);
+        await WarmAsync(server);
+        var before = counters.DirectSends;
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("HEAD /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+        var head = await ReadHeadAsync(stream);
+        // Were a body sent after the HEAD's head, this GET's answer would be read out of it.
+        var after = await KeepAliveExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", head.Lines[0], StringComparison.Ordinal);
+        Assert.Equal(Size.ToString(System.Globalization.CultureInfo.InvariantCulture), head.Header("Content-Length"));
+        Assert.Equal("/small v1", Encoding.UTF8.GetString(after.Body));
+        Assert.Equal(before, counters.DirectSends);
+    }
+
+    [Fact]
+    public async Task A_client_that_hangs_up_mid_body_leaves_no_connection_behind_and_the_server_serves_on()
+    {
+        await using var server = await StartAsync("memory");
+        var counters = Counters(server);
+        await WarmAsync(server);
+        await WaitUntilAsync(() => counters.OpenConnections <= 1);
+        var openBefore = counters.OpenConnections;
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var tcp = new TcpClient { ReceiveBufferSize = 4096 };
+            await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
+            var stream = tcp.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
+            var buffer = new byte[8192];
+            var read = 0;
+            while (read < 32 * 1024)
+            {
+                var n = await stream.ReadAsync(buffer);
+                Assert.True(n > 0);
+                read += n;
+            }
+
+            // A reset, not a polite close: the server's send fails while most of the body is unsent.
+            tcp.Client.LingerState = new LingerOption(true, 0);
+            tcp.Close();
+        }
+
+        await WaitUntilAsync(() => counters.OpenConnections <= openBefore);
+        Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
+    }
+
+    [Fact]
+    public async Task TLS_with_HTTP2_and_HTTP11_takes_the_ordinary_path_and_stays_exact()
+    {
+        using var certificates = TestCertificates.Create();
+        await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Origin"] = _origin.BaseUri.ToString(),
+            ["Listen"] = "https://127.0.0.1:0",
+            ["CertificatePath"] = certificates.ServerPemPath,
+            ["CertificateKeyPath"] = certificates.ServerKeyPath,
+        });
+        var counters = Counters(server);
+        using var client = new HttpClient(certificates.TrustingHandler()) { BaseAddress = server.BaseUri };
+
+        foreach (var version in new[] { HttpVersion.Version20, HttpVersion.Version20, HttpVersion.Version11 })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/big.bin") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
+            using var response = await client.SendAsync(request);
+            Assert.Equal(version, response.Version);
+            Assert.Equal(Body, await response.Content.ReadAsByteArrayAsync());
+        }
+
+        Assert.Equal(1, _origin.Hits("/big.bin"));
+        Assert.Equal(0, counters.DirectSends);
+    }
+
+    [Fact]
+    public async Task A_body_below_the_threshold_takes_the_ordinary_path()
+    {
+        await using var server = await StartAsync("memory");
+        var counters = Counters(server);
+        _origin.Route("/edge.bin", async (context, _) =>
+        {
+            context.Response.Headers.CacheControl = "public, max-age=3600";
+            await context.Response.Body.WriteAsync(Body.AsMemory(0, AspNetCore.Proxy.StoredResponseWriter.DirectSendThreshold - 1));
+        });
+        await server.Client.GetByteArrayAsync("/edge.bin");
+        await server.DrainAsync();
+
+        var hit = await server.Client.GetByteArrayAsync("/edge.bin");
+
+        Assert.Equal(Body.AsSpan(0, AspNetCore.Proxy.StoredResponseWriter.DirectSendThreshold - 1).ToArray(), hit);
+        Assert.Equal(0, counters.DirectSends);
+    }
+
+    private Task<InProcessServer> StartAsync(string store) => InProcessServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["Origin"] = _origin.BaseUri.ToString(),
+        ["Store"] = store,
+        ["DataDir"] = _dataDir,
+    });
+
+    private static DirectSendCounters Counters(InProcessServer server) => server.App.Services.GetRequiredService<DirectSendCounters>();
+
+    private async Task WarmAsync(InProcessServer server)
+    {
+        Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
+        await server.DrainAsync();
+        Assert.Equal(1, _origin.Hits("/big.bin"));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+
+    private static async Task<(int Status, byte[] Body)> KeepAliveExchangeAsync(NetworkStream stream, string request)
+    {
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        return await ReadResponseAsync(stream);
+    }
+
+    private static async Task<(int Status, byte[] Body)> ReadResponseAsync(NetworkStream stream)
+    {
+        var head = await ReadHeadAsync(stream);
+        var status = int.Parse(head.Lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        if (head.Header("Content-Length") is { } contentLength)
+        {
+            var body = new byte[int.Parse(contentLength, System.Globalization.CultureInfo.InvariantCulture)];
+            await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            return (status, body);
+        }
+
+        // A miss streams with chunked framing.
+        Assert.Equal("chunked", head.Header("Transfer-Encoding"));
+        var chunks = new MemoryStream();
+        while (true)
+        {
+            var size = Convert.ToInt32((await ReadLineAsync(stream)).Split(';')[0], 16);
+            var chunk = new byte[size + 2];
+            await stream.ReadExactlyAsync(chunk).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            if (size == 0)
+            {
+                return (status, chunks.ToArray());
+            }
+
+            chunks.Write(chunk, 0, size);
+        }
+    }
+
+    private static async Task<string> ReadLineAsync(NetworkStream stream)
+    {
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (bytes.Count < 2 || !(bytes[^2] == '\r' && bytes[^1] == '\n'))
+        {
+            await stream.ReadExactlyAsync(one, timeout.Token);
+            bytes.Add(one[0]);
+        }
+
+        return Encoding.Latin1.GetString([.. bytes])[..^2];
+    }
+
+    private static async Task<Head> ReadHeadAsync(NetworkStream stream)
+    {
+        // Byte by byte, so that nothing after the head is consumed.
+        var bytes = new List<byte>();
+        var one = new byte[1];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (bytes.Count < 4 || !(bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
+        {
+            await stream.ReadExactlyAsync(one, timeout.Token);
+            bytes.Add(one[0]);
+        }
+
+        return new Head(Encoding.Latin1.GetString([.. bytes]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle);
+
+    private static byte[] CreateBody(int size)
+    {
+        var body = new byte[size];
+        new Random(20).NextBytes(body);
+        return body;
+    }
+
+    private sealed record Head(string[] Lines)
+    {
+        public string? Header(string name)
+            => Lines.Skip(1).Select(l => l.Split(':', 2)).FirstOrDefault(p => p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))?[1].Trim();
+    }
+}

@@ -1,0 +1,22 @@
+using System.Text.Json;
+
+namespace EdgeCache.Server.Tests;
+
+/// <summary>
+/// The garbage collector settings the server ships with (its runtimeconfig.json, from the project's properties):
+/// the figures in docs/performance.md were measured with these.
+/// </summary>
+public sealed class RuntimeSettingsTests
+{
+    [Fact]
+    public void The_server_runs_workstation_concurrent_GC_that_compacts_early()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "EdgeCache.Server.runtimeconfig.json");
+        using var document = JsonDocument.Parse(File.ReadAllText(path));
+        var properties = document.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+
+        Assert.False(properties.GetProperty("System.GC.Server").GetBoolean());
+        Assert.True(properties.GetProperty("System.GC.Concurrent").GetBoolean());
+        Assert.Equal("9", properties.GetProperty("System.GC.ConserveMemory").ToString());
+    }
+}
