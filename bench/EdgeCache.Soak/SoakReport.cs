@@ -8,7 +8,7 @@ internal sealed class SoakReport(
     SoakOptions options,
     IReadOnlyList<Sample> samples,
     IReadOnlyList<PurgeRecord> purges,
-    IReadOnlyList<(double At, int Node, double AfterMs, bool Soft)> purgedServed,
+    IReadOnlyList<LateAnswer> purgedServed,
     IReadOnlyList<(double At, string Detail, bool Allowed)> stale,
     IReadOnlyList<Fault> faults,
     long floodRequests,
@@ -71,14 +71,33 @@ internal sealed class SoakReport(
             md.AppendLine(inv, $"| {n + 1} | {delays.Count} | {P(delays, 0.5)} | {P(delays, 0.99)} | {(delays.Count > 0 ? delays[^1].ToString("F0", inv) : "-")} | {hard.Count(p => double.IsNaN(p.DelayMs[n]))} | {served.Count} | {served.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} |");
         }
 
-        var late = purgedServed.Where(p => p.AfterMs > SoakDriver.PropagationWindowMs).OrderBy(p => p.At).Take(10).ToList();
+        var notAnswered = purges.Count(p => !p.Succeeded);
+        if (notAnswered > 0)
+        {
+            md.AppendLine().AppendLine(inv, $"{notAnswered} purges were refused by every node (not published to the others; the driver retries none and holds no node to them).");
+        }
+
+        md.AppendLine().AppendLine("Purged content served after the purge completed, by cause (the driver's reading: the serving node, the origin's generation time of the body against the purge's start, Cache-Status, the fault schedule):").AppendLine();
+        md.AppendLine("| cause | node 1 | node 2 | node 3 | > 100 ms after | > 1 s after | > 5 s after | max ms |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var g in purgedServed.GroupBy(p => p.Cause).OrderByDescending(g => g.Count()))
+        {
+            md.AppendLine(inv, $"| {g.Key} | {g.Count(p => p.Node == 0)} | {g.Count(p => p.Node == 1)} | {g.Count(p => p.Node == 2)} | {g.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} | {g.Count(p => p.AfterMs > 1000)} | {g.Count(p => p.AfterMs > 5000)} | {g.Max(p => p.AfterMs):F0} |");
+        }
+
+        if (purgedServed.Count == 0)
+        {
+            md.AppendLine("| (none) | 0 | 0 | 0 | 0 | 0 | 0 | - |");
+        }
+
+        var late = purgedServed.Where(p => p.AfterMs > SoakDriver.PropagationWindowMs).OrderBy(p => p.At).ToList();
         if (late.Count > 0)
         {
-            md.AppendLine().AppendLine("Purged content served more than 100 ms after the purge (first 10):").AppendLine();
-            foreach (var p in late)
+            md.AppendLine().AppendLine("Purged content served more than 100 ms after the purge (the first of each purge and node, up to 20):").AppendLine();
+            foreach (var p in late.DistinctBy(p => (p.Purge, p.Node)).Take(20))
             {
                 var during = faults.Where(f => f.Covers(p.At, FaultGrace)).Select(f => f.Name).ToList();
-                md.AppendLine(inv, $"- {p.At:F1}s node {p.Node + 1}, {p.AfterMs:F0} ms after{(during.Count > 0 ? $" (during {string.Join(", ", during)})" : string.Empty)}");
+                md.AppendLine(inv, $"- {p.At:F1}s node {p.Node + 1}, {p.AfterMs:F0} ms after a {p.Purge.Kind} purge through node {p.Purge.Node + 1} ({p.Purge.Started:F1}s to {p.Purge.Completed:F1}s); body generated at {p.GeneratedAt:F1}s; Cache-Status {p.CacheStatus}; {p.Cause}{(during.Count > 0 ? $" (during {string.Join(", ", during)})" : string.Empty)}");
             }
         }
 
