@@ -37,8 +37,8 @@ internal sealed class SoakOptions
     public string Note { get; set; } = string.Empty;
 
     /// <summary>
-    /// Also fail the run when purged content was served beyond the promise (by the purging node at all, by another
-    /// after <see cref="SoakDriver.OtherNodesBoundMs"/>). Off by default until the full run meets it (docs/reliability.md):
+    /// Also fail the run when purged content was served beyond the promise (by any node, to a request that started more than
+    /// <see cref="SoakDriver.OtherNodesBoundMs"/> after the purge answered). Off by default until the full run meets it (docs/reliability.md):
     /// <c>FAIL_ON_LATE_PURGE=true bench/soak.sh</c>.
     /// </summary>
     public bool FailOnLatePurge { get; set; }

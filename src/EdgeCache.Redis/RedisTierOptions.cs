@@ -28,6 +28,12 @@ public sealed class RedisTierOptions
     /// <summary>How often a node checks the purge log's head for purges it missed (a lost message, a reconnect). Default 1 s.</summary>
     public TimeSpan PurgeLogPollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// How long after a purge the purging node applies it once more (Redis, the log, every node), to remove what a fill
+    /// in flight on another node stored in Redis before that node heard of the purge. Zero turns the sweep off. Default 1 s.
+    /// </summary>
+    public TimeSpan PurgeSweepDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Purges the log keeps; a node further behind than this purges its local tiers entirely. Default 10,000.</summary>
     public int PurgeLogLength { get; init; } = 10_000;
 
@@ -64,6 +70,7 @@ public sealed class RedisTierOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeLogPollInterval, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PurgeLogLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PurgeSweepDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BreakerFailureThreshold);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BreakerOpenDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FillLockDuration, TimeSpan.Zero);

@@ -18,6 +18,9 @@ public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
 {
     private readonly PurgeFencedStore _local;
     private readonly RedisTier _shared;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _sweepLock = new();
+    private Task _sweeps = Task.CompletedTask;
     private long _hits;
     private long _misses;
 
@@ -84,6 +87,16 @@ public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
     public async ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(purge);
+        var purged = await ApplyPurgeAsync(purge, cancellationToken).ConfigureAwait(false);
+        ScheduleSweep(purge);
+        return purged;
+    }
+
+    /// <summary>Waits for the sweeps of purges made so far (they run in the background after each purge; for tests and shutdown).</summary>
+    public Task WhenSweptAsync() => Volatile.Read(ref _sweeps);
+
+    private async ValueTask<long> ApplyPurgeAsync(PurgeRequest purge, CancellationToken cancellationToken)
+    {
         PurgeIncompleteException? incomplete = null;
         var purged = await _local.PurgeAsync(
             purge,
@@ -107,6 +120,39 @@ public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
         }
 
         return purged;
+    }
+
+    /// <summary>
+    /// Applies the purge once more after <see cref="RedisTierOptions.PurgeSweepDelay"/>, everywhere (Redis, the log, every
+    /// node). Another node's fill that was in flight can commit the old body to Redis in the moment between this node
+    /// purging Redis and that node hearing of the purge (its fence cannot know yet); any node may copy it from there.
+    /// By the sweep every node has heard of the purge, so what the sweep removes cannot come back.
+    /// </summary>
+    private void ScheduleSweep(PurgeRequest purge)
+    {
+        var delay = _shared.Connection.Options.PurgeSweepDelay;
+        if (delay <= TimeSpan.Zero || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var stopping = _stopping.Token;
+        var sweep = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(delay, _shared.Connection.Time, stopping).ConfigureAwait(false);
+                await ApplyPurgeAsync(purge, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or PurgeIncompleteException or ObjectDisposedException)
+            {
+                // Stopping, or Redis went away: the purge itself was answered already.
+            }
+        });
+        lock (_sweepLock)
+        {
+            _sweeps = Task.WhenAll(_sweeps, sweep);
+        }
     }
 
     /// <inheritdoc />
@@ -137,6 +183,9 @@ public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await WhenSweptAsync().ConfigureAwait(false);
+        _stopping.Dispose();
         await _shared.DisposeAsync().ConfigureAwait(false);
         await _local.DisposeAsync().ConfigureAwait(false);
     }
