@@ -7,7 +7,8 @@
 #         bench/soak.sh --minutes 1     # what .ci/run does (bench/soak-ci.sh)
 # Knobs (env): OUT (results, default bench/soak-results), WORK (scratch, default a temporary folder),
 #   PORT_BASE (default 21000: Redis 21000-21002 with cluster buses 31000-31002, below the ephemeral range and clear of the test cluster's 27000-27002; origin 21100, nodes 21201-21203, admin 21211-21213),
-#   CONCURRENCY (default 12), OBJECTS (default 2000), SKIP_PUBLISH=1 (reuse $WORK/server), NOTE (a line for the summary).
+#   CONCURRENCY (default 12), OBJECTS (default 2000), SKIP_PUBLISH=1 (reuse $WORK/server), NOTE (a line for the summary),
+#   FAIL_ON_LATE_PURGE=true (also fail on purged content served beyond the promise; a figure by default).
 # Needs redis-server / redis-cli; root for the tmpfs under node 3 (without it the disk-full fault is skipped).
 # Loopback only; every process it starts is stopped on exit, the tmpfs unmounted, $WORK removed.
 set -euo pipefail
@@ -152,7 +153,8 @@ status=0
 timeout -k 30 $(awk "BEGIN {printf \"%.0f\", $total + 300}") dotnet "$WORK/soak/EdgeCache.Soak.dll" drive \
   --nodes "${nodes%,}" --admins "${admins%,}" --origin "http://127.0.0.1:$ORIGIN_PORT" --minutes "$MINUTES" \
   --concurrency "${CONCURRENCY:-12}" --objects "${OBJECTS:-2000}" --faults "$WORK/faults.tsv" --resources "$WORK/resources.tsv" \
-  --out "$OUT" --disk-budgets-mb "$(IFS=,; echo "${disk_budgets[*]}")" --note "${NOTE:-}" || status=$?
+  --out "$OUT" --disk-budgets-mb "$(IFS=,; echo "${disk_budgets[*]}")" --note "${NOTE:-}" \
+  --fail-on-late-purge "${FAIL_ON_LATE_PURGE:-false}" || status=$?
 cp "$WORK/resources.tsv" "$WORK/faults.tsv" "$OUT/" 2>/dev/null || true
 for i in 0 1 2; do tail -n 200 "$WORK/node$i.log" >"$OUT/node$((i + 1)).log.tail" 2>/dev/null || true; done
 exit "$status"

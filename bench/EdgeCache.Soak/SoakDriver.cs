@@ -15,10 +15,24 @@ namespace EdgeCache.Soak;
 /// </summary>
 internal sealed class SoakDriver(SoakOptions options)
 {
-    /// <summary>Purged content served later than this after the purge completed counts against the goal (the backplane's target).</summary>
+    /// <summary>The backplane's target: other nodes usually apply a purge within this (pub/sub); a figure, not the bound.</summary>
     public const double PropagationWindowMs = 100;
 
+    /// <summary>
+    /// The bound EdgeCache promises, for every node: a request that starts this long after the purge answered never
+    /// gets purged content. Messages take milliseconds; a lost one is found by the next poll of the purge log (1 s);
+    /// the purge is swept once more after 1 s (for a fill elsewhere that reached Redis before hearing of it); a busy
+    /// machine adds the rest.
+    /// </summary>
+    public const double OtherNodesBoundMs = 2000;
+
+    /// <summary>Whether a purged answer breaks the promise (see <see cref="OtherNodesBoundMs"/>).</summary>
+    public static bool BreaksPromise(LateAnswer late) => late.AfterMs > OtherNodesBoundMs;
+
     private const double OriginGraceSeconds = 3;
+
+    /// <summary>A body the origin generated this long before a purge began counts as fetched across it (a 50 MB fill takes seconds).</summary>
+    private const double FillRaceSeconds = 2;
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly HttpClient[] _clients = [.. options.Nodes.Select(_ => NewClient(options.Concurrency * 2))];
@@ -26,15 +40,19 @@ internal sealed class SoakDriver(SoakOptions options)
     private readonly Zipf _zipf = new(options.Objects, 1.1);
     private readonly ConcurrentQueue<Sample> _samples = new();
     private readonly ConcurrentQueue<PurgeRecord> _purges = new();
-    private readonly ConcurrentQueue<(double At, int Node, double AfterMs, bool Soft)> _purgedServed = new();
+    private readonly ConcurrentQueue<LateAnswer> _purgedServed = new();
     private readonly ConcurrentQueue<(double At, string Detail, bool Allowed)> _stale = new();
     private readonly ConcurrentDictionary<int, string> _lastETag = new();
     private readonly List<Fault> _faults = Fault.Load(options.FaultsFile);
     private readonly long[] _objectVersion = new long[options.Objects];
     private readonly long[] _groupVersion = new long[SoakObject.Groups];
 
-    // Per object: the version a purge made current, and when that purge completed (seconds into the run).
-    private readonly (long Version, double Since)[] _required = new (long, double)[options.Objects];
+    // Per object: the version a purge made current, when that purge completed (seconds into the run), and the purge.
+    private readonly Required?[] _required = new Required?[options.Objects];
+
+    // The origin stamps each body with the Unix time it generated it; the run's clock starts here.
+    private readonly long _startUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+    private long _purgeRefusals;
     private long _floodRequests;
     private long _floodFailures;
 
@@ -54,7 +72,7 @@ internal sealed class SoakDriver(SoakOptions options)
         tasks.Add(FaultsAsync(stop.Token));
         await Task.WhenAll(tasks);
 
-        var report = new SoakReport(options, [.. _samples], [.. _purges], [.. _purgedServed], [.. _stale], _faults, _floodRequests, _floodFailures, until);
+        var report = new SoakReport(options, [.. _samples], [.. _purges], [.. _purgedServed], [.. _stale], _faults, _floodRequests, _floodFailures, until, _purgeRefusals);
         return report.Write();
     }
 
@@ -127,6 +145,8 @@ internal sealed class SoakDriver(SoakOptions options)
 
         Outcome outcome;
         var detail = string.Empty;
+        var servedStatus = string.Empty;
+        var generated = double.NaN;
         long version = -1, bytes = 0;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stop);
         timeout.CancelAfter(TimeSpan.FromSeconds(size > 8 << 20 ? 120 : 30));
@@ -136,6 +156,11 @@ internal sealed class SoakDriver(SoakOptions options)
             var status = (int)response.StatusCode;
             var cacheStatus = response.Headers.TryGetValues("Cache-Status", out var cs) ? string.Join(", ", cs) : string.Empty;
             NoteStale(start, id, cacheStatus);
+            servedStatus = cacheStatus;
+            if (response.Headers.TryGetValues("X-Soak-Generated", out var g) && long.TryParse(g.First(), CultureInfo.InvariantCulture, out var unixMs))
+            {
+                generated = (unixMs - _startUnixMs) / 1000.0;
+            }
             if (status == 304)
             {
                 var tag = response.Headers.ETag?.ToString();
@@ -169,7 +194,7 @@ internal sealed class SoakDriver(SoakOptions options)
 
         if (version >= 0 && outcome is Outcome.Ok or Outcome.Aborted)
         {
-            CheckPurged(start, id, node, version);
+            CheckPurged(start, id, node, version, servedStatus, generated);
         }
 
         if (record)
@@ -299,20 +324,55 @@ internal sealed class SoakDriver(SoakOptions options)
         _stale.Enqueue((start, detail, allowed));
     }
 
-    private void CheckPurged(double start, int id, int node, long version)
+    private void CheckPurged(double start, int id, int node, long version, string cacheStatus, double generated)
     {
-        var (required, since) = Volatile.Read(ref _required[id].Version) is var v && v > 0 ? _required[id] : default;
-        if (required > 0 && version < required && start > since)
+        if (Volatile.Read(ref _required[id]) is { } required && version < required.Version && start > required.Since)
         {
-            _purgedServed.Enqueue((start, node, (start - since) * 1000, false));
+            _purgedServed.Enqueue(new LateAnswer(start, node, (start - required.Since) * 1000, cacheStatus, generated, required.Purge, Classify(node, cacheStatus, generated, required.Purge)));
         }
+    }
+
+    /// <summary>
+    /// Why a node served purged content, from what the driver can see: the node was down when the purge ran
+    /// (it never got it); the body was fetched from the origin while the purge ran (a fill that began before
+    /// the purge and was served or stored after it); the node served a stale copy while revalidating; or an
+    /// older copy survived the purge, during a Redis fault (the backplane's message or the shared tier's
+    /// purge lost) or outside any (on the purging node: a local purge that missed it; on another: the backplane).
+    /// </summary>
+    private string Classify(int node, string cacheStatus, double generated, PurgeRecord purge)
+    {
+        if (_faults.Any(f => f.Node == node && !double.IsNaN(f.Start) && purge.Completed >= f.Start - 1 && purge.Started <= f.End + 1))
+        {
+            return "node down during the purge";
+        }
+
+        if (!double.IsNaN(generated) && generated >= purge.Started - FillRaceSeconds)
+        {
+            return "fill in flight across the purge";
+        }
+
+        if (cacheStatus.Contains("stale-while-revalidate", StringComparison.Ordinal))
+        {
+            return "stale copy served while revalidating";
+        }
+
+        if (_faults.Any(f => f.Name.Contains("redis", StringComparison.Ordinal) && !double.IsNaN(f.Start) && purge.Completed >= f.Start - 1 && purge.Started <= f.End + 5))
+        {
+            return "older copy survived (Redis fault)";
+        }
+
+        return node == purge.Node ? "older copy survived (purging node)" : "older copy survived (backplane)";
     }
 
     private bool NodeFaultCovers(double t, int node) => _faults.Any(f => f.Node == node && f.Covers(t, 2));
 
+    /// <summary>
+    /// Which fault explains a failure of a request that started at <paramref name="t"/> and failed now: one that
+    /// covers its start, or an origin fault that began while it was still waiting (a slow fill the stop cut off).
+    /// </summary>
     private Outcome Explain(double t, int node, Outcome otherwise)
         => NodeFaultCovers(t, node) ? Outcome.NodeDown
-            : _faults.Any(f => f.IsOrigin && f.Covers(t, OriginGraceSeconds)) ? Outcome.OriginFailure
+            : _faults.Any(f => f.IsOrigin && (f.Covers(t, OriginGraceSeconds) || (!double.IsNaN(f.Start) && f.Start >= t && f.Start <= Now))) ? Outcome.OriginFailure
             : otherwise;
 
     private async Task PurgerAsync(CancellationToken stop)
@@ -343,6 +403,7 @@ internal sealed class SoakDriver(SoakOptions options)
     private async Task PurgeOnceAsync(Random random, CancellationToken stop)
     {
         // A popular object (so nodes hold it) is the probe; its group is the scope of group-wide purges.
+        var started = Now;
         var probe = _zipf.Next(random);
         var group = SoakObject.GroupOf(probe);
         var kind = random.Next(5) switch { 0 => "url", 1 => "tag", 2 => "group-tag", 3 => "prefix", _ => "soft-url" };
@@ -371,16 +432,24 @@ internal sealed class SoakDriver(SoakOptions options)
             }
         }
 
+        // Through a random node; refused (503: it could not reach the other nodes) or down, the next one, for up to 30 s.
         var node = random.Next(options.Nodes.Count);
-        for (var attempt = 0; attempt < options.Nodes.Count; attempt++, node = (node + 1) % options.Nodes.Count)
+        var succeeded = false;
+        for (var attempt = 0; !succeeded && Now - started < 30 && !stop.IsCancellationRequested; attempt++, node = (node + 1) % options.Nodes.Count)
         {
+            if (attempt > 0 && attempt % options.Nodes.Count == 0)
+            {
+                await Task.Delay(500, stop);
+            }
+
             try
             {
                 using var content = new StringContent(body, Encoding.UTF8, "application/json");
                 using var response = await _control.PostAsync($"{options.Admins[node]}/purge_cache", content, stop);
-                if (response.IsSuccessStatusCode)
+                succeeded = response.IsSuccessStatusCode;
+                if (!succeeded)
                 {
-                    break;
+                    Interlocked.Increment(ref _purgeRefusals);
                 }
             }
             catch (HttpRequestException)
@@ -389,22 +458,25 @@ internal sealed class SoakDriver(SoakOptions options)
             }
         }
 
+        if (!succeeded)
+        {
+            node = -1;
+        }
+
         var completed = Now;
-        if (kind != "soft-url")
+        var record = new PurgeRecord(kind, node, started, completed, succeeded);
+        if (kind != "soft-url" && succeeded)
         {
             for (var id = 0; id < options.Objects; id++)
             {
                 if (kind is "group-tag" or "prefix" ? SoakObject.GroupOf(id) == group : id == probe)
                 {
-                    Volatile.Write(ref _required[id].Version, 0); // readers see 0 (no rule) while the pair is rewritten
-                    _required[id].Since = completed;
-                    Volatile.Write(ref _required[id].Version, _objectVersion[id] + _groupVersion[SoakObject.GroupOf(id)]);
+                    Volatile.Write(ref _required[id], new Required(_objectVersion[id] + _groupVersion[SoakObject.GroupOf(id)], completed, record));
                 }
             }
         }
 
-        var record = new PurgeRecord(kind, node, completed);
-        if (kind != "soft-url")
+        if (kind != "soft-url" && succeeded)
         {
             var want = _objectVersion[probe] + _groupVersion[group];
             await Task.WhenAll(Enumerable.Range(0, options.Nodes.Count).Select(async n =>
@@ -502,4 +574,7 @@ internal sealed class SoakDriver(SoakOptions options)
             }
         }));
     }
+
+    /// <summary>What a hard purge requires of an object from its completion on: at least this version.</summary>
+    private sealed record Required(long Version, double Since, PurgeRecord Purge);
 }

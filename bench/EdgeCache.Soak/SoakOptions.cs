@@ -25,11 +25,22 @@ internal sealed class SoakOptions
 
     public long RssBudgetBytes { get; set; } = 512L << 20;
 
+    /// <summary>
+    /// What a disk tier may hold beyond its size limit: bodies it evicted wait out a 10 s grace (a reader may have
+    /// just found them) and bodies still being written are not in its index yet; both count against the limit at
+    /// each commit, so the excess is about one object (the soak's largest is 50 MB).
+    /// </summary>
+    public long DiskSlackBytes { get; set; } = 50L << 20;
+
     public List<long> DiskBudgets { get; } = [];
 
     public string Note { get; set; } = string.Empty;
 
-    /// <summary>Also fail the run when purged content was served more than 100 ms after its purge (a figure only by default: see docs/reliability.md).</summary>
+    /// <summary>
+    /// Also fail the run when purged content was served beyond the promise (by any node, to a request that started more than
+    /// <see cref="SoakDriver.OtherNodesBoundMs"/> after the purge answered). Off by default until the full run meets it (docs/reliability.md):
+    /// <c>FAIL_ON_LATE_PURGE=true bench/soak.sh</c>.
+    /// </summary>
     public bool FailOnLatePurge { get; set; }
 
     public static SoakOptions Parse(string[] args)
@@ -51,6 +62,7 @@ internal sealed class SoakOptions
                 case "--resources": o.ResourcesFile = value; break;
                 case "--out": o.OutDir = value; break;
                 case "--rss-budget-mb": o.RssBudgetBytes = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) << 20; break;
+                case "--disk-slack-mb": o.DiskSlackBytes = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) << 20; break;
                 case "--disk-budgets-mb": o.DiskBudgets.AddRange(value.Split(',').Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) << 20)); break;
                 case "--note": o.Note = value; break;
                 case "--fail-on-late-purge": o.FailOnLatePurge = value == "true"; break;

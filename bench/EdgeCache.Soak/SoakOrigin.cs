@@ -73,6 +73,7 @@ internal static class SoakOrigin
             response.Headers.LastModified = new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero).AddSeconds(version).ToString("r", CultureInfo.InvariantCulture);
             response.Headers["Cache-Tag"] = $"o{id}, g{group}";
             response.Headers["X-Soak-Version"] = version.ToString(CultureInfo.InvariantCulture);
+            response.Headers["X-Soak-Generated"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture);
             if (context.Request.Headers.IfNoneMatch.ToString().Contains(etag, StringComparison.Ordinal))
             {
                 response.StatusCode = StatusCodes.Status304NotModified;

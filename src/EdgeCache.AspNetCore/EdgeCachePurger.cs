@@ -29,6 +29,7 @@ internal sealed class EdgeCachePurger(ICacheStore store, IOptions<EdgeCacheOptio
     {
         ArgumentNullException.ThrowIfNull(requests);
         long purged = 0;
+        PurgeIncompleteException? incomplete = null;
         var seen = new HashSet<PurgeRequest>();
         foreach (var request in requests)
         {
@@ -36,12 +37,21 @@ internal sealed class EdgeCachePurger(ICacheStore store, IOptions<EdgeCacheOptio
             {
                 if (seen.Add(expanded))
                 {
-                    purged += await store.PurgeAsync(expanded, cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        purged += await store.PurgeAsync(expanded, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (PurgeIncompleteException exception)
+                    {
+                        // The rest are still applied here; the caller learns that not every node follows.
+                        purged += exception.Purged;
+                        incomplete = exception;
+                    }
                 }
             }
         }
 
-        return purged;
+        return incomplete is null ? purged : throw new PurgeIncompleteException(incomplete.Message, incomplete) { Purged = purged };
     }
 
     private IEnumerable<PurgeRequest> Expand(PurgeRequest request)

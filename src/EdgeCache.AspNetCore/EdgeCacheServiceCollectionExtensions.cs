@@ -34,8 +34,8 @@ public static class EdgeCacheServiceCollectionExtensions
             "EdgeCache options are invalid.").ValidateOnStart();
 
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<ICacheStore>(static sp =>
-            new MemoryStore(sp.GetRequiredService<IOptions<EdgeCacheOptions>>().Value.MemoryStore, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<ICacheStore>(static sp => new PurgeFencedStore(
+            new MemoryStore(sp.GetRequiredService<IOptions<EdgeCacheOptions>>().Value.MemoryStore, sp.GetRequiredService<TimeProvider>())));
         services.TryAddSingleton(static sp => new CacheStorage(
             sp.GetRequiredService<ICacheStore>(),
             sp.GetRequiredService<IOptions<EdgeCacheOptions>>().Value.Cache,

@@ -14,7 +14,10 @@ namespace EdgeCache.AspNetCore;
 /// origin's URL, so a URL or prefix naming the public site (<see cref="FetchEvent.Url"/>) is purged as
 /// given and also with its path and query mapped onto <see cref="EdgeCacheOptions.Origin"/>. A URL purge
 /// reaches every named cache and every variant of the URL. Each method returns how many entries were
-/// removed or marked stale.
+/// removed or marked stale. With a shared tier, a method returns once the purge is applied on this node
+/// and written to the purge log every other node applies; when that cannot be done within the purge
+/// timeout it throws <see cref="EdgeCache.Storage.PurgeIncompleteException"/> (applied here, not
+/// known elsewhere: purge again).
 /// </remarks>
 public interface IEdgeCachePurger
 {

@@ -8,8 +8,11 @@ namespace EdgeCache.Redis;
 /// </summary>
 public interface ICacheInvalidationBackplane : IAsyncDisposable
 {
-    /// <summary>Tells every other node about an invalidation. Never throws for a backplane failure.</summary>
-    ValueTask PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Tells every other node about an invalidation. Returns whether it is sure to reach them (a purge: written
+    /// to a log every node reads, even one that was away; a delete: sent). Never throws for a backplane failure.
+    /// </summary>
+    ValueTask<bool> PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Starts applying other nodes' invalidations to <paramref name="localStore"/> (this node's local

@@ -5,34 +5,43 @@ using StackExchange.Redis;
 namespace EdgeCache.Redis;
 
 /// <summary>
-/// The invalidation backplane over Redis pub/sub: deletes and purges are published on one channel;
-/// each node applies the others' messages to its local tiers (its own are recognised by node id
-/// and ignored). Pub/sub delivery takes about a network round trip, well inside 100 ms.
+/// The invalidation backplane over Redis: deletes are published on one channel (pub/sub, fire and forget);
+/// purges are first appended to a purge log in Redis (a numbered list under one hash tag, with an epoch that
+/// changes if Redis loses it) and then published. Each node applies the others' messages to its local tiers
+/// (its own are recognised by node id and ignored) and keeps its position in the log, so a message it missed
+/// (a reconnect, a master restart, a process that was down) is applied from the log: on a sequence gap, on
+/// reconnect, at start and on a poll of the log's head every <see cref="RedisTierOptions.PurgeLogPollInterval"/>.
 /// </summary>
 /// <remarks>
-/// Reconnect rule: pub/sub is fire-and-forget, so a node that lost its connection may have missed
-/// invalidations. When the connection comes back after a loss, the node soft-purges everything in
-/// its local tiers: every local entry becomes stale, so it is revalidated (a cheap conditional
-/// request when unchanged) before it is served fresh again, yet can still serve under
-/// stale-if-error if the origin is down. See docs/redis.md.
+/// When the log cannot prove the node missed nothing (its epoch changed: Redis lost it; or the node is further
+/// behind than the log keeps; or a node whose tiers persist has no checkpoint), the node purges every local
+/// entry: a cold cache, never purged content. See docs/redis.md.
 /// </remarks>
 public sealed class RedisBackplane : ICacheInvalidationBackplane
 {
     private const byte Version = 1;
+    private const byte LoggedVersion = 2;
     private const byte DeleteOperation = 0;
     private const byte PurgeOperation = 1;
     private const int HeaderLength = 1 + 16 + 1 + 1 + 1;
 
+    // A logged purge on the channel: [2][epoch, 16 bytes][sequence, 8 bytes little-endian][the message].
+    private const int LoggedHeaderLength = 1 + 16 + 8;
+
     private readonly RedisConnection _connection;
     private readonly RedisKeys _keys;
     private readonly CancellationTokenSource _stopping = new();
+
+    // Serialises everything that moves the position: applying a logged purge, catching up, resetting.
+    private readonly SemaphoreSlim _log = new(1, 1);
     private ICacheStore? _local;
     private Task _subscribing = Task.CompletedTask;
-    private int _connectionLost;
+    private Guid _epoch;
+    private long _position;
     private int _disposed;
     private long _received;
     private long _applied;
-    private long _reconnectPurges;
+    private long _resets;
 
     /// <summary>Creates a backplane over a connection.</summary>
     public RedisBackplane(RedisConnection connection)
@@ -45,23 +54,66 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     /// <summary>Whether the node is subscribed now.</summary>
     public bool IsSubscribed { get; private set; }
 
-    /// <summary>Messages from other nodes applied to the local store so far.</summary>
+    /// <summary>Whether the node has read the purge log since it started (it knows its position).</summary>
+    public bool IsCaughtUp => Volatile.Read(ref _position) > 0 || _epoch != Guid.Empty;
+
+    /// <summary>Messages from other nodes applied to the local store so far (from the channel or the log).</summary>
     public long Applied => Interlocked.Read(ref _applied);
 
     /// <summary>Messages received so far, this node's own included.</summary>
     public long Received => Interlocked.Read(ref _received);
 
-    /// <summary>Times the reconnect rule marked every local entry stale.</summary>
-    public long ReconnectPurges => Interlocked.Read(ref _reconnectPurges);
+    /// <summary>The last purge-log sequence number this node's local tiers are known to reflect.</summary>
+    public long PurgeLogPosition => Interlocked.Read(ref _position);
+
+    /// <summary>Times the node purged every local entry because the purge log could not prove it missed nothing.</summary>
+    public long PurgeLogResets => Interlocked.Read(ref _resets);
 
     /// <inheritdoc />
-    public async ValueTask PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken = default)
+    public async ValueTask<bool> PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(invalidation);
         var message = Encode(_connection.NodeId, invalidation);
         var channel = _keys.InvalidationChannel;
+        if (invalidation.Purge is null)
+        {
+            var receivers = await _connection.ExecuteAsync(
+                "publish", db => db.PublishAsync(channel, message), -1L, _connection.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+            return receivers >= 0;
+        }
+
+        // Durable first: once in the log, every node applies it, whatever happens to the message below.
+        var deadline = _connection.Time.GetTimestamp();
+        var options = _connection.Options;
+        var attemptTimeout = options.OperationTimeout > TimeSpan.FromSeconds(1) ? options.OperationTimeout : TimeSpan.FromSeconds(1);
+        (Guid Epoch, long Sequence) appended = default;
+        while (true)
+        {
+            appended = await _connection.ExecuteAsync(
+                "purge log", db => AppendAsync(db, message), default((Guid, long)), attemptTimeout, cancellationToken).ConfigureAwait(false);
+            if (appended.Sequence > 0 || _connection.Time.GetElapsedTime(deadline) >= options.PurgeTimeout)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _connection.Time, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (appended.Sequence <= 0)
+        {
+            return false;
+        }
+
+        var logged = new byte[LoggedHeaderLength + message.Length];
+        logged[0] = LoggedVersion;
+        appended.Epoch.TryWriteBytes(logged.AsSpan(1, 16));
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(logged.AsSpan(17, 8), appended.Sequence);
+        message.CopyTo(logged.AsSpan(LoggedHeaderLength));
+
+        // A lost message is found on the next poll of the log's head.
         await _connection.ExecuteAsync(
-            "publish", db => db.PublishAsync(channel, message), 0L, _connection.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+            "publish", db => db.PublishAsync(channel, logged), -1L, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <inheritdoc />
@@ -73,19 +125,19 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             throw new InvalidOperationException("The backplane is already started.");
         }
 
-        _subscribing = Task.Run(() => SubscribeAsync(_stopping.Token));
+        _subscribing = Task.Run(() => RunAsync(_stopping.Token));
     }
 
     /// <summary>Waits until the subscription is in place (for startup and tests).</summary>
     public async Task<bool> WaitUntilSubscribedAsync(TimeSpan timeout)
     {
         var start = _connection.Time.GetTimestamp();
-        while (!IsSubscribed && _connection.Time.GetElapsedTime(start) < timeout)
+        while (!(IsSubscribed && IsCaughtUp) && _connection.Time.GetElapsedTime(start) < timeout)
         {
             await Task.Delay(TimeSpan.FromMilliseconds(20), _connection.Time).ConfigureAwait(false);
         }
 
-        return IsSubscribed;
+        return IsSubscribed && IsCaughtUp;
     }
 
     /// <inheritdoc />
@@ -118,6 +170,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             }
         }
 
+        // An apply still holding the log lock finishes against a cancelled token; the lock is not disposed under it.
         _stopping.Dispose();
     }
 
@@ -163,7 +216,56 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         return invalidation is not null;
     }
 
-    private async Task SubscribeAsync(CancellationToken stopping)
+    internal static bool TryDecodeLogged(ReadOnlySpan<byte> message, out Guid epoch, out long sequence)
+    {
+        epoch = default;
+        sequence = 0;
+        if (message.Length < LoggedHeaderLength || message[0] != LoggedVersion)
+        {
+            return false;
+        }
+
+        epoch = new Guid(message.Slice(1, 16));
+        sequence = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(message.Slice(17, 8));
+        return sequence > 0;
+    }
+
+    /// <summary>Appends one purge to the log: the head's sequence and the entry move in one transaction.</summary>
+    private async Task<(Guid, long)> AppendAsync(IDatabase db, byte[] message)
+    {
+        var transaction = db.CreateTransaction();
+        _ = transaction.HashSetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField, Guid.NewGuid().ToByteArray(), When.NotExists);
+        var sequence = transaction.HashIncrementAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogSequenceField);
+        var epoch = transaction.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField);
+        _ = transaction.ListRightPushAsync(_keys.PurgeLogEntries, message);
+        _ = transaction.ListTrimAsync(_keys.PurgeLogEntries, -_connection.Options.PurgeLogLength, -1);
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            return default;
+        }
+
+        return (ReadEpoch(await epoch.ConfigureAwait(false)), await sequence.ConfigureAwait(false));
+    }
+
+    /// <summary>The whole log: its epoch (created when missing), last sequence number and entries (the last one has that number).</summary>
+    private async Task<LogSnapshot?> ReadLogAsync(IDatabase db)
+    {
+        var transaction = db.CreateTransaction();
+        _ = transaction.HashSetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField, Guid.NewGuid().ToByteArray(), When.NotExists);
+        var head = transaction.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogHeadFields);
+        var entries = transaction.ListRangeAsync(_keys.PurgeLogEntries, 0, -1);
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            return null;
+        }
+
+        var fields = await head.ConfigureAwait(false);
+        return new LogSnapshot(ReadEpoch(fields[0]), fields[1].IsNull ? 0 : (long)fields[1], await entries.ConfigureAwait(false));
+    }
+
+    private static Guid ReadEpoch(RedisValue value) => value.IsNull || ((byte[])value!).Length != 16 ? Guid.Empty : new Guid((byte[])value!);
+
+    private async Task RunAsync(CancellationToken stopping)
     {
         ConnectionMultiplexer? multiplexer;
         while ((multiplexer = _connection.Multiplexer) is null)
@@ -171,7 +273,6 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             await Task.Delay(TimeSpan.FromMilliseconds(50), _connection.Time, stopping).ConfigureAwait(false);
         }
 
-        multiplexer.ConnectionFailed += OnConnectionFailed;
         multiplexer.ConnectionRestored += OnConnectionRestored;
         while (!stopping.IsCancellationRequested)
         {
@@ -179,7 +280,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             {
                 await multiplexer.GetSubscriber().SubscribeAsync(_keys.InvalidationChannel, OnMessage).ConfigureAwait(false);
                 IsSubscribed = true;
-                return;
+                break;
             }
             catch (Exception exception) when (exception is RedisException or TimeoutException)
             {
@@ -187,19 +288,244 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
                 await Task.Delay(TimeSpan.FromMilliseconds(500), _connection.Time, stopping).ConfigureAwait(false);
             }
         }
+
+        // Subscribed first, then the log: a purge is either in what is read or arrives as a message after.
+        while (!stopping.IsCancellationRequested)
+        {
+            if (!await IsAtHeadAsync(stopping).ConfigureAwait(false))
+            {
+                await CatchUpAsync(stopping).ConfigureAwait(false);
+            }
+
+            await Task.Delay(_connection.Options.PurgeLogPollInterval, _connection.Time, stopping).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether the log's head is where this node is (or cannot be read now: then there is nothing to do).</summary>
+    private async Task<bool> IsAtHeadAsync(CancellationToken stopping)
+    {
+        var head = await _connection.ExecuteAsync(
+            "purge log", async db => (RedisValue[]?)await db.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogHeadFields).ConfigureAwait(false), null, _connection.Options.OperationTimeout, stopping).ConfigureAwait(false);
+        if (head is null)
+        {
+            return _epoch != Guid.Empty; // unreadable now: a node that has its position waits for the next poll
+        }
+
+        return ReadEpoch(head[0]) == _epoch && _epoch != Guid.Empty && (head[1].IsNull ? 0 : (long)head[1]) == Interlocked.Read(ref _position);
     }
 
     private void OnMessage(RedisChannel channel, RedisValue message)
     {
         Interlocked.Increment(ref _received);
-        if (_local is not { } local
-            || !TryDecode(((ReadOnlyMemory<byte>)message).Span, out var nodeId, out var invalidation)
-            || nodeId == _connection.NodeId)
+        if (_local is not { } local)
+        {
+            return;
+        }
+
+        var bytes = (ReadOnlyMemory<byte>)message;
+        if (TryDecodeLogged(bytes.Span, out var epoch, out var sequence))
+        {
+            _ = ApplyLoggedAsync(local, epoch, sequence, bytes[LoggedHeaderLength..]);
+            return;
+        }
+
+        if (!TryDecode(bytes.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
         {
             return;
         }
 
         _ = ApplyAsync(local, invalidation!);
+    }
+
+    /// <summary>The next purge in the log is applied as it comes; anything else (a gap, a new epoch) is a catch-up from the log.</summary>
+    private async Task ApplyLoggedAsync(ICacheStore local, Guid epoch, long sequence, ReadOnlyMemory<byte> message)
+    {
+        var stopping = _stopping.Token;
+        try
+        {
+            await _log.WaitAsync(stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (epoch == _epoch && sequence <= _position)
+            {
+                return; // a catch-up applied it already
+            }
+
+            if (epoch == _epoch && sequence == _position + 1)
+            {
+                await ApplyEntryAsync(local, message).ConfigureAwait(false);
+                Advance(epoch, sequence);
+                return;
+            }
+
+            await CatchUpLockedAsync(local, stopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Stopping.
+        }
+        finally
+        {
+            _log.Release();
+        }
+    }
+
+    private async Task CatchUpAsync(CancellationToken stopping)
+    {
+        if (_local is not { } local)
+        {
+            return;
+        }
+
+        await _log.WaitAsync(stopping).ConfigureAwait(false);
+        try
+        {
+            await CatchUpLockedAsync(local, stopping).ConfigureAwait(false);
+        }
+        finally
+        {
+            _log.Release();
+        }
+    }
+
+    private async Task CatchUpLockedAsync(ICacheStore local, CancellationToken stopping)
+    {
+        var options = _connection.Options;
+        var snapshot = await _connection.ExecuteAsync("purge log", ReadLogAsync, null, options.PurgeTimeout, stopping).ConfigureAwait(false);
+        if (snapshot is not { Epoch: var epoch, Sequence: var head, Entries: var entries } || epoch == Guid.Empty)
+        {
+            return; // Redis is unavailable: the next poll tries again
+        }
+
+        if (_epoch == Guid.Empty)
+        {
+            // Just started: where the checkpoint says, else (tiers that start empty) at the head.
+            if (ReadCheckpoint() is { } checkpoint)
+            {
+                (_epoch, _position) = checkpoint;
+            }
+            else if (options.PurgeLogCheckpointPath is null)
+            {
+                Advance(epoch, head);
+                return;
+            }
+            else
+            {
+                await ResetAsync(local, "no checkpoint for a store that outlives the process", epoch, head, stopping).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        var first = head - entries.Length + 1;
+        if (epoch != _epoch)
+        {
+            await ResetAsync(local, "Redis lost the purge log (its epoch changed)", epoch, head, stopping).ConfigureAwait(false);
+            return;
+        }
+
+        if (head < _position || _position + 1 < first)
+        {
+            await ResetAsync(local, head < _position ? "the purge log went back" : "further behind than the purge log keeps", epoch, head, stopping).ConfigureAwait(false);
+            return;
+        }
+
+        var caughtUp = 0;
+        for (var i = (int)(_position + 1 - first); i < entries.Length; i++)
+        {
+            if (await ApplyEntryAsync(local, (byte[])entries[i]!).ConfigureAwait(false))
+            {
+                caughtUp++;
+            }
+        }
+
+        if (caughtUp > 0)
+        {
+            RedisLog.PurgeLogCaughtUp(_connection.Logger, caughtUp, head);
+        }
+
+        Advance(epoch, head);
+    }
+
+    /// <summary>Applies one logged message unless it is this node's own; true when it was applied.</summary>
+    private async Task<bool> ApplyEntryAsync(ICacheStore local, ReadOnlyMemory<byte> message)
+    {
+        if (!TryDecode(message.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
+        {
+            return false;
+        }
+
+        await ApplyAsync(local, invalidation!).ConfigureAwait(false);
+        return true;
+    }
+
+    private async Task ResetAsync(ICacheStore local, string reason, Guid epoch, long head, CancellationToken stopping)
+    {
+        RedisLog.PurgeLogReset(_connection.Logger, reason);
+        Interlocked.Increment(ref _resets);
+        try
+        {
+            await local.PurgeAsync(PurgeRequest.Everything, stopping).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException and not OutOfMemoryException)
+        {
+            RedisLog.InvalidationFailed(_connection.Logger, exception);
+        }
+
+        Advance(epoch, head);
+    }
+
+    private void Advance(Guid epoch, long position)
+    {
+        _epoch = epoch;
+        Interlocked.Exchange(ref _position, position);
+        WriteCheckpoint(epoch, position);
+    }
+
+    private (Guid, long)? ReadCheckpoint()
+    {
+        if (_connection.Options.PurgeLogCheckpointPath is not { } path || !File.Exists(path))
+        {
+            return null;
+        }
+
+        try
+        {
+            var parts = File.ReadAllText(path).Split(' ', StringSplitOptions.TrimEntries);
+            return parts.Length == 2 && Guid.TryParse(parts[0], out var epoch)
+                && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position)
+                ? (epoch, position) : null;
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            RedisLog.PurgeLogCheckpointFailed(_connection.Logger, path, exception);
+            return null;
+        }
+    }
+
+    private void WriteCheckpoint(Guid epoch, long position)
+    {
+        if (_connection.Options.PurgeLogCheckpointPath is not { } path)
+        {
+            return;
+        }
+
+        try
+        {
+            // Written after the purges it counts were applied: a crash in between re-applies them (harmless).
+            var temporary = path + ".tmp";
+            File.WriteAllText(temporary, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{epoch:D} {position}"));
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            RedisLog.PurgeLogCheckpointFailed(_connection.Logger, path, exception);
+        }
     }
 
     private async Task ApplyAsync(ICacheStore local, CacheInvalidation invalidation)
@@ -215,17 +541,28 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         }
     }
 
-    private void OnConnectionFailed(object? sender, ConnectionFailedEventArgs e) => Volatile.Write(ref _connectionLost, 1);
-
     private void OnConnectionRestored(object? sender, ConnectionFailedEventArgs e)
     {
-        if (Interlocked.Exchange(ref _connectionLost, 0) == 0 || _local is not { } local)
+        if (Volatile.Read(ref _disposed) != 0)
         {
             return;
         }
 
+        // What pub/sub dropped while the connection was down is in the log.
         RedisLog.ConnectionRestored(_connection.Logger, e.EndPoint?.ToString());
-        Interlocked.Increment(ref _reconnectPurges);
-        _ = ApplyAsync(local, CacheInvalidation.ForPurge(new PurgeRequest(PurgeKind.Everything, Soft: true)));
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await CatchUpAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping.
+            }
+        });
     }
+
+    /// <summary>The purge log as read in one transaction.</summary>
+    private sealed record LogSnapshot(Guid Epoch, long Sequence, RedisValue[] Entries);
 }

@@ -29,6 +29,16 @@ internal sealed class RedisKeys(string prefix)
 
     public RedisChannel InvalidationChannel { get; } = RedisChannel.Literal(prefix + "invalidate");
 
+    /// <summary>The purge log's head: a hash of its epoch (<c>e</c>, set once by whoever finds it missing) and last sequence number (<c>s</c>).</summary>
+    public RedisKey PurgeLogHead { get; } = prefix + "{purgelog}:head";
+
+    /// <summary>The purge log's entries: a list of the last purges, the newest last; the same hash tag as the head, so both change in one transaction.</summary>
+    public RedisKey PurgeLogEntries { get; } = prefix + "{purgelog}:entries";
+
+    public static readonly RedisValue PurgeLogEpochField = "e";
+    public static readonly RedisValue PurgeLogSequenceField = "s";
+    public static readonly RedisValue[] PurgeLogHeadFields = [PurgeLogEpochField, PurgeLogSequenceField];
+
     public static string Id(string cacheKey)
     {
         var length = Encoding.UTF8.GetMaxByteCount(cacheKey.Length);

@@ -92,17 +92,25 @@ public sealed class RedisStore : ICacheStore
     public async ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(purge);
-        var purged = await _connection.ExecuteAsync(
-            "purge", db => PurgeInRedisAsync(db, purge), -1L, _options.PurgeTimeout, cancellationToken).ConfigureAwait(false);
-        if (purged < 0)
+
+        // A purge is worth waiting for (off the request path): Redis is retried until the purge timeout.
+        var started = _connection.Time.GetTimestamp();
+        long purged;
+        while ((purged = await _connection.ExecuteAsync(
+            "purge", db => PurgeInRedisAsync(db, purge), -1L, _options.PurgeTimeout, cancellationToken).ConfigureAwait(false)) < 0
+            && _connection.Time.GetElapsedTime(started) < _options.PurgeTimeout)
         {
-            RedisLog.PurgeSkipped(_connection.Logger, purge.Kind.ToString());
-            purged = 0;
+            await Task.Delay(TimeSpan.FromMilliseconds(200), _connection.Time, cancellationToken).ConfigureAwait(false);
         }
 
-        if (_backplane is not null)
+        var published = _backplane is null || await _backplane.PublishAsync(CacheInvalidation.ForPurge(purge), cancellationToken).ConfigureAwait(false);
+        if (purged < 0 || !published)
         {
-            await _backplane.PublishAsync(CacheInvalidation.ForPurge(purge), cancellationToken).ConfigureAwait(false);
+            RedisLog.PurgeSkipped(_connection.Logger, purge.Kind.ToString());
+            throw new PurgeIncompleteException(purged < 0
+                ? "The purge could not reach the shared Redis tier; other nodes may still serve what it selects."
+                : "The purge could not be written to the purge log; other nodes may still serve what it selects.")
+            { Purged = Math.Max(purged, 0) };
         }
 
         return purged;

@@ -18,6 +18,25 @@ public sealed class RedisTierOptions
     /// <summary>How long a purge may take in Redis (purges walk indexes and are off the request path). Default 10 s.</summary>
     public TimeSpan PurgeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Where the backplane keeps how far into the purge log this node's local tiers are (a small file), so a node
+    /// whose local tiers outlive the process (a disk tier) applies on restart the purges it missed while down.
+    /// Null (the default) for local tiers that start empty: the node starts from the log's head.
+    /// </summary>
+    public string? PurgeLogCheckpointPath { get; init; }
+
+    /// <summary>How often a node checks the purge log's head for purges it missed (a lost message, a reconnect). Default 1 s.</summary>
+    public TimeSpan PurgeLogPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// How long after a purge the purging node applies it once more (Redis, the log, every node), to remove what a fill
+    /// in flight on another node stored in Redis before that node heard of the purge. Zero turns the sweep off. Default 1 s.
+    /// </summary>
+    public TimeSpan PurgeSweepDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Purges the log keeps; a node further behind than this purges its local tiers entirely. Default 10,000.</summary>
+    public int PurgeLogLength { get; init; } = 10_000;
+
     /// <summary>Consecutive failures that open the circuit breaker. Default 3.</summary>
     public int BreakerFailureThreshold { get; init; } = 3;
 
@@ -49,6 +68,9 @@ public sealed class RedisTierOptions
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(MaxObjectSize);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeTimeout, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeLogPollInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PurgeLogLength);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PurgeSweepDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BreakerFailureThreshold);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(BreakerOpenDuration, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(FillLockDuration, TimeSpan.Zero);

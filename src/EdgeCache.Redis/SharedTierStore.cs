@@ -8,10 +8,19 @@ namespace EdgeCache.Redis;
 /// and through the Redis store to the backplane, so every other node drops its local copies too.
 /// The backplane applies other nodes' invalidations to the local tiers.
 /// </summary>
-public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
+/// <remarks>
+/// Purges are fenced (see <see cref="IPurgeFencedStore"/>) across both tiers: Redis is purged first, then
+/// the local tiers, with the purge recorded before and after Redis's part; a copy read from Redis before
+/// its purge is not committed locally after, and a fill that began before a purge and reached Redis after
+/// it is deleted from Redis again.
+/// </remarks>
+public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
 {
-    private readonly ICacheStore _local;
+    private readonly PurgeFencedStore _local;
     private readonly RedisTier _shared;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _sweepLock = new();
+    private Task _sweeps = Task.CompletedTask;
     private long _hits;
     private long _misses;
 
@@ -20,9 +29,9 @@ public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
     {
         ArgumentNullException.ThrowIfNull(local);
         ArgumentNullException.ThrowIfNull(shared);
-        _local = local;
+        _local = local as PurgeFencedStore ?? new PurgeFencedStore(local);
         _shared = shared;
-        shared.Backplane.Start(local);
+        shared.Backplane.Start(_local);
     }
 
     /// <inheritdoc />
@@ -38,16 +47,26 @@ public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
     }
 
     /// <inheritdoc />
-    public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+    public long PurgeSequence => _local.PurgeSequence;
+
+    /// <inheritdoc />
+    public bool PurgedSince(long sequence, EntryMetadata metadata) => _local.PurgedSince(sequence, metadata);
+
+    /// <inheritdoc />
+    public ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+        => BeginWriteAsync(metadata, _local.PurgeSequence, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, long sequence, CancellationToken cancellationToken = default)
     {
-        var local = await _local.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
+        ArgumentNullException.ThrowIfNull(metadata);
+        var local = await _local.BeginWriteAsync(metadata, sequence, cancellationToken).ConfigureAwait(false);
         var shared = await _shared.Store.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
         return (local, shared) switch
         {
             (null, null) => null,
             (not null, null) => local,
-            (null, not null) => shared,
-            _ => new FanOutWriter(local, shared),
+            _ => new FanOutWriter(this, metadata, sequence, local, shared),
         };
     }
 
@@ -60,12 +79,80 @@ public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
     }
 
     /// <inheritdoc />
-    /// <remarks>Returns the larger of the two tiers' counts: an entry held in both is one entry.</remarks>
+    /// <remarks>
+    /// Returns the larger of the two tiers' counts: an entry held in both is one entry. Throws
+    /// <see cref="PurgeIncompleteException"/>, after purging the local tiers, when Redis or the purge log stayed
+    /// unavailable for <see cref="RedisTierOptions.PurgeTimeout"/>.
+    /// </remarks>
     public async ValueTask<long> PurgeAsync(PurgeRequest purge, CancellationToken cancellationToken = default)
     {
-        var local = await _local.PurgeAsync(purge, cancellationToken).ConfigureAwait(false);
-        var shared = await _shared.Store.PurgeAsync(purge, cancellationToken).ConfigureAwait(false);
-        return Math.Max(local, shared);
+        ArgumentNullException.ThrowIfNull(purge);
+        var purged = await ApplyPurgeAsync(purge, cancellationToken).ConfigureAwait(false);
+        ScheduleSweep(purge);
+        return purged;
+    }
+
+    /// <summary>Waits for the sweeps of purges made so far (they run in the background after each purge; for tests and shutdown).</summary>
+    public Task WhenSweptAsync() => Volatile.Read(ref _sweeps);
+
+    private async ValueTask<long> ApplyPurgeAsync(PurgeRequest purge, CancellationToken cancellationToken)
+    {
+        PurgeIncompleteException? incomplete = null;
+        var purged = await _local.PurgeAsync(
+            purge,
+            async (p, ct) =>
+            {
+                try
+                {
+                    return await _shared.Store.PurgeAsync(p, ct).ConfigureAwait(false);
+                }
+                catch (PurgeIncompleteException exception)
+                {
+                    // This node's tiers are purged all the same; the caller learns the rest did not follow.
+                    incomplete = exception;
+                    return exception.Purged;
+                }
+            },
+            cancellationToken).ConfigureAwait(false);
+        if (incomplete is not null)
+        {
+            throw new PurgeIncompleteException(incomplete.Message, incomplete) { Purged = purged };
+        }
+
+        return purged;
+    }
+
+    /// <summary>
+    /// Applies the purge once more after <see cref="RedisTierOptions.PurgeSweepDelay"/>, everywhere (Redis, the log, every
+    /// node). Another node's fill that was in flight can commit the old body to Redis in the moment between this node
+    /// purging Redis and that node hearing of the purge (its fence cannot know yet); any node may copy it from there.
+    /// By the sweep every node has heard of the purge, so what the sweep removes cannot come back.
+    /// </summary>
+    private void ScheduleSweep(PurgeRequest purge)
+    {
+        var delay = _shared.Connection.Options.PurgeSweepDelay;
+        if (delay <= TimeSpan.Zero || _stopping.IsCancellationRequested)
+        {
+            return;
+        }
+
+        var stopping = _stopping.Token;
+        var sweep = Task.Run(async () =>
+        {
+            try
+            {
+                await Task.Delay(delay, _shared.Connection.Time, stopping).ConfigureAwait(false);
+                await ApplyPurgeAsync(purge, stopping).ConfigureAwait(false);
+            }
+            catch (Exception exception) when (exception is OperationCanceledException or PurgeIncompleteException or ObjectDisposedException)
+            {
+                // Stopping, or Redis went away: the purge itself was answered already.
+            }
+        });
+        lock (_sweepLock)
+        {
+            _sweeps = Task.WhenAll(_sweeps, sweep);
+        }
     }
 
     /// <inheritdoc />
@@ -96,17 +183,22 @@ public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await WhenSweptAsync().ConfigureAwait(false);
+        _stopping.Dispose();
         await _shared.DisposeAsync().ConfigureAwait(false);
         await _local.DisposeAsync().ConfigureAwait(false);
     }
 
     private async ValueTask<CacheEntry?> GetSharedAsync(string key, CancellationToken cancellationToken)
     {
+        // The copy began before the read: a purge since then may have removed what was read.
+        var begun = _local.PurgeSequence;
         var entry = await _shared.Store.GetAsync(key, cancellationToken).ConfigureAwait(false);
         if (entry is not null && entry.TryGetMemory(out var body))
         {
             // Copy into the local tiers so the next hit stays on this node.
-            await using var writer = await _local.BeginWriteAsync(entry.Metadata, cancellationToken).ConfigureAwait(false);
+            await using var writer = await _local.BeginWriteAsync(entry.Metadata, begun, cancellationToken).ConfigureAwait(false);
             if (writer is not null && await writer.WriteAsync(body, cancellationToken).ConfigureAwait(false))
             {
                 await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -116,38 +208,61 @@ public sealed class SharedTierStore : ICacheStore, ITieredStoreStatistics
         return entry;
     }
 
-    /// <summary>Writes one body into two tiers; a tier that gives up is dropped, the other carries on.</summary>
-    private sealed class FanOutWriter(ICacheEntryWriter first, ICacheEntryWriter second) : ICacheEntryWriter
+    /// <summary>
+    /// Writes one body into the local tiers (fenced) and Redis; a tier that gives up is dropped, the other carries
+    /// on. Redis cannot check the fence in the same step as its commit, so the entry is checked just after and
+    /// deleted again when a purge since the fill began selects it.
+    /// </summary>
+    private sealed class FanOutWriter(SharedTierStore owner, EntryMetadata metadata, long sequence, ICacheEntryWriter? local, ICacheEntryWriter shared) : ICacheEntryWriter
     {
-        private bool _firstAlive = true;
-        private bool _secondAlive = true;
+        private bool _localAlive = local is not null;
+        private bool _sharedAlive = true;
 
         public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
-            if (_firstAlive)
+            if (_localAlive)
             {
-                _firstAlive = await first.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                _localAlive = await local!.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             }
 
-            if (_secondAlive)
+            if (_sharedAlive)
             {
-                _secondAlive = await second.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                _sharedAlive = await shared.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             }
 
-            return _firstAlive || _secondAlive;
+            return _localAlive || _sharedAlive;
         }
 
         public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
         {
-            var committed = _firstAlive && await first.CommitAsync(cancellationToken).ConfigureAwait(false);
-            committed |= _secondAlive && await second.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (owner._local.PurgedSince(sequence, metadata))
+            {
+                return false;
+            }
+
+            var committed = _localAlive && await local!.CommitAsync(cancellationToken).ConfigureAwait(false);
+            if (_sharedAlive && await shared.CommitAsync(cancellationToken).ConfigureAwait(false))
+            {
+                if (owner._local.PurgedSince(sequence, metadata))
+                {
+                    await owner._shared.Store.DeleteAsync(metadata.Key, cancellationToken).ConfigureAwait(false);
+                    return committed;
+                }
+
+                committed = true;
+            }
+
             return committed;
         }
 
         public async ValueTask DisposeAsync()
         {
-            await first.DisposeAsync().ConfigureAwait(false);
-            await second.DisposeAsync().ConfigureAwait(false);
+            if (local is not null)
+            {
+                await local.DisposeAsync().ConfigureAwait(false);
+            }
+
+            await shared.DisposeAsync().ConfigureAwait(false);
         }
     }
 }

@@ -14,10 +14,11 @@ internal static class StoreFactory
     {
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Storage");
+        // Every store is purge-fenced (the tiered store fences itself; the shared tier fences what it holds).
         ICacheStore local = settings.Store switch
         {
-            "memory" => CreateMemory(settings, time),
-            "disk" => OpenDisk(settings, time, logger),
+            "memory" => new PurgeFencedStore(CreateMemory(settings, time)),
+            "disk" => new PurgeFencedStore(OpenDisk(settings, time, logger)),
             _ => new TieredStore(CreateMemory(settings, time), OpenDisk(settings, time, logger), logger),
         };
 
@@ -36,6 +37,9 @@ internal static class StoreFactory
         {
             Configuration = settings.Redis,
             OperationTimeout = TimeSpan.FromMilliseconds(Math.Max(1, settings.RedisTimeoutMs)),
+
+            // A disk tier outlives the process: on restart the node applies the purges it missed while down.
+            PurgeLogCheckpointPath = settings.Store == "memory" ? null : Path.Combine(Path.GetFullPath(settings.DataDir), "purge-log.position"),
         };
         return new RedisTier(options, services.GetService<ILoggerFactory>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
     }

@@ -20,6 +20,7 @@ public sealed class OutageTests
             KeyPrefix = o.KeyPrefix,
             OperationTimeout = TimeSpan.FromMilliseconds(100),
             BreakerOpenDuration = TimeSpan.FromMilliseconds(500),
+            PurgeTimeout = TimeSpan.FromMilliseconds(500),
         });
         // The first calls of a cold connection may exceed 100 ms on a busy machine: retry (bounded).
         await BackplaneTests.WaitUntilAsync(() => Entries.PutAsync(node.Store, "https://example.com/before"), TimeSpan.FromSeconds(30));
@@ -32,12 +33,14 @@ public sealed class OutageTests
             Assert.Null(await node.Store.GetAsync("https://example.com/before"));
             Assert.False(await Entries.PutAsync(node.Store, "https://example.com/during"));
             await node.Store.DeleteAsync("https://example.com/during");
-            Assert.Equal(0, await node.Store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "x")));
             slowest = stopwatch.Elapsed > slowest ? stopwatch.Elapsed : slowest;
         }
 
         Assert.True(slowest < Budget, $"slowest round of calls took {slowest}");
         Assert.False(node.Connection.IsAvailable);
+
+        // A purge is off the request path: it waits for Redis up to its timeout, then says it did not reach the other nodes.
+        await Assert.ThrowsAsync<PurgeIncompleteException>(async () => await node.Store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "x")));
 
         garnet.Resume();
         await BackplaneTests.WaitUntilAsync(
@@ -50,7 +53,7 @@ public sealed class OutageTests
     [Fact]
     public async Task Unreachable_server_answers_miss_and_not_stored_at_once()
     {
-        await using var connection = new RedisConnection(new RedisTierOptions { Configuration = "127.0.0.1:1", ConnectTimeout = TimeSpan.FromMilliseconds(300) });
+        await using var connection = new RedisConnection(new RedisTierOptions { Configuration = "127.0.0.1:1", ConnectTimeout = TimeSpan.FromMilliseconds(300), PurgeTimeout = TimeSpan.FromMilliseconds(300) });
         var store = new RedisStore(connection, new RedisBackplane(connection));
         var fillLock = new RedisFillLock(connection);
 
@@ -58,7 +61,6 @@ public sealed class OutageTests
         Assert.Null(await store.GetAsync("https://example.com/a"));
         Assert.Null(await store.BeginWriteAsync(Entries.Metadata("https://example.com/a")));
         Assert.False(await store.DeleteAsync("https://example.com/a"));
-        Assert.Equal(0, await store.PurgeAsync(PurgeRequest.Everything));
         await using (var lease = await fillLock.TryAcquireFillLockAsync("https://example.com/a"))
         {
             // The lock fails open: the caller fills without collapsing.
@@ -68,6 +70,9 @@ public sealed class OutageTests
 
         Assert.True(stopwatch.Elapsed < Budget, $"took {stopwatch.Elapsed}");
         Assert.False(connection.IsAvailable);
+
+        // A purge waits for Redis up to its timeout, then says the other nodes were not told.
+        await Assert.ThrowsAsync<PurgeIncompleteException>(async () => await store.PurgeAsync(PurgeRequest.Everything));
     }
 
     [Fact]

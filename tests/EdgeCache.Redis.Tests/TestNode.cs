@@ -10,11 +10,16 @@ public sealed class TestNode : IAsyncDisposable
 {
     private readonly RedisTier _tier;
 
-    private TestNode(RedisTier tier) => _tier = tier;
+    private TestNode(RedisTier tier, MemoryStore? local)
+    {
+        _tier = tier;
+        Local = local ?? new MemoryStore();
+    }
 
     public RedisConnection Connection => _tier.Connection;
 
-    public MemoryStore Local { get; } = new();
+    /// <summary>The node's local tier; a test that restarts a node passes the same one again, as a disk tier would survive.</summary>
+    public MemoryStore Local { get; }
 
     public RedisBackplane Backplane => _tier.Backplane;
 
@@ -27,7 +32,7 @@ public sealed class TestNode : IAsyncDisposable
     /// Timeouts are generous: these tests check behaviour, not latency, on a busy machine.
     /// </summary>
     public static async Task<TestNode> StartAsync(
-        string configuration, string prefix, Func<RedisTierOptions, RedisTierOptions>? configure = null)
+        string configuration, string prefix, Func<RedisTierOptions, RedisTierOptions>? configure = null, MemoryStore? local = null)
     {
         var options = new RedisTierOptions
         {
@@ -37,10 +42,10 @@ public sealed class TestNode : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(5),
         };
         options = configure?.Invoke(options) ?? options;
-        var node = new TestNode(new RedisTier(options));
+        var node = new TestNode(new RedisTier(options), local);
         Assert.True(await node.Connection.WaitForConnectionAsync(TimeSpan.FromSeconds(10)), $"Redis at {configuration} is unreachable");
         node.Backplane.Start(node.Local);
-        Assert.True(await node.Backplane.WaitUntilSubscribedAsync(TimeSpan.FromSeconds(10)), "the backplane did not subscribe");
+        Assert.True(await node.Backplane.WaitUntilSubscribedAsync(TimeSpan.FromSeconds(10)), "the backplane did not subscribe and read the purge log");
         return node;
     }
 

@@ -37,7 +37,18 @@ internal static partial class PurgeEndpoint
             return Error(StatusCodes.Status400BadRequest, error);
         }
 
-        var purged = await execute(command.Requests, context.RequestAborted).ConfigureAwait(false);
+        long purged;
+        try
+        {
+            purged = await execute(command.Requests, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (PurgeIncompleteException exception)
+        {
+            // Applied here, not known to reach every node: not a success (the caller retries; a retry is harmless).
+            LogIncomplete(logger, exception.Purged, exception.Message);
+            return Error(StatusCodes.Status503ServiceUnavailable, $"{exception.Message} It was applied on this node ({exception.Purged} entries); retry the purge.");
+        }
+
         LogPurged(logger, purged, string.Join(", ", command.Requests.Select(r => $"{r.Kind}:{r.Value}{(r.Soft ? " (soft)" : string.Empty)}")));
         return Results.Json(
             new PurgeResponse(true, [], [], new PurgeResult(Guid.NewGuid().ToString("N"), purged)),
@@ -75,4 +86,7 @@ internal static partial class PurgeEndpoint
 
     [LoggerMessage(321, LogLevel.Information, "Purged {Count} entries ({What})")]
     private static partial void LogPurged(ILogger logger, long count, string what);
+
+    [LoggerMessage(322, LogLevel.Warning, "Purge incomplete: {Count} entries purged on this node; {Reason}")]
+    private static partial void LogIncomplete(ILogger logger, long count, string reason);
 }

@@ -30,6 +30,20 @@ internal sealed partial class CachingProxy
             {
                 if (_inFlight.TryGetValue(lookup.CollapseKey, out var existing))
                 {
+                    if (PurgedSinceStarted(existing))
+                    {
+                        // A purge since the fetch began may have meant to remove what it brings: this request
+                        // leads a fetch of its own (later ones join that), and the old one finishes for its followers.
+                        var replacement = new InFlightFetch(lookup.CollapseKey, lookup.Entry, PurgeSequence);
+                        if (_inFlight.TryUpdate(lookup.CollapseKey, replacement, existing))
+                        {
+                            fetch = replacement;
+                            break;
+                        }
+
+                        continue;
+                    }
+
                     if (existing.Outcome.IsCompletedSuccessfully && existing.Outcome.Result is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
                     {
                         // The fill has its whole body and is only being stored: this request came after it,
@@ -40,7 +54,7 @@ internal sealed partial class CachingProxy
                             return;
                         }
 
-                        fetch = new InFlightFetch(string.Empty, lookup.Entry);
+                        fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
                         break;
                     }
 
@@ -51,7 +65,7 @@ internal sealed partial class CachingProxy
                     break;
                 }
 
-                var created = new InFlightFetch(lookup.CollapseKey, lookup.Entry);
+                var created = new InFlightFetch(lookup.CollapseKey, lookup.Entry, PurgeSequence);
                 if (_inFlight.TryAdd(lookup.CollapseKey, created))
                 {
                     fetch = created;
@@ -61,7 +75,7 @@ internal sealed partial class CachingProxy
         }
         else
         {
-            fetch = new InFlightFetch(string.Empty, lookup.Entry);
+            fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
         }
 
         FetchOutcome outcome;
@@ -189,7 +203,7 @@ internal sealed partial class CachingProxy
             return;
         }
 
-        var fetch = new InFlightFetch(lookup.CollapseKey, lookup.Entry);
+        var fetch = new InFlightFetch(lookup.CollapseKey, lookup.Entry, PurgeSequence);
         if (!_inFlight.TryAdd(lookup.CollapseKey, fetch))
         {
             return;
@@ -295,7 +309,7 @@ internal sealed partial class CachingProxy
             var stale = fetch.StaleEntry;
             if (stale is not null && status == StatusCodes.Status304NotModified)
             {
-                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
+                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime, fetch.PurgeSequence).ConfigureAwait(false);
                 Finish(fetch, new FetchOutcome
                 {
                     Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated,
@@ -385,7 +399,7 @@ internal sealed partial class CachingProxy
                 Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
             };
 
-            writer = await BeginWriteAsync(metadata2).ConfigureAwait(false);
+            writer = await BeginWriteAsync(metadata2, fetch.PurgeSequence).ConfigureAwait(false);
             buffer = new GrowingBuffer(facts.ContentLength ?? -1);
 
             // A small body most likely came in with the headers: the leader starts with its first bytes and
@@ -573,7 +587,7 @@ internal sealed partial class CachingProxy
     }
 
     /// <summary>RFC 9111 section 4.3.4: a 304 freshens the stored response; its headers replace the stored ones (section 3.2).</summary>
-    private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, HttpResponseMessage notModified, FetchState state, DateTimeOffset requestTime, DateTimeOffset responseTime)
+    private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, HttpResponseMessage notModified, FetchState state, DateTimeOffset requestTime, DateTimeOffset responseTime, long? fillBegan = null)
     {
         var old = stale.Metadata;
         var raw = RawHeaders(notModified, responseTime);
@@ -612,7 +626,7 @@ internal sealed partial class CachingProxy
             return new RevalidatedEntry(metadata, stale);
         }
 
-        var writer = await BeginWriteAsync(metadata).ConfigureAwait(false);
+        var writer = await BeginWriteAsync(metadata, fillBegan).ConfigureAwait(false);
         if (writer is not null)
         {
             await using (writer.ConfigureAwait(false))
@@ -687,11 +701,17 @@ internal sealed partial class CachingProxy
         }
     }
 
-    private async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata)
+    /// <summary>Whether a purge came after <paramref name="fetch"/> began (so it must not serve requests that came after the purge).</summary>
+    private bool PurgedSinceStarted(InFlightFetch fetch) => _fenced is { } fenced && fenced.PurgeSequence != fetch.PurgeSequence;
+
+    /// <summary>Starts a write; <paramref name="fillBegan"/> is the purge sequence when the fill's origin request went out (the store refuses the commit if a purge since selects it).</summary>
+    private async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, long? fillBegan = null)
     {
         try
         {
-            return await _store.BeginWriteAsync(metadata, CancellationToken.None).ConfigureAwait(false);
+            return fillBegan is { } sequence && _fenced is { } fenced
+                ? await fenced.BeginWriteAsync(metadata, sequence, CancellationToken.None).ConfigureAwait(false)
+                : await _store.BeginWriteAsync(metadata, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception ex)
         {

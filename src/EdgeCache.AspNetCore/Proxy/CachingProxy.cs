@@ -27,6 +27,7 @@ internal sealed partial class CachingProxy : IDisposable
 
     private readonly CachingProxyOptions _options;
     private readonly ICacheStore _store;
+    private readonly IPurgeFencedStore? _fenced;
     private readonly HttpMessageInvoker _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -49,6 +50,7 @@ internal sealed partial class CachingProxy : IDisposable
         options.Validate();
         _options = options;
         _store = store;
+        _fenced = store as IPurgeFencedStore;
         _time = time;
         _logger = logger;
         _track = track;
@@ -70,6 +72,9 @@ internal sealed partial class CachingProxy : IDisposable
 
     /// <summary>In-flight origin fetches (for tests and diagnostics).</summary>
     internal int InFlightCount => _inFlight.Count;
+
+    /// <summary>The store's purge sequence now (0 when the store keeps none).</summary>
+    private long PurgeSequence => _fenced?.PurgeSequence ?? 0;
 
     public void Dispose()
     {

@@ -3,7 +3,7 @@ using EdgeCache.Storage;
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>One origin fetch that concurrent requests for the same key wait on.</summary>
-internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry)
+internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, long purgeSequence)
 {
     private readonly TaskCompletionSource<FetchOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -15,6 +15,9 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry)
 
     /// <summary>The key the fetch is registered under.</summary>
     public string CollapseKey { get; } = collapseKey;
+
+    /// <summary>The store's <see cref="IPurgeFencedStore.PurgeSequence"/> when the fetch began: a purge since then may have meant to remove what it brings.</summary>
+    public long PurgeSequence { get; } = purgeSequence;
 
     /// <summary>The stored response being revalidated, or null for a miss.</summary>
     public CacheEntry? StaleEntry { get; } = staleEntry;

@@ -27,6 +27,7 @@ internal sealed class DiskEntryWriter(DiskStore store, EntryMetadata metadata, s
         {
             await _stream.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             _length += data.Length;
+            store.AddInFlight(data.Length);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -52,7 +53,14 @@ internal sealed class DiskEntryWriter(DiskStore store, EntryMetadata metadata, s
             stream.Flush(flushToDisk: true);
             await stream.DisposeAsync().ConfigureAwait(false);
             _stream = null;
-            return store.Publish(metadata, tempPath, _length);
+            try
+            {
+                return store.Publish(metadata, tempPath, _length);
+            }
+            finally
+            {
+                Release();
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -82,5 +90,13 @@ internal sealed class DiskEntryWriter(DiskStore store, EntryMetadata metadata, s
 
         // After a successful publish the temp path no longer exists, so this is a no-op then.
         DiskStore.TryDeleteFile(tempPath);
+        Release();
+    }
+
+    /// <summary>The temporary file is gone (published or deleted): its bytes no longer count as in flight.</summary>
+    private void Release()
+    {
+        store.AddInFlight(-_length);
+        _length = 0;
     }
 }

@@ -31,7 +31,12 @@ public sealed class DiskStore : ICacheStore
     private readonly string _tempDirectory;
     private readonly string _bodyDirectory;
     private readonly long _maxObjectSize;
-    private readonly ConcurrentQueue<(string Path, long DueMs)> _pendingDeletes = new();
+    private readonly ConcurrentQueue<(string Path, long DueMs, long Size)> _pendingDeletes = new();
+
+    // Bytes on disk outside the index: removed bodies waiting out their grace, and bodies still being written.
+    // Both count against the size limit, so the directory as a whole stays within it.
+    private long _pendingDeleteBytes;
+    private long _inFlightBytes;
     private readonly ITimer _maintenanceTimer;
     private int _maintaining;
     private int _touchFlushQueued;
@@ -310,6 +315,15 @@ public sealed class DiskStore : ICacheStore
 
     internal long SizeLimit => _options.SizeLimit;
 
+    /// <summary>Bytes written to temporary files of writes not yet published or aborted.</summary>
+    internal long InFlightBytes => Interlocked.Read(ref _inFlightBytes);
+
+    /// <summary>Bytes of removed bodies still on disk, waiting out <see cref="DiskStoreOptions.DeletionGrace"/>.</summary>
+    internal long PendingDeleteBytes => Interlocked.Read(ref _pendingDeleteBytes);
+
+    /// <summary>A writer's temporary file grew (or, negative, was published or removed).</summary>
+    internal void AddInFlight(long bytes) => Interlocked.Add(ref _inFlightBytes, bytes);
+
     internal ILogger Logger => _logger;
 
     /// <summary>The final step of a write: rename the flushed temp file into place and commit its row.</summary>
@@ -338,7 +352,11 @@ public sealed class DiskStore : ICacheStore
         var removed = new List<DiskIndex.Removed>();
         try
         {
-            var evicted = _index.Insert(row, metadata.Tags, _options.SizeLimit, removed);
+            // Bodies past their grace go now rather than at the next maintenance; what is still on disk
+            // outside the index (in grace, or other writes in flight) is room the index cannot have.
+            DeleteDueFiles(_time.GetUtcNow().ToUnixTimeMilliseconds(), everything: false);
+            var outside = Interlocked.Read(ref _pendingDeleteBytes) + Math.Max(0, Interlocked.Read(ref _inFlightBytes) - length);
+            var evicted = _index.Insert(row, metadata.Tags, Math.Max(length, _options.SizeLimit - outside), removed);
             Interlocked.Add(ref _evictions, evicted);
         }
         catch
@@ -437,7 +455,8 @@ public sealed class DiskStore : ICacheStore
         var due = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.DeletionGrace.TotalMilliseconds;
         foreach (var row in removed)
         {
-            _pendingDeletes.Enqueue((BodyPath(row.Id), due));
+            _pendingDeletes.Enqueue((BodyPath(row.Id), due, row.Size));
+            Interlocked.Add(ref _pendingDeleteBytes, row.Size);
         }
     }
 
@@ -448,6 +467,7 @@ public sealed class DiskStore : ICacheStore
             if (_pendingDeletes.TryDequeue(out var item))
             {
                 TryDeleteFile(item.Path);
+                Interlocked.Add(ref _pendingDeleteBytes, -item.Size);
             }
         }
     }

@@ -9,7 +9,7 @@ namespace EdgeCache.Storage;
 /// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
 /// every tier. A tier that throws is logged and the other answers.
 /// </summary>
-public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
+public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 {
     private const int CopyBufferSize = 64 * 1024;
 
@@ -90,7 +90,17 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
     }
 
     /// <inheritdoc />
-    public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+    public long PurgeSequence => _fence.Current;
+
+    /// <inheritdoc />
+    public bool PurgedSince(long sequence, EntryMetadata metadata) => _fence.Blocks(sequence, metadata);
+
+    /// <inheritdoc />
+    public ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, CancellationToken cancellationToken = default)
+        => BeginWriteAsync(metadata, _fence.Current, cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, long sequence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metadata);
         ICacheEntryWriter? lower = null;
@@ -118,7 +128,7 @@ public sealed class TieredStore : ICacheStore, ITieredStoreStatistics
             return null;
         }
 
-        return new Writer(this, metadata, _fence.Current, memory, lower);
+        return new Writer(this, metadata, sequence, memory, lower);
     }
 
     /// <inheritdoc />

@@ -17,7 +17,9 @@ public sealed class StoreFactoryTests
 
         await using var created = StoreFactory.Create(settings, services);
 
-        Assert.IsType(expected, created);
+        // Every store is purge-fenced: the tiered store fences itself, the others are wrapped.
+        Assert.IsAssignableFrom<IPurgeFencedStore>(created);
+        Assert.IsType(expected, created is PurgeFencedStore fenced ? fenced.Inner : created);
         var capacity = created.GetStatistics().CapacityBytes;
         Assert.Equal(store == "memory" ? 64L * 1024 * 1024 : 2L * 1024 * 1024 * 1024, capacity);
         Assert.Equal(store != "memory", Directory.Exists(Path.Combine(directory.Path, "nested", "data", "bodies")));

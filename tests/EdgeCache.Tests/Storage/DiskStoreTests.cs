@@ -217,6 +217,49 @@ public sealed class DiskStoreTests : IAsyncLifetime
         Assert.Contains("not-a-directory", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Bodies_past_their_deletion_grace_are_deleted_by_the_next_commit_and_bodies_in_grace_count_against_the_limit()
+    {
+        var store = Open(sizeLimit: 1_000_000, maxObjectSize: 1_000_000);
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 600_000)));
+
+        // b evicts a, whose file stays for the grace (a reader may have just found it): c cannot have that room as well.
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/b"), StoreTestData.Body(2, 600_000)));
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/c"), StoreTestData.Body(3, 300_000)));
+        Assert.Null(await store.GetAsync("https://example.com/b"));
+        Assert.True(store.GetStatistics().Bytes + store.PendingDeleteBytes <= 1_000_000 + 600_000, "the index took room still held by bodies in grace");
+
+        // Past the grace, the next commit removes the old files (not only the maintenance timer, every 30 s).
+        _time.Advance(TimeSpan.FromSeconds(11));
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/d"), StoreTestData.Body(4, 100_000)));
+
+        Assert.True(BytesOnDisk() <= 1_000_000, $"{BytesOnDisk()} bytes on disk for a 1,000,000-byte limit");
+        Assert.Equal(0, store.PendingDeleteBytes);
+        Assert.NotNull(await store.GetAsync("https://example.com/c"));
+    }
+
+    [Fact]
+    public async Task Writes_in_flight_count_against_the_size_limit_of_a_commit()
+    {
+        var store = Open(sizeLimit: 1_000_000, maxObjectSize: 1_000_000);
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/old"), StoreTestData.Body(1, 500_000)));
+        await using var inFlight = (await store.BeginWriteAsync(StoreTestData.Metadata("https://example.com/big") with { BodyLength = -1 }))!;
+        Assert.True(await inFlight.WriteAsync(StoreTestData.Body(2, 300_000)));
+
+        Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/new"), StoreTestData.Body(3, 300_000)));
+
+        // The index leaves room for the body still being written.
+        Assert.True(store.GetStatistics().Bytes + store.InFlightBytes <= 1_000_000, $"index {store.GetStatistics().Bytes} + in flight {store.InFlightBytes}");
+        Assert.NotNull(await store.GetAsync("https://example.com/new"));
+        await inFlight.DisposeAsync();
+        Assert.Equal(0, store.InFlightBytes);
+    }
+
+    /// <summary>Body files and temporary files: what the tier occupies beyond its small index.</summary>
+    private long BytesOnDisk() => Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories)
+        .Where(f => !Path.GetFileName(f).StartsWith("index", StringComparison.Ordinal))
+        .Sum(f => new FileInfo(f).Length);
+
     private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null)
     {
         var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize }, _time, _logger);

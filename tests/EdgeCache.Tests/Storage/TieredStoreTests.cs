@@ -46,6 +46,21 @@ public sealed class TieredStoreTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_fill_that_began_before_a_purge_is_not_published_even_when_its_write_begins_after_it()
+    {
+        var (tiered, memory, disk) = Create();
+        var fillBegan = tiered.PurgeSequence;
+        await tiered.PurgeAsync(new PurgeRequest(PurgeKind.Url, "https://example.com/fill"));
+
+        await using var writer = (await tiered.BeginWriteAsync(StoreTestData.Metadata("https://example.com/fill"), fillBegan))!;
+        Assert.True(await writer.WriteAsync(StoreTestData.Body(1, 1000)));
+
+        Assert.False(await writer.CommitAsync());
+        Assert.Equal(0, memory.GetStatistics().Entries);
+        Assert.Equal(0, disk.GetStatistics().Entries);
+    }
+
+    [Fact]
     public async Task A_purge_that_does_not_select_a_pending_write_lets_it_publish()
     {
         var (tiered, _, _) = Create();
