@@ -64,9 +64,15 @@ internal static class EdgeCacheServer
             // RFC 9110 section 7.6.1: the names a client lists in Connection, which Kestrel does not keep (see
             // ConnectionNominatedFields), so that the proxy drops them.
             // First, next to the socket: large stored bodies go out without Kestrel's copy (DirectSendConnection).
-            k.ConfigureEndpointDefaults(listen => listen
-                .Use(EdgeCache.AspNetCore.Hosting.DirectSendConnection.Middleware(directSend))
-                .Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture));
+            k.ConfigureEndpointDefaults(listen =>
+            {
+                if (settings.DirectSend)
+                {
+                    listen.Use(EdgeCache.AspNetCore.Hosting.DirectSendConnection.Middleware(directSend));
+                }
+
+                listen.Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture);
+            });
             k.Limits.MaxRequestBodySize = null;
             if (certificate is not null)
             {

@@ -89,6 +89,14 @@ internal sealed class ServerSettings
     /// </summary>
     public bool InlineScheduling { get; set; } = true;
 
+    /// <summary>
+    /// Put stored bodies of 64 KB and more on the socket as they are (memory tier: one send; disk tier:
+    /// sendfile(2)) instead of copying them through Kestrel's output, on plaintext HTTP/1.1 connections
+    /// (docs/performance.md, "Large hits without copying"). False gives every connection Kestrel's own
+    /// output, as before. Default: true.
+    /// </summary>
+    public bool DirectSend { get; set; } = true;
+
     /// <summary>An OTLP collector endpoint for metrics and traces (e.g. http://127.0.0.1:4317); off when empty.</summary>
     public string? OtlpEndpoint { get; set; }
 

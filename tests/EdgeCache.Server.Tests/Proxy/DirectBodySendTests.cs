@@ -238,11 +238,24 @@ public sealed class DirectBodySendTests : IAsyncLifetime
         Assert.Equal(0, counters.DirectSends);
     }
 
-    private Task<InProcessServer> StartAsync(string store) => InProcessServer.StartAsync(new Dictionary<string, string?>
+    [Fact]
+    public async Task With_DirectSend_off_a_large_hit_takes_the_ordinary_path_and_stays_exact()
+    {
+        await using var server = await StartAsync("memory", directSend: false);
+        var counters = Counters(server);
+        await WarmAsync(server);
+
+        Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
+        Assert.Equal(0, counters.DirectSends);
+        Assert.Equal(0, counters.OpenConnections);
+    }
+
+    private Task<InProcessServer> StartAsync(string store, bool directSend = true) => InProcessServer.StartAsync(new Dictionary<string, string?>
     {
         ["Origin"] = _origin.BaseUri.ToString(),
         ["Store"] = store,
         ["DataDir"] = _dataDir,
+        ["DirectSend"] = directSend ? "true" : "false",
     });
 
     private static DirectSendCounters Counters(InProcessServer server) => server.App.Services.GetRequiredService<DirectSendCounters>();
