@@ -14,6 +14,14 @@
 #   TARGETS (default "nginx ceiling yarp varnish"), OUT (publish dir, default /tmp/edgecache-load),
 #   ANCHORS (path to anchors.sh), SKIP_PUBLISH=1 (reuse $OUT), PRODUCT_ENV (environment assignments for
 #   EdgeCache only, e.g. PRODUCT_ENV='DOTNET_gcServer=0'; the .NET anchors keep their own settings).
+#   PHASES (default "anchors stores"): which parts run. "stores" compares --store memory, tiered and disk
+#   with nginx proxy_cache (see stores phase below); it needs the nginx configurations an anchors run left
+#   in $WORK, so the first run must include "anchors".
+# Stores phase knobs: STORES (default "memory tiered disk"), STORE_DUR (s per case, default 6), STORE_ROUNDS
+#   (default 3: every case runs once per round, all targets interleaved, the order rotated), STORE_WARM (s of
+#   misses before the first round, default 10), MEMORY_SIZE (the memory tier of every EdgeCache, default
+#   64MB), WORKING_SET (distinct 100 KB keys of the large-working-set case, default 2000 = 200 MB, three times
+#   the memory tier), STORE_PORT (first EdgeCache port, default 38400).
 # Single runs on a shared 2-core machine vary by up to 25%: read the ratios within one run.
 # The anchors' miss case runs cold (nothing warms a miss path first); bench/miss-steady.sh measures misses
 # after a warm-up, reusing what this script leaves in $WORK. Results: docs/performance.md.
@@ -34,6 +42,9 @@ if [ "${SKIP_PUBLISH:-0}" != 1 ]; then
   dotnet publish "$ROOT/src/EdgeCache.Server" -c Release -o "$OUT" >&2
 fi
 
+PHASES="${PHASES:-anchors stores}"
+case " $PHASES " in *" anchors "*) ;; *) SKIP_ANCHORS=1 ;; esac
+if [ "${SKIP_ANCHORS:-0}" != 1 ]; then
 export PRODUCT_CMD="${PRODUCT_ENV:-} dotnet '$OUT/EdgeCache.Server.dll' --origin \$ORIGIN --listen http://127.0.0.1:\$PORT --store memory --admin-listen none"
 bash "$ANCHORS"
 
@@ -89,3 +100,7 @@ print("|---|" + "---:|" * len(targets))
 for when in ("after-hits", "end"):
     print(f"| {when} | " + " | ".join(f"{rss[(t, when)] / 1024:.0f}" if (t, when) in rss else "-" for t in targets) + " |")
 PY
+fi
+
+case " $PHASES " in *" stores "*) ;; *) exit 0 ;; esac
+exec bash "$ROOT/bench/load-stores.sh"

@@ -21,15 +21,43 @@ public class ProxyMissPathBenchmarks : IDisposable
     private const string Origin = "http://127.0.0.1:9";
     private static readonly byte[] Body = BenchData.Body(1024);
 
-    private readonly MemoryStore _store = new(new MemoryStoreOptions { SizeLimit = 64L * 1024 * 1024 });
+    private ICacheStore _store = null!;
+    private string? _directory;
     private CachingProxy _proxy = null!;
     private long _n;
 
+    /// <summary>The store behind the proxy: memory, or the embedded default (memory over disk).</summary>
+    [Params("memory", "tiered")]
+    public string Store { get; set; } = "memory";
+
     [GlobalSetup]
     public void Setup()
-        => _proxy = new CachingProxy(
+    {
+        var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = 64L * 1024 * 1024 });
+        if (Store == "tiered")
+        {
+            _directory = BenchData.TempDirectory("miss");
+            _store = new TieredStore(memory, DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = 1L << 30 }));
+        }
+        else
+        {
+            _store = memory;
+        }
+
+        _proxy = new CachingProxy(
             new CachingProxyOptions { Origin = new Uri(Origin) }, _store, TimeProvider.System,
             NullLogger.Instance, static _ => { }, new CannedOrigin());
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _store.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        if (_directory is not null && Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
 
     /// <summary>A request for a key not in the cache, answered by the origin and stored.</summary>
     [Benchmark]

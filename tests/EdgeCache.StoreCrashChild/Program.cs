@@ -4,13 +4,24 @@ using EdgeCache.Storage;
 
 // Usage: EdgeCache.StoreCrashChild <data-dir> <writes>
 // Writes version i of key (i % KeyCount) with CrashEntries.Body(i), four writers at a time, and prints
-// "committed <i>" after each successful commit. The parent kills it with SIGKILL part way through.
+// "committed <i>" after each successful commit (accepted: its index row may still wait in the write-behind
+// queue). A fifth task repeatedly waits for the queue to drain and then prints "flushed <n>": the first n
+// "committed" lines are in the index. The parent kills it with SIGKILL part way through.
 var directory = args[0];
 var writes = int.Parse(args[1], CultureInfo.InvariantCulture);
-var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = directory, SizeLimit = 4L * 1024 * 1024 * 1024 });
+
+// A slow index disk (injected): rows pile up in the write-behind queue, so the kill finds many of them there.
+var store = DiskStore.Open(new DiskStoreOptions
+{
+    DataDirectory = directory,
+    SizeLimit = 4L * 1024 * 1024 * 1024,
+    BeforeBatchCommit = () => Task.Delay(30),
+});
 var next = -1;
 var output = Console.Out;
 var sync = new Lock();
+var printed = 0;
+var writersDone = 0;
 
 async Task WriterAsync()
 {
@@ -37,11 +48,36 @@ async Task WriterAsync()
                 {
                     output.WriteLine($"committed {i}");
                     output.Flush();
+                    printed++;
                 }
             }
         }
     }
 }
 
+async Task FlusherAsync()
+{
+    while (Volatile.Read(ref writersDone) == 0)
+    {
+        int before;
+        lock (sync)
+        {
+            before = printed;
+        }
+
+        await store.FlushAsync();
+        lock (sync)
+        {
+            output.WriteLine($"flushed {before}");
+            output.Flush();
+        }
+
+        await Task.Delay(20);
+    }
+}
+
+var flusher = Task.Run(FlusherAsync);
 await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(WriterAsync)));
+Volatile.Write(ref writersDone, 1);
+await flusher;
 await store.DisposeAsync();

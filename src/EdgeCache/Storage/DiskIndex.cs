@@ -26,7 +26,9 @@ internal sealed class DiskIndex : IDisposable
             expires INTEGER NOT NULL,
             accessed INTEGER NOT NULL,
             invalidated INTEGER NOT NULL DEFAULT 0,
-            metadata BLOB NOT NULL);
+            metadata BLOB NOT NULL,
+            checksum INTEGER,
+            body BLOB);
         CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires);
         CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed);
         CREATE INDEX IF NOT EXISTS entries_host ON entries(host);
@@ -46,11 +48,16 @@ internal sealed class DiskIndex : IDisposable
         END;
         """;
 
-    private const string FindSql = "SELECT id, key, size, expires, invalidated, metadata FROM entries WHERE hash = $hash";
-    private const int IdBlock = 4096;
+    private const string FindSql = "SELECT id, key, size, expires, invalidated, metadata, checksum, body FROM entries WHERE hash = $hash";
+
+    // Large, so that persisting the next block (a write under the writer's lock) is rare on the commit path.
+    private const int IdBlock = 65536;
 
     private readonly string _connectionString;
     private readonly Lock _writeLock = new();
+
+    // Separate from the writer's lock: handing out an id must not wait for a batch transaction.
+    private readonly Lock _idLock = new();
     private readonly SqliteConnection _writer;
     private readonly ConcurrentBag<ReadSession> _readers = [];
     private readonly ConcurrentDictionary<long, long> _touches = new();
@@ -93,6 +100,8 @@ internal sealed class DiskIndex : IDisposable
             writer.Open();
             Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
             Execute(writer, Schema);
+            AddColumn(writer, "checksum INTEGER");
+            AddColumn(writer, "body BLOB");
             var index = new DiskIndex(connectionString, writer);
             index.ReadTotals();
 
@@ -111,16 +120,19 @@ internal sealed class DiskIndex : IDisposable
     /// <summary>Hands out a fresh id for a body file, persisting a new high-water mark every few thousand ids.</summary>
     public long NextId()
     {
-        lock (_writeLock)
+        lock (_idLock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_nextId >= _idLimit)
             {
-                using var command = _writer.CreateCommand();
-                command.CommandText = "UPDATE totals SET value = $limit WHERE name = 'id_limit'";
-                command.Parameters.AddWithValue("$limit", _nextId + IdBlock);
-                command.ExecuteNonQuery();
-                _idLimit = _nextId + IdBlock;
+                lock (_writeLock)
+                {
+                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    using var command = _writer.CreateCommand();
+                    command.CommandText = "UPDATE totals SET value = $limit WHERE name = 'id_limit'";
+                    command.Parameters.AddWithValue("$limit", _nextId + IdBlock);
+                    command.ExecuteNonQuery();
+                    _idLimit = _nextId + IdBlock;
+                }
             }
 
             return _nextId++;
@@ -140,7 +152,7 @@ internal sealed class DiskIndex : IDisposable
                 return false;
             }
 
-            row = new Row(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4) != 0, (byte[])reader.GetValue(5));
+            row = new Row(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4) != 0, (byte[])reader.GetValue(5), reader.IsDBNull(6) ? null : reader.GetInt64(6), reader.IsDBNull(7) ? null : (byte[])reader.GetValue(7));
             return true;
         }
         finally
@@ -162,64 +174,97 @@ internal sealed class DiskIndex : IDisposable
     }
 
     /// <summary>
-    /// Publishes a row in one transaction: removes the row under the same hash, evicts least recently
-    /// accessed rows until the new size fits <paramref name="budget"/>, inserts the row and its tags.
-    /// Removed rows are added to <paramref name="removed"/> (their files are the caller's to delete).
+    /// Publishes a batch of rows in one transaction. For each row: removes the row under the same hash,
+    /// evicts least recently accessed rows until the new size fits <paramref name="budget"/>, inserts the
+    /// row and its tags. Removed rows are added to <paramref name="removed"/> (their files are the caller's
+    /// to delete). Returns how many rows were evicted.
     /// </summary>
-    public int Insert(NewRow row, IReadOnlyList<string> tags, long budget, List<Removed> removed)
+    public int InsertBatch(IReadOnlyList<(NewRow Row, IReadOnlyList<string> Tags)> rows, long budget, List<Removed> removed)
     {
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var transaction = _writer.BeginTransaction();
-            DeleteWhere(transaction, "hash = $hash", removed, ("$hash", row.Hash));
+            using var insert = _writer.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata, checksum, body)
+                VALUES ($id, $hash, $key, $url, $host, $size, $expires, $accessed, $invalidated, $metadata, $checksum, $body)
+                """;
+            var id = insert.Parameters.Add("$id", SqliteType.Integer);
+            var hash = insert.Parameters.Add("$hash", SqliteType.Blob);
+            var key = insert.Parameters.Add("$key", SqliteType.Text);
+            var url = insert.Parameters.Add("$url", SqliteType.Text);
+            var host = insert.Parameters.Add("$host", SqliteType.Text);
+            var size = insert.Parameters.Add("$size", SqliteType.Integer);
+            var expires = insert.Parameters.Add("$expires", SqliteType.Integer);
+            var accessed = insert.Parameters.Add("$accessed", SqliteType.Integer);
+            var invalidated = insert.Parameters.Add("$invalidated", SqliteType.Integer);
+            var metadata = insert.Parameters.Add("$metadata", SqliteType.Blob);
+            var checksum = insert.Parameters.Add("$checksum", SqliteType.Integer);
+            var body = insert.Parameters.Add("$body", SqliteType.Blob);
+            using var tag = _writer.CreateCommand();
+            tag.Transaction = transaction;
+            tag.CommandText = "INSERT OR IGNORE INTO tags(tag, id) VALUES ($tag, $id)";
+            var tagValue = tag.Parameters.Add("$tag", SqliteType.Text);
+            var tagId = tag.Parameters.Add("$id", SqliteType.Integer);
+
+            // Prepared once per batch: replacing the row of the same hash is the common first step of every row.
+            using var replace = _writer.CreateCommand();
+            replace.Transaction = transaction;
+            replace.CommandText = "DELETE FROM entries WHERE hash = $hash RETURNING id, size, key, body IS NULL";
+            var replaceHash = replace.Parameters.Add("$hash", SqliteType.Blob);
+
             var evicted = 0;
-            if (Totals(transaction).Bytes + row.Size > budget)
+            var bytes = Totals(transaction).Bytes;
+            foreach (var (row, tags) in rows)
             {
-                FlushTouchesLocked(transaction);
-                while (Totals(transaction).Bytes + row.Size > budget)
+                var before = removed.Count;
+                replaceHash.Value = row.Hash;
+                using (var reader = replace.ExecuteReader())
                 {
-                    var before = removed.Count;
-                    DeleteWhere(transaction, "id = (SELECT id FROM entries ORDER BY accessed LIMIT 1)", removed);
-                    if (removed.Count == before)
+                    while (reader.Read())
                     {
-                        break;
+                        removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
                     }
-
-                    evicted += removed.Count - before;
                 }
-            }
 
-            using (var insert = _writer.CreateCommand())
-            {
-                insert.Transaction = transaction;
-                insert.CommandText = """
-                    INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata)
-                    VALUES ($id, $hash, $key, $url, $host, $size, $expires, $accessed, $invalidated, $metadata)
-                    """;
-                insert.Parameters.AddWithValue("$id", row.Id);
-                insert.Parameters.AddWithValue("$hash", row.Hash);
-                insert.Parameters.AddWithValue("$key", row.Key);
-                insert.Parameters.AddWithValue("$url", row.Url);
-                insert.Parameters.AddWithValue("$host", row.Host);
-                insert.Parameters.AddWithValue("$size", row.Size);
-                insert.Parameters.AddWithValue("$expires", row.ExpiresMs);
-                insert.Parameters.AddWithValue("$accessed", row.AccessedMs);
-                insert.Parameters.AddWithValue("$invalidated", row.Invalidated ? 1 : 0);
-                insert.Parameters.AddWithValue("$metadata", row.Metadata);
+                bytes -= SizeOf(removed, before);
+                if (bytes + row.Size > budget)
+                {
+                    FlushTouchesLocked(transaction);
+                    while (bytes + row.Size > budget)
+                    {
+                        before = removed.Count;
+                        DeleteWhere(transaction, "id = (SELECT id FROM entries ORDER BY accessed LIMIT 1)", removed);
+                        if (removed.Count == before)
+                        {
+                            break;
+                        }
+
+                        bytes -= SizeOf(removed, before);
+                        evicted += removed.Count - before;
+                    }
+                }
+
+                id.Value = row.Id;
+                hash.Value = row.Hash;
+                key.Value = row.Key;
+                url.Value = row.Url;
+                host.Value = row.Host;
+                size.Value = row.Size;
+                expires.Value = row.ExpiresMs;
+                accessed.Value = row.AccessedMs;
+                invalidated.Value = row.Invalidated ? 1 : 0;
+                metadata.Value = row.Metadata;
+                checksum.Value = row.Checksum;
+                body.Value = (object?)row.Body ?? DBNull.Value;
                 insert.ExecuteNonQuery();
-            }
-
-            if (tags.Count > 0)
-            {
-                using var tag = _writer.CreateCommand();
-                tag.Transaction = transaction;
-                tag.CommandText = "INSERT OR IGNORE INTO tags(tag, id) VALUES ($tag, $id)";
-                var tagValue = tag.Parameters.Add("$tag", SqliteType.Text);
-                tag.Parameters.AddWithValue("$id", row.Id);
+                bytes += row.Size;
                 for (var i = 0; i < tags.Count; i++)
                 {
                     tagValue.Value = tags[i];
+                    tagId.Value = row.Id;
                     tag.ExecuteNonQuery();
                 }
             }
@@ -299,7 +344,7 @@ internal sealed class DiskIndex : IDisposable
         try
         {
             using var command = session.Connection.CreateCommand();
-            command.CommandText = "SELECT id FROM entries WHERE id < $below";
+            command.CommandText = "SELECT id FROM entries WHERE id < $below AND body IS NULL";
             command.Parameters.AddWithValue("$below", belowId);
             using var reader = command.ExecuteReader();
             var ids = new List<long>();
@@ -309,6 +354,30 @@ internal sealed class DiskIndex : IDisposable
             }
 
             return ids;
+        }
+        finally
+        {
+            ReturnReader(session);
+        }
+    }
+
+    /// <summary>Id, size and checksum of the rows with an id below <paramref name="belowId"/> (verification after a reboot).</summary>
+    public List<(long Id, long Size, long? Checksum)> BodiesBelow(long belowId)
+    {
+        var session = RentReader();
+        try
+        {
+            using var command = session.Connection.CreateCommand();
+            command.CommandText = "SELECT id, size, checksum FROM entries WHERE id < $below AND body IS NULL";
+            command.Parameters.AddWithValue("$below", belowId);
+            using var reader = command.ExecuteReader();
+            var rows = new List<(long, long, long?)>();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetInt64(1), reader.IsDBNull(2) ? null : reader.GetInt64(2)));
+            }
+
+            return rows;
         }
         finally
         {
@@ -356,6 +425,32 @@ internal sealed class DiskIndex : IDisposable
         command.ExecuteNonQuery();
     }
 
+    private static long SizeOf(List<Removed> removed, int from)
+    {
+        long total = 0;
+        for (var i = from; i < removed.Count; i++)
+        {
+            total += removed[i].Size;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Indexes of an earlier version lack the newer columns; their rows keep NULL there (a body flushed to
+    /// disk before its row was written, in a file).
+    /// </summary>
+    private static void AddColumn(SqliteConnection connection, string definition)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM pragma_table_info('entries') WHERE name = $name";
+        command.Parameters.AddWithValue("$name", definition[..definition.IndexOf(' ', StringComparison.Ordinal)]);
+        if ((long)command.ExecuteScalar()! == 0)
+        {
+            Execute(connection, $"ALTER TABLE entries ADD COLUMN {definition}");
+        }
+    }
+
     private void WriteTransaction(Action<SqliteTransaction> action)
     {
         lock (_writeLock)
@@ -373,7 +468,7 @@ internal sealed class DiskIndex : IDisposable
     {
         using var command = _writer.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM entries WHERE {condition} RETURNING id, size, key";
+        command.CommandText = $"DELETE FROM entries WHERE {condition} RETURNING id, size, key, body IS NULL";
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -382,7 +477,7 @@ internal sealed class DiskIndex : IDisposable
         using var reader = command.ExecuteReader();
         while (reader.Read())
         {
-            removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2)));
+            removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
         }
     }
 
@@ -466,14 +561,17 @@ internal sealed class DiskIndex : IDisposable
         }
     }
 
-    /// <summary>A found row.</summary>
-    internal readonly record struct Row(long Id, string Key, long Size, long ExpiresMs, bool Invalidated, byte[] Metadata);
+    /// <summary>
+    /// A found row. <see cref="Checksum"/> is the body's XxHash3 (null for rows of an index that predates it);
+    /// <see cref="Body"/> holds a small body kept in the row itself (null: the body is in its file).
+    /// </summary>
+    internal readonly record struct Row(long Id, string Key, long Size, long ExpiresMs, bool Invalidated, byte[] Metadata, long? Checksum, byte[]? Body);
 
     /// <summary>A row to insert.</summary>
-    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, byte[] Metadata);
+    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, byte[] Metadata, long Checksum, byte[]? Body);
 
-    /// <summary>A removed row: its body file is to be deleted.</summary>
-    internal readonly record struct Removed(long Id, long Size, string Key);
+    /// <summary>A removed row: its body file, when it has one, is to be deleted.</summary>
+    internal readonly record struct Removed(long Id, long Size, string Key, bool HasFile);
 
     private sealed class ReadSession : IDisposable
     {

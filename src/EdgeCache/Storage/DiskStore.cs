@@ -2,6 +2,8 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
+using System.Threading.Channels;
+using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -11,9 +13,17 @@ namespace EdgeCache.Storage;
 /// The disk tier: a SQLite index plus one body file per entry, surviving restarts and crashes.
 /// </summary>
 /// <remarks>
-/// <para>Crash safety rule: a body is written to <c>tmp/</c>, flushed to disk, renamed to its final
-/// name, and only then is the index row committed. A row therefore always names a whole file; a crash
-/// at any point leaves at worst an orphan file, which the next open removes.</para>
+/// <para>Crash safety rule: a body is written to <c>tmp/</c>, renamed to its final name, and only then is
+/// its index row queued (write-behind) and committed, many rows per transaction. A row therefore always
+/// names a file that was whole when it was queued; a crash of the process at any point leaves at worst an
+/// orphan file, which the next open removes. Nothing is flushed to the device per entry: a crash of the
+/// machine may lose or damage recent bodies, so after a reboot every body of an earlier boot is checked
+/// against the length and checksum (XxHash3) in its row before it is served, and a damaged one is a miss
+/// and is dropped.</para>
+/// <para>A queued entry is visible at once (a table of pending entries is consulted before the index);
+/// a delete or purge removes matching pending entries under the same lock that commits batches, so a
+/// queued write never outlives a purge that selects it. When the queue is full the write is dropped
+/// (counted in <c>edgecache.store.writes_dropped</c>): the request never waits for the disk.</para>
 /// <para>Every failure (full disk, I/O error, corrupt row) is logged and answered as "not found" or
 /// "not stored"; no method throws to its caller for the store's own failures.</para>
 /// </remarks>
@@ -21,6 +31,9 @@ public sealed class DiskStore : ICacheStore
 {
     private const string IndexFileName = "index.db";
     private const string CleanShutdownMarker = "clean-shutdown";
+    private const string BootIdFile = "boot-id";
+    private const int MaxBatch = 512;
+    private const int VerifyBufferSize = 64 * 1024;
     private const int ExpiredBatch = 1000;
     private const int TouchFlushThreshold = 10_000;
 
@@ -38,6 +51,26 @@ public sealed class DiskStore : ICacheStore
     private long _pendingDeleteBytes;
     private long _inFlightBytes;
     private readonly ITimer _maintenanceTimer;
+
+    // Entries written and queued, not yet in the index: the newest per key (what a read finds), and every
+    // queued one by id (what a delete or purge must cancel: a replaced one is still committed, in order).
+    private readonly ConcurrentDictionary<string, PendingEntry> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<long, PendingEntry> _queuedById = new();
+
+    // Makes "newest in the table" and "last in the queue" the same entry for concurrent writers of a key.
+    private readonly Lock _enqueueLock = new();
+    private readonly Channel<PendingEntry> _queue;
+    private readonly Task _committer;
+
+    // Serialises a batch commit with deletes and purges, so that each sees the pending table and the index agree.
+    private readonly Lock _publishLock = new();
+    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _queued;
+    private long _processed;
+    private long _writesDropped;
+
+    // Rows with an id below this were written before a reboot (or on an unknown boot): verified on read until the pass ends.
+    private long _verifyBelow;
     private int _maintaining;
     private int _touchFlushQueued;
     private long _hits;
@@ -45,8 +78,14 @@ public sealed class DiskStore : ICacheStore
     private long _evictions;
     private int _disposed;
 
-    private DiskStore(DiskStoreOptions options, TimeProvider time, ILogger logger, DiskIndex index, string root)
+    private DiskStore(DiskStoreOptions options, TimeProvider time, ILogger logger, DiskIndex index, string root, bool rebooted)
     {
+        _queue = Channel.CreateBounded<PendingEntry>(new BoundedChannelOptions(options.WriteQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _verifyBelow = rebooted ? index.FirstIdOfThisProcess : 0;
         _options = options;
         _time = time;
         _logger = logger;
@@ -56,6 +95,7 @@ public sealed class DiskStore : ICacheStore
         _bodyDirectory = Path.Combine(root, "bodies");
         _maxObjectSize = options.EffectiveMaxObjectSize;
         _maintenanceTimer = time.CreateTimer(static s => ((DiskStore)s!).Maintain(), this, options.MaintenanceInterval, options.MaintenanceInterval);
+        _committer = Task.Run(CommitQueuedAsync);
     }
 
     /// <inheritdoc />
@@ -64,8 +104,14 @@ public sealed class DiskStore : ICacheStore
     /// <summary>The directory that holds the index and the bodies (full path).</summary>
     public string DataDirectory { get; }
 
-    /// <summary>Finishes when the recovery after an unclean shutdown has removed orphans (completed at once after a clean one).</summary>
+    /// <summary>
+    /// Finishes when the recovery after an unclean shutdown has removed orphans, and after a reboot every
+    /// body of the earlier boot has been checked (completed at once after a clean shutdown on the same boot).
+    /// </summary>
     public Task Recovery { get; private set; } = Task.CompletedTask;
+
+    /// <summary>Disk writes dropped because the write-behind queue was full.</summary>
+    public long WritesDropped => Interlocked.Read(ref _writesDropped);
 
     /// <summary>
     /// Opens (or creates) the store in <see cref="DiskStoreOptions.DataDirectory"/>. Temporary files of an
@@ -81,6 +127,7 @@ public sealed class DiskStore : ICacheStore
         var root = Path.GetFullPath(options.DataDirectory);
         DiskIndex index;
         bool clean;
+        bool rebooted;
         try
         {
             Directory.CreateDirectory(root);
@@ -99,6 +146,7 @@ public sealed class DiskStore : ICacheStore
             var marker = Path.Combine(root, CleanShutdownMarker);
             var indexPath = Path.Combine(root, IndexFileName);
             clean = File.Exists(marker) || !File.Exists(indexPath);
+            rebooted = SwapBootId(Path.Combine(root, BootIdFile));
             index = DiskIndex.Open(indexPath);
 
             // From here on a crash must trigger recovery at the next open.
@@ -109,11 +157,22 @@ public sealed class DiskStore : ICacheStore
             throw new IOException($"The disk tier cannot create or open its data directory '{root}': {ex.Message}", ex);
         }
 
-        var store = new DiskStore(options, timeProvider ?? TimeProvider.System, logger, index, root);
-        StorageLog.DiskOpened(logger, root, index.Entries, index.Bytes, clean ? "clean" : "unclean, recovering");
-        if (!clean)
+        var store = new DiskStore(options, timeProvider ?? TimeProvider.System, logger, index, root, rebooted);
+        StorageLog.DiskOpened(logger, root, index.Entries, index.Bytes, (clean ? "clean" : "unclean, recovering") + (rebooted ? "; bodies of an earlier boot are verified" : ""));
+        if (!clean || rebooted)
         {
-            store.Recovery = Task.Run(store.Recover);
+            store.Recovery = Task.Run(() =>
+            {
+                if (!clean)
+                {
+                    store.Recover();
+                }
+
+                if (rebooted)
+                {
+                    store.VerifyEarlierBodies();
+                }
+            });
         }
 
         return store;
@@ -125,27 +184,52 @@ public sealed class DiskStore : ICacheStore
         ArgumentNullException.ThrowIfNull(key);
         try
         {
-            if (Volatile.Read(ref _disposed) == 0 && _index.TryFind(Hash(key), out var row) && row.Key == key)
+            if (Volatile.Read(ref _disposed) == 0)
             {
                 var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-                if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata))
+                if (_pending.TryGetValue(key, out var pending))
                 {
-                    var path = BodyPath(row.Id);
-                    if (BodyIsWhole(path, row.Size))
+                    // A pending entry replaces whatever the index holds for the key: never fall through to it.
+                    if (pending.ExpiresMs > now && (pending.Body is not null || BodyIsWhole(pending.Path!, pending.Size)))
                     {
-                        _index.Touch(row.Id, now);
-                        RequestTouchFlush();
                         Interlocked.Increment(ref _hits);
-                        if (row.Invalidated)
+                        var metadata = pending.Invalidated ? pending.Metadata with { Invalidated = true } : pending.Metadata;
+                        return new ValueTask<CacheEntry?>(pending.Body is { } body ? new MemoryCacheEntry(metadata, body) : new DiskCacheEntry(metadata, pending.Path!));
+                    }
+                }
+                else if (_index.TryFind(Hash(key), out var row) && row.Key == key)
+                {
+                    if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata))
+                    {
+                        if (row.Body is { } body)
                         {
-                            metadata = metadata with { Invalidated = true };
+                            // In the row: SQLite's write-ahead log (checksummed frames) keeps a committed row whole through a power loss.
+                            if (body.Length == row.Size)
+                            {
+                                _index.Touch(row.Id, now);
+                                RequestTouchFlush();
+                                Interlocked.Increment(ref _hits);
+                                return new ValueTask<CacheEntry?>(new MemoryCacheEntry(row.Invalidated ? metadata with { Invalidated = true } : metadata, body));
+                            }
                         }
 
-                        return new ValueTask<CacheEntry?>(new DiskCacheEntry(metadata, path));
-                    }
+                        var path = BodyPath(row.Id);
+                        if (row.Body is null && BodyIsWhole(path, row.Size) && (row.Id >= Volatile.Read(ref _verifyBelow) || BodyMatches(path, row.Size, row.Checksum)))
+                        {
+                            _index.Touch(row.Id, now);
+                            RequestTouchFlush();
+                            Interlocked.Increment(ref _hits);
+                            if (row.Invalidated)
+                            {
+                                metadata = metadata with { Invalidated = true };
+                            }
 
-                    StorageLog.DiskBodyMissing(_logger, key);
-                    RemoveRow(row.Id);
+                            return new ValueTask<CacheEntry?>(new DiskCacheEntry(metadata, path));
+                        }
+
+                        StorageLog.DiskBodyMissing(_logger, key);
+                        RemoveRow(row.Id);
+                    }
                 }
             }
         }
@@ -167,18 +251,16 @@ public sealed class DiskStore : ICacheStore
             return default;
         }
 
+        if (metadata.BodyLength >= 0 && metadata.BodyLength <= _options.InlineBodyLimit)
+        {
+            return new ValueTask<ICacheEntryWriter?>(new DiskEntryWriter(this, metadata, (int)metadata.BodyLength));
+        }
+
         var temp = Path.Combine(_tempDirectory, Guid.NewGuid().ToString("N") + ".tmp");
         try
         {
-            var stream = new FileStream(temp, new FileStreamOptions
-            {
-                Mode = FileMode.CreateNew,
-                Access = FileAccess.Write,
-                Share = FileShare.None,
-                BufferSize = 0,
-                PreallocationSize = metadata.BodyLength > 0 ? metadata.BodyLength : 0,
-            });
-            return new ValueTask<ICacheEntryWriter?>(new DiskEntryWriter(this, metadata, temp, stream));
+            var file = File.OpenHandle(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, FileOptions.None, metadata.BodyLength > 0 ? metadata.BodyLength : 0);
+            return new ValueTask<ICacheEntryWriter?>(new DiskEntryWriter(this, metadata, temp, file));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -193,18 +275,42 @@ public sealed class DiskStore : ICacheStore
     {
         ArgumentNullException.ThrowIfNull(key);
         var removed = new List<DiskIndex.Removed>();
+        var pendingRemoved = false;
         try
         {
-            _index.Delete(Hash(key), key, removed);
+            var hash = Hash(key);
+
+            // Reads first: the common delete (of a key the tier never stored) then costs no write transaction.
+            // The pending table before the index: the committer removes an entry from the table only after
+            // its row is in, so one of the two always sees it.
+            if (!_pending.ContainsKey(key) && !IsQueued(key) && !(_index.TryFind(hash, out var row) && row.Key == key))
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            lock (_publishLock)
+            {
+                pendingRemoved = _pending.TryRemove(key, out _);
+                foreach (var (_, entry) in _queuedById)
+                {
+                    if (!entry.Cancelled && entry.Metadata.Key == key)
+                    {
+                        entry.Cancelled = true;
+                        ScheduleDelete(entry.Path, entry.Size);
+                    }
+                }
+
+                _index.Delete(hash, key, removed);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             StorageLog.DiskOperationFailed(_logger, "delete", ex);
-            return new ValueTask<bool>(false);
+            return new ValueTask<bool>(pendingRemoved);
         }
 
         ScheduleDeletes(removed);
-        return new ValueTask<bool>(removed.Count > 0);
+        return new ValueTask<bool>(pendingRemoved || removed.Count > 0);
     }
 
     /// <inheritdoc />
@@ -212,10 +318,14 @@ public sealed class DiskStore : ICacheStore
     {
         ArgumentNullException.ThrowIfNull(purge);
         var removed = new List<DiskIndex.Removed>();
-        long count;
+        long count = 0;
         try
         {
-            count = _index.Purge(purge, removed);
+            lock (_publishLock)
+            {
+                count += PurgePending(purge);
+                count += _index.Purge(purge, removed);
+            }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -275,12 +385,41 @@ public sealed class DiskStore : ICacheStore
         }
     }
 
-    /// <summary>Flushes the index, deletes pending files and marks the shutdown clean.</summary>
+    /// <summary>
+    /// Waits until every write accepted before the call has its index row committed (or was given up), so
+    /// that statistics, eviction and what a reopen finds reflect it. Serving never needs this.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        var target = Interlocked.Read(ref _queued);
+        while (true)
+        {
+            var done = Volatile.Read(ref _batchDone);
+            if (Interlocked.Read(ref _processed) >= target || _committer.IsCompleted)
+            {
+                return;
+            }
+
+            await done.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Commits the queued index rows, flushes the index, deletes pending files and marks the shutdown clean.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
+        }
+
+        _queue.Writer.TryComplete();
+        try
+        {
+            await _committer.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            StorageLog.DiskOperationFailed(_logger, "write-behind", ex);
         }
 
         await _maintenanceTimer.DisposeAsync().ConfigureAwait(false);
@@ -326,8 +465,11 @@ public sealed class DiskStore : ICacheStore
 
     internal ILogger Logger => _logger;
 
-    /// <summary>The final step of a write: rename the flushed temp file into place and commit its row.</summary>
-    internal bool Publish(EntryMetadata metadata, string tempPath, long length)
+    /// <summary>
+    /// The final step of a write: rename the temp file into place and queue its index row. Returns false
+    /// (the body file removed) when the store is closing or the queue is full.
+    /// </summary>
+    internal bool Publish(EntryMetadata metadata, string? tempPath, byte[]? body, long length, long checksum)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -335,40 +477,51 @@ public sealed class DiskStore : ICacheStore
         }
 
         var id = _index.NextId();
-        var path = BodyPath(id);
-        File.Move(tempPath, path, overwrite: true);
-        var stored = metadata with { BodyLength = length };
-        var row = new DiskIndex.NewRow(
-            id,
-            Hash(metadata.Key),
-            metadata.Key,
-            metadata.Url,
-            metadata.Host,
-            length,
-            metadata.ExpiresAt.ToUnixTimeMilliseconds(),
-            _time.GetUtcNow().ToUnixTimeMilliseconds(),
-            metadata.Invalidated,
-            EntryMetadataSerializer.Serialize(stored));
-        var removed = new List<DiskIndex.Removed>();
-        try
+        string? path = null;
+        if (tempPath is not null)
         {
-            // Bodies past their grace go now rather than at the next maintenance; what is still on disk
-            // outside the index (in grace, or other writes in flight) is room the index cannot have.
-            DeleteDueFiles(_time.GetUtcNow().ToUnixTimeMilliseconds(), everything: false);
-            var outside = Interlocked.Read(ref _pendingDeleteBytes) + Math.Max(0, Interlocked.Read(ref _inFlightBytes) - length);
-            var evicted = _index.Insert(row, metadata.Tags, Math.Max(length, _options.SizeLimit - outside), removed);
-            Interlocked.Add(ref _evictions, evicted);
+            path = BodyPath(id);
+            File.Move(tempPath, path, overwrite: true);
         }
-        catch
+
+        var pending = new PendingEntry(
+            metadata with { BodyLength = length },
+            id,
+            path,
+            body,
+            length,
+            checksum,
+            metadata.ExpiresAt.ToUnixTimeMilliseconds(),
+            _time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        lock (_enqueueLock)
+        {
+            // Visible before it is queued: the committer removes it from the table once its row is in.
+            _pending[metadata.Key] = pending;
+            _queuedById[id] = pending;
+            if (_queue.Writer.TryWrite(pending))
+            {
+                Interlocked.Increment(ref _queued);
+                return true;
+            }
+
+            _queuedById.TryRemove(id, out _);
+            _pending.TryRemove(new KeyValuePair<string, PendingEntry>(metadata.Key, pending));
+        }
+
+        if (path is not null)
         {
             TryDeleteFile(path);
-            throw;
         }
 
-        ScheduleDeletes(removed);
-        RequestTouchFlush();
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Interlocked.Increment(ref _writesDropped);
+            EdgeCacheTelemetry.StoreWritesDropped.Add(1, new KeyValuePair<string, object?>("tier", Name));
+            StorageLog.DiskWriteDropped(_logger, metadata.Key);
+        }
 
-        return true;
+        return false;
     }
 
     internal static void TryDeleteFile(string path)
@@ -399,6 +552,39 @@ public sealed class DiskStore : ICacheStore
             {
                 System.Buffers.ArrayPool<byte>.Shared.Return(rented);
             }
+        }
+    }
+
+    /// <summary>A written body waiting for its index row.</summary>
+    private sealed class PendingEntry(EntryMetadata metadata, long id, string? path, byte[]? body, long size, long checksum, long expiresMs, long writtenMs)
+    {
+        private volatile bool _invalidated;
+
+        public EntryMetadata Metadata { get; } = metadata;
+
+        public long Id { get; } = id;
+
+        /// <summary>The body file; null when the body goes into the row (<see cref="Body"/>).</summary>
+        public string? Path { get; } = path;
+
+        public byte[]? Body { get; } = body;
+
+        public long Size { get; } = size;
+
+        public long Checksum { get; } = checksum;
+
+        public long ExpiresMs { get; } = expiresMs;
+
+        public long WrittenMs { get; } = writtenMs;
+
+        /// <summary>Set by a delete or purge while the entry waits (under the publish lock): its row is never committed.</summary>
+        public bool Cancelled { get; set; }
+
+        /// <summary>Set by a soft purge while the entry waits (under the publish lock).</summary>
+        public bool Invalidated
+        {
+            get => _invalidated;
+            set => _invalidated = value;
         }
     }
 
@@ -438,6 +624,277 @@ public sealed class DiskStore : ICacheStore
         }
     }
 
+    /// <summary>Reads the queue and commits what it holds in batches, until the store closes and the queue is empty.</summary>
+    private async Task CommitQueuedAsync()
+    {
+        var batch = new List<PendingEntry>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            if (_options.BeforeBatchCommit is { } pause)
+            {
+                await pause().ConfigureAwait(false);
+            }
+
+            try
+            {
+                CommitBatch(batch);
+            }
+            catch (Exception ex)
+            {
+                // The committer must outlive any one batch: its entries are given up, the next batch still commits.
+                StorageLog.DiskOperationFailed(_logger, "index commit", ex);
+                GiveUp(batch);
+            }
+
+            Interlocked.Add(ref _processed, batch.Count);
+            batch.Clear();
+            Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+        }
+
+        Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+    }
+
+    private void CommitBatch(List<PendingEntry> batch)
+    {
+        var rows = new List<(DiskIndex.NewRow, IReadOnlyList<string>)>(batch.Count);
+        var removed = new List<DiskIndex.Removed>();
+        lock (_publishLock)
+        {
+            foreach (var entry in batch)
+            {
+                if (!entry.Cancelled)
+                {
+                    var metadata = entry.Metadata;
+                    rows.Add((new DiskIndex.NewRow(
+                        entry.Id,
+                        Hash(metadata.Key),
+                        metadata.Key,
+                        metadata.Url,
+                        metadata.Host,
+                        entry.Size,
+                        entry.ExpiresMs,
+                        entry.WrittenMs,
+                        metadata.Invalidated || entry.Invalidated,
+                        EntryMetadataSerializer.Serialize(metadata),
+                        entry.Checksum,
+                        entry.Body), metadata.Tags));
+                }
+
+                // A cancelled entry was removed by a delete or purge while it waited; its file is already scheduled for deletion.
+            }
+
+            try
+            {
+                if (rows.Count > 0)
+                {
+                    // Bodies past their grace go now rather than at the next maintenance; what is still on disk
+                    // outside the index (in grace, or writes in flight) is room the index cannot have.
+                    DeleteDueFiles(_time.GetUtcNow().ToUnixTimeMilliseconds(), everything: false);
+                    var largest = 0L;
+                    foreach (var (row, _) in rows)
+                    {
+                        largest = Math.Max(largest, row.Size);
+                    }
+
+                    var outside = Interlocked.Read(ref _pendingDeleteBytes) + Math.Max(0, Interlocked.Read(ref _inFlightBytes));
+                    var evicted = _index.InsertBatch(rows, Math.Max(largest, _options.SizeLimit - outside), removed);
+                    Interlocked.Add(ref _evictions, evicted);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.DiskOperationFailed(_logger, "index commit", ex);
+                GiveUp(batch);
+                return;
+            }
+
+            foreach (var entry in batch)
+            {
+                _queuedById.TryRemove(entry.Id, out _);
+                _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
+            }
+        }
+
+        ScheduleDeletes(removed);
+        RequestTouchFlush();
+    }
+
+    /// <summary>Drops the entries of a batch whose rows could not be committed (not cached; their files go).</summary>
+    private void GiveUp(List<PendingEntry> batch)
+    {
+        lock (_publishLock)
+        {
+            foreach (var entry in batch)
+            {
+                _queuedById.TryRemove(entry.Id, out _);
+                _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
+                if (!entry.Cancelled)
+                {
+                    entry.Cancelled = true;
+                    ScheduleDelete(entry.Path, entry.Size);
+                }
+            }
+        }
+    }
+
+    /// <summary>Removes (or for a soft purge marks) the pending entries a purge selects; the caller holds the publish lock.</summary>
+    private long PurgePending(PurgeRequest purge)
+    {
+        long count = 0;
+        foreach (var (_, entry) in _queuedById)
+        {
+            if (entry.Cancelled || !purge.Matches(entry.Metadata))
+            {
+                continue;
+            }
+
+            // Counted once per key: a replaced entry still queued is the same entry to the caller.
+            var newest = _pending.TryGetValue(entry.Metadata.Key, out var current) && ReferenceEquals(current, entry);
+            if (purge.Soft)
+            {
+                entry.Invalidated = true;
+            }
+            else
+            {
+                entry.Cancelled = true;
+                _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
+                ScheduleDelete(entry.Path, entry.Size);
+            }
+
+            if (newest)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>
+    /// Records this boot's id beside the data and says whether the bodies there may predate a reboot (a
+    /// different or unknown boot id): only then can the page cache have lost writes that were never flushed.
+    /// </summary>
+    private static bool SwapBootId(string path)
+    {
+        string? current = null;
+        try
+        {
+            current = File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Not Linux: every open counts as after a reboot.
+        }
+
+        var previous = File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        if (current is not null && current != previous)
+        {
+            File.WriteAllText(path, current);
+        }
+
+        return current is null || current != previous;
+    }
+
+    /// <summary>Whether a body has its row's length and checksum (rows of an index that predates checksums: length only).</summary>
+    private static bool BodyMatches(string path, long size, long? checksum)
+    {
+        if (checksum is not { } expected)
+        {
+            return true;
+        }
+
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+        var hash = new XxHash3();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(VerifyBufferSize);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = RandomAccess.Read(file, buffer, offset)) > 0)
+            {
+                hash.Append(buffer.AsSpan(0, read));
+                offset += read;
+            }
+
+            return offset == size && (long)hash.GetCurrentHashAsUInt64() == expected;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>After a reboot: checks every body written before it and drops the damaged ones; then reads trust them.</summary>
+    private void VerifyEarlierBodies()
+    {
+        try
+        {
+            var below = Volatile.Read(ref _verifyBelow);
+            var rows = _index.BodiesBelow(below);
+            var damaged = 0L;
+            foreach (var (id, size, checksum) in rows)
+            {
+                if (Volatile.Read(ref _disposed) != 0)
+                {
+                    return;
+                }
+
+                var path = BodyPath(id);
+                bool whole;
+                try
+                {
+                    whole = BodyIsWhole(path, size) && BodyMatches(path, size, checksum);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    whole = false;
+                }
+
+                if (!whole)
+                {
+                    damaged++;
+                    RemoveRow(id);
+                }
+            }
+
+            Volatile.Write(ref _verifyBelow, 0);
+            StorageLog.DiskVerified(_logger, rows.Count, damaged);
+        }
+        catch (Exception ex)
+        {
+            StorageLog.DiskOperationFailed(_logger, "verification", ex);
+        }
+    }
+
+    /// <summary>Whether an entry of the key waits in the queue though the table no longer names it (its newer write was dropped).</summary>
+    private bool IsQueued(string key)
+    {
+        foreach (var (_, entry) in _queuedById)
+        {
+            if (!entry.Cancelled && entry.Metadata.Key == key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ScheduleDelete(string? path, long size)
+    {
+        if (path is not null)
+        {
+            _pendingDeletes.Enqueue((path, _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.DeletionGrace.TotalMilliseconds, size));
+            Interlocked.Add(ref _pendingDeleteBytes, size);
+        }
+    }
+
     private void RemoveRow(long id)
     {
         var removed = new List<DiskIndex.Removed>();
@@ -455,8 +912,11 @@ public sealed class DiskStore : ICacheStore
         var due = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_options.DeletionGrace.TotalMilliseconds;
         foreach (var row in removed)
         {
-            _pendingDeletes.Enqueue((BodyPath(row.Id), due, row.Size));
-            Interlocked.Add(ref _pendingDeleteBytes, row.Size);
+            if (row.HasFile)
+            {
+                _pendingDeletes.Enqueue((BodyPath(row.Id), due, row.Size));
+                Interlocked.Add(ref _pendingDeleteBytes, row.Size);
+            }
         }
     }
 

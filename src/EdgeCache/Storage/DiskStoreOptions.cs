@@ -27,6 +27,23 @@ public sealed class DiskStoreOptions
     /// </summary>
     public TimeSpan DeletionGrace { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many written entries may wait for their index row (write-behind) before further disk writes are
+    /// dropped. Default 4096; at least 1. A dropped write is not cached on disk (a tier above may still hold
+    /// it), is counted in <c>edgecache.store.writes_dropped</c>, and never makes the request wait.
+    /// </summary>
+    public int WriteQueueCapacity { get; set; } = 4096;
+
+    /// <summary>
+    /// Bodies of a known length up to this many bytes are kept in their index row instead of a file of
+    /// their own: creating a file costs more than the whole row on most file systems. Default 16 KB; 0 keeps
+    /// every body in a file. At most 1 MB.
+    /// </summary>
+    public int InlineBodyLimit { get; set; } = 16 * 1024;
+
+    /// <summary>Fault injection for tests: awaited before each batch of index rows is committed (a slow disk).</summary>
+    internal Func<Task>? BeforeBatchCommit { get; set; }
+
     internal long EffectiveMaxObjectSize => MaxObjectSize ?? Math.Max(SizeLimit / 8, 1);
 
     /// <summary>Checks the options; throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>
@@ -50,6 +67,16 @@ public sealed class DiskStoreOptions
         if (MaintenanceInterval <= TimeSpan.Zero)
         {
             throw new ArgumentOutOfRangeException(nameof(MaintenanceInterval), MaintenanceInterval, "MaintenanceInterval must be positive.");
+        }
+
+        if (InlineBodyLimit is < 0 or > 1024 * 1024)
+        {
+            throw new ArgumentOutOfRangeException(nameof(InlineBodyLimit), InlineBodyLimit, "InlineBodyLimit must be between 0 and 1 MB.");
+        }
+
+        if (WriteQueueCapacity < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteQueueCapacity), WriteQueueCapacity, "WriteQueueCapacity must be at least 1.");
         }
 
         if (DeletionGrace < TimeSpan.Zero)

@@ -23,6 +23,12 @@ internal static partial class StorageLog
     [LoggerMessage(105, LogLevel.Information, "Disk tier recovery: removed {Files} orphan body files and {Rows} index rows without a body")]
     public static partial void DiskRecovered(ILogger logger, long files, long rows);
 
+    [LoggerMessage(107, LogLevel.Debug, "Disk tier: {Key} not cached on disk: the write-behind queue is full")]
+    public static partial void DiskWriteDropped(ILogger logger, string key);
+
+    [LoggerMessage(108, LogLevel.Information, "Disk tier: verified {Rows} bodies written before the last reboot; dropped {Damaged} damaged ones")]
+    public static partial void DiskVerified(ILogger logger, long rows, long damaged);
+
     [LoggerMessage(106, LogLevel.Warning, "Tiered store: the {Tier} tier failed during {Operation}; the other tier answers")]
     public static partial void TierFailed(ILogger logger, string tier, string operation, Exception exception);
 }

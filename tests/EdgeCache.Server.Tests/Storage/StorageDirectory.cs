@@ -27,6 +27,16 @@ internal sealed class StorageDirectory : IDisposable
         }
     }
 
+    /// <summary>Index rows whose body is in a file rather than in the row.</summary>
+    public long RowsWithAFile()
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={System.IO.Path.Combine(Path, "index.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM entries WHERE body IS NULL";
+        return (long)command.ExecuteScalar()!;
+    }
+
     private long Entries()
     {
         var index = System.IO.Path.Combine(Path, "index.db");

@@ -12,5 +12,7 @@ public sealed class DiskStoreBehaviourTests : StoreBehaviourTests
             new DiskStoreOptions { DataDirectory = Path.Combine(DataDirectory, Guid.NewGuid().ToString("N")), SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize },
             Time);
 
-    protected override void AssertNoLeftoverFiles() => DiskAssert.NoLeftoverFiles(_last!);
+    protected override Task AssertNoLeftoverFilesAsync() => DiskAssert.NoLeftoverFilesAsync(_last!);
+
+    protected override Task SettleAsync() => _last!.FlushAsync();
 }

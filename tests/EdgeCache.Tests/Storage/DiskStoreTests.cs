@@ -93,7 +93,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         Assert.Equal(1000, reopened.GetStatistics().Bytes);
         Assert.NotNull(await reopened.GetAsync("https://example.com/kept"));
         Assert.Null(await reopened.GetAsync("https://example.com/lost"));
-        DiskAssert.NoLeftoverFiles(reopened);
+        await DiskAssert.NoLeftoverFilesAsync(reopened);
     }
 
     [Fact]
@@ -102,6 +102,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         var store = Open();
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/short", ttl: TimeSpan.FromSeconds(10)), StoreTestData.Body(1, 1000));
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/long", ttl: TimeSpan.FromHours(2)), StoreTestData.Body(2, 1000));
+        await store.FlushAsync();
 
         _time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(1, store.GetStatistics().Entries);
@@ -118,6 +119,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         foreach (var name in new[] { "a", "b", "c" })
         {
             await StoreTestData.PutAsync(store, StoreTestData.Metadata($"https://example.com/{name}", ttl: TimeSpan.FromDays(1)), StoreTestData.Body(name[0], 100_000));
+            await store.FlushAsync();
             _time.Advance(TimeSpan.FromSeconds(1));
         }
 
@@ -125,6 +127,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         _time.Advance(TimeSpan.FromSeconds(1));
 
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/d", ttl: TimeSpan.FromDays(1)), StoreTestData.Body('d', 100_000));
+        await store.FlushAsync();
 
         Assert.NotNull(await store.GetAsync("https://example.com/a"));
         Assert.Null(await store.GetAsync("https://example.com/b"));
@@ -169,6 +172,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
     {
         var store = Open();
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 1000));
+        await store.FlushAsync();
         File.Delete((await store.GetAsync("https://example.com/a"))!.BodyFilePath!);
 
         Assert.Null(await store.GetAsync("https://example.com/a"));
@@ -181,6 +185,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
     {
         var store = Open();
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 1000));
+        await store.FlushAsync();
         using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Pooling=False"))
         {
             connection.Open();
@@ -191,6 +196,28 @@ public sealed class DiskStoreTests : IAsyncLifetime
 
         Assert.Null(await store.GetAsync("https://example.com/a"));
         Assert.Null(await store.GetAsync("https://example.com/colliding"));
+    }
+
+    [Fact]
+    public async Task Small_body_is_kept_in_its_index_row_without_a_file_and_survives_a_reopen()
+    {
+        var store = Open(inlineBodyLimit: 16 * 1024);
+        var small = StoreTestData.Body(1, 16 * 1024);
+        var large = StoreTestData.Body(2, 16 * 1024 + 1);
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/small") with { BodyLength = small.Length }, small);
+        await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/large") with { BodyLength = large.Length }, large);
+        await store.DisposeAsync();
+
+        var reopened = Open(inlineBodyLimit: 16 * 1024);
+        var entry = await reopened.GetAsync("https://example.com/small");
+        Assert.NotNull(entry);
+        Assert.Null(entry.BodyFilePath);
+        Assert.True(entry.TryGetMemory(out var memory));
+        Assert.Equal(small, memory.ToArray());
+        Assert.Equal(large, await StoreTestData.ReadBodyAsync((await reopened.GetAsync("https://example.com/large"))!));
+        Assert.Single(DiskAssert.BodyFiles(reopened));
+        Assert.Equal(2, reopened.GetStatistics().Entries);
+        Assert.Equal(small.Length + large.Length, reopened.GetStatistics().Bytes);
     }
 
     [Fact]
@@ -222,16 +249,20 @@ public sealed class DiskStoreTests : IAsyncLifetime
     {
         var store = Open(sizeLimit: 1_000_000, maxObjectSize: 1_000_000);
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 600_000)));
+        await store.FlushAsync();
 
         // b evicts a, whose file stays for the grace (a reader may have just found it): c cannot have that room as well.
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/b"), StoreTestData.Body(2, 600_000)));
+        await store.FlushAsync();
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/c"), StoreTestData.Body(3, 300_000)));
+        await store.FlushAsync();
         Assert.Null(await store.GetAsync("https://example.com/b"));
         Assert.True(store.GetStatistics().Bytes + store.PendingDeleteBytes <= 1_000_000 + 600_000, "the index took room still held by bodies in grace");
 
         // Past the grace, the next commit removes the old files (not only the maintenance timer, every 30 s).
         _time.Advance(TimeSpan.FromSeconds(11));
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/d"), StoreTestData.Body(4, 100_000)));
+        await store.FlushAsync();
 
         Assert.True(BytesOnDisk() <= 1_000_000, $"{BytesOnDisk()} bytes on disk for a 1,000,000-byte limit");
         Assert.Equal(0, store.PendingDeleteBytes);
@@ -243,10 +274,13 @@ public sealed class DiskStoreTests : IAsyncLifetime
     {
         var store = Open(sizeLimit: 1_000_000, maxObjectSize: 1_000_000);
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/old"), StoreTestData.Body(1, 500_000)));
+        await store.FlushAsync();
         await using var inFlight = (await store.BeginWriteAsync(StoreTestData.Metadata("https://example.com/big") with { BodyLength = -1 }))!;
         Assert.True(await inFlight.WriteAsync(StoreTestData.Body(2, 300_000)));
 
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/new"), StoreTestData.Body(3, 300_000)));
+
+        await store.FlushAsync();
 
         // The index leaves room for the body still being written.
         Assert.True(store.GetStatistics().Bytes + store.InFlightBytes <= 1_000_000, $"index {store.GetStatistics().Bytes} + in flight {store.InFlightBytes}");
@@ -260,9 +294,10 @@ public sealed class DiskStoreTests : IAsyncLifetime
         .Where(f => !Path.GetFileName(f).StartsWith("index", StringComparison.Ordinal))
         .Sum(f => new FileInfo(f).Length);
 
-    private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null)
+    /// <summary>Opens the store; bodies go to files unless <paramref name="inlineBodyLimit"/> lets small ones into their row.</summary>
+    private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null, int inlineBodyLimit = 0)
     {
-        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize }, _time, _logger);
+        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize, InlineBodyLimit = inlineBodyLimit }, _time, _logger);
         _stores.Add(store);
         return store;
     }

@@ -16,5 +16,7 @@ public sealed class TieredStoreBehaviourTests : StoreBehaviourTests
         return new TieredStore(memory, _disk);
     }
 
-    protected override void AssertNoLeftoverFiles() => DiskAssert.NoLeftoverFiles(_disk!);
+    protected override Task AssertNoLeftoverFilesAsync() => DiskAssert.NoLeftoverFilesAsync(_disk!);
+
+    protected override Task SettleAsync() => _disk!.FlushAsync();
 }
