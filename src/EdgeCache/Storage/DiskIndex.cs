@@ -117,6 +117,15 @@ internal sealed class DiskIndex : IDisposable
         }
     }
 
+    /// <summary>The id the next write will get: every entry whose write began before now has a smaller one.</summary>
+    public long PeekNextId()
+    {
+        lock (_idLock)
+        {
+            return _nextId;
+        }
+    }
+
     /// <summary>Hands out a fresh id for a body file, persisting a new high-water mark every few thousand ids.</summary>
     public long NextId()
     {
@@ -289,7 +298,7 @@ internal sealed class DiskIndex : IDisposable
         => WriteTransaction(t => DeleteWhere(t, "id IN (SELECT id FROM entries WHERE expires <= $now LIMIT $limit)", removed, ("$now", nowMs), ("$limit", limit)));
 
     /// <summary>Removes (or for a soft purge marks) the rows a purge selects; returns how many.</summary>
-    public long Purge(PurgeRequest purge, List<Removed> removed)
+    public long Purge(PurgeRequest purge, List<Removed> removed, long idBelow = long.MaxValue)
     {
         var (condition, value) = purge.Kind switch
         {
@@ -301,6 +310,11 @@ internal sealed class DiskIndex : IDisposable
             _ => ("1 = 0", null),
         };
         var parameters = value is null ? [] : new (string, object)[] { ("$value", value) };
+        if (idBelow != long.MaxValue)
+        {
+            // A purge applied late (it failed when asked) selects only what was written before it was asked.
+            condition = $"({condition}) AND id < {idBelow.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        }
         long count = 0;
         WriteTransaction(t =>
         {

@@ -72,6 +72,12 @@ public sealed class DiskStore : ICacheStore
     // Rows with an id below this were written before a reboot (or on an unknown boot): verified on read until the pass ends.
     private long _verifyBelow;
     private int _maintaining;
+
+    // Purges the index could not apply (a full disk: SQLite needs room for its journal), each with the first
+    // id written after it was asked. Until a retry at maintenance succeeds, an entry one of them selects whose
+    // write began before it is a miss: a purge that failed here never leaves what it selects servable.
+    private readonly List<(PurgeRequest Purge, long IdBelow)> _unappliedPurges = [];
+    private int _unappliedCount;
     private int _touchFlushQueued;
     private long _hits;
     private long _misses;
@@ -190,7 +196,7 @@ public sealed class DiskStore : ICacheStore
                 if (_pending.TryGetValue(key, out var pending))
                 {
                     // A pending entry replaces whatever the index holds for the key: never fall through to it.
-                    if (pending.ExpiresMs > now && (pending.Body is not null || BodyIsWhole(pending.Path!, pending.Size)))
+                    if (pending.ExpiresMs > now && !HiddenByUnappliedPurge(pending.Id, pending.Metadata) && (pending.Body is not null || BodyIsWhole(pending.Path!, pending.Size)))
                     {
                         Interlocked.Increment(ref _hits);
                         var metadata = pending.Invalidated ? pending.Metadata with { Invalidated = true } : pending.Metadata;
@@ -199,7 +205,7 @@ public sealed class DiskStore : ICacheStore
                 }
                 else if (_index.TryFind(Hash(key), out var row) && row.Key == key)
                 {
-                    if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata))
+                    if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata) && !HiddenByUnappliedPurge(row.Id, metadata))
                     {
                         if (row.Body is { } body)
                         {
@@ -324,17 +330,89 @@ public sealed class DiskStore : ICacheStore
             lock (_publishLock)
             {
                 count += PurgePending(purge);
+                _options.BeforeIndexPurge?.Invoke();
                 count += _index.Purge(purge, removed);
             }
+        }
+        catch (ObjectDisposedException ex)
+        {
+            // A store that is shut down serves nothing any more: there is nothing left to hide.
+            StorageLog.DiskOperationFailed(_logger, "purge", ex);
+            return new ValueTask<long>(0);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             StorageLog.DiskOperationFailed(_logger, "purge", ex);
-            return new ValueTask<long>(0);
+            lock (_unappliedPurges)
+            {
+                _unappliedPurges.Add((purge, _index.PeekNextId()));
+                Volatile.Write(ref _unappliedCount, _unappliedPurges.Count);
+            }
+
+            throw new PurgeIncompleteException(
+                $"The disk tier could not apply the purge ({ex.Message}); what it selects is not served from disk until a retry succeeds.", ex)
+            {
+                Purged = count,
+            };
         }
 
         ScheduleDeletes(removed);
         return new ValueTask<long>(count);
+    }
+
+    /// <summary>Whether a purge the index could not apply yet selects an entry whose write began before it.</summary>
+    private bool HiddenByUnappliedPurge(long id, EntryMetadata metadata)
+    {
+        if (Volatile.Read(ref _unappliedCount) == 0)
+        {
+            return false;
+        }
+
+        lock (_unappliedPurges)
+        {
+            foreach (var (purge, idBelow) in _unappliedPurges)
+            {
+                if (id < idBelow && purge.Matches(metadata))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Applies the purges that failed before, oldest first (the index is written outside the list's lock, so
+    /// reads checking the list never wait on a slow disk); each that succeeds stops hiding entries. A purge
+    /// that fails again stays, and the exception goes to the maintenance log.
+    /// </summary>
+    private void RetryUnappliedPurges()
+    {
+        while (Volatile.Read(ref _unappliedCount) != 0)
+        {
+            (PurgeRequest Purge, long IdBelow) first;
+            lock (_unappliedPurges)
+            {
+                first = _unappliedPurges[0];
+            }
+
+            var removed = new List<DiskIndex.Removed>();
+            lock (_publishLock)
+            {
+                _options.BeforeIndexPurge?.Invoke();
+                PurgePending(first.Purge, first.IdBelow);
+                _index.Purge(first.Purge, removed, first.IdBelow);
+            }
+
+            lock (_unappliedPurges)
+            {
+                _unappliedPurges.Remove(first);
+                Volatile.Write(ref _unappliedCount, _unappliedPurges.Count);
+            }
+
+            ScheduleDeletes(removed);
+        }
     }
 
     /// <inheritdoc />
@@ -361,6 +439,7 @@ public sealed class DiskStore : ICacheStore
             }
 
             _index.FlushTouches();
+            RetryUnappliedPurges();
             var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
             var removed = new List<DiskIndex.Removed>();
             int batch;
@@ -744,12 +823,12 @@ public sealed class DiskStore : ICacheStore
     }
 
     /// <summary>Removes (or for a soft purge marks) the pending entries a purge selects; the caller holds the publish lock.</summary>
-    private long PurgePending(PurgeRequest purge)
+    private long PurgePending(PurgeRequest purge, long idBelow = long.MaxValue)
     {
         long count = 0;
         foreach (var (_, entry) in _queuedById)
         {
-            if (entry.Cancelled || !purge.Matches(entry.Metadata))
+            if (entry.Cancelled || entry.Id >= idBelow || !purge.Matches(entry.Metadata))
             {
                 continue;
             }

@@ -44,6 +44,9 @@ public sealed class DiskStoreOptions
     /// <summary>Fault injection for tests: awaited before each batch of index rows is committed (a slow disk).</summary>
     internal Func<Task>? BeforeBatchCommit { get; set; }
 
+    /// <summary>Fault injection for tests: called before the index applies a purge (throw to play a full disk).</summary>
+    internal Action? BeforeIndexPurge { get; set; }
+
     internal long EffectiveMaxObjectSize => MaxObjectSize ?? Math.Max(SizeLimit / 8, 1);
 
     /// <summary>Checks the options; throws <see cref="ArgumentOutOfRangeException"/> naming the bad setting.</summary>

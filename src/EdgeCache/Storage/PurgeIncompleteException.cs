@@ -1,9 +1,10 @@
 namespace EdgeCache.Storage;
 
 /// <summary>
-/// A purge was applied to this node's own tiers but could not be made to reach every node (the shared tier
-/// or the invalidation backplane stayed unavailable for the purge timeout). Other nodes may still serve what
-/// it selects; purging again once the shared tier is back completes it.
+/// A purge could not be applied everywhere: it reached this node's own tiers but not every node (the shared
+/// tier or the invalidation backplane stayed unavailable for the purge timeout; other nodes may still serve
+/// what it selects), or a tier could not record it (the disk tier on a full disk: it hides what the purge
+/// selects and retries). Purging again once the cause is gone completes it.
 /// </summary>
 public sealed class PurgeIncompleteException : Exception
 {

@@ -147,18 +147,35 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         // Under the commit lock: a write either committed before (and is purged here) or sees the purge
         // in the fence and is not published.
         long below, inMemory;
+        PurgeIncompleteException? incomplete = null;
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             _fence.Record(purge);
 
             // The lower tier first: a reader that misses memory in between must not re-promote a purged entry.
-            below = await TryAsync(_lower, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+            // A lower tier that could not apply the purge says so; memory is purged all the same, and the
+            // caller is told (the admin API answers 503: purge again).
+            try
+            {
+                below = await TryAsync(_lower, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
+            }
+            catch (PurgeIncompleteException exception)
+            {
+                incomplete = exception;
+                below = exception.Purged;
+            }
+
             inMemory = await TryAsync(_memory, "purge", s => s.PurgeAsync(purge, cancellationToken)).ConfigureAwait(false);
         }
         finally
         {
             _commitLock.Release();
+        }
+
+        if (incomplete is not null)
+        {
+            throw new PurgeIncompleteException(incomplete.Message, incomplete) { Purged = Math.Max(inMemory, below) };
         }
 
         // Entries usually sit in both tiers: the larger count is the number of distinct entries purged.
@@ -300,7 +317,7 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         {
             return await action(store).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or PurgeIncompleteException))
         {
             StorageLog.TierFailed(_logger, store.Name, operation, ex);
             return default!;
