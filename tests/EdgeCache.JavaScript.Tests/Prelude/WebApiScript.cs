@@ -56,7 +56,7 @@ public sealed class WebApiScript : IAsyncLifetime
           'multipart-filename-star': async () => { const f = await new Response('--b\r\nContent-Disposition: form-data; name="f"; filename="plain.txt"; filename*=UTF-8\'\'%C3%A9t%C3%A9.txt\r\n\r\nx\r\n--b--\r\n', { headers: { 'content-type': 'multipart/form-data; boundary=b' } }).formData(); return f.get('f').name; },
           'structured-clone': () => { const a = { d: new Date(0), m: new Map([[1, { x: 2 }]]) }; a.self = a; const c = structuredClone(a); return [c !== a, c.self === c, c.d.getTime(), c.m.get(1).x]; },
           'structured-clone-function-throws': () => { try { structuredClone({ f() {} }); return 'no error'; } catch (e) { return e.name; } },
-          'timers-run-in-order': () => new Promise(resolve => { const seen = []; setTimeout(() => seen.push('b'), 20); setTimeout(() => { seen.push('a'); }, 0); const t = setTimeout(() => seen.push('never'), 5); clearTimeout(t); queueMicrotask(() => seen.push('micro')); setTimeout(() => resolve(seen), 60); }),
+          'timers-run-in-order': () => new Promise(resolve => { const seen = []; setTimeout(() => { seen.push('b'); resolve(seen); }, 500); setTimeout(() => { seen.push('a'); }, 0); const t = setTimeout(() => seen.push('never'), 5); clearTimeout(t); queueMicrotask(() => seen.push('micro')); }),
           'abort-controller': () => { const c = new AbortController(); let fired = 0; c.signal.addEventListener('abort', () => fired++); c.abort(); c.abort(); return [c.signal.aborted, fired, c.signal.reason.name]; },
           'streams-pipe-through': async () => {
             const upper = new TransformStream({ transform(chunk, c) { c.enqueue(chunk.toUpperCase()); } });
