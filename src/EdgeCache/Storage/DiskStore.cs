@@ -327,12 +327,7 @@ public sealed class DiskStore : ICacheStore
         long count = 0;
         try
         {
-            lock (_publishLock)
-            {
-                count += PurgePending(purge);
-                _options.BeforeIndexPurge?.Invoke();
-                count += _index.Purge(purge, removed);
-            }
+            ApplyPurge(purge, removed, long.MaxValue, ref count);
         }
         catch (ObjectDisposedException ex)
         {
@@ -358,6 +353,20 @@ public sealed class DiskStore : ICacheStore
 
         ScheduleDeletes(removed);
         return new ValueTask<long>(count);
+    }
+
+    /// <summary>
+    /// Applies a purge to the queued rows and then the index, to entries whose write began below
+    /// <paramref name="idBelow"/>. <paramref name="count"/> holds what was purged even when the index throws.
+    /// </summary>
+    private void ApplyPurge(PurgeRequest purge, List<DiskIndex.Removed> removed, long idBelow, ref long count)
+    {
+        lock (_publishLock)
+        {
+            count += PurgePending(purge, idBelow);
+            _options.BeforeIndexPurge?.Invoke();
+            count += _index.Purge(purge, removed, idBelow);
+        }
     }
 
     /// <summary>Whether a purge the index could not apply yet selects an entry whose write began before it.</summary>
@@ -398,12 +407,8 @@ public sealed class DiskStore : ICacheStore
             }
 
             var removed = new List<DiskIndex.Removed>();
-            lock (_publishLock)
-            {
-                _options.BeforeIndexPurge?.Invoke();
-                PurgePending(first.Purge, first.IdBelow);
-                _index.Purge(first.Purge, removed, first.IdBelow);
-            }
+            long count = 0;
+            ApplyPurge(first.Purge, removed, first.IdBelow, ref count);
 
             lock (_unappliedPurges)
             {
