@@ -1,4 +1,3 @@
-using System.Text;
 using EdgeCache.Storage;
 using StackExchange.Redis;
 
@@ -19,17 +18,10 @@ namespace EdgeCache.Redis;
 /// </remarks>
 public sealed class RedisBackplane : ICacheInvalidationBackplane
 {
-    private const byte Version = 1;
-    private const byte LoggedVersion = 2;
-    private const byte DeleteOperation = 0;
-    private const byte PurgeOperation = 1;
-    private const int HeaderLength = 1 + 16 + 1 + 1 + 1;
-
-    // A logged purge on the channel: [2][epoch, 16 bytes][sequence, 8 bytes little-endian][the message].
-    private const int LoggedHeaderLength = 1 + 16 + 8;
-
     private readonly RedisConnection _connection;
     private readonly RedisKeys _keys;
+    private readonly PurgeLog _purgeLog;
+    private readonly PurgeLogCheckpoint _checkpoint;
     private readonly CancellationTokenSource _stopping = new();
 
     // Serialises everything that moves the position: applying a logged purge, catching up, resetting.
@@ -49,6 +41,8 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _keys = new RedisKeys(connection.Options.KeyPrefix);
+        _purgeLog = new PurgeLog(_keys, connection.Options.PurgeLogLength);
+        _checkpoint = new PurgeLogCheckpoint(connection.Options.PurgeLogCheckpointPath, connection.Logger);
     }
 
     /// <summary>Whether the node is subscribed now.</summary>
@@ -73,7 +67,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     public async ValueTask<bool> PublishAsync(CacheInvalidation invalidation, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(invalidation);
-        var message = Encode(_connection.NodeId, invalidation);
+        var message = InvalidationMessage.Encode(_connection.NodeId, invalidation);
         var channel = _keys.InvalidationChannel;
         if (invalidation.Purge is null)
         {
@@ -90,7 +84,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         while (true)
         {
             appended = await _connection.ExecuteAsync(
-                "purge log", db => AppendAsync(db, message), default((Guid, long)), attemptTimeout, cancellationToken).ConfigureAwait(false);
+                "purge log", db => _purgeLog.AppendAsync(db, message), default((Guid, long)), attemptTimeout, cancellationToken).ConfigureAwait(false);
             if (appended.Sequence > 0 || _connection.Time.GetElapsedTime(deadline) >= options.PurgeTimeout)
             {
                 break;
@@ -104,11 +98,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             return false;
         }
 
-        var logged = new byte[LoggedHeaderLength + message.Length];
-        logged[0] = LoggedVersion;
-        appended.Epoch.TryWriteBytes(logged.AsSpan(1, 16));
-        System.Buffers.Binary.BinaryPrimitives.WriteInt64LittleEndian(logged.AsSpan(17, 8), appended.Sequence);
-        message.CopyTo(logged.AsSpan(LoggedHeaderLength));
+        var logged = InvalidationMessage.EncodeLogged(appended.Epoch, appended.Sequence, message);
 
         // A lost message is found on the next poll of the log's head.
         await _connection.ExecuteAsync(
@@ -174,97 +164,6 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         _stopping.Dispose();
     }
 
-    internal static byte[] Encode(Guid nodeId, CacheInvalidation invalidation)
-    {
-        var value = invalidation.Key ?? invalidation.Purge!.Value;
-        var message = new byte[HeaderLength + Encoding.UTF8.GetByteCount(value)];
-        message[0] = Version;
-        nodeId.TryWriteBytes(message.AsSpan(1, 16));
-        message[17] = invalidation.Key is null ? PurgeOperation : DeleteOperation;
-        message[18] = invalidation.Purge is { } purge ? (byte)purge.Kind : (byte)0;
-        message[19] = invalidation.Purge is { Soft: true } ? (byte)1 : (byte)0;
-        Encoding.UTF8.GetBytes(value, message.AsSpan(HeaderLength));
-        return message;
-    }
-
-    internal static bool TryDecode(ReadOnlySpan<byte> message, out Guid nodeId, out CacheInvalidation? invalidation)
-    {
-        nodeId = default;
-        invalidation = null;
-        if (message.Length < HeaderLength || message[0] != Version || message[19] > 1 || !Enum.IsDefined((PurgeKind)message[18]))
-        {
-            return false;
-        }
-
-        nodeId = new Guid(message.Slice(1, 16));
-        string value;
-        try
-        {
-            value = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(message[HeaderLength..]);
-        }
-        catch (DecoderFallbackException)
-        {
-            return false;
-        }
-
-        invalidation = message[17] switch
-        {
-            DeleteOperation => CacheInvalidation.Delete(value),
-            PurgeOperation => CacheInvalidation.ForPurge(new PurgeRequest((PurgeKind)message[18], value, message[19] == 1)),
-            _ => null,
-        };
-        return invalidation is not null;
-    }
-
-    internal static bool TryDecodeLogged(ReadOnlySpan<byte> message, out Guid epoch, out long sequence)
-    {
-        epoch = default;
-        sequence = 0;
-        if (message.Length < LoggedHeaderLength || message[0] != LoggedVersion)
-        {
-            return false;
-        }
-
-        epoch = new Guid(message.Slice(1, 16));
-        sequence = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(message.Slice(17, 8));
-        return sequence > 0;
-    }
-
-    /// <summary>Appends one purge to the log: the head's sequence and the entry move in one transaction.</summary>
-    private async Task<(Guid, long)> AppendAsync(IDatabase db, byte[] message)
-    {
-        var transaction = db.CreateTransaction();
-        _ = transaction.HashSetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField, Guid.NewGuid().ToByteArray(), When.NotExists);
-        var sequence = transaction.HashIncrementAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogSequenceField);
-        var epoch = transaction.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField);
-        _ = transaction.ListRightPushAsync(_keys.PurgeLogEntries, message);
-        _ = transaction.ListTrimAsync(_keys.PurgeLogEntries, -_connection.Options.PurgeLogLength, -1);
-        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
-        {
-            return default;
-        }
-
-        return (ReadEpoch(await epoch.ConfigureAwait(false)), await sequence.ConfigureAwait(false));
-    }
-
-    /// <summary>The whole log: its epoch (created when missing), last sequence number and entries (the last one has that number).</summary>
-    private async Task<LogSnapshot?> ReadLogAsync(IDatabase db)
-    {
-        var transaction = db.CreateTransaction();
-        _ = transaction.HashSetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogEpochField, Guid.NewGuid().ToByteArray(), When.NotExists);
-        var head = transaction.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogHeadFields);
-        var entries = transaction.ListRangeAsync(_keys.PurgeLogEntries, 0, -1);
-        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
-        {
-            return null;
-        }
-
-        var fields = await head.ConfigureAwait(false);
-        return new LogSnapshot(ReadEpoch(fields[0]), fields[1].IsNull ? 0 : (long)fields[1], await entries.ConfigureAwait(false));
-    }
-
-    private static Guid ReadEpoch(RedisValue value) => value.IsNull || ((byte[])value!).Length != 16 ? Guid.Empty : new Guid((byte[])value!);
-
     private async Task RunAsync(CancellationToken stopping)
     {
         ConnectionMultiplexer? multiplexer;
@@ -311,7 +210,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             return _epoch != Guid.Empty; // unreadable now: a node that has its position waits for the next poll
         }
 
-        return ReadEpoch(head[0]) == _epoch && _epoch != Guid.Empty && (head[1].IsNull ? 0 : (long)head[1]) == Interlocked.Read(ref _position);
+        return PurgeLog.ReadEpoch(head[0]) == _epoch && _epoch != Guid.Empty && (head[1].IsNull ? 0 : (long)head[1]) == Interlocked.Read(ref _position);
     }
 
     private void OnMessage(RedisChannel channel, RedisValue message)
@@ -323,13 +222,13 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         }
 
         var bytes = (ReadOnlyMemory<byte>)message;
-        if (TryDecodeLogged(bytes.Span, out var epoch, out var sequence))
+        if (InvalidationMessage.TryDecodeLogged(bytes.Span, out var epoch, out var sequence))
         {
-            _ = ApplyLoggedAsync(local, epoch, sequence, bytes[LoggedHeaderLength..]);
+            _ = ApplyLoggedAsync(local, epoch, sequence, bytes[InvalidationMessage.LoggedHeaderLength..]);
             return;
         }
 
-        if (!TryDecode(bytes.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
+        if (!InvalidationMessage.TryDecode(bytes.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
         {
             return;
         }
@@ -397,7 +296,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     private async Task CatchUpLockedAsync(ICacheStore local, CancellationToken stopping)
     {
         var options = _connection.Options;
-        var snapshot = await _connection.ExecuteAsync("purge log", ReadLogAsync, null, options.PurgeTimeout, stopping).ConfigureAwait(false);
+        var snapshot = await _connection.ExecuteAsync("purge log", _purgeLog.ReadAsync, null, options.PurgeTimeout, stopping).ConfigureAwait(false);
         if (snapshot is not { Epoch: var epoch, Sequence: var head, Entries: var entries } || epoch == Guid.Empty)
         {
             return; // Redis is unavailable: the next poll tries again
@@ -406,7 +305,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         if (_epoch == Guid.Empty)
         {
             // Just started: where the checkpoint says, else (tiers that start empty) at the head.
-            if (ReadCheckpoint() is { } checkpoint)
+            if (_checkpoint.Read() is { } checkpoint)
             {
                 (_epoch, _position) = checkpoint;
             }
@@ -455,7 +354,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     /// <summary>Applies one logged message unless it is this node's own; true when it was applied.</summary>
     private async Task<bool> ApplyEntryAsync(ICacheStore local, ReadOnlyMemory<byte> message)
     {
-        if (!TryDecode(message.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
+        if (!InvalidationMessage.TryDecode(message.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
         {
             return false;
         }
@@ -484,48 +383,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     {
         _epoch = epoch;
         Interlocked.Exchange(ref _position, position);
-        WriteCheckpoint(epoch, position);
-    }
-
-    private (Guid, long)? ReadCheckpoint()
-    {
-        if (_connection.Options.PurgeLogCheckpointPath is not { } path || !File.Exists(path))
-        {
-            return null;
-        }
-
-        try
-        {
-            var parts = File.ReadAllText(path).Split(' ', StringSplitOptions.TrimEntries);
-            return parts.Length == 2 && Guid.TryParse(parts[0], out var epoch)
-                && long.TryParse(parts[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var position)
-                ? (epoch, position) : null;
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            RedisLog.PurgeLogCheckpointFailed(_connection.Logger, path, exception);
-            return null;
-        }
-    }
-
-    private void WriteCheckpoint(Guid epoch, long position)
-    {
-        if (_connection.Options.PurgeLogCheckpointPath is not { } path)
-        {
-            return;
-        }
-
-        try
-        {
-            // Written after the purges it counts were applied: a crash in between re-applies them (harmless).
-            var temporary = path + ".tmp";
-            File.WriteAllText(temporary, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{epoch:D} {position}"));
-            File.Move(temporary, path, overwrite: true);
-        }
-        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
-        {
-            RedisLog.PurgeLogCheckpointFailed(_connection.Logger, path, exception);
-        }
+        _checkpoint.Write(epoch, position);
     }
 
     private async Task ApplyAsync(ICacheStore local, CacheInvalidation invalidation)
@@ -562,7 +420,4 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             }
         });
     }
-
-    /// <summary>The purge log as read in one transaction.</summary>
-    private sealed record LogSnapshot(Guid Epoch, long Sequence, RedisValue[] Entries);
 }

@@ -63,15 +63,15 @@ public sealed class BackplaneTests(ITestOutputHelper output)
             CacheInvalidation.ForPurge(PurgeRequest.Everything),
         })
         {
-            Assert.True(RedisBackplane.TryDecode(RedisBackplane.Encode(node, invalidation), out var from, out var decoded));
+            Assert.True(InvalidationMessage.TryDecode(InvalidationMessage.Encode(node, invalidation), out var from, out var decoded));
             Assert.Equal(node, from);
             Assert.Equal(invalidation, decoded);
         }
 
-        Assert.False(RedisBackplane.TryDecode([1, 2, 3], out _, out _));
-        var unknownKind = RedisBackplane.Encode(node, CacheInvalidation.ForPurge(PurgeRequest.Everything));
+        Assert.False(InvalidationMessage.TryDecode([1, 2, 3], out _, out _));
+        var unknownKind = InvalidationMessage.Encode(node, CacheInvalidation.ForPurge(PurgeRequest.Everything));
         unknownKind[18] = 77;
-        Assert.False(RedisBackplane.TryDecode(unknownKind, out _, out _));
+        Assert.False(InvalidationMessage.TryDecode(unknownKind, out _, out _));
     }
 
     /// <summary>Polls a condition (bounded); returns how long it took to hold.</summary>

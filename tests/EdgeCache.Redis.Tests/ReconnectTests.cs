@@ -89,7 +89,7 @@ public sealed class ReconnectTests : IDisposable
         await using var raw = await ConnectionMultiplexer.ConnectAsync(GarnetHost.Shared.Configuration);
         var transaction = raw.GetDatabase().CreateTransaction();
         _ = transaction.HashIncrementAsync(prefix + "{purgelog}:head", "s");
-        _ = transaction.ListRightPushAsync(prefix + "{purgelog}:entries", RedisBackplane.Encode(Guid.NewGuid(), CacheInvalidation.ForPurge(new PurgeRequest(PurgeKind.Tag, "red"))));
+        _ = transaction.ListRightPushAsync(prefix + "{purgelog}:entries", InvalidationMessage.Encode(Guid.NewGuid(), CacheInvalidation.ForPurge(new PurgeRequest(PurgeKind.Tag, "red"))));
         Assert.True(await transaction.ExecuteAsync());
 
         await BackplaneTests.WaitUntilAsync(async () => await node.Local.GetAsync("https://example.com/red") is null, TimeSpan.FromSeconds(20));

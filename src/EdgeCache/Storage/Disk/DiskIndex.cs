@@ -13,43 +13,8 @@ namespace EdgeCache.Storage;
 /// beside the writer. Last-access times are batched in memory and written in the background, so a
 /// hit does not cost a write transaction.
 /// </remarks>
-internal sealed class DiskIndex : IDisposable
+internal sealed partial class DiskIndex : IDisposable
 {
-    private const string Schema = """
-        CREATE TABLE IF NOT EXISTS entries(
-            id INTEGER PRIMARY KEY,
-            hash BLOB NOT NULL UNIQUE,
-            key TEXT NOT NULL,
-            url TEXT NOT NULL,
-            host TEXT NOT NULL,
-            size INTEGER NOT NULL,
-            expires INTEGER NOT NULL,
-            accessed INTEGER NOT NULL,
-            invalidated INTEGER NOT NULL DEFAULT 0,
-            metadata BLOB NOT NULL,
-            checksum INTEGER,
-            body BLOB);
-        CREATE INDEX IF NOT EXISTS entries_expires ON entries(expires);
-        CREATE INDEX IF NOT EXISTS entries_accessed ON entries(accessed);
-        CREATE INDEX IF NOT EXISTS entries_host ON entries(host);
-        CREATE INDEX IF NOT EXISTS entries_url ON entries(url);
-        CREATE TABLE IF NOT EXISTS tags(tag TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY(tag, id)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS tags_id ON tags(id);
-        CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-        INSERT OR IGNORE INTO totals VALUES ('bytes', 0), ('entries', 0), ('id_limit', 1);
-        CREATE TRIGGER IF NOT EXISTS entries_inserted AFTER INSERT ON entries BEGIN
-            UPDATE totals SET value = value + NEW.size WHERE name = 'bytes';
-            UPDATE totals SET value = value + 1 WHERE name = 'entries';
-        END;
-        CREATE TRIGGER IF NOT EXISTS entries_deleted AFTER DELETE ON entries BEGIN
-            UPDATE totals SET value = value - OLD.size WHERE name = 'bytes';
-            UPDATE totals SET value = value - 1 WHERE name = 'entries';
-            DELETE FROM tags WHERE id = OLD.id;
-        END;
-        """;
-
-    private const string FindSql = "SELECT id, key, size, expires, invalidated, metadata, checksum, body FROM entries WHERE hash = $hash";
-
     // Large, so that persisting the next block (a write under the writer's lock) is rare on the commit path.
     private const int IdBlock = 65536;
 
@@ -59,7 +24,6 @@ internal sealed class DiskIndex : IDisposable
     // Separate from the writer's lock: handing out an id must not wait for a batch transaction.
     private readonly Lock _idLock = new();
     private readonly SqliteConnection _writer;
-    private readonly ConcurrentBag<ReadSession> _readers = [];
     private readonly ConcurrentDictionary<long, long> _touches = new();
     private long _bytes;
     private long _entries;
@@ -179,109 +143,6 @@ internal sealed class DiskIndex : IDisposable
         else
         {
             _touches[id] = nowMs;
-        }
-    }
-
-    /// <summary>
-    /// Publishes a batch of rows in one transaction. For each row: removes the row under the same hash,
-    /// evicts least recently accessed rows until the new size fits <paramref name="budget"/>, inserts the
-    /// row and its tags. Removed rows are added to <paramref name="removed"/> (their files are the caller's
-    /// to delete). Returns how many rows were evicted.
-    /// </summary>
-    public int InsertBatch(IReadOnlyList<(NewRow Row, IReadOnlyList<string> Tags)> rows, long budget, List<Removed> removed)
-    {
-        lock (_writeLock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            using var transaction = _writer.BeginTransaction();
-            using var insert = _writer.CreateCommand();
-            insert.Transaction = transaction;
-            insert.CommandText = """
-                INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata, checksum, body)
-                VALUES ($id, $hash, $key, $url, $host, $size, $expires, $accessed, $invalidated, $metadata, $checksum, $body)
-                """;
-            var id = insert.Parameters.Add("$id", SqliteType.Integer);
-            var hash = insert.Parameters.Add("$hash", SqliteType.Blob);
-            var key = insert.Parameters.Add("$key", SqliteType.Text);
-            var url = insert.Parameters.Add("$url", SqliteType.Text);
-            var host = insert.Parameters.Add("$host", SqliteType.Text);
-            var size = insert.Parameters.Add("$size", SqliteType.Integer);
-            var expires = insert.Parameters.Add("$expires", SqliteType.Integer);
-            var accessed = insert.Parameters.Add("$accessed", SqliteType.Integer);
-            var invalidated = insert.Parameters.Add("$invalidated", SqliteType.Integer);
-            var metadata = insert.Parameters.Add("$metadata", SqliteType.Blob);
-            var checksum = insert.Parameters.Add("$checksum", SqliteType.Integer);
-            var body = insert.Parameters.Add("$body", SqliteType.Blob);
-            using var tag = _writer.CreateCommand();
-            tag.Transaction = transaction;
-            tag.CommandText = "INSERT OR IGNORE INTO tags(tag, id) VALUES ($tag, $id)";
-            var tagValue = tag.Parameters.Add("$tag", SqliteType.Text);
-            var tagId = tag.Parameters.Add("$id", SqliteType.Integer);
-
-            // Prepared once per batch: replacing the row of the same hash is the common first step of every row.
-            using var replace = _writer.CreateCommand();
-            replace.Transaction = transaction;
-            replace.CommandText = "DELETE FROM entries WHERE hash = $hash RETURNING id, size, key, body IS NULL";
-            var replaceHash = replace.Parameters.Add("$hash", SqliteType.Blob);
-
-            var evicted = 0;
-            var bytes = Totals(transaction).Bytes;
-            foreach (var (row, tags) in rows)
-            {
-                var before = removed.Count;
-                replaceHash.Value = row.Hash;
-                using (var reader = replace.ExecuteReader())
-                {
-                    while (reader.Read())
-                    {
-                        removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
-                    }
-                }
-
-                bytes -= SizeOf(removed, before);
-                if (bytes + row.Size > budget)
-                {
-                    FlushTouchesLocked(transaction);
-                    while (bytes + row.Size > budget)
-                    {
-                        before = removed.Count;
-                        DeleteWhere(transaction, "id = (SELECT id FROM entries ORDER BY accessed LIMIT 1)", removed);
-                        if (removed.Count == before)
-                        {
-                            break;
-                        }
-
-                        bytes -= SizeOf(removed, before);
-                        evicted += removed.Count - before;
-                    }
-                }
-
-                id.Value = row.Id;
-                hash.Value = row.Hash;
-                key.Value = row.Key;
-                url.Value = row.Url;
-                host.Value = row.Host;
-                size.Value = row.Size;
-                expires.Value = row.ExpiresMs;
-                accessed.Value = row.AccessedMs;
-                invalidated.Value = row.Invalidated ? 1 : 0;
-                metadata.Value = row.Metadata;
-                checksum.Value = row.Checksum;
-                body.Value = (object?)row.Body ?? DBNull.Value;
-                insert.ExecuteNonQuery();
-                bytes += row.Size;
-                for (var i = 0; i < tags.Count; i++)
-                {
-                    tagValue.Value = tags[i];
-                    tagId.Value = row.Id;
-                    tag.ExecuteNonQuery();
-                }
-            }
-
-            var totals = Totals(transaction);
-            transaction.Commit();
-            Publish(totals);
-            return evicted;
         }
     }
 
@@ -450,21 +311,6 @@ internal sealed class DiskIndex : IDisposable
         return total;
     }
 
-    /// <summary>
-    /// Indexes of an earlier version lack the newer columns; their rows keep NULL there (a body flushed to
-    /// disk before its row was written, in a file).
-    /// </summary>
-    private static void AddColumn(SqliteConnection connection, string definition)
-    {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM pragma_table_info('entries') WHERE name = $name";
-        command.Parameters.AddWithValue("$name", definition[..definition.IndexOf(' ', StringComparison.Ordinal)]);
-        if ((long)command.ExecuteScalar()! == 0)
-        {
-            Execute(connection, $"ALTER TABLE entries ADD COLUMN {definition}");
-        }
-    }
-
     private void WriteTransaction(Action<SqliteTransaction> action)
     {
         lock (_writeLock)
@@ -550,65 +396,6 @@ internal sealed class DiskIndex : IDisposable
                     _idLimit = value;
                     break;
             }
-        }
-    }
-
-    private ReadSession RentReader()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        return _readers.TryTake(out var session) ? session : new ReadSession(_connectionString);
-    }
-
-    private void ReturnReader(ReadSession session)
-    {
-        // Never grow without bound: a burst of concurrent readers leaves at most a few connections behind.
-        if (_disposed || _readers.Count >= 2 * Environment.ProcessorCount + 2)
-        {
-            session.Dispose();
-            return;
-        }
-
-        _readers.Add(session);
-        if (Volatile.Read(ref _disposed) && _readers.TryTake(out var late))
-        {
-            late.Dispose();
-        }
-    }
-
-    /// <summary>
-    /// A found row. <see cref="Checksum"/> is the body's XxHash3 (null for rows of an index that predates it);
-    /// <see cref="Body"/> holds a small body kept in the row itself (null: the body is in its file).
-    /// </summary>
-    internal readonly record struct Row(long Id, string Key, long Size, long ExpiresMs, bool Invalidated, byte[] Metadata, long? Checksum, byte[]? Body);
-
-    /// <summary>A row to insert.</summary>
-    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, byte[] Metadata, long Checksum, byte[]? Body);
-
-    /// <summary>A removed row: its body file, when it has one, is to be deleted.</summary>
-    internal readonly record struct Removed(long Id, long Size, string Key, bool HasFile);
-
-    private sealed class ReadSession : IDisposable
-    {
-        public ReadSession(string connectionString)
-        {
-            Connection = new SqliteConnection(connectionString);
-            Connection.Open();
-            Find = Connection.CreateCommand();
-            Find.CommandText = FindSql;
-            Hash = Find.Parameters.Add("$hash", SqliteType.Blob);
-            Find.Prepare();
-        }
-
-        public SqliteConnection Connection { get; }
-
-        public SqliteCommand Find { get; }
-
-        public SqliteParameter Hash { get; }
-
-        public void Dispose()
-        {
-            Find.Dispose();
-            Connection.Dispose();
         }
     }
 }

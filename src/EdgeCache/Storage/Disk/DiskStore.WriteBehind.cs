@@ -1,0 +1,232 @@
+using System.Threading.Channels;
+using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Storage;
+
+/// <content>Write-behind: a written body's row is queued and committed by one background task, many rows per transaction.</content>
+public sealed partial class DiskStore
+{
+    private const int MaxBatch = 512;
+
+    // Makes "newest in the table" and "last in the queue" the same entry for concurrent writers of a key.
+    private readonly Lock _enqueueLock = new();
+    private readonly Channel<PendingEntry> _queue;
+    private readonly Task _committer;
+
+    private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _queued;
+    private long _processed;
+    private long _writesDropped;
+
+    /// <summary>
+    /// Waits until every write accepted before the call has its index row committed (or was given up), so
+    /// that statistics, eviction and what a reopen finds reflect it. Serving never needs this.
+    /// </summary>
+    public async Task FlushAsync()
+    {
+        var target = Interlocked.Read(ref _queued);
+        while (true)
+        {
+            var done = Volatile.Read(ref _batchDone);
+            if (Interlocked.Read(ref _processed) >= target || _committer.IsCompleted)
+            {
+                return;
+            }
+
+            await done.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The final step of a write: rename the temp file into place and queue its index row. Returns false
+    /// (the body file removed) when the store is closing or the queue is full.
+    /// </summary>
+    internal bool Publish(EntryMetadata metadata, string? tempPath, byte[]? body, long length, long checksum)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return false;
+        }
+
+        var id = _index.NextId();
+        string? path = null;
+        if (tempPath is not null)
+        {
+            path = BodyPath(id);
+            File.Move(tempPath, path, overwrite: true);
+        }
+
+        var pending = new PendingEntry(
+            metadata with { BodyLength = length },
+            id,
+            path,
+            body,
+            length,
+            checksum,
+            metadata.ExpiresAt.ToUnixTimeMilliseconds(),
+            _time.GetUtcNow().ToUnixTimeMilliseconds());
+
+        lock (_enqueueLock)
+        {
+            // Visible before it is queued: the committer removes it from the table once its row is in.
+            _pending[metadata.Key] = pending;
+            _queuedById[id] = pending;
+            if (_queue.Writer.TryWrite(pending))
+            {
+                Interlocked.Increment(ref _queued);
+                return true;
+            }
+
+            _queuedById.TryRemove(id, out _);
+            _pending.TryRemove(new KeyValuePair<string, PendingEntry>(metadata.Key, pending));
+        }
+
+        if (path is not null)
+        {
+            TryDeleteFile(path);
+        }
+
+        if (Volatile.Read(ref _disposed) == 0)
+        {
+            Interlocked.Increment(ref _writesDropped);
+            EdgeCacheTelemetry.StoreWritesDropped.Add(1, new KeyValuePair<string, object?>("tier", Name));
+            StorageLog.DiskWriteDropped(_logger, metadata.Key);
+        }
+
+        return false;
+    }
+
+    /// <summary>Reads the queue and commits what it holds in batches, until the store closes and the queue is empty.</summary>
+    private async Task CommitQueuedAsync()
+    {
+        var batch = new List<PendingEntry>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            {
+                batch.Add(next);
+            }
+
+            if (_options.BeforeBatchCommit is { } pause)
+            {
+                await pause().ConfigureAwait(false);
+            }
+
+            try
+            {
+                CommitBatch(batch);
+            }
+            catch (Exception ex)
+            {
+                // The committer must outlive any one batch: its entries are given up, the next batch still commits.
+                StorageLog.DiskOperationFailed(_logger, "index commit", ex);
+                GiveUp(batch);
+            }
+
+            Interlocked.Add(ref _processed, batch.Count);
+            batch.Clear();
+            Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+        }
+
+        Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+    }
+
+    private void CommitBatch(List<PendingEntry> batch)
+    {
+        var rows = new List<(DiskIndex.NewRow, IReadOnlyList<string>)>(batch.Count);
+        var removed = new List<DiskIndex.Removed>();
+        lock (_publishLock)
+        {
+            foreach (var entry in batch)
+            {
+                if (!entry.Cancelled)
+                {
+                    var metadata = entry.Metadata;
+                    rows.Add((new DiskIndex.NewRow(
+                        entry.Id,
+                        Hash(metadata.Key),
+                        metadata.Key,
+                        metadata.Url,
+                        metadata.Host,
+                        entry.Size,
+                        entry.ExpiresMs,
+                        entry.WrittenMs,
+                        metadata.Invalidated || entry.Invalidated,
+                        EntryMetadataSerializer.Serialize(metadata),
+                        entry.Checksum,
+                        entry.Body), metadata.Tags));
+                }
+
+                // A cancelled entry was removed by a delete or purge while it waited; its file is already scheduled for deletion.
+            }
+
+            try
+            {
+                if (rows.Count > 0)
+                {
+                    // Bodies past their grace go now rather than at the next maintenance; what is still on disk
+                    // outside the index (in grace, or writes in flight) is room the index cannot have.
+                    DeleteDueFiles(_time.GetUtcNow().ToUnixTimeMilliseconds(), everything: false);
+                    var largest = 0L;
+                    foreach (var (row, _) in rows)
+                    {
+                        largest = Math.Max(largest, row.Size);
+                    }
+
+                    var outside = Interlocked.Read(ref _pendingDeleteBytes) + Math.Max(0, Interlocked.Read(ref _inFlightBytes));
+                    var evicted = _index.InsertBatch(rows, Math.Max(largest, _options.SizeLimit - outside), removed);
+                    Interlocked.Add(ref _evictions, evicted);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.DiskOperationFailed(_logger, "index commit", ex);
+                GiveUp(batch);
+                return;
+            }
+
+            foreach (var entry in batch)
+            {
+                _queuedById.TryRemove(entry.Id, out _);
+                _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
+            }
+        }
+
+        ScheduleDeletes(removed);
+        RequestTouchFlush();
+    }
+
+    /// <summary>Drops the entries of a batch whose rows could not be committed (not cached; their files go).</summary>
+    private void GiveUp(List<PendingEntry> batch)
+    {
+        lock (_publishLock)
+        {
+            foreach (var entry in batch)
+            {
+                _queuedById.TryRemove(entry.Id, out _);
+                _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
+                if (!entry.Cancelled)
+                {
+                    entry.Cancelled = true;
+                    ScheduleDelete(entry.Path, entry.Size);
+                }
+            }
+        }
+    }
+
+    /// <summary>Whether an entry of the key waits in the queue though the table no longer names it (its newer write was dropped).</summary>
+    private bool IsQueued(string key)
+    {
+        foreach (var (_, entry) in _queuedById)
+        {
+            if (!entry.Cancelled && entry.Metadata.Key == key)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
