@@ -3,8 +3,9 @@ using EdgeCache.StoreCrashChild;
 using EdgeCache.Storage;
 
 // Usage: EdgeCache.StoreCrashChild <data-dir> <writes>
-// Writes version i of key (i % KeyCount) with CrashEntries.Body(i), four writers at a time, and prints
-// "committed <i>" after each successful commit (accepted: its index row may still wait in the write-behind
+// Writes version i of key (i % KeyCount) with CrashEntries.Body(i), four writers at a time, prints
+// "begun <i>" before each write starts (a kill may come between a commit and its line, so what the parent may
+// find is any begun version) and "committed <i>" after each successful commit (accepted: its index row may still wait in the write-behind
 // queue). A fifth task repeatedly waits for the queue to drain and then prints "flushed <n>": the first n
 // "committed" lines are in the index. The parent kills it with SIGKILL part way through.
 var directory = args[0];
@@ -29,6 +30,12 @@ async Task WriterAsync()
     while ((i = Interlocked.Increment(ref next)) < writes)
     {
         var body = CrashEntries.Body(i);
+        lock (sync)
+        {
+            output.WriteLine($"begun {i}");
+            output.Flush();
+        }
+
         var writer = await store.BeginWriteAsync(CrashEntries.Metadata(i));
         if (writer is null)
         {
