@@ -70,8 +70,11 @@ public sealed class SharedCacheTests
             ctx.Response.Headers.CacheControl = "public, max-age=60";
             await Microsoft.AspNetCore.Http.HttpResponseWritingExtensions.WriteAsync(ctx.Response, $"cold v{hit}");
         });
-        await using var a = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"]);
-        await using var b = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"]);
+        // The lock fails open when a Redis operation misses its deadline (100 ms by default), which a loaded
+        // machine can make happen; this test is about collapsing, so its deadline is generous.
+        var environment = new Dictionary<string, string> { ["EdgeCache__RedisTimeoutMs"] = "3000" };
+        await using var a = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"], environment: environment);
+        await using var b = await ServerProcess.StartAsync(["--origin", origin.BaseUri.ToString(), "--redis", garnet.Configuration, "--store", "memory"], environment: environment);
         using var clientA = new HttpClient { BaseAddress = a.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         using var clientB = new HttpClient { BaseAddress = b.BaseUri, Timeout = TimeSpan.FromSeconds(30) };
         (await clientA.GetAsync("/warm-a")).EnsureSuccessStatusCode();
