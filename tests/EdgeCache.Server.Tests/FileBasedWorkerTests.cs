@@ -39,7 +39,7 @@ public sealed class FileBasedWorkerTests
 
             // The first run compiles the file: wait (bounded) until it answers.
             HttpResponseMessage? first = null;
-            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(3);
+            var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6);
             while (first is null && DateTime.UtcNow < deadline && !process.HasExited)
             {
                 try
