@@ -194,7 +194,7 @@ internal sealed class SoakDriver(SoakOptions options)
 
         if (version >= 0 && outcome is Outcome.Ok or Outcome.Aborted)
         {
-            CheckPurged(start, id, node, version, servedStatus, generated);
+            CheckPurged(start, id, node, version, servedStatus, generated, probe: !record);
         }
 
         if (record)
@@ -324,11 +324,16 @@ internal sealed class SoakDriver(SoakOptions options)
         _stale.Enqueue((start, detail, allowed));
     }
 
-    private void CheckPurged(double start, int id, int node, long version, string cacheStatus, double generated)
+    /// <summary>
+    /// Counts an old version served to a request that started after the purge answered (a request that began before
+    /// may get the old answer: it raced the purge). Both clocks are the driver's: the request's start is taken before it
+    /// is sent, the purge's completion when its answer arrived, so the node got the request after the purge answered.
+    /// </summary>
+    private void CheckPurged(double start, int id, int node, long version, string cacheStatus, double generated, bool probe)
     {
         if (Volatile.Read(ref _required[id]) is { } required && version < required.Version && start > required.Since)
         {
-            _purgedServed.Enqueue(new LateAnswer(start, node, (start - required.Since) * 1000, cacheStatus, generated, required.Purge, Classify(node, cacheStatus, generated, required.Purge)));
+            _purgedServed.Enqueue(new LateAnswer(start, node, (start - required.Since) * 1000, cacheStatus, generated, required.Purge, Classify(node, cacheStatus, generated, required.Purge), probe));
         }
     }
 

@@ -62,14 +62,14 @@ internal sealed class SoakReport(
         md.AppendLine("## Purges").AppendLine();
         md.AppendLine(inv, $"{purges.Count} purges through a random node ({string.Join(", ", purges.GroupBy(p => p.Kind).OrderBy(g => g.Key).Select(g => $"{g.Count()} {g.Key}"))}). After each hard purge a probe asks every node for the purged object until it serves the new version: the time from the purge's answer to that node's first new-version answer.");
         md.AppendLine();
-        md.AppendLine("| node | probes | p50 ms | p99 ms | max ms | never within 5 s | purged served after the purge (all) | of which > 100 ms after |");
-        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        md.AppendLine("| node | probes | p50 ms | p99 ms | max ms | never within 5 s | purged served after the purge (all) | of which to the probe | of which > 100 ms after |");
+        md.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         var hard = purges.Where(p => p.Kind != "soft-url").ToList();
         for (var n = 0; n < options.Nodes.Count; n++)
         {
             var delays = hard.Select(p => p.DelayMs[n]).Where(d => !double.IsNaN(d)).Order().ToList();
             var served = purgedServed.Where(p => p.Node == n).ToList();
-            md.AppendLine(inv, $"| {n + 1} | {delays.Count} | {P(delays, 0.5)} | {P(delays, 0.99)} | {(delays.Count > 0 ? delays[^1].ToString("F0", inv) : "-")} | {hard.Count(p => double.IsNaN(p.DelayMs[n]))} | {served.Count} | {served.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} |");
+            md.AppendLine(inv, $"| {n + 1} | {delays.Count} | {P(delays, 0.5)} | {P(delays, 0.99)} | {(delays.Count > 0 ? delays[^1].ToString("F0", inv) : "-")} | {hard.Count(p => double.IsNaN(p.DelayMs[n]))} | {served.Count} | {served.Count(p => p.Probe)} | {served.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} |");
         }
 
         var notAnswered = purges.Count(p => !p.Succeeded);
@@ -102,7 +102,7 @@ internal sealed class SoakReport(
 
         File.WriteAllLines(Path.Combine(options.OutDir, "late-purges.tsv"), purgedServed.OrderBy(p => p.At).Select(p => string.Join('\t',
             p.At.ToString("F3", inv), p.Node + 1, p.AfterMs.ToString("F0", inv), p.Purge.Kind, p.Purge.Node + 1, p.Purge.Started.ToString("F3", inv),
-            p.Purge.Completed.ToString("F3", inv), p.GeneratedAt.ToString("F3", inv), p.Cause, p.CacheStatus)));
+            p.Purge.Completed.ToString("F3", inv), p.GeneratedAt.ToString("F3", inv), p.Cause, p.CacheStatus, p.Probe ? "probe" : "traffic")));
         md.AppendLine().AppendLine("## Stale answers").AppendLine();
         md.AppendLine("| served under | count | allowed by the origin's Cache-Control | not allowed |");
         md.AppendLine("|---|---:|---:|---:|");
