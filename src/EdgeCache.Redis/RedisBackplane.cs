@@ -26,6 +26,9 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
 
     // Serialises everything that moves the position: applying a logged purge, catching up, resetting.
     private readonly SemaphoreSlim _log = new(1, 1);
+    private readonly PurgeLogLease _lease;
+    private readonly RecentPurges _recent;
+    private readonly PurgeAcknowledgements _acks;
     private ICacheStore? _local;
     private Task _subscribing = Task.CompletedTask;
     private Guid _epoch;
@@ -43,7 +46,26 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         _keys = new RedisKeys(connection.Options.KeyPrefix);
         _purgeLog = new PurgeLog(_keys, connection.Options.PurgeLogLength);
         _checkpoint = new PurgeLogCheckpoint(connection.Options.PurgeLogCheckpointPath, connection.Logger);
+        _lease = new PurgeLogLease(connection.Time, connection.Options.PurgeLogLease);
+        _recent = new RecentPurges(connection.Options.PurgeLogLength);
+        _acks = new PurgeAcknowledgements(connection, _keys);
     }
+
+    /// <summary>
+    /// Whether this node may serve its local tiers now: it proved, less than <see cref="RedisTierOptions.PurgeLogLease"/>
+    /// ago, that it had applied every purge in the log. False from start until it has caught up, and while Redis or the
+    /// log cannot be read.
+    /// </summary>
+    internal bool LocalTiersCurrent => _lease.Holds;
+
+    /// <summary>Whether <see cref="Start"/> was called (the node keeps a position in the purge log).</summary>
+    internal bool IsStarted => Volatile.Read(ref _local) is not null;
+
+    /// <summary>The purges this node knows by their place in the log: what Redis entries are checked against.</summary>
+    internal RecentPurges Recent => _recent;
+
+    /// <summary>The epoch and position a write records when it begins (every purge up to it is applied here).</summary>
+    internal (Guid Epoch, long Position) Position => (_epoch, Interlocked.Read(ref _position));
 
     /// <summary>Whether the node is subscribed now.</summary>
     public bool IsSubscribed { get; private set; }
@@ -98,11 +120,17 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             return false;
         }
 
+        // This node applied it already (before asking Redis): Redis entries written before it are checked against it from now on.
+        _recent.Record(appended.Epoch, appended.Sequence, invalidation.Purge);
+
         var logged = InvalidationMessage.EncodeLogged(appended.Epoch, appended.Sequence, message);
 
         // A lost message is found on the next poll of the log's head.
         await _connection.ExecuteAsync(
             "publish", db => db.PublishAsync(channel, logged), -1L, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+
+        // The answer waits for the other nodes to have applied it (bounded): a request after the answer finds it applied everywhere.
+        await _acks.WaitAsync(appended.Epoch, appended.Sequence, cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -148,6 +176,9 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             // Stopping while waiting for the connection.
         }
 
+        // Stopping cleanly: purges need not wait for this node any more.
+        await _acks.WithdrawAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+
         if (IsSubscribed && _connection.Multiplexer is { } multiplexer)
         {
             try
@@ -189,25 +220,39 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         }
 
         // Subscribed first, then the log: a purge is either in what is read or arrives as a message after.
+        var suspended = false; // (a node that just started is not suspended: it has not served anything local yet)
         while (!stopping.IsCancellationRequested)
         {
-            if (!await IsAtHeadAsync(stopping).ConfigureAwait(false))
+            var sent = _connection.Time.GetTimestamp();
+            switch (await ReadHeadAsync(stopping).ConfigureAwait(false))
             {
-                await CatchUpAsync(stopping).ConfigureAwait(false);
+                case true:
+                    _lease.Prove(sent);
+                    _ = _acks.ReportAsync(_epoch, Interlocked.Read(ref _position), LogReadTimeout); // the heartbeat purges look for
+                    break;
+                case false:
+                    await CatchUpAsync(stopping).ConfigureAwait(false);
+                    break;
+                default:
+                    break; // unreadable now: the lease runs out unless the next poll reads it
             }
 
+            suspended = _lease.NoteChange(suspended, _connection.Logger);
             await Task.Delay(_connection.Options.PurgeLogPollInterval, _connection.Time, stopping).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Whether the log's head is where this node is (or cannot be read now: then there is nothing to do).</summary>
-    private async Task<bool> IsAtHeadAsync(CancellationToken stopping)
+    /// <summary>The purge log's reads: off the request path, not stopped by an open breaker, bounded well inside the lease.</summary>
+    private TimeSpan LogReadTimeout => TimeSpan.FromTicks(Math.Min(Math.Max(_connection.Options.OperationTimeout.Ticks, _connection.Options.PurgeLogLease.Ticks / 2), _connection.Options.PurgeTimeout.Ticks));
+
+    /// <summary>Whether the log's head is where this node is; null when it cannot be read now.</summary>
+    private async Task<bool?> ReadHeadAsync(CancellationToken stopping)
     {
         var head = await _connection.ExecuteAsync(
-            "purge log", async db => (RedisValue[]?)await db.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogHeadFields).ConfigureAwait(false), null, _connection.Options.OperationTimeout, stopping).ConfigureAwait(false);
+            "purge log", async db => (RedisValue[]?)await db.HashGetAsync(_keys.PurgeLogHead, RedisKeys.PurgeLogHeadFields).ConfigureAwait(false), null, LogReadTimeout, stopping, bypassBreaker: true).ConfigureAwait(false);
         if (head is null)
         {
-            return _epoch != Guid.Empty; // unreadable now: a node that has its position waits for the next poll
+            return null;
         }
 
         return PurgeLog.ReadEpoch(head[0]) == _epoch && _epoch != Guid.Empty && (head[1].IsNull ? 0 : (long)head[1]) == Interlocked.Read(ref _position);
@@ -258,7 +303,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
 
             if (epoch == _epoch && sequence == _position + 1)
             {
-                await ApplyEntryAsync(local, message).ConfigureAwait(false);
+                await ApplyEntryAsync(local, epoch, sequence, message).ConfigureAwait(false);
                 Advance(epoch, sequence);
                 return;
             }
@@ -295,11 +340,30 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
 
     private async Task CatchUpLockedAsync(ICacheStore local, CancellationToken stopping)
     {
-        var options = _connection.Options;
-        var snapshot = await _connection.ExecuteAsync("purge log", _purgeLog.ReadAsync, null, options.PurgeTimeout, stopping).ConfigureAwait(false);
+        var sent = _connection.Time.GetTimestamp();
+        var snapshot = await _connection.ExecuteAsync("purge log", _purgeLog.ReadAsync, null, _connection.Options.PurgeTimeout, stopping, bypassBreaker: true).ConfigureAwait(false);
         if (snapshot is not { Epoch: var epoch, Sequence: var head, Entries: var entries } || epoch == Guid.Empty)
         {
             return; // Redis is unavailable: the next poll tries again
+        }
+
+        await ApplySnapshotAsync(local, epoch, head, entries, stopping).ConfigureAwait(false);
+
+        // Every purge logged before the read was sent is applied now (the read was one transaction).
+        _lease.Prove(sent);
+    }
+
+    private async Task ApplySnapshotAsync(ICacheStore local, Guid epoch, long head, RedisValue[] entries, CancellationToken stopping)
+    {
+        var options = _connection.Options;
+        var first = head - entries.Length + 1;
+        _recent.KnowAfter(epoch, first - 1);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            if (InvalidationMessage.TryDecode(((byte[])entries[i]!).AsSpan(), out _, out var logged) && logged!.Purge is { } purge)
+            {
+                _recent.Record(epoch, first + i, purge);
+            }
         }
 
         if (_epoch == Guid.Empty)
@@ -321,7 +385,6 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             }
         }
 
-        var first = head - entries.Length + 1;
         if (epoch != _epoch)
         {
             await ResetAsync(local, "Redis lost the purge log (its epoch changed)", epoch, head, stopping).ConfigureAwait(false);
@@ -337,7 +400,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         var caughtUp = 0;
         for (var i = (int)(_position + 1 - first); i < entries.Length; i++)
         {
-            if (await ApplyEntryAsync(local, (byte[])entries[i]!).ConfigureAwait(false))
+            if (await ApplyEntryAsync(local, epoch, first + i, (byte[])entries[i]!).ConfigureAwait(false))
             {
                 caughtUp++;
             }
@@ -352,9 +415,19 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     }
 
     /// <summary>Applies one logged message unless it is this node's own; true when it was applied.</summary>
-    private async Task<bool> ApplyEntryAsync(ICacheStore local, ReadOnlyMemory<byte> message)
+    private async Task<bool> ApplyEntryAsync(ICacheStore local, Guid epoch, long sequence, ReadOnlyMemory<byte> message)
     {
-        if (!InvalidationMessage.TryDecode(message.Span, out var nodeId, out var invalidation) || nodeId == _connection.NodeId)
+        if (!InvalidationMessage.TryDecode(message.Span, out var nodeId, out var invalidation))
+        {
+            return false;
+        }
+
+        if (invalidation!.Purge is { } purge)
+        {
+            _recent.Record(epoch, sequence, purge);
+        }
+
+        if (nodeId == _connection.NodeId)
         {
             return false;
         }
@@ -384,6 +457,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         _epoch = epoch;
         Interlocked.Exchange(ref _position, position);
         _checkpoint.Write(epoch, position);
+        _ = _acks.ReportAsync(epoch, position, LogReadTimeout);
     }
 
     private async Task ApplyAsync(ICacheStore local, CacheInvalidation invalidation)

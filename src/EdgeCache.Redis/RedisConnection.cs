@@ -86,9 +86,24 @@ public sealed class RedisConnection : IAsyncDisposable
     /// Runs one Redis call behind the breaker and a timeout. Returns <paramref name="fallback"/> at
     /// once when the breaker is open or not connected yet, and when the call fails or times out.
     /// </summary>
-    internal async ValueTask<T> ExecuteAsync<T>(
+    internal ValueTask<T> ExecuteAsync<T>(
         string operation, Func<IDatabase, Task<T>> call, T fallback, TimeSpan timeout, CancellationToken cancellationToken)
+        => ExecuteAsync(operation, call, fallback, timeout, cancellationToken, bypassBreaker: false);
+
+    /// <summary>
+    /// Runs one Redis call with a timeout; with <paramref name="bypassBreaker"/> also while the breaker is open, and
+    /// without counting towards it. The purge log's reads take this way: they are off the request path, and a master
+    /// restart that opens the breaker (entries on that master time out) must not stop a node from proving that it
+    /// missed no purge (the log lives on one master, usually another).
+    /// </summary>
+    internal async ValueTask<T> ExecuteAsync<T>(
+        string operation, Func<IDatabase, Task<T>> call, T fallback, TimeSpan timeout, CancellationToken cancellationToken, bool bypassBreaker)
     {
+        if (bypassBreaker)
+        {
+            return _multiplexer is { } direct ? await ExecuteOutsideBreakerAsync(direct, operation, call, fallback, timeout, cancellationToken).ConfigureAwait(false) : fallback;
+        }
+
         if (_multiplexer is not { } multiplexer || !_breaker.TryEnter())
         {
             return fallback;
@@ -128,6 +143,42 @@ public sealed class RedisConnection : IAsyncDisposable
         catch (Exception exception)
         {
             _breaker.RecordFailure();
+            RedisLog.OperationFailed(_logger, operation, exception);
+            return fallback;
+        }
+    }
+
+    private async ValueTask<T> ExecuteOutsideBreakerAsync<T>(
+        ConnectionMultiplexer multiplexer, string operation, Func<IDatabase, Task<T>> call, T fallback, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        Task<T> task;
+        try
+        {
+            task = call(multiplexer.GetDatabase());
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            RedisLog.OperationFailed(_logger, operation, exception);
+            return fallback;
+        }
+
+        try
+        {
+            return await task.WaitAsync(timeout, Time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException) when (!task.IsCompleted)
+        {
+            Observe(task);
+            RedisLog.OperationTimedOut(_logger, operation, timeout.TotalMilliseconds);
+            return fallback;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            Observe(task);
+            throw;
+        }
+        catch (Exception exception)
+        {
             RedisLog.OperationFailed(_logger, operation, exception);
             return fallback;
         }

@@ -2,8 +2,12 @@ using EdgeCache.Storage;
 
 namespace EdgeCache.Redis;
 
-/// <summary>Buffers the body (Redis takes it in one command) and stores it on commit.</summary>
-internal sealed class RedisEntryWriter(RedisStore store, RedisConnection connection, EntryMetadata metadata) : ICacheEntryWriter
+/// <summary>
+/// Buffers the body (Redis takes it in one command) and stores it on commit, with <paramref name="position"/>: the
+/// writer's purge-log position when the write began (every purge up to it was applied on this node, so its fence
+/// covers those; readers check the entry against the purges after it).
+/// </summary>
+internal sealed class RedisEntryWriter(RedisStore store, RedisConnection connection, EntryMetadata metadata, (Guid Epoch, long Position)? position) : ICacheEntryWriter
 {
     private byte[] _buffer = metadata.BodyLength >= 0 ? new byte[metadata.BodyLength] : new byte[4096];
     private int _length;
@@ -43,7 +47,7 @@ internal sealed class RedisEntryWriter(RedisStore store, RedisConnection connect
         var body = new ReadOnlyMemory<byte>(_buffer, 0, _length);
         Fail();
         return await connection.ExecuteAsync(
-            "store", db => store.StoreAsync(db, metadata, body), false, connection.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
+            "store", db => store.StoreAsync(db, metadata, body, position), false, connection.Options.OperationTimeout, cancellationToken).ConfigureAwait(false);
     }
 
     public ValueTask DisposeAsync()

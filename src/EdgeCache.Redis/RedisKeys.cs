@@ -6,7 +6,7 @@ namespace EdgeCache.Redis;
 
 /// <summary>
 /// Key naming. An entry is one hash <c>{prefix}e:{id}</c> (fields <c>m</c> metadata, <c>b</c> body,
-/// <c>i</c> soft-purge mark), where id is the hex XxHash128 of the cache key inside a hash tag, so
+/// <c>i</c> soft-purge mark, <c>p</c> the writer's purge-log position), where id is the hex XxHash128 of the cache key inside a hash tag, so
 /// every key of one entry lives in one cluster slot. Indexes are sorted sets scored by expiry:
 /// <c>{prefix}t:{tag}</c> (members: ids) and <c>{prefix}h:{host}</c> (members: id followed by URL).
 /// </summary>
@@ -17,7 +17,10 @@ internal sealed class RedisKeys(string prefix)
     public static readonly RedisValue MetadataField = "m";
     public static readonly RedisValue BodyField = "b";
     public static readonly RedisValue InvalidatedField = "i";
-    public static readonly RedisValue[] EntryFields = [MetadataField, BodyField, InvalidatedField];
+
+    /// <summary>The writer's purge-log epoch (16 bytes) and position (8, little-endian) when the write began.</summary>
+    public static readonly RedisValue PositionField = "p";
+    public static readonly RedisValue[] EntryFields = [MetadataField, BodyField, InvalidatedField, PositionField];
 
     public string Prefix => prefix;
 
@@ -34,6 +37,9 @@ internal sealed class RedisKeys(string prefix)
 
     /// <summary>The purge log's entries: a list of the last purges, the newest last; the same hash tag as the head, so both change in one transaction.</summary>
     public RedisKey PurgeLogEntries { get; } = prefix + "{purgelog}:entries";
+
+    /// <summary>Each node's position in the purge log (node id -> epoch, position, when written): what a purge waits for.</summary>
+    public RedisKey PurgeLogNodes { get; } = prefix + "{purgelog}:nodes";
 
     public static readonly RedisValue PurgeLogEpochField = "e";
     public static readonly RedisValue PurgeLogSequenceField = "s";

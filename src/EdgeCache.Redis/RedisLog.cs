@@ -40,4 +40,10 @@ internal static partial class RedisLog
 
     [LoggerMessage(EventId = 412, Level = LogLevel.Warning, Message = "Purge log checkpoint {Path} could not be read or written")]
     public static partial void PurgeLogCheckpointFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 413, Level = LogLevel.Warning, Message = "The purge log could not be read for longer than the {LeaseMs} ms lease: local tiers are not served until it is")]
+    public static partial void LocalTiersSuspended(ILogger logger, double leaseMs);
+
+    [LoggerMessage(EventId = 414, Level = LogLevel.Information, Message = "The purge log was read and every purge in it applied: local tiers are served again")]
+    public static partial void LocalTiersResumed(ILogger logger);
 }

@@ -18,6 +18,9 @@ public sealed class RedisStore : ICacheStore
 {
     private readonly RedisConnection _connection;
     private readonly ICacheInvalidationBackplane? _backplane;
+
+    // With the purge log: entries carry the writer's position, and a read checks it against the purges known since.
+    private readonly RedisBackplane? _purgeLog;
     private readonly RedisKeys _keys;
     private readonly RedisTierOptions _options;
     private readonly RedisPurger _purger;
@@ -30,6 +33,7 @@ public sealed class RedisStore : ICacheStore
         ArgumentNullException.ThrowIfNull(connection);
         _connection = connection;
         _backplane = backplane;
+        _purgeLog = backplane as RedisBackplane;
         _options = connection.Options;
         _keys = new RedisKeys(_options.KeyPrefix);
         _purger = new RedisPurger(connection, _keys);
@@ -65,12 +69,14 @@ public sealed class RedisStore : ICacheStore
         ArgumentNullException.ThrowIfNull(metadata);
         if (metadata.BodyLength > _options.MaxObjectSize
             || metadata.ExpiresAt <= _connection.Time.GetUtcNow()
-            || !_connection.IsAvailable)
+            || !_connection.IsAvailable
+            || _purgeLog is { IsStarted: true, Position.Epoch: var epoch } && epoch == Guid.Empty)
         {
+            // (A node that has not read the purge log yet cannot say which purges its fill has seen: it writes nothing.)
             return default;
         }
 
-        return new ValueTask<ICacheEntryWriter?>(new RedisEntryWriter(this, _connection, metadata));
+        return new ValueTask<ICacheEntryWriter?>(new RedisEntryWriter(this, _connection, metadata, _purgeLog is { IsStarted: true } log ? log.Position : null));
     }
 
     /// <inheritdoc />
@@ -151,7 +157,15 @@ public sealed class RedisStore : ICacheStore
             return null;
         }
 
-        if (!values[2].IsNull)
+        var since = _purgeLog is { } log && values.Length > 3 && EntryPosition.TryRead(values[3], out var epoch, out var position)
+            ? log.Recent.Check(epoch, position, metadata) : PurgedSince.Nothing;
+        if (since == PurgedSince.Hard)
+        {
+            // Written from before a purge that selects it (a fill in flight on a node that had not heard of it yet).
+            return null;
+        }
+
+        if (!values[2].IsNull || since == PurgedSince.Soft)
         {
             metadata = metadata with { Invalidated = true };
         }
@@ -160,7 +174,7 @@ public sealed class RedisStore : ICacheStore
     }
 
     /// <summary>Writes an entry and its index memberships (a writer's commit).</summary>
-    internal async Task<bool> StoreAsync(IDatabase db, EntryMetadata metadata, ReadOnlyMemory<byte> body)
+    internal async Task<bool> StoreAsync(IDatabase db, EntryMetadata metadata, ReadOnlyMemory<byte> body, (Guid Epoch, long Position)? position)
     {
         var now = _connection.Time.GetUtcNow();
         var ttl = metadata.ExpiresAt - now;
@@ -187,7 +201,9 @@ public sealed class RedisStore : ICacheStore
         var transaction = db.CreateTransaction();
         var serialized = EntryMetadataSerializer.Serialize(metadata with { BodyLength = body.Length, Invalidated = false });
         _ = transaction.KeyDeleteAsync(entryKey);
-        _ = transaction.HashSetAsync(entryKey, [new HashEntry(RedisKeys.MetadataField, serialized), new HashEntry(RedisKeys.BodyField, body)]);
+        _ = transaction.HashSetAsync(entryKey, position is { } p
+            ? [new HashEntry(RedisKeys.MetadataField, serialized), new HashEntry(RedisKeys.BodyField, body), new HashEntry(RedisKeys.PositionField, EntryPosition.Write(p.Epoch, p.Position))]
+            : [new HashEntry(RedisKeys.MetadataField, serialized), new HashEntry(RedisKeys.BodyField, body)]);
         _ = transaction.KeyExpireAsync(entryKey, ttl);
         return await transaction.ExecuteAsync().ConfigureAwait(false);
     }

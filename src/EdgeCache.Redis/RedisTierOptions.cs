@@ -25,8 +25,23 @@ public sealed class RedisTierOptions
     /// </summary>
     public string? PurgeLogCheckpointPath { get; init; }
 
-    /// <summary>How often a node checks the purge log's head for purges it missed (a lost message, a reconnect). Default 1 s.</summary>
-    public TimeSpan PurgeLogPollInterval { get; init; } = TimeSpan.FromSeconds(1);
+    /// <summary>How often a node checks the purge log's head for purges it missed (a lost message, a reconnect). Default 500 ms.</summary>
+    public TimeSpan PurgeLogPollInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// How long after it last proved (by a read of the purge log's head) that it had applied every logged purge a node goes
+    /// on serving its local tiers; after that, and from start until it has caught up, it skips them (Redis and the origin
+    /// answer) until a read of the log succeeds again. A purge answers once it is in the log, so no node serves anything
+    /// purged more than this long ago from its local tiers. Longer than <see cref="PurgeLogPollInterval"/>. Default 1.5 s.
+    /// </summary>
+    public TimeSpan PurgeLogLease { get; init; } = TimeSpan.FromMilliseconds(1500);
+
+    /// <summary>
+    /// How long a purge waits, once it is in the log, for every other live node to report that it has applied it, before
+    /// it answers anyway (a node that has not by then stops serving its local tiers when its <see cref="PurgeLogLease"/>
+    /// runs out). Zero answers without waiting. Default 1 s.
+    /// </summary>
+    public TimeSpan PurgeAckTimeout { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>
     /// How long after a purge the purging node applies it once more (Redis, the log, every node), to remove what a fill
@@ -69,6 +84,8 @@ public sealed class RedisTierOptions
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(OperationTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeLogPollInterval, TimeSpan.Zero);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(PurgeLogLease, PurgeLogPollInterval);
+        ArgumentOutOfRangeException.ThrowIfLessThan(PurgeAckTimeout, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(PurgeLogLength);
         ArgumentOutOfRangeException.ThrowIfLessThan(PurgeSweepDelay, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(BreakerFailureThreshold);

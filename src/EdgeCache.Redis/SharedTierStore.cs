@@ -40,7 +40,9 @@ public sealed class SharedTierStore : IPurgeFencedStore, ITieredStoreStatistics
     /// <inheritdoc />
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
-        var entry = await _local.GetAsync(key, cancellationToken).ConfigureAwait(false)
+        // Local tiers only while the node can show it has applied every purge that answered more than a lease ago
+        // (just started and not caught up, or the purge log unreadable: Redis and the origin answer instead).
+        var entry = (_shared.Backplane.LocalTiersCurrent ? await _local.GetAsync(key, cancellationToken).ConfigureAwait(false) : null)
             ?? await GetSharedAsync(key, cancellationToken).ConfigureAwait(false);
         Interlocked.Increment(ref entry is null ? ref _misses : ref _hits);
         return entry;

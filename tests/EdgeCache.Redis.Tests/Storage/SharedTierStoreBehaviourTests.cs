@@ -11,7 +11,10 @@ public sealed class SharedTierStoreBehaviourTests : StoreBehaviourTests
 
     /// <remarks>The shared tier store owns (and disposes) its Redis tier.</remarks>
     protected override ICacheStore Create(long sizeLimit, long maxObjectSize)
-        => new SharedTierStore(
-            new MemoryStore(new MemoryStoreOptions { SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize }, Time),
-            SuiteRedisTier.Connect(Time, maxObjectSize));
+    {
+        var tier = SuiteRedisTier.Connect(Time, maxObjectSize);
+        var store = new SharedTierStore(new MemoryStore(new MemoryStoreOptions { SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize }, Time), tier);
+        SuiteRedisTier.WaitUntilCaughtUp(tier);
+        return store;
+    }
 }

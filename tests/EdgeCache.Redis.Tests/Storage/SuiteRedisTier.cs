@@ -19,11 +19,25 @@ internal static class SuiteRedisTier
                 MaxObjectSize = maxObjectSize,
                 OperationTimeout = TimeSpan.FromSeconds(5),
                 ConnectTimeout = TimeSpan.FromSeconds(5),
+
+                // The suite moves its fake clock on; the lease (checked on it) must not run out under it.
+                PurgeLogLease = TimeSpan.FromDays(30),
             },
             timeProvider: time);
 
         // The suite creates stores synchronously; a store that cannot connect fails its test, never skips it.
         Assert.True(tier.Connection.WaitForConnectionAsync(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult(), $"Redis at {configuration} is unreachable");
         return tier;
+    }
+
+    /// <summary>Waits (real time, bounded) until the tier's backplane has read the purge log: before that a node serves nothing local.</summary>
+    public static void WaitUntilCaughtUp(RedisTier tier)
+    {
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        while (!tier.Backplane.LocalTiersCurrent)
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), "the backplane did not read the purge log");
+            Thread.Sleep(5);
+        }
     }
 }
