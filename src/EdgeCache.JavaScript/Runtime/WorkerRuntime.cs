@@ -143,6 +143,10 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             // The largest single allocation a script can ask for in one statement (the memory limit is
             // checked every few statements): 16 Mi elements.
             o.Constraints.MaxArraySize = 16u * 1024 * 1024;
+
+            // A script that recurses without end gets a RangeError it can catch (as on workerd) instead of
+            // overflowing the loop thread's stack, which no catch sees and which ends the whole process.
+            o.Constraints.StackOverflowGuard = true;
             o.EnableModules(directory, restrictToBasePath: true);
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
