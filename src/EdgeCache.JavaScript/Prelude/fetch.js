@@ -9,80 +9,54 @@
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
   // ---- Headers ----
-  // The header list itself is C# (HeaderList.cs): names are checked and lower-cased, values trimmed and
-  // checked there, and a message crossing to or from the host hands its list over without a JavaScript loop.
+  // A Headers object is itself C# (HeaderList.cs, with this class's prototype): names are checked and
+  // lower-cased, values trimmed and checked there, append/set/delete/get/has/getSetCookie are C# functions on
+  // the prototype (host.headersInstall), and a message crossing to or from the host hands its list over
+  // without a JavaScript loop. No private field: each one costs a dictionary per object in the interpreter.
   const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-  let headersList;
-  let headersFromHost;
-  let adopting = null;
-
   class Headers {
-    #list;
-
     constructor(init = undefined) {
-      if (adopting !== null) {
-        this.#list = adopting;
-        adopting = null;
-        return;
-      }
-      if (init instanceof Headers) {
-        this.#list = host.headersCopy(init.#list);
-        return;
-      }
-      this.#list = host.headersNew();
-      if (init === undefined || init === null) return;
+      if (init instanceof Headers) return host.headersCopy(init, new.target.prototype);
+      const list = host.headersNew(new.target.prototype);
+      if (init === undefined || init === null) return list;
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
       }
-      const list = this.#list;
       if (typeof init[Symbol.iterator] === 'function') {
         for (const pair of init) {
           const entry = [...pair];
           if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
           host.headersAppend(list, entry[0], entry[1]);
         }
-        return;
+        return list;
       }
       const keys = Object.keys(init);
       for (let i = 0; i < keys.length; i++) host.headersAppend(list, keys[i], init[keys[i]]);
+      return list;
     }
-
-    append(name, value) { host.headersAppend(this.#list, name, value); }
-    set(name, value) { host.headersSet(this.#list, name, value); }
-    delete(name) { host.headersDelete(this.#list, name); }
-    get(name) { return host.headersGet(this.#list, name); }
-    has(name) { return host.headersHas(this.#list, name); }
 
     getAll(name) {
-      if (host.headersName(this.#list, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
-      return host.headersSetCookie(this.#list);
+      if (host.headersName(this, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return host.headersSetCookie(this);
     }
 
-    getSetCookie() { return host.headersSetCookie(this.#list); }
-
     forEach(callback, thisArg = undefined) {
-      const entries = host.headersEntries(this.#list);
+      const entries = host.headersEntries(this);
       for (let i = 0; i < entries.length; i++) callback.call(thisArg, entries[i][1], entries[i][0], this);
     }
 
-    entries() { return host.headersEntries(this.#list).values(); }
-    keys() { return host.headersEntries(this.#list).map(e => e[0]).values(); }
-    values() { return host.headersEntries(this.#list).map(e => e[1]).values(); }
+    entries() { return host.headersEntries(this).values(); }
+    keys() { return host.headersEntries(this).map(e => e[0]).values(); }
+    values() { return host.headersEntries(this).map(e => e[1]).values(); }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
-
-    static {
-      // The host takes and gives the list itself.
-      headersList = (headers) => headers.#list;
-      headersFromHost = (list) => {
-        adopting = list;
-        return new Headers();
-      };
-    }
   }
-  const headersToFlat = (headers) => headersList(headers);
-  const freezeHeaders = (headers) => { host.headersFreeze(headersList(headers)); return headers; };
+  host.headersInstall(Headers.prototype);
+  // The host takes and gives the Headers object itself (and checks that it is one).
+  const headersToFlat = (headers) => headers;
+  const headersFromHost = (list) => list;
+  const freezeHeaders = (headers) => { host.headersFreeze(headers); return headers; };
   define('Headers', Headers);
 
   // ---- bodies ----

@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using EdgeCache.AspNetCore;
 using Jint;
 using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -47,26 +49,19 @@ internal sealed partial class WorkerRuntime
             return JsValue.Undefined;
         });
 
-        // Headers (fetch.js's Headers keeps a HeaderList in a private field).
-        Add("headersNew", _ => new HeaderList(_engine));
-        Add("headersCopy", a => List(a[0]).Copy());
+        // Headers (a fetch.js Headers object is a HeaderList).
+        Add("headersInstall", a =>
+        {
+            InstallHeaders(a[0].AsObject());
+            return JsValue.Undefined;
+        });
+        Add("headersNew", a => new HeaderList(_engine, a[0] as ObjectInstance ?? _headersPrototype));
+        Add("headersCopy", a => List(a[0]).Copy(a[1] as ObjectInstance ?? _headersPrototype));
         Add("headersAppend", a =>
         {
             List(a[0]).Append(a[1], a[2]);
             return JsValue.Undefined;
         });
-        Add("headersSet", a =>
-        {
-            List(a[0]).SetField(a[1], a[2]);
-            return JsValue.Undefined;
-        });
-        Add("headersDelete", a =>
-        {
-            List(a[0]).Remove(a[1]);
-            return JsValue.Undefined;
-        });
-        Add("headersGet", a => List(a[0]).GetCombined(a[1]));
-        Add("headersHas", a => List(a[0]).Has(a[1]) ? JsBoolean.True : JsBoolean.False);
         Add("headersName", a => new JsString(List(a[0]).NormalizeName(a[1])));
         Add("headersSetCookie", a => List(a[0]).GetSetCookie());
         Add("headersEntries", a => List(a[0]).Entries());
@@ -169,7 +164,39 @@ internal sealed partial class WorkerRuntime
     }
 
     private HeaderList List(JsValue handle)
-        => handle as HeaderList ?? throw TypeError("The header list is not valid.");
+        => handle as HeaderList ?? throw TypeError("Illegal invocation: the object is not a Headers.");
+
+    /// <summary>
+    /// The methods of <c>Headers.prototype</c> that read or change the list, as C# functions: a call from a script
+    /// is then one host call, with no JavaScript frame around it.
+    /// </summary>
+    private void InstallHeaders(ObjectInstance prototype)
+    {
+        _headersPrototype = prototype;
+        void Method(string name, int length, Func<HeaderList, JsValue, JsValue, JsValue> body)
+            => prototype.DefineOwnProperty(name, new PropertyDescriptor(
+                new ClrFunction(_engine, name, (self, a) => body(List(self), a.Length > 0 ? a[0] : JsValue.Undefined, a.Length > 1 ? a[1] : JsValue.Undefined), length),
+                writable: true, enumerable: false, configurable: true));
+
+        Method("append", 2, (list, name, value) =>
+        {
+            list.Append(name, value);
+            return JsValue.Undefined;
+        });
+        Method("set", 2, (list, name, value) =>
+        {
+            list.SetField(name, value);
+            return JsValue.Undefined;
+        });
+        Method("delete", 1, (list, name, _) =>
+        {
+            list.Remove(name);
+            return JsValue.Undefined;
+        });
+        Method("get", 1, (list, name, _) => list.GetCombined(name));
+        Method("has", 1, (list, name, _) => list.Has(name) ? JsBoolean.True : JsBoolean.False);
+        Method("getSetCookie", 0, (list, _, _) => list.GetSetCookie());
+    }
 
     private HostBody Body(JsValue handle)
         => MessageConversion.AsHostBody(handle) ?? throw TypeError("The body handle is not valid.");
@@ -346,7 +373,7 @@ internal sealed partial class WorkerRuntime
         return _engine.Call(_responseFromHost, JsValue.Undefined,
         [
             (int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            HeaderList.FromHttp(_engine, response.Headers, response.Content, immutable), body, url,
+            HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable), body, url,
         ]);
     }
 

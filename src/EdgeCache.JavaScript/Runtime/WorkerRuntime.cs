@@ -40,6 +40,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private JsValue _responseFromHost = null!;
     private JsValue _fireTimer = null!;
     private JsValue _readChunk = null!;
+    private ObjectInstance? _headersPrototype;
     private RequestState? _current;
     private int _nextRequest;
     private int _nextWait;
@@ -255,7 +256,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             _engine.Call(_dispatch, JsValue.Undefined,
             [
                 state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
-                HeaderList.FromHttp(_engine, request.Headers, request.Content, immutable: true), body, cf,
+                HeaderList.FromHttp(_engine, _headersPrototype, request.Headers, request.Content, immutable: true), body, cf,
             ]);
         });
     }
