@@ -257,10 +257,14 @@
   const redirectModes = new Set(['follow', 'manual', 'error']);
   const forbiddenMethod = /^(connect|trace|track)$/i;
 
+  // A default that no caller can pass: tells new Request() from new Request(x) without the arguments object,
+  // which the interpreter builds for every call of a function that mentions it.
+  const noArgument = Symbol('noArgument');
+
   class Request extends Body {
-    constructor(input, init = {}) {
+    constructor(input = noArgument, init = {}) {
       super();
-      if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
+      if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
       const from = input instanceof Request ? input[kState] : null;
       const url = from ? from.url : parseUrl(input);
