@@ -246,7 +246,7 @@ internal sealed partial class WorkerRuntime
         CacheFetchOptions? cf;
         try
         {
-            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), List(a[2]), (int)a[3].AsNumber(), a[4], StreamContent);
+            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), List(a[2]), (int)a[3].AsNumber(), a[4], StreamContent, owner.Event.Request.RequestUri);
             cf = CacheOptions(a[5]);
             cf?.Validate();
         }
@@ -333,7 +333,7 @@ internal sealed partial class WorkerRuntime
     {
         try
         {
-            var request = MessageConversion.ToRequest(method, url, List(flat), MessageConversion.NoBody, JsValue.Undefined);
+            var request = MessageConversion.ToRequest(method, url, List(flat), MessageConversion.NoBody, JsValue.Undefined, incoming: _current?.Event.Request.RequestUri);
             return cacheKey.IsString() ? request.WithCacheKey(cacheKey.AsString()) : request;
         }
         catch (ArgumentException ex)
