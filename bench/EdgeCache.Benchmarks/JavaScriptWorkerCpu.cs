@@ -41,7 +41,7 @@ internal static class JavaScriptWorkerCpu
                 + $"{GC.CollectionCount(0) - collections} GCs ({pausePerRequest:F1} us paused/request), {requests / wall.Elapsed.TotalSeconds:F0} req/s in process").ConfigureAwait(false);
         }
 
-        foreach (var (type, share) in sampler?.Top(25) ?? [])
+        foreach (var (type, share) in sampler?.Top(60) ?? [])
         {
             await output.WriteLineAsync($"  {share,6:P1}  {type}").ConfigureAwait(false);
         }

@@ -303,12 +303,7 @@
       state.body = source;
     }
 
-    get method() { return this[kState].method; }
-    get url() { return this[kState].url; }
-    get headers() { return this[kState].headers; }
-    get redirect() { return this[kState].redirect; }
-    get signal() { return this[kState].signal; }
-    get cf() { return this[kState].cf; }
+    // method, url, headers, redirect, signal, cf: C# getters of the state (host.stateGetters, below).
     get integrity() { return ''; }
     get keepalive() { return false; }
     get cache() { return undefined; }
@@ -324,6 +319,9 @@
       return copy;
     }
   }
+  // The getters read every request makes are C# functions: a JavaScript getter is a function call with an
+  // environment of its own in the interpreter, each time.
+  host.stateGetters(Request.prototype, kState, ['method', 'url', 'headers', 'redirect', 'signal', 'cf']);
   define('Request', Request);
 
   // ---- Response ----
@@ -378,14 +376,8 @@
       return response;
     }
 
-    get status() { return this[kState].status; }
     get ok() { return this[kState].status >= 200 && this[kState].status <= 299; }
-    get statusText() { return this[kState].statusText; }
-    get headers() { return this[kState].headers; }
-    get url() { return this[kState].url; }
-    get redirected() { return this[kState].redirected; }
-    get type() { return this[kState].type; }
-    get cf() { return this[kState].cf; }
+    // status, statusText, headers, url, redirected, type, cf: C# getters of the state (host.stateGetters, below).
     get webSocket() { return null; }
     get [Symbol.toStringTag]() { return 'Response'; }
 
@@ -399,6 +391,7 @@
       return copy;
     }
   }
+  host.stateGetters(Response.prototype, kState, ['status', 'statusText', 'headers', 'url', 'redirected', 'type', 'cf']);
   define('Response', Response);
 
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
