@@ -12,14 +12,18 @@
 # child processes, from /proc: workerd runs as miniflare's child) and RSS, and the load average at the end of
 # each measurement. Allocation per request: `dotnet run -c Release --project bench/EdgeCache.Benchmarks --
 # js-cpu example-hit` (in process). Results: docs/javascript-workers.md ("Performance").
-# Knobs (env): DUR (8), WARM (3), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"),
+# WARM is long on purpose: with 3 s the worker was still being tiered up by the JIT during the measurement (the
+# ".NET Tiered Compilation" thread alone used ~140 us of CPU per request; Jint has many hot methods), which
+# made the worker look two to three times slower than at steady state.
+# ALLOC=1 (default) ends with the in-process allocation per request of a hit (js-cpu, example-hit).
+# Knobs (env): DUR (8), WARM (15), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
 #   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101), PORT (18200), OUT, WORK.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
 OUT="${OUT:-/tmp/edgecache-js-load}"
 WORK="${WORK:-/tmp/edgecache-js-load-work}"
-DUR="${DUR:-8}" WARM="${WARM:-3}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
+DUR="${DUR:-8}" WARM="${WARM:-15}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
 CASES="${CASES:-hit miss}" TARGETS="${TARGETS:-worker csharp miniflare}"
 ORIGIN_PORT="${ORIGIN_PORT:-18101}" PORT="${PORT:-18200}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
@@ -111,3 +115,9 @@ for _ in $(seq 1 "$REPEAT"); do
     done
   done
 done
+
+if [ "${ALLOC:-1}" = 1 ]; then
+  echo "# allocation per request in process (js-cpu: the reference example's hit, and a one-line worker):"
+  dotnet run -c Release --project "$ROOT/bench/EdgeCache.Benchmarks" -- js-cpu example-hit 10000 | tail -1
+  dotnet run -c Release --project "$ROOT/bench/EdgeCache.Benchmarks" -- js-cpu trivial 10000 | tail -1
+fi

@@ -28,7 +28,7 @@ public class JavaScriptWorkerBenchmarks : IDisposable
     private WaitUntilTracker _tracker = null!;
     private WorkerRuntime _runtime = null!;
 
-    /// <summary>The worker: <c>trivial</c> (one new Response) or <c>example-hit</c> (the reference example on a cache hit).</summary>
+    /// <summary>The worker: <c>trivial</c> (one new Response), <c>example-hit</c> (the reference example on a cache hit) or a script's path.</summary>
     [Params("trivial", "example-hit")]
     public string Worker { get; set; } = "trivial";
 
@@ -40,9 +40,14 @@ public class JavaScriptWorkerBenchmarks : IDisposable
         _originClient = new OriginClient(options);
         _tracker = new WaitUntilTracker(NullLogger<WaitUntilTracker>.Instance, options);
         var script = Path.Combine(_directory, "worker.js");
-        await File.WriteAllTextAsync(script, Worker == "trivial"
-            ? "addEventListener('fetch', e => e.respondWith(new Response('ok')));"
-            : await File.ReadAllTextAsync(ReferenceExample()));
+        await File.WriteAllTextAsync(script, Worker switch
+        {
+            "trivial" => "addEventListener('fetch', e => e.respondWith(new Response('ok')));",
+            "example-hit" => await File.ReadAllTextAsync(ReferenceExample()),
+
+            // A script of one's own (js-cpu only), to measure what one construct costs.
+            _ => await File.ReadAllTextAsync(Worker),
+        });
         using var stored = new HttpResponseMessage(System.Net.HttpStatusCode.OK) { Content = new ByteArrayContent(new byte[1024]) };
         stored.Headers.TryAddWithoutValidation("Cache-Control", "public, max-age=3600, s-maxage=3600");
         await _caches.Default.PutAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(Origin, "/hit")), stored);

@@ -12,7 +12,7 @@ switch (args.FirstOrDefault())
         await MemoryOverhead.RunAsync(Console.Out).ConfigureAwait(false);
         break;
     case "js-cpu":
-        await JavaScriptWorkerCpu.RunAsync(args.ElementAtOrDefault(1) ?? "example-hit", int.Parse(args.ElementAtOrDefault(2) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
+        await JavaScriptWorkerCpu.RunAsync(args.ElementAtOrDefault(1) ?? "example-hit", int.Parse(args.ElementAtOrDefault(2) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) == "alloc", Console.Out).ConfigureAwait(false);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(args);

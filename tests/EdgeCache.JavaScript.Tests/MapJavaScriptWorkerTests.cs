@@ -113,6 +113,31 @@ public sealed class MapJavaScriptWorkerTests
     }
 
     [Fact]
+    public async Task Unbounded_recursion_is_a_RangeError_not_a_crash_and_other_requests_are_served()
+    {
+        // Before the recursion limit a script recursing without end overflowed the engine thread's stack,
+        // which .NET cannot catch: the whole server process died.
+        await using var host = await JsWorkerHost.StartAsync("""
+            const down = (n) => down(n + 1) + 1;
+            const deep = (n) => (n === 0 ? 0 : deep(n - 1) + 1);
+            export default {
+              async fetch(request) {
+                const path = new URL(request.url).pathname;
+                if (path === '/caught') { try { down(0); } catch (e) { return new Response(`${e.name}: ${e instanceof RangeError}`); } }
+                if (path === '/uncaught') return new Response(String(down(0)));
+                return new Response(String(deep(2000)));
+              },
+            };
+            """);
+
+        Assert.Equal("RangeError: true", await host.Client.GetStringAsync("/caught"));
+        using var uncaught = await host.Client.GetAsync("/uncaught");
+        Assert.Equal(HttpStatusCode.InternalServerError, uncaught.StatusCode);
+        Assert.Equal("2000", await host.Client.GetStringAsync("/deep"));
+        Assert.Contains("Maximum call stack size exceeded", host.Logs.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_CPU_limit_counts_every_turn_of_a_request_not_each_turn_alone()
     {
         // /long burns at most 30 ms per slice and then waits on I/O (a fetch to the origin), forever: no single

@@ -9,80 +9,54 @@
     Object.defineProperty(globalThis, name, { value, writable: true, configurable: true, enumerable: false });
 
   // ---- Headers ----
-  // The header list itself is C# (HeaderList.cs): names are checked and lower-cased, values trimmed and
-  // checked there, and a message crossing to or from the host hands its list over without a JavaScript loop.
+  // A Headers object is itself C# (HeaderList.cs, with this class's prototype): names are checked and
+  // lower-cased, values trimmed and checked there, append/set/delete/get/has/getSetCookie are C# functions on
+  // the prototype (host.headersInstall), and a message crossing to or from the host hands its list over
+  // without a JavaScript loop. No private field: each one costs a dictionary per object in the interpreter.
   const tokenPattern = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
-  let headersList;
-  let headersFromHost;
-  let adopting = null;
-
   class Headers {
-    #list;
-
     constructor(init = undefined) {
-      if (adopting !== null) {
-        this.#list = adopting;
-        adopting = null;
-        return;
-      }
-      if (init instanceof Headers) {
-        this.#list = host.headersCopy(init.#list);
-        return;
-      }
-      this.#list = host.headersNew();
-      if (init === undefined || init === null) return;
+      if (init instanceof Headers) return host.headersCopy(init, new.target.prototype);
+      const list = host.headersNew(new.target.prototype);
+      if (init === undefined || init === null) return list;
       if (typeof init !== 'object' && typeof init !== 'function') {
         throw new TypeError('Failed to construct \'Headers\': The provided value is not of type \'(record<ByteString, ByteString> or sequence<sequence<ByteString>>)\'.');
       }
-      const list = this.#list;
       if (typeof init[Symbol.iterator] === 'function') {
         for (const pair of init) {
           const entry = [...pair];
           if (entry.length !== 2) throw new TypeError(`Failed to construct 'Headers': a header pair must have 2 items, not ${entry.length}.`);
           host.headersAppend(list, entry[0], entry[1]);
         }
-        return;
+        return list;
       }
       const keys = Object.keys(init);
       for (let i = 0; i < keys.length; i++) host.headersAppend(list, keys[i], init[keys[i]]);
+      return list;
     }
-
-    append(name, value) { host.headersAppend(this.#list, name, value); }
-    set(name, value) { host.headersSet(this.#list, name, value); }
-    delete(name) { host.headersDelete(this.#list, name); }
-    get(name) { return host.headersGet(this.#list, name); }
-    has(name) { return host.headersHas(this.#list, name); }
 
     getAll(name) {
-      if (host.headersName(this.#list, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
-      return host.headersSetCookie(this.#list);
+      if (host.headersName(this, name) !== 'set-cookie') throw new TypeError('getAll() can only be used with the header name "Set-Cookie".');
+      return host.headersSetCookie(this);
     }
 
-    getSetCookie() { return host.headersSetCookie(this.#list); }
-
     forEach(callback, thisArg = undefined) {
-      const entries = host.headersEntries(this.#list);
+      const entries = host.headersEntries(this);
       for (let i = 0; i < entries.length; i++) callback.call(thisArg, entries[i][1], entries[i][0], this);
     }
 
-    entries() { return host.headersEntries(this.#list).values(); }
-    keys() { return host.headersEntries(this.#list).map(e => e[0]).values(); }
-    values() { return host.headersEntries(this.#list).map(e => e[1]).values(); }
+    entries() { return host.headersEntries(this).values(); }
+    keys() { return host.headersEntries(this).map(e => e[0]).values(); }
+    values() { return host.headersEntries(this).map(e => e[1]).values(); }
     [Symbol.iterator]() { return this.entries(); }
     get [Symbol.toStringTag]() { return 'Headers'; }
-
-    static {
-      // The host takes and gives the list itself.
-      headersList = (headers) => headers.#list;
-      headersFromHost = (list) => {
-        adopting = list;
-        return new Headers();
-      };
-    }
   }
-  const headersToFlat = (headers) => headersList(headers);
-  const freezeHeaders = (headers) => { host.headersFreeze(headersList(headers)); return headers; };
+  host.headersInstall(Headers.prototype);
+  // The host takes and gives the Headers object itself (and checks that it is one).
+  const headersToFlat = (headers) => headers;
+  const headersFromHost = (list) => list;
+  const freezeHeaders = (headers) => { host.headersFreeze(headers); return headers; };
   define('Headers', Headers);
 
   // ---- bodies ----
@@ -113,11 +87,12 @@
       return [{ kind: BYTES, value: bytes }, type];
     }
     if (body instanceof ReadableStream) {
-      if (body.locked) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
+      // Disturbed (read from) is known of the streams made here; the Fetch Standard refuses those too.
+      if (body.locked || body[kStreamTouched] === true) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
       const source = body[kStreamSource];
       if (source !== undefined && !body[kStreamTouched]) {
         // A stream we made over a body nobody has read: pass the source itself on (a host body stays in C#).
-        body.getReader();
+        lockStream(body);
         return [source, null];
       }
       return [{ kind: STREAM, value: body }, null];
@@ -125,13 +100,24 @@
     return [{ kind: STRING, value: String(body) }, 'text/plain;charset=UTF-8'];
   };
 
-  const streamOver = (source) => {
-    let stream;
-    if (source.kind === STREAM) return source.value;
+  // The ReadableStream of a body made here (from the host, a string or bytes) is a BodyStream: a
+  // ReadableStream whose polyfill stream is only made when a script uses it (reads, pipes, tees, cancels). The
+  // polyfill's constructor costs about 50 us and 13 KB in the interpreter, and the common use of response.body,
+  // new Response(response.body, response), only passes the body on (extractBody takes the source instead).
+  const kReal = Symbol('realStream');
+  const kHostLocked = Symbol('hostLocked');
+  class BodyStream extends ReadableStream {
+    get locked() { return this[kReal] === undefined ? this[kHostLocked] === true : this[kReal].locked; }
+  }
+  Object.defineProperty(BodyStream.prototype, 'constructor', { value: ReadableStream, writable: true, configurable: true, enumerable: false });
+  const realStream = (outer) => {
+    let stream = outer[kReal];
+    if (stream !== undefined) return stream;
+    const source = outer[kStreamSource];
     if (source.kind === HOST) {
       stream = new ReadableStream({
         async pull(controller) {
-          stream[kStreamTouched] = true;
+          outer[kStreamTouched] = true;
           const chunk = await host.readChunk(source.value);
           if (chunk === null) controller.close();
           else controller.enqueue(chunk);
@@ -141,12 +127,34 @@
     } else {
       stream = new ReadableStream({
         pull(controller) {
-          stream[kStreamTouched] = true;
+          outer[kStreamTouched] = true;
           controller.enqueue(source.kind === STRING ? host.utf8Encode(source.value) : source.value.slice());
           controller.close();
         },
       }, { highWaterMark: 0 });
     }
+    outer[kReal] = stream;
+    if (outer[kHostLocked] === true) stream.getReader();
+    return stream;
+  };
+  for (const name of Reflect.ownKeys(ReadableStream.prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(ReadableStream.prototype, name);
+    if (name === 'constructor' || typeof descriptor.value !== 'function') continue;
+    const method = ReadableStream.prototype[name];
+    Object.defineProperty(BodyStream.prototype, name, {
+      value: { [name](...args) { return method.apply(realStream(this), args); } }[name],
+      writable: true, configurable: true, enumerable: descriptor.enumerable,
+    });
+  }
+  // Locks a stream as taking its body does; a BodyStream nobody has used stays without a polyfill stream.
+  const lockStream = (stream) => {
+    if (stream instanceof BodyStream && stream[kReal] === undefined) stream[kHostLocked] = true;
+    else stream.getReader();
+  };
+
+  const streamOver = (source) => {
+    if (source.kind === STREAM) return source.value;
+    const stream = Object.create(BodyStream.prototype);
     stream[kStreamSource] = source;
     return stream;
   };
@@ -188,7 +196,7 @@
       const source = message[kState].body;
       message[kState].used = true;
       if (source !== null && message[kState].stream !== undefined && !message[kState].stream[kStreamTouched]) {
-        message[kState].stream.getReader();
+        lockStream(message[kState].stream);
       }
       return source;
     }
@@ -283,10 +291,14 @@
   const redirectModes = new Set(['follow', 'manual', 'error']);
   const forbiddenMethod = /^(connect|trace|track)$/i;
 
+  // A default that no caller can pass: tells new Request() from new Request(x) without the arguments object,
+  // which the interpreter builds for every call of a function that mentions it.
+  const noArgument = Symbol('noArgument');
+
   class Request extends Body {
-    constructor(input, init = {}) {
+    constructor(input = noArgument, init = {}) {
       super();
-      if (arguments.length === 0) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
+      if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
       const from = input instanceof Request ? input[kState] : null;
       const url = from ? from.url : parseUrl(input);
@@ -325,12 +337,7 @@
       state.body = source;
     }
 
-    get method() { return this[kState].method; }
-    get url() { return this[kState].url; }
-    get headers() { return this[kState].headers; }
-    get redirect() { return this[kState].redirect; }
-    get signal() { return this[kState].signal; }
-    get cf() { return this[kState].cf; }
+    // method, url, headers, redirect, signal, cf: C# getters of the state (host.stateGetters, below).
     get integrity() { return ''; }
     get keepalive() { return false; }
     get cache() { return undefined; }
@@ -346,6 +353,9 @@
       return copy;
     }
   }
+  // The getters read every request makes are C# functions: a JavaScript getter is a function call with an
+  // environment of its own in the interpreter, each time.
+  host.stateGetters(Request.prototype, kState, ['method', 'url', 'headers', 'redirect', 'signal', 'cf']);
   define('Request', Request);
 
   // ---- Response ----
@@ -400,14 +410,8 @@
       return response;
     }
 
-    get status() { return this[kState].status; }
     get ok() { return this[kState].status >= 200 && this[kState].status <= 299; }
-    get statusText() { return this[kState].statusText; }
-    get headers() { return this[kState].headers; }
-    get url() { return this[kState].url; }
-    get redirected() { return this[kState].redirected; }
-    get type() { return this[kState].type; }
-    get cf() { return this[kState].cf; }
+    // status, statusText, headers, url, redirected, type, cf: C# getters of the state (host.stateGetters, below).
     get webSocket() { return null; }
     get [Symbol.toStringTag]() { return 'Response'; }
 
@@ -421,6 +425,7 @@
       return copy;
     }
   }
+  host.stateGetters(Response.prototype, kState, ['status', 'statusText', 'headers', 'url', 'redirected', 'type', 'cf']);
   define('Response', Response);
 
   // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.

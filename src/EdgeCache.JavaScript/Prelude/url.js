@@ -11,6 +11,9 @@
   const plainUrl = /^(https?):\/\/((?:[a-z0-9-]+\.)*[a-z][a-z0-9-]*|(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d))(?::([1-9]\d{0,4}))?(\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*)?(\?[A-Za-z0-9\-._~!$&()*+,;=:@/?%]*)?(#[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*)?$/;
   const dotSegment = /(?:^|\/)(?:\.|%2e){1,2}(?:\/|$)/i;
   const punycodeLabel = /(?:^|\.)xn--/;
+  // A default that no caller can pass: tells new URL() from new URL(x) without the arguments object, which
+  // the interpreter builds for every call of a function that mentions it.
+  const noArgument = Symbol('noArgument');
 
   // The same few URLs come back on every request (request.url, cache keys): remember recent answers. The
   // parts arrays are never changed after they are made, so URLs can share them.
@@ -56,8 +59,8 @@
     #parts;
     #full;
 
-    constructor(url, base = undefined) {
-      if (arguments.length === 0) throw new TypeError('Failed to construct \'URL\': 1 argument required, but only 0 present.');
+    constructor(url = noArgument, base = undefined) {
+      if (url === noArgument) throw new TypeError('Failed to construct \'URL\': 1 argument required, but only 0 present.');
       const text = String(url);
       const plain = base === undefined ? splitPlain(text) : null;
       if (plain !== null) this.#parts = plain;

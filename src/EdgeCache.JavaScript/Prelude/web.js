@@ -157,7 +157,8 @@
   };
   internal.inspect = inspect;
   const format = (args) => args.map(a => (typeof a === 'string' ? a : inspect(a))).join(' ');
-  const log = (level) => function (...args) { host.log(level, format(args)); };
+  // One string, as most log lines are, goes as it is: no array to map and join.
+  const log = (level) => function (...args) { host.log(level, args.length === 1 && typeof args[0] === 'string' ? args[0] : format(args)); };
   const counts = new Map();
   const timersByLabel = new Map();
   const console = {

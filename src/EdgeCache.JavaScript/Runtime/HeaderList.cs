@@ -8,22 +8,29 @@ using Jint.Runtime;
 namespace EdgeCache.JavaScript.Runtime;
 
 /// <summary>
-/// The header list behind a JavaScript <c>Headers</c> (fetch.js keeps one in a private field): lower-cased
-/// names in the order they were first added, each with its values. Kept in C# because the interpreter spent
-/// tens of microseconds per request copying headers through JavaScript maps and arrays; a message crossing
-/// to or from C# now hands its list over without a JavaScript loop. Opaque to scripts.
+/// A JavaScript <c>Headers</c> object (its prototype is fetch.js's <c>Headers.prototype</c>, whose methods
+/// that touch the list are C# functions): lower-cased names in the order they were first added, each with its
+/// values. Kept in C# because the interpreter spent tens of microseconds per request copying headers through
+/// JavaScript maps and arrays; a message crossing to or from C# hands its list over without a JavaScript loop.
 /// </summary>
 internal sealed class HeaderList : ObjectInstance
 {
     private readonly List<(string Name, List<string> Values)> _fields;
 
-    public HeaderList(Engine engine)
-        : this(engine, [])
+    public HeaderList(Engine engine, ObjectInstance? prototype)
+        : this(engine, prototype, [])
     {
     }
 
-    private HeaderList(Engine engine, List<(string Name, List<string> Values)> fields)
-        : base(engine) => _fields = fields;
+    private HeaderList(Engine engine, ObjectInstance? prototype, List<(string Name, List<string> Values)> fields)
+        : base(engine)
+    {
+        _fields = fields;
+        if (prototype is not null)
+        {
+            Prototype = prototype;
+        }
+    }
 
     /// <summary>Set on the headers of requests and responses that Workers does not let a script change.</summary>
     public bool Immutable { get; set; }
@@ -31,9 +38,9 @@ internal sealed class HeaderList : ObjectInstance
     public int Count => _fields.Count;
 
     /// <summary>The headers of a message as a script sees them; hop-by-hop fields stay on this side.</summary>
-    public static HeaderList FromHttp(Engine engine, HttpHeaders headers, HttpContent? content, bool immutable)
+    public static HeaderList FromHttp(Engine engine, ObjectInstance? prototype, HttpHeaders headers, HttpContent? content, bool immutable)
     {
-        var list = new HeaderList(engine) { Immutable = immutable };
+        var list = new HeaderList(engine, prototype) { Immutable = immutable };
         var skip = HopByHopHeaders.For(headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
         list.AddAll(headers, skip);
         if (content is not null)
@@ -69,7 +76,7 @@ internal sealed class HeaderList : ObjectInstance
         }
     }
 
-    public HeaderList Copy()
+    public HeaderList Copy(ObjectInstance? prototype)
     {
         var fields = new List<(string, List<string>)>(_fields.Count);
         foreach (var (name, values) in _fields)
@@ -77,7 +84,7 @@ internal sealed class HeaderList : ObjectInstance
             fields.Add((name, [.. values]));
         }
 
-        return new HeaderList(_engine, fields);
+        return new HeaderList(_engine, prototype, fields);
     }
 
     public void Append(JsValue name, JsValue value)

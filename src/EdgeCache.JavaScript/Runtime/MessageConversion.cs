@@ -27,9 +27,15 @@ internal static class MessageConversion
             ? uri
             : throw new ArgumentException($"Invalid URL: '{url}'.");
 
-    public static HttpRequestMessage ToRequest(string method, string url, HeaderList headers, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
+    /// <summary>
+    /// A request as the host sends it. <paramref name="incoming"/>, the URL of the request being handled, is
+    /// reused when <paramref name="url"/> is its serialisation (a cache key or a fetch of the request itself):
+    /// one parse less.
+    /// </summary>
+    public static HttpRequestMessage ToRequest(string method, string url, HeaderList headers, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null, Uri? incoming = null)
     {
-        var request = new HttpRequestMessage(new HttpMethod(method), ToUri(url)) { Content = ToContent(kind, body, streams) };
+        var uri = incoming is { IsAbsoluteUri: true } && string.Equals(incoming.AbsoluteUri, url, StringComparison.Ordinal) ? incoming : ToUri(url);
+        var request = new HttpRequestMessage(HttpMethod.Parse(method), uri) { Content = ToContent(kind, body, streams) };
         headers.ApplyTo(request.Headers, request.Content, forRequest: true);
         return request;
     }

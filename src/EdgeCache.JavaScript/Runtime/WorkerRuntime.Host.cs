@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using EdgeCache.AspNetCore;
 using Jint;
 using Jint.Native;
+using Jint.Native.Object;
+using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
 using Microsoft.Extensions.Logging;
 
@@ -47,32 +49,32 @@ internal sealed partial class WorkerRuntime
             return JsValue.Undefined;
         });
 
-        // Headers (fetch.js's Headers keeps a HeaderList in a private field).
-        Add("headersNew", _ => new HeaderList(_engine));
-        Add("headersCopy", a => List(a[0]).Copy());
+        // Headers (a fetch.js Headers object is a HeaderList).
+        Add("headersInstall", a =>
+        {
+            InstallHeaders(a[0].AsObject());
+            return JsValue.Undefined;
+        });
+        Add("headersNew", a => new HeaderList(_engine, a[0] as ObjectInstance ?? _headersPrototype));
+        Add("headersCopy", a => List(a[0]).Copy(a[1] as ObjectInstance ?? _headersPrototype));
         Add("headersAppend", a =>
         {
             List(a[0]).Append(a[1], a[2]);
             return JsValue.Undefined;
         });
-        Add("headersSet", a =>
-        {
-            List(a[0]).SetField(a[1], a[2]);
-            return JsValue.Undefined;
-        });
-        Add("headersDelete", a =>
-        {
-            List(a[0]).Remove(a[1]);
-            return JsValue.Undefined;
-        });
-        Add("headersGet", a => List(a[0]).GetCombined(a[1]));
-        Add("headersHas", a => List(a[0]).Has(a[1]) ? JsBoolean.True : JsBoolean.False);
         Add("headersName", a => new JsString(List(a[0]).NormalizeName(a[1])));
         Add("headersSetCookie", a => List(a[0]).GetSetCookie());
         Add("headersEntries", a => List(a[0]).Entries());
         Add("headersFreeze", a =>
         {
             List(a[0]).Immutable = true;
+            return JsValue.Undefined;
+        });
+
+        // Request and Response: getters that read a field of the state object (stateGetters(prototype, key, names)).
+        Add("stateGetters", a =>
+        {
+            InstallStateGetters(a[0].AsObject(), a[1], a[2].AsArray());
             return JsValue.Undefined;
         });
 
@@ -169,7 +171,57 @@ internal sealed partial class WorkerRuntime
     }
 
     private HeaderList List(JsValue handle)
-        => handle as HeaderList ?? throw TypeError("The header list is not valid.");
+        => handle as HeaderList ?? throw TypeError("Illegal invocation: the object is not a Headers.");
+
+    /// <summary>
+    /// Accessors on <paramref name="prototype"/> that return <c>this[key][name]</c>, as C# functions (a JavaScript
+    /// getter costs a call with its own environment in the interpreter; these are read on every request).
+    /// </summary>
+    private void InstallStateGetters(ObjectInstance prototype, JsValue key, JsArray names)
+    {
+        foreach (var item in names)
+        {
+            var name = item.AsString();
+            var field = new JsString(name);
+            var getter = new ClrFunction(_engine, "get " + name, (self, _) =>
+                self is ObjectInstance target && target.Get(key) is ObjectInstance state
+                    ? state.Get(field)
+                    : throw TypeError($"Illegal invocation: '{name}' was read from an object that is not a Request or Response."));
+            prototype.DefineOwnProperty(name, new GetSetPropertyDescriptor(getter, JsValue.Undefined, enumerable: false, configurable: true));
+        }
+    }
+
+    /// <summary>
+    /// The methods of <c>Headers.prototype</c> that read or change the list, as C# functions: a call from a script
+    /// is then one host call, with no JavaScript frame around it.
+    /// </summary>
+    private void InstallHeaders(ObjectInstance prototype)
+    {
+        _headersPrototype = prototype;
+        void Method(string name, int length, Func<HeaderList, JsValue, JsValue, JsValue> body)
+            => prototype.DefineOwnProperty(name, new PropertyDescriptor(
+                new ClrFunction(_engine, name, (self, a) => body(List(self), a.Length > 0 ? a[0] : JsValue.Undefined, a.Length > 1 ? a[1] : JsValue.Undefined), length),
+                writable: true, enumerable: false, configurable: true));
+
+        Method("append", 2, (list, name, value) =>
+        {
+            list.Append(name, value);
+            return JsValue.Undefined;
+        });
+        Method("set", 2, (list, name, value) =>
+        {
+            list.SetField(name, value);
+            return JsValue.Undefined;
+        });
+        Method("delete", 1, (list, name, _) =>
+        {
+            list.Remove(name);
+            return JsValue.Undefined;
+        });
+        Method("get", 1, (list, name, _) => list.GetCombined(name));
+        Method("has", 1, (list, name, _) => list.Has(name) ? JsBoolean.True : JsBoolean.False);
+        Method("getSetCookie", 0, (list, _, _) => list.GetSetCookie());
+    }
 
     private HostBody Body(JsValue handle)
         => MessageConversion.AsHostBody(handle) ?? throw TypeError("The body handle is not valid.");
@@ -219,7 +271,7 @@ internal sealed partial class WorkerRuntime
         CacheFetchOptions? cf;
         try
         {
-            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), List(a[2]), (int)a[3].AsNumber(), a[4], StreamContent);
+            request = MessageConversion.ToRequest(a[0].AsString(), a[1].AsString(), List(a[2]), (int)a[3].AsNumber(), a[4], StreamContent, owner.Event.Request.RequestUri);
             cf = CacheOptions(a[5]);
             cf?.Validate();
         }
@@ -306,7 +358,7 @@ internal sealed partial class WorkerRuntime
     {
         try
         {
-            var request = MessageConversion.ToRequest(method, url, List(flat), MessageConversion.NoBody, JsValue.Undefined);
+            var request = MessageConversion.ToRequest(method, url, List(flat), MessageConversion.NoBody, JsValue.Undefined, incoming: _current?.Event.Request.RequestUri);
             return cacheKey.IsString() ? request.WithCacheKey(cacheKey.AsString()) : request;
         }
         catch (ArgumentException ex)
@@ -346,7 +398,7 @@ internal sealed partial class WorkerRuntime
         return _engine.Call(_responseFromHost, JsValue.Undefined,
         [
             (int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            HeaderList.FromHttp(_engine, response.Headers, response.Content, immutable), body, url,
+            HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable), body, url,
         ]);
     }
 

@@ -40,6 +40,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private JsValue _responseFromHost = null!;
     private JsValue _fireTimer = null!;
     private JsValue _readChunk = null!;
+    private ObjectInstance? _headersPrototype;
     private RequestState? _current;
     private int _nextRequest;
     private int _nextWait;
@@ -143,6 +144,10 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             // The largest single allocation a script can ask for in one statement (the memory limit is
             // checked every few statements): 16 Mi elements.
             o.Constraints.MaxArraySize = 16u * 1024 * 1024;
+
+            // A script that recurses without end gets a RangeError it can catch (as on workerd) instead of
+            // overflowing the loop thread's stack, which no catch sees and which ends the whole process.
+            o.Constraints.StackOverflowGuard = true;
             o.EnableModules(directory, restrictToBasePath: true);
             o.TimeZone = TimeZoneInfo.Utc;
             o.Culture = CultureInfo.InvariantCulture;
@@ -251,7 +256,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             _engine.Call(_dispatch, JsValue.Undefined,
             [
                 state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
-                HeaderList.FromHttp(_engine, request.Headers, request.Content, immutable: true), body, cf,
+                HeaderList.FromHttp(_engine, _headersPrototype, request.Headers, request.Content, immutable: true), body, cf,
             ]);
         });
     }
