@@ -1,5 +1,5 @@
 using System.Buffers;
-using EdgeCache.Http;
+using EdgeCache.Entries;
 using EdgeCache.Semantics;
 using EdgeCache.Semantics.Rfc9111;
 using EdgeCache.Storage;
@@ -286,7 +286,7 @@ internal sealed partial class CachingProxy
             var requestTime = _time.GetUtcNow();
             try
             {
-                response = await SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                response = await _client.SendAsync(message, CancellationToken.None).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -303,17 +303,18 @@ internal sealed partial class CachingProxy
             var responseTime = _time.GetUtcNow();
 
             // Privacy beats rules: what the origin said of sharing is read before a rule rewrites it.
-            var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && MarkedPrivate(response);
+            var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && FetchedResponse.IsMarkedPrivate(response);
             state.OnOriginResponse?.Invoke(response);
             var status = (int)response.StatusCode;
+            var fetched = FetchedResponse.From(response, requestTime, responseTime, state.RequestCc.NoStore, state.HasAuthorization);
             var stale = fetch.StaleEntry;
             if (stale is not null && status == StatusCodes.Status304NotModified)
             {
-                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime, fetch.PurgeSequence).ConfigureAwait(false);
+                var updated = await UpdateFromNotModifiedAsync(stale, fetched, state, fetch.PurgeSequence).ConfigureAwait(false);
                 Finish(fetch, new FetchOutcome
                 {
                     Kind = FetchOutcomeKind.Revalidated, Status = updated.Metadata.StatusCode, ForwardStatus = 304, Entry = updated,
-                    LeaderCookies = _options.SetCookie == SetCookiePolicy.Share ? [] : OnlyFields(RawHeaders(response, responseTime), "Set-Cookie"),
+                    LeaderCookies = _options.SetCookie == SetCookiePolicy.Share ? [] : fetched.LinesNamed("Set-Cookie"),
                 });
                 return;
             }
@@ -330,28 +331,18 @@ internal sealed partial class CachingProxy
                 }
             }
 
-            var raw = RawHeaders(response, responseTime);
-            var facts = ResponseFacts.From(status, raw);
-            var cc = facts.Directives;
-            var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
-            if (cc.NoCache && cc.NoCacheFields.Count == 0)
-            {
-                lifetime = TimeSpan.Zero; // every use must be validated (section 5.2.2.4)
-            }
-
-            var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
-            var useful = lifetime > initialAge || facts.HasValidator || cc.StaleWhileRevalidate > 0 || cc.StaleIfError > 0;
-            var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, useful), raw, originPrivate, state, response);
-            var varyNames = VaryKey.CanonicalNames(facts.Vary);
+            var decision = ProxyPolicies(_policy.Decide(fetched), fetched, originPrivate, state, response);
+            var varyNames = fetched.VaryNames;
             if (decision.Store && state.Policy is { } rules && rules.BypassesAny(varyNames))
             {
-                decision = new(StorageVerdict.VaryBypassed, []);
+                decision = decision.Refusing("VaryBypassed");
             }
 
-            var tooLarge = facts.ContentLength > _options.EffectiveMaxStoredObjectSize;
+            var declaredLength = fetched.ContentLength;
+            var tooLarge = declaredLength > _options.EffectiveMaxStoredObjectSize;
             if (!decision.Store || tooLarge)
             {
-                ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxStoredObjectSize" : decision.Verdict.ToString());
+                ProxyLog.NotStored(_logger, url, tooLarge ? "larger than MaxStoredObjectSize" : decision.Reason);
                 // A server error is transient: it neither marks the key hit-for-pass (which would stop
                 // collapsing while the origin struggles) nor throws away the stored response (section 4.3.3).
                 if ((decision.ResponseDriven || tooLarge) && status < 500)
@@ -369,7 +360,7 @@ internal sealed partial class CachingProxy
                 return;
             }
 
-            var headers = StorableHeaders(raw, decision.StrippedFields);
+            var headers = EntryBuilder.StoredHeaders(fetched, decision.StrippedFields);
             var generation = string.Empty;
             var storeKey = state.Target.Key;
             if (varyNames.Length > 0)
@@ -380,48 +371,30 @@ internal sealed partial class CachingProxy
                 storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField, state.Policy?.VaryModes);
             }
 
-            var keep = Retention(cc);
-            var freshUntil = responseTime + (lifetime - initialAge);
-            var expiresAt = Max(freshUntil, responseTime) + keep;
-            var metadata2 = new EntryMetadata
-            {
-                Key = storeKey,
-                Url = state.Target.OriginUrl,
-                Host = state.Target.HostHeader?.ToLowerInvariant() ?? _originHost,
-                StatusCode = status,
-                Headers = headers,
-                RequestTime = requestTime,
-                ResponseTime = responseTime,
-                InitialAge = initialAge,
-                FreshnessLifetime = lifetime,
-                ExpiresAt = expiresAt,
-                BodyLength = facts.ContentLength ?? -1,
-                Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
-            };
-
+            var metadata2 = EntryBuilder.Build(storeKey, state.Target.OriginUrl, HostOf(state.Target), fetched, decision, headers, declaredLength ?? -1);
             writer = await BeginWriteAsync(metadata2, fetch.PurgeSequence).ConfigureAwait(false);
-            buffer = new GrowingBuffer(facts.ContentLength ?? -1);
+            buffer = new GrowingBuffer(declaredLength ?? -1);
 
             // A small body most likely came in with the headers: the leader starts with its first bytes and
             // runs on this thread to the end of its response, instead of waking up once for the headers and
             // again for the bytes.
-            var holdLeader = facts.ContentLength is > 0 and <= GrowingBuffer.MaxSegmentSize;
+            var holdLeader = declaredLength is > 0 and <= GrowingBuffer.MaxSegmentSize;
             var shared = new FetchOutcome
             {
                 Kind = FetchOutcomeKind.Shared,
                 Status = status,
                 ForwardStatus = status,
                 Headers = headers,
-                LeaderHeaders = decision.StrippedFields.Count == 0 ? headers : StorableHeaders(raw, []),
+                LeaderHeaders = decision.StrippedFields.Count == 0 ? headers : EntryBuilder.StoredHeaders(fetched, []),
                 Buffer = buffer,
-                DeclaredLength = facts.ContentLength ?? -1,
+                DeclaredLength = declaredLength ?? -1,
                 VariantKey = storeKey,
                 Generation = generation,
                 VaryNames = varyNames,
-                InitialAge = initialAge,
-                OriginAge = facts.Age,
+                InitialAge = metadata2.InitialAge,
+                OriginAge = fetched.Age,
                 ResponseTime = responseTime,
-                FreshnessLifetime = lifetime,
+                FreshnessLifetime = metadata2.FreshnessLifetime,
             };
             fetch.Publish(shared, holdLeader);
 
@@ -432,7 +405,7 @@ internal sealed partial class CachingProxy
                 writer = null;
             }
 
-            if (facts.ContentLength is { } declared && total != declared)
+            if (declaredLength is { } declared && total != declared)
             {
                 throw new IOException($"The origin sent {total} of {declared} bytes.");
             }
@@ -443,7 +416,7 @@ internal sealed partial class CachingProxy
                 writer = null;
                 if (committed && varyNames.Length > 0)
                 {
-                    await WriteMarkerAsync(state.Target, generation, varyNames, requestTime, responseTime, expiresAt).ConfigureAwait(false);
+                    await WriteMarkerAsync(state.Target, generation, varyNames, metadata2).ConfigureAwait(false);
                 }
             }
 
@@ -587,38 +560,16 @@ internal sealed partial class CachingProxy
     }
 
     /// <summary>RFC 9111 section 4.3.4: a 304 freshens the stored response; its headers replace the stored ones (section 3.2).</summary>
-    private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, HttpResponseMessage notModified, FetchState state, DateTimeOffset requestTime, DateTimeOffset responseTime, long? fillBegan = null)
+    private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, FetchedResponse notModified, FetchState state, long? fillBegan = null)
     {
         var old = stale.Metadata;
-        var raw = RawHeaders(notModified, responseTime);
-        var facts304 = ResponseFacts.From(304, raw);
 
         // A 304's Set-Cookie is its requester's (origins with rolling sessions refresh cookies on 304s):
         // never merged into the stored response unless cookies are shared on purpose.
-        var cookieFields = _options.SetCookie == SetCookiePolicy.Share ? [] : SetCookieOnly;
-        var merged = HeaderUpdate.Merge(old.Headers, StorableHeaders(raw, cookieFields), []);
-        var facts = ResponseFacts.From(old.StatusCode, merged);
-        var cc = facts.Directives;
-        var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
-        if (cc.NoCache && cc.NoCacheFields.Count == 0)
-        {
-            lifetime = TimeSpan.Zero;
-        }
-
-        var initialAge = AgeCalculation.CorrectedInitialAge(facts304.Age, facts.Date, requestTime, responseTime);
-        var decision = ProxyPolicies(Storability.Evaluate("GET", state.RequestCc, state.HasAuthorization, facts, hasFreshness: true), merged, originPrivate: false, state, response: null);
-        var headers = decision.StrippedFields.Count > 0 ? StorableHeaders(merged, decision.StrippedFields) : merged;
-        var keep = Retention(cc);
-        var metadata = old with
-        {
-            Headers = headers,
-            RequestTime = requestTime,
-            ResponseTime = responseTime,
-            InitialAge = initialAge,
-            FreshnessLifetime = lifetime,
-            ExpiresAt = Max(responseTime + (lifetime - initialAge), responseTime) + keep,
-            Invalidated = false,
-        };
+        var refreshed = notModified.Refreshing(old, _options.SetCookie == SetCookiePolicy.Share ? [] : SetCookieOnly);
+        var decision = ProxyPolicies(_policy.Decide(refreshed), refreshed, originPrivate: false, state, message: null);
+        var headers = decision.StrippedFields.Count > 0 ? EntryBuilder.StoredHeaders(refreshed, decision.StrippedFields) : refreshed.Lines;
+        var metadata = EntryBuilder.Refreshed(old, refreshed, decision, headers);
 
         if (!decision.Store)
         {
@@ -673,24 +624,9 @@ internal sealed partial class CachingProxy
     }
 
     /// <summary>Writes the URL's Vary marker: the field names its variants are keyed on and their generation.</summary>
-    private async Task WriteMarkerAsync(ProxyTarget target, string generation, string varyNames, DateTimeOffset requestTime, DateTimeOffset responseTime, DateTimeOffset variantExpiresAt)
+    private async Task WriteMarkerAsync(ProxyTarget target, string generation, string varyNames, EntryMetadata variant)
     {
-        var marker = new EntryMetadata
-        {
-            Key = target.Key,
-            Url = target.OriginUrl,
-            Host = target.HostHeader?.ToLowerInvariant() ?? _originHost,
-            StatusCode = 200,
-            Headers = [new(MarkerHeader, generation), new("Vary", varyNames), new("Cache-Control", "no-store")],
-            RequestTime = requestTime,
-            ResponseTime = responseTime,
-            ExpiresAt = Max(variantExpiresAt, responseTime + TimeSpan.FromDays(1)),
-            BodyLength = 0,
-
-            // Never a response of its own: the Cache API's match skips invalidated entries. Purges reach
-            // the variants directly (they carry the URL, host and tags).
-            Invalidated = true,
-        };
+        var marker = EntryBuilder.VaryMarker(target.Key, target.OriginUrl, HostOf(target), generation, varyNames, variant);
         var writer = await BeginWriteAsync(marker).ConfigureAwait(false);
         if (writer is not null)
         {
@@ -700,6 +636,9 @@ internal sealed partial class CachingProxy
             }
         }
     }
+
+    /// <summary>The host a stored entry is purged by: the one the client named when it is passed through, else the origin's.</summary>
+    private string HostOf(ProxyTarget target) => target.HostHeader?.ToLowerInvariant() ?? _originHost;
 
     /// <summary>Whether a purge came after <paramref name="fetch"/> began (so it must not serve requests that came after the purge).</summary>
     private bool PurgedSinceStarted(InFlightFetch fetch) => _fenced is { } fenced && fenced.PurgeSequence != fetch.PurgeSequence;
@@ -750,61 +689,11 @@ internal sealed partial class CachingProxy
         }
     }
 
-    /// <summary>The response's end-to-end header lines as received, with Date added when the origin sent none (RFC 9110 section 6.6.1).</summary>
-    private static List<KeyValuePair<string, string>> RawHeaders(HttpResponseMessage response, DateTimeOffset responseTime)
-    {
-        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(response.Headers, null, "Connection"));
-        var headers = new List<KeyValuePair<string, string>>();
-        var hasDate = false;
-        foreach (var (name, values) in HttpMessageHeaders.All(response))
-        {
-            if (skip.Contains(name))
-            {
-                continue;
-            }
-
-            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
-            foreach (var value in values)
-            {
-                headers.Add(new(name, value));
-            }
-        }
-
-        if (!hasDate)
-        {
-            headers.Add(new("Date", HttpDate.Format(responseTime)));
-        }
-
-        return headers;
-    }
-
-    /// <summary>The header lines a stored response keeps: not Age (recomputed), Content-Length (from the body), cache statuses of this hop, or fields named by qualified private / no-cache.</summary>
-    private static List<KeyValuePair<string, string>> StorableHeaders(List<KeyValuePair<string, string>> raw, IReadOnlyList<string> stripped)
-    {
-        var headers = new List<KeyValuePair<string, string>>(raw.Count);
-        foreach (var header in raw)
-        {
-            var name = header.Key;
-            if (name.Equals("Age", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals(EdgeCacheStatusNames.Header, StringComparison.OrdinalIgnoreCase)
-                || name.Equals(MarkerHeader, StringComparison.OrdinalIgnoreCase)
-                || Contains(stripped, name))
-            {
-                continue;
-            }
-
-            headers.Add(header);
-        }
-
-        return headers;
-    }
-
     /// <summary>
     /// The proxy's own storage rules on top of RFC 9111: privacy signals beat rules, the Set-Cookie policy,
     /// and the rules' veto (cache deception armour). Applied to every response the proxy might store.
     /// </summary>
-    private StorageDecision ProxyPolicies(StorageDecision decision, List<KeyValuePair<string, string>> headers, bool originPrivate, FetchState state, HttpResponseMessage? response)
+    private EntryDecision ProxyPolicies(EntryDecision decision, FetchedResponse response, bool originPrivate, FetchState state, HttpResponseMessage? message)
     {
         if (!decision.Store)
         {
@@ -813,67 +702,21 @@ internal sealed partial class CachingProxy
 
         if (originPrivate)
         {
-            return new(StorageVerdict.OriginPrivate, []);
+            return decision.Refusing("OriginPrivate");
         }
 
-        if (response is not null && state.MayStore is { } mayStore && !mayStore(response))
+        if (message is not null && state.MayStore is { } mayStore && !mayStore(message))
         {
-            return new(StorageVerdict.ContentTypeMismatch, []);
+            return decision.Refusing("ContentTypeMismatch");
         }
 
-        if (_options.SetCookie != SetCookiePolicy.Share && HasField(headers, "Set-Cookie") && !Contains(decision.StrippedFields, "Set-Cookie"))
+        if (_options.SetCookie != SetCookiePolicy.Share && response.Has("Set-Cookie") && !decision.Strips("Set-Cookie"))
         {
-            return _options.SetCookie == SetCookiePolicy.DoNotStore
-                ? new(StorageVerdict.SetCookie, [])
-                : decision with { StrippedFields = [.. decision.StrippedFields, "Set-Cookie"] };
+            return _options.SetCookie == SetCookiePolicy.DoNotStore ? decision.Refusing("SetCookie") : decision.Stripping("Set-Cookie");
         }
 
         return decision;
     }
-
-    /// <summary>True when the origin's own directives for this cache (targeted field, else Cache-Control) say <c>no-store</c> or unqualified <c>private</c>.</summary>
-    private static bool MarkedPrivate(HttpResponseMessage response)
-    {
-        var directives = ResponseFacts.From((int)response.StatusCode, RawHeaders(response, DateTimeOffset.UnixEpoch)).Directives;
-        return directives.NoStore || (directives.Private && directives.PrivateFields.Count == 0);
-    }
-
-    private static List<KeyValuePair<string, string>> OnlyFields(List<KeyValuePair<string, string>> headers, string name)
-        => headers.FindAll(h => h.Key.Equals(name, StringComparison.OrdinalIgnoreCase));
-
-    private static bool HasField(List<KeyValuePair<string, string>> headers, string name)
-    {
-        foreach (var header in headers)
-        {
-            if (header.Key.Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    private static bool Contains(IReadOnlyList<string> names, string name)
-    {
-        for (var i = 0; i < names.Count; i++)
-        {
-            if (names[i].Equals(name, StringComparison.OrdinalIgnoreCase))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>How long a response is kept once stale: for revalidation, its stale windows, and serving it while the origin is unreachable.</summary>
-    private TimeSpan Retention(CacheControlDirectives cc)
-        => Max(Max(TimeSpan.FromSeconds(cc.StaleWhileRevalidate ?? 0), TimeSpan.FromSeconds(cc.StaleIfError ?? 0)), Max(_options.StaleRetention, _options.StaleIfOriginUnreachable));
-
-    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
-
-    private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
 
     /// <summary>What a fetch needs of its leader's request after that request may have gone.</summary>
     private sealed record FetchState(

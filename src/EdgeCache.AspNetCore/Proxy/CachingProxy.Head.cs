@@ -1,3 +1,4 @@
+using EdgeCache.Entries;
 using EdgeCache.Http;
 using EdgeCache.Semantics;
 using EdgeCache.Semantics.Rfc9111;
@@ -39,7 +40,7 @@ internal sealed partial class CachingProxy
         {
             try
             {
-                response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
+                response = await _client.SendAsync(message, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
@@ -65,8 +66,9 @@ internal sealed partial class CachingProxy
             var status = (int)response.StatusCode;
             if (status == StatusCodes.Status304NotModified || (status == StatusCodes.Status200OK && HeadMatches(metadata, response)))
             {
-                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
-                var cookies = _options.SetCookie == SetCookiePolicy.Share ? [] : OnlyFields(RawHeaders(response, responseTime), "Set-Cookie");
+                var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization);
+                var updated = await UpdateFromNotModifiedAsync(stale, fetched, state).ConfigureAwait(false);
+                var cookies = _options.SetCookie == SetCookiePolicy.Share ? [] : fetched.LinesNamed("Set-Cookie");
                 var age = AgeCalculation.CurrentAge(updated.Metadata.InitialAge, updated.Metadata.ResponseTime, _time.GetUtcNow());
                 await ServeEntryAsync(
                     context, updated, age,

@@ -1,4 +1,5 @@
 using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.Entries;
 using EdgeCache.Http;
 using EdgeCache.Semantics;
 using EdgeCache.Semantics.Rfc9111;
@@ -28,23 +29,13 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var raw = RawHeaders(response, responseTime);
-        var facts = ResponseFacts.From(status, raw);
-        var cc = facts.Directives;
-        var explicitFreshness = cc.SharedMaxAge is not null || cc.MaxAge is not null || facts.Expires is not null;
-        var lifetime = Freshness.Lifetime(facts, responseTime, TimeSpan.Zero, out _);
-        var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
-
-        // A varying POST response would need the variant machinery keyed on a request that was not a GET: not stored.
-        if (!explicitFreshness || lifetime <= initialAge || facts.Vary is not null || (cc.NoCache && cc.NoCacheFields.Count == 0))
-        {
-            return false;
-        }
-
+        // Explicit freshness only; a varying POST response would need the variant machinery keyed on a request
+        // that was not a GET: not stored (the policy's PostResponse rules).
         var requestCc = CacheControlDirectives.Parse((IEnumerable<string>)context.Request.Headers.CacheControl!);
         var state = CreateFetchState(context, target, new Lookup(null, false, target.Key, string.Empty, string.Empty, string.Empty), requestCc);
-        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && MarkedPrivate(response);
-        var decision = ProxyPolicies(Storability.Evaluate("GET", requestCc, state.HasAuthorization, facts, hasFreshness: true), raw, originPrivate, state, response);
+        var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization, EntryPurpose.PostResponse);
+        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && FetchedResponse.IsMarkedPrivate(response);
+        var decision = ProxyPolicies(_policy.Decide(fetched), fetched, originPrivate, state, response);
         if (!decision.Store)
         {
             return false;
@@ -56,21 +47,8 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var metadata = new EntryMetadata
-        {
-            Key = target.Key,
-            Url = target.OriginUrl,
-            Host = target.HostHeader?.ToLowerInvariant() ?? _originHost,
-            StatusCode = status,
-            Headers = StorableHeaders(raw, decision.StrippedFields),
-            RequestTime = requestTime,
-            ResponseTime = responseTime,
-            InitialAge = initialAge,
-            FreshnessLifetime = lifetime,
-            ExpiresAt = responseTime + (lifetime - initialAge) + Retention(cc),
-            BodyLength = body.Length,
-            Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
-        };
+        var metadata = EntryBuilder.Build(
+            target.Key, target.OriginUrl, HostOf(target), fetched, decision, EntryBuilder.StoredHeaders(fetched, decision.StrippedFields), body.Length);
 
         var writer = await BeginWriteAsync(metadata).ConfigureAwait(false);
         if (writer is null)

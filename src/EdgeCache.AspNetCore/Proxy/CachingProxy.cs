@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using EdgeCache.AspNetCore.Bridge;
+using EdgeCache.Entries;
 using EdgeCache.Semantics;
 using EdgeCache.Semantics.Rfc9111;
 using EdgeCache.Storage;
@@ -16,9 +17,6 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// </summary>
 internal sealed partial class CachingProxy : IDisposable
 {
-    /// <summary>The first header of a Vary marker entry: the generation its variants' keys carry.</summary>
-    internal const string MarkerHeader = "EdgeCache-Vary-Generation";
-
     private static readonly Func<IHeaderDictionary, string, string?> RequestField = static (headers, name)
         => headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
 
@@ -28,7 +26,7 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly CachingProxyOptions _options;
     private readonly ICacheStore _store;
     private readonly IPurgeFencedStore? _fenced;
-    private readonly HttpMessageInvoker _client;
+    private readonly Origin.OriginClient _client;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Action<Task> _track;
@@ -44,6 +42,7 @@ internal sealed partial class CachingProxy : IDisposable
     private readonly string _name;
     private readonly string _hitPrefix;
     private readonly PassedOnFields _passOn;
+    private readonly SharedCachePolicy _policy;
 
     public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
     {
@@ -55,8 +54,10 @@ internal sealed partial class CachingProxy : IDisposable
         _logger = logger;
         _track = track;
         _requests = new OriginRequestFactory(options);
+        _policy = new SharedCachePolicy(
+            options.MaxHeuristicFreshness, options.StaleRetention > options.StaleIfOriginUnreachable ? options.StaleRetention : options.StaleIfOriginUnreachable);
         _hitForPass = new HitForPass(time, options.HitForPassDuration);
-        _client = new HttpMessageInvoker(handler ?? CreateHandler(options), disposeHandler: true);
+        _client = new Origin.OriginClient(options.OriginTimeout, handler ?? Origin.OriginClient.CreateHandler(options.ConnectTimeout, options.OriginCaFile));
         var origin = options.Origin!;
         _originPath = origin.AbsolutePath.TrimEnd('/');
         _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, _originPath);
@@ -326,13 +327,12 @@ internal sealed partial class CachingProxy : IDisposable
         }
 
         var metadata = entry.Metadata;
-        var markerHeaders = metadata.Headers;
-        if (markerHeaders.Count == 0 || !string.Equals(markerHeaders[0].Key, MarkerHeader, StringComparison.Ordinal))
+        if (!EntryBuilder.IsVaryMarker(metadata))
         {
             return new Lookup(entry, false, key, string.Empty, string.Empty, "uri-miss");
         }
 
-        var generation = markerHeaders[0].Value;
+        var generation = metadata.Headers[0].Value;
         var names = metadata.GetHeader("Vary") ?? string.Empty;
         if (policy is not null && policy.BypassesAny(names))
         {
@@ -393,7 +393,7 @@ internal sealed partial class CachingProxy : IDisposable
         {
             try
             {
-                response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
+                response = await _client.SendAsync(message, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && ClientFraming(ex) is { } framing)
             {
@@ -517,34 +517,6 @@ internal sealed partial class CachingProxy : IDisposable
         await DeleteAsync(PartKey(key)).ConfigureAwait(false);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        timeout.CancelAfter(_options.OriginTimeout);
-        using var activity = Diagnostics.EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", System.Diagnostics.ActivityKind.Client);
-        activity?.SetTag("url.full", message.RequestUri?.AbsoluteUri);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string? errorType = null;
-        try
-        {
-            return await _client.SendAsync(message, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            errorType = "timeout";
-            throw new TimeoutException($"The origin did not answer within {_options.OriginTimeout.TotalSeconds:0.###} s.", ex);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
-            throw;
-        }
-        finally
-        {
-            Diagnostics.EdgeCacheTelemetry.RecordOrigin(System.Diagnostics.Stopwatch.GetElapsedTime(started), errorType);
-        }
-    }
-
     /// <summary>The failure of the client's own body (its framing, as Kestrel reads it) anywhere in an exception chain, or null.</summary>
     private static Exception? ClientFraming(Exception ex)
     {
@@ -563,32 +535,6 @@ internal sealed partial class CachingProxy : IDisposable
         => ex is TimeoutException || ex.InnerException is TimeoutException
             ? (StatusCodes.Status504GatewayTimeout, "origin-timeout")
             : (StatusCodes.Status502BadGateway, "origin-unreachable");
-
-    private static SocketsHttpHandler CreateHandler(CachingProxyOptions options)
-    {
-        var handler = CreateBareHandler(options);
-        if (options.OriginCaFile is { } caFile)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = Origin.OriginCertificateValidation.TrustingAlso(caFile);
-        }
-
-        return handler;
-    }
-
-    private static SocketsHttpHandler CreateBareHandler(CachingProxyOptions options) => new()
-    {
-        // Header values pass through byte for byte (obs-text included), as Kestrel reads them.
-        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        UseProxy = false,
-        ConnectTimeout = options.ConnectTimeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ResponseDrainTimeout = TimeSpan.FromSeconds(2),
-        ActivityHeadersPropagator = null,
-    };
 
     /// <summary>What the store holds for a request.</summary>
     /// <param name="Entry">The selected stored response, or null.</param>
