@@ -31,11 +31,7 @@ internal sealed partial class CachingProxy
 
         // Explicit freshness only; a varying POST response would need the variant machinery keyed on a request
         // that was not a GET: not stored (the policy's PostResponse rules).
-        var requestCc = CacheControlDirectives.Parse((IEnumerable<string>)context.Request.Headers.CacheControl!);
-        var state = CreateFetchState(context, target, new Lookup(null, false, target.Key, string.Empty, string.Empty, string.Empty), requestCc);
-        var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization, EntryPurpose.PostResponse);
-        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && FetchedResponse.IsMarkedPrivate(response);
-        var decision = ProxyPolicies(_policy.Decide(fetched), fetched, originPrivate, state, response);
+        var (fetched, decision) = DecideForThisRequest(context, target, response, requestTime, responseTime, EntryPurpose.PostResponse);
         if (!decision.Store)
         {
             return false;

@@ -35,7 +35,7 @@ internal sealed partial class CachingProxy
         }
 
         var metadata = part.Metadata;
-        var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, _time.GetUtcNow());
+        var age = EntryAge.Current(metadata, _time.GetUtcNow());
         var stored = ResponseFacts.From(StatusCodes.Status200OK, metadata.Headers).Directives;
         if (Reuse.Decide(metadata.FreshnessLifetime, age, metadata.Invalidated, stored, requestCc) != ReuseDecision.Fresh
             || !ContentRange.TryParse(metadata.GetHeader("Content-Range"), out var held)
@@ -51,7 +51,7 @@ internal sealed partial class CachingProxy
         var status = new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl, Detail: "part");
         await StoredResponseWriter.WritePartAsync(
             context, metadata.Headers, part, ranges[0].Offset - held.First, ranges[0], held.CompleteLength,
-            AgeCalculation.ToHeaderSeconds(age), Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
+            EntryAge.HeaderSeconds(age), Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
         return true;
     }
 
@@ -70,11 +70,7 @@ internal sealed partial class CachingProxy
         }
 
         // The part is the 200's metadata with a Content-Range: its storability and freshness are the 200's.
-        var requestCc = CacheControlDirectives.Parse((IEnumerable<string>)context.Request.Headers.CacheControl!);
-        var state = CreateFetchState(context, target, new Lookup(null, false, target.Key, string.Empty, string.Empty, string.Empty), requestCc);
-        var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization, EntryPurpose.Part);
-        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && FetchedResponse.IsMarkedPrivate(response);
-        var decision = ProxyPolicies(_policy.Decide(fetched), fetched, originPrivate, state, response);
+        var (fetched, decision) = DecideForThisRequest(context, target, response, requestTime, responseTime, EntryPurpose.Part);
         if (!decision.Store)
         {
             return false;

@@ -44,7 +44,7 @@ internal sealed partial class CachingProxy
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
-                var (code, detail) = Classify(ex);
+                var (code, detail) = OriginFailure.Classify(ex);
                 ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
                 if (!await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, 0, detail).ConfigureAwait(false))
                 {
@@ -69,7 +69,7 @@ internal sealed partial class CachingProxy
                 var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization);
                 var updated = await UpdateFromNotModifiedAsync(stale, fetched, state).ConfigureAwait(false);
                 var cookies = _options.SetCookie == SetCookiePolicy.Share ? [] : fetched.LinesNamed("Set-Cookie");
-                var age = AgeCalculation.CurrentAge(updated.Metadata.InitialAge, updated.Metadata.ResponseTime, _time.GetUtcNow());
+                var age = EntryAge.Current(updated.Metadata, _time.GetUtcNow());
                 await ServeEntryAsync(
                     context, updated, age,
                     new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: status, Detail: status == StatusCodes.Status200OK ? "head-update" : null),
