@@ -53,22 +53,7 @@ public static class EntryBuilder
         IReadOnlyList<KeyValuePair<string, string>> headers, long bodyLength, int? statusCode = null)
     {
         ArgumentNullException.ThrowIfNull(response);
-        var lifetime = decision.Lifetime;
-        return new EntryMetadata
-        {
-            Key = key,
-            Url = url,
-            Host = host,
-            StatusCode = statusCode ?? response.Status,
-            Headers = headers,
-            RequestTime = response.RequestTime,
-            ResponseTime = response.ResponseTime,
-            InitialAge = lifetime.InitialAge,
-            FreshnessLifetime = lifetime.FreshnessLifetime,
-            ExpiresAt = lifetime.ExpiresAt(response.ResponseTime),
-            BodyLength = bodyLength,
-            Tags = response.Tags,
-        };
+        return Make(key, url, host, statusCode ?? response.Status, response, decision, headers, bodyLength, response.Tags);
     }
 
     /// <summary>The stored entry as a 304 refreshed it (<see cref="FetchedResponse.Refreshing"/>): new fields and timing, the same body, key and tags.</summary>
@@ -80,17 +65,7 @@ public static class EntryBuilder
     {
         ArgumentNullException.ThrowIfNull(stored);
         ArgumentNullException.ThrowIfNull(refreshed);
-        var lifetime = decision.Lifetime;
-        return stored with
-        {
-            Headers = headers,
-            RequestTime = refreshed.RequestTime,
-            ResponseTime = refreshed.ResponseTime,
-            InitialAge = lifetime.InitialAge,
-            FreshnessLifetime = lifetime.FreshnessLifetime,
-            ExpiresAt = lifetime.ExpiresAt(refreshed.ResponseTime),
-            Invalidated = false,
-        };
+        return Make(stored.Key, stored.Url, stored.Host, stored.StatusCode, refreshed, decision, headers, stored.BodyLength, stored.Tags);
     }
 
     /// <summary>
@@ -128,6 +103,28 @@ public static class EntryBuilder
         ArgumentNullException.ThrowIfNull(metadata);
         var headers = metadata.Headers;
         return headers.Count > 0 && string.Equals(headers[0].Key, VaryMarkerField, StringComparison.Ordinal);
+    }
+
+    private static EntryMetadata Make(
+        string key, string url, string host, int statusCode, FetchedResponse response, in EntryDecision decision,
+        IReadOnlyList<KeyValuePair<string, string>> headers, long bodyLength, IReadOnlyList<string> tags)
+    {
+        var lifetime = decision.Lifetime;
+        return new EntryMetadata
+        {
+            Key = key,
+            Url = url,
+            Host = host,
+            StatusCode = statusCode,
+            Headers = headers,
+            RequestTime = response.RequestTime,
+            ResponseTime = response.ResponseTime,
+            InitialAge = lifetime.InitialAge,
+            FreshnessLifetime = lifetime.FreshnessLifetime,
+            ExpiresAt = lifetime.ExpiresAt(response.ResponseTime),
+            BodyLength = bodyLength,
+            Tags = tags,
+        };
     }
 
     internal static List<KeyValuePair<string, string>> StorableLines(IReadOnlyList<KeyValuePair<string, string>> lines, IReadOnlyList<string> stripped, bool dropDate = false)

@@ -3,16 +3,10 @@ using EdgeCache.Semantics.Rfc9111;
 namespace EdgeCache.Entries;
 
 /// <summary>What a <see cref="ICacheEntryPolicy"/> decided for one response: store it or not (and why), the fields it is stored without, and its lifetime.</summary>
-public readonly record struct EntryDecision
+public readonly struct EntryDecision
 {
     private EntryDecision(bool store, string reason, bool responseDriven, IReadOnlyList<string> strippedFields, EntryLifetime lifetime)
-    {
-        Store = store;
-        Reason = reason;
-        ResponseDriven = responseDriven;
-        StrippedFields = strippedFields;
-        Lifetime = lifetime;
-    }
+        => (Store, Reason, ResponseDriven, StrippedFields, Lifetime) = (store, reason, responseDriven, strippedFields, lifetime);
 
     /// <summary>True when the response may be stored.</summary>
     public bool Store { get; }
@@ -33,7 +27,7 @@ public readonly record struct EntryDecision
     public EntryLifetime Lifetime { get; }
 
     /// <summary>A decision to store, with the fields to strip and the lifetime.</summary>
-    public static EntryDecision Stored(string reason, IReadOnlyList<string> strippedFields, EntryLifetime lifetime)
+    internal static EntryDecision Stored(string reason, IReadOnlyList<string> strippedFields, EntryLifetime lifetime)
         => new(true, reason, responseDriven: false, strippedFields, lifetime);
 
     /// <summary>A decision not to store.</summary>

@@ -23,14 +23,8 @@ public sealed class FetchedResponse
         int status, List<KeyValuePair<string, string>> lines, DateTimeOffset requestTime, DateTimeOffset responseTime, HttpResponseMessage? message,
         EntryPurpose purpose = EntryPurpose.Fetch, bool requestNoStore = false, bool requestHasAuthorization = false)
     {
-        Purpose = purpose;
-        RequestNoStore = requestNoStore;
-        RequestHasAuthorization = requestHasAuthorization;
-        Status = status;
-        _lines = lines;
-        RequestTime = requestTime;
-        ResponseTime = responseTime;
-        Message = message;
+        (Status, _lines, RequestTime, ResponseTime, Message) = (status, lines, requestTime, responseTime, message);
+        (Purpose, RequestNoStore, RequestHasAuthorization) = (purpose, requestNoStore, requestHasAuthorization);
     }
 
     private FetchedResponse(FetchedResponse notModified, int status, List<KeyValuePair<string, string>> lines)

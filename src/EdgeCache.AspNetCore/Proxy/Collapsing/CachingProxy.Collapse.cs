@@ -1,9 +1,3 @@
-using EdgeCache.Entries;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
-
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>

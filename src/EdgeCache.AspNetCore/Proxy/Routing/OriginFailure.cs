@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>How a failed origin exchange reads: the origin's fault (502 or, past the timeout, 504), or the client's own body.</summary>

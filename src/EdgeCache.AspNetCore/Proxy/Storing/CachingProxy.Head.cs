@@ -1,9 +1,4 @@
-using EdgeCache.Entries;
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 

@@ -1,10 +1,5 @@
 using EdgeCache.AspNetCore.Bridge;
-using EdgeCache.Entries;
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 

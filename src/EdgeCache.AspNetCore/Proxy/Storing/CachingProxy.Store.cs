@@ -1,10 +1,5 @@
 using System.Buffers;
 using EdgeCache.AspNetCore.Bridge;
-using EdgeCache.Entries;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 
