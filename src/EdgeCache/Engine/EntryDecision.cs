@@ -47,7 +47,10 @@ public readonly struct EntryDecision
     public bool Strips(string field) => Contains(StrippedFields, field);
 
     internal static EntryDecision From(StorageDecision decision, EntryLifetime lifetime)
-        => new(decision.Store, decision.Verdict.ToString(), decision.ResponseDriven, decision.StrippedFields, lifetime);
+        => new(decision.Store, VerdictNames[(int)decision.Verdict], decision.ResponseDriven, decision.StrippedFields, lifetime);
+
+    // The verdicts' names, once: a miss names its verdict without boxing an enum or formatting a string.
+    private static readonly string[] VerdictNames = Enum.GetNames<StorageVerdict>();
 
     internal static bool Contains(IReadOnlyList<string> names, string name)
     {
