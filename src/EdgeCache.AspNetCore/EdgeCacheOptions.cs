@@ -17,8 +17,8 @@ public sealed class EdgeCacheOptions
     /// <summary>Options of the default memory store, used when no <see cref="ICacheStore"/> is registered.</summary>
     public MemoryStoreOptions MemoryStore { get; } = new();
 
-    /// <summary>How long the origin may take to send response headers. Default 100 s; more than zero.</summary>
-    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(100);
+    /// <summary>How long the origin may take to send response headers. Default <see cref="EdgeCache.AspNetCore.Origin.OriginClient.DefaultTimeout"/> (30 s); more than zero, at most 1 hour.</summary>
+    public TimeSpan OriginTimeout { get; set; } = EdgeCache.AspNetCore.Origin.OriginClient.DefaultTimeout;
 
     /// <summary>
     /// A PEM file of CA certificates to trust for HTTPS origins, in addition to the system's. Origin
@@ -45,10 +45,7 @@ public sealed class EdgeCacheOptions
             throw new ArgumentException($"Origin must be an absolute http or https URL, not '{origin}'.", nameof(Origin));
         }
 
-        if (OriginTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OriginTimeout), OriginTimeout, "OriginTimeout must be more than zero.");
-        }
+        EdgeCache.AspNetCore.Origin.OriginClient.ValidateTimeout(OriginTimeout, nameof(OriginTimeout));
 
         if (WaitUntilDrainTimeout < TimeSpan.Zero)
         {

@@ -103,6 +103,7 @@ internal static class EdgeCacheServer
         {
             o.Origin = settings.OriginUri;
             o.OriginCaFile = settings.OriginCaFile;
+            o.OriginTimeout = settings.OriginTimeout;
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
             o.ExposeCacheTags = settings.ExposeCacheTags;

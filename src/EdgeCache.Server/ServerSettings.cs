@@ -121,8 +121,8 @@ internal sealed class ServerSettings
     /// <summary>The Set-Cookie policy, validated.</summary>
     public EdgeCache.AspNetCore.Proxy.SetCookiePolicy SetCookiePolicy { get; private set; }
 
-    /// <summary>CDN mode: how long the origin may take to answer (a TimeSpan such as 00:00:30).</summary>
-    public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long the origin may take to answer, in CDN mode and for a worker's fetch (a TimeSpan such as 00:00:30; at most 1 hour).</summary>
+    public TimeSpan OriginTimeout { get; set; } = EdgeCache.AspNetCore.Origin.OriginClient.DefaultTimeout;
 
     /// <summary>CDN mode: collapse concurrent misses for one URL into one origin request.</summary>
     public bool CollapseRequests { get; set; } = true;
@@ -279,9 +279,9 @@ internal sealed class ServerSettings
             errors.Add($"EdgeCache:StaleIfOriginUnreachable must be zero (off) or more, not '{StaleIfOriginUnreachable}'.");
         }
 
-        if (OriginTimeout <= TimeSpan.Zero)
+        if (OriginTimeout <= TimeSpan.Zero || OriginTimeout > EdgeCache.AspNetCore.Origin.OriginClient.MaxTimeout)
         {
-            errors.Add($"EdgeCache:OriginTimeout must be more than zero, not '{OriginTimeout}'.");
+            errors.Add($"EdgeCache:OriginTimeout must be more than zero and at most {EdgeCache.AspNetCore.Origin.OriginClient.MaxTimeout}, not '{OriginTimeout}'.");
         }
 
         if (Store is not ("memory" or "disk" or "tiered"))

@@ -1,5 +1,6 @@
 using System.Buffers;
 using EdgeCache.Diagnostics;
+using EdgeCache.Entries;
 using EdgeCache.Http;
 using EdgeCache.Semantics;
 using EdgeCache.Storage;
@@ -29,6 +30,8 @@ public sealed class Cache
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _keyPrefix;
+    private readonly WorkersCachePolicy _putRules;
+    private readonly WorkersCachePolicy _fetchRules;
 
     internal Cache(string name, string keyPrefix, ICacheStore store, CacheOptions options, TimeProvider time, ILogger logger)
     {
@@ -38,6 +41,8 @@ public sealed class Cache
         _options = options;
         _time = time;
         _logger = logger;
+        _putRules = new WorkersCachePolicy(options, edgeTtl: null, rejectionsThrow: true);
+        _fetchRules = new WorkersCachePolicy(options, edgeTtl: null, rejectionsThrow: false);
     }
 
     /// <summary>The cache's name; <c>default</c> for <see cref="CacheStorage.Default"/>.</summary>
@@ -106,11 +111,7 @@ public sealed class Cache
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(response);
         using var owned = response;
-        var url = UrlOf(request);
-        var key = StoreKey(request, url);
-        var requestTime = _time.GetUtcNow();
-        var decision = WorkersPutPolicy.Evaluate(request, response, _options, requestTime);
-        return await StoreAsync(request, response, url, key, decision, requestTime, cancellationToken).ConfigureAwait(false);
+        return await StoreAsync(request, response, _putRules, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -121,31 +122,17 @@ public sealed class Cache
     internal async Task<bool> PutForFetchAsync(HttpRequestMessage request, HttpResponseMessage response, TimeSpan? edgeTtl, CancellationToken cancellationToken)
     {
         using var owned = response;
+        var policy = edgeTtl is { } ttl ? new WorkersCachePolicy(_options, ttl, rejectionsThrow: false) : _fetchRules;
+        return await StoreAsync(request, response, policy, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<bool> StoreAsync(HttpRequestMessage request, HttpResponseMessage response, WorkersCachePolicy policy, CancellationToken cancellationToken)
+    {
         var url = UrlOf(request);
         var key = StoreKey(request, url);
         var requestTime = _time.GetUtcNow();
-        WorkersPutDecision decision;
-        if (edgeTtl is { } ttl)
-        {
-            decision = EdgeTtlOverridePolicy.Evaluate(request.Headers.Authorization is not null, response, ttl);
-        }
-        else
-        {
-            try
-            {
-                decision = WorkersPutPolicy.Evaluate(request, response, _options, requestTime);
-            }
-            catch (ArgumentException ex)
-            {
-                decision = WorkersPutDecision.NotStored(ex.Message);
-            }
-        }
-
-        return await StoreAsync(request, response, url, key, decision, requestTime, cancellationToken).ConfigureAwait(false);
-    }
-
-    private async Task<bool> StoreAsync(HttpRequestMessage request, HttpResponseMessage response, Uri url, string key, WorkersPutDecision decision, DateTimeOffset requestTime, CancellationToken cancellationToken)
-    {
+        var fetched = FetchedResponse.ForPut(request, response, requestTime, _time.GetUtcNow());
+        var decision = policy.Decide(fetched);
         if (!decision.Store)
         {
             if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
@@ -167,22 +154,9 @@ public sealed class Cache
             return false;
         }
 
-        var now = _time.GetUtcNow();
-        var metadata = new EntryMetadata
-        {
-            Key = key,
-            Url = url.AbsoluteUri,
-            Host = url.IdnHost.ToLowerInvariant(),
-            StatusCode = (int)response.StatusCode,
-            Headers = StoredHeaders(response, decision.StrippedHeaders, now),
-            RequestTime = requestTime,
-            ResponseTime = now,
-            InitialAge = decision.InitialAge,
-            FreshnessLifetime = decision.FreshnessLifetime,
-            ExpiresAt = now + (decision.FreshnessLifetime - decision.InitialAge),
-            BodyLength = declaredLength ?? -1,
-            Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
-        };
+        var metadata = EntryBuilder.Build(
+            key, url.AbsoluteUri, url.IdnHost.ToLowerInvariant(), fetched, decision,
+            EntryBuilder.StoredHeaders(fetched, decision.StrippedFields, policy), declaredLength ?? -1);
 
         try
         {
@@ -274,32 +248,6 @@ public sealed class Cache
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
-    }
-
-    private static List<KeyValuePair<string, string>> StoredHeaders(HttpResponseMessage response, IReadOnlySet<string> stripped, DateTimeOffset now)
-    {
-        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(response.Headers, null, "Connection"));
-        var headers = new List<KeyValuePair<string, string>>();
-        foreach (var (name, values) in HttpMessageHeaders.All(response))
-        {
-            if (skip.Contains(name) || stripped.Contains(name)
-                || name.Equals("Date", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Age", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals(WorkersMatchResponder.CacheStatusHeader, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
-
-            // One pair per line, as the proxy stores: a field's values are never joined (Set-Cookie cannot be).
-            foreach (var value in values)
-            {
-                headers.Add(new(name, value));
-            }
-        }
-
-        headers.Add(new("Date", HttpDate.Format(now)));
-        return headers;
     }
 
     private string StoreKey(HttpRequestMessage request, Uri url)

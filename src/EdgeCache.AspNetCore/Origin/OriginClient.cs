@@ -6,51 +6,45 @@ using Microsoft.Extensions.Options;
 namespace EdgeCache.AspNetCore.Origin;
 
 /// <summary>
-/// The one pooled HTTP client that talks to origins: redirects are not followed (Workers' manual
-/// redirect mode), bodies are streamed, nothing is decompressed behind the handler's back.
+/// The one HTTP client that talks to origins, for both front doors: the caching proxy's fills and passes, a
+/// worker's <c>fetch</c> and the Cache API's fetch with <c>cf</c> options. Redirects are not followed (Workers'
+/// manual redirect mode), bodies are streamed, nothing is decompressed behind the handler's back, and header
+/// values pass byte for byte. The origin has <see cref="Timeout"/> to send its response headers.
 /// </summary>
 public sealed class OriginClient : IDisposable
 {
+    /// <summary>The default of every origin timeout setting (<see cref="EdgeCacheOptions.OriginTimeout"/>, the proxy's, the server's): 30 s.</summary>
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>The largest origin timeout a setting may give: 1 hour (a longer wait is a hung origin, not a slow one).</summary>
+    public static readonly TimeSpan MaxTimeout = TimeSpan.FromHours(1);
+
     private readonly HttpMessageInvoker _invoker;
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>Creates the client from the host options.</summary>
     public OriginClient(IOptions<EdgeCacheOptions> options)
+        : this(Check(options).Value.OriginTimeout, CreateHandler(TimeSpan.FromSeconds(10), options.Value.OriginCaFile))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var handler = new SocketsHttpHandler
-        {
-            AllowAutoRedirect = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            UseProxy = false,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            ConnectTimeout = TimeSpan.FromSeconds(10),
-            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
-            ActivityHeadersPropagator = null,
+    }
 
-            // HttpClient refuses anything but ASCII in header values by default. The edgecache server reads
-            // request headers as Latin-1 (one char per byte), so Latin-1 here sends them to the origin byte
-            // for byte, and origin headers come back the same way, instead of failing the request.
-            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-        };
-        if (options.Value.OriginCaFile is { } caFile)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = OriginCertificateValidation.TrustingAlso(caFile);
-        }
-
+    /// <summary>Creates a client over <paramref name="handler"/> (which it disposes).</summary>
+    internal OriginClient(TimeSpan timeout, HttpMessageHandler handler)
+    {
+        ValidateTimeout(timeout, nameof(timeout));
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
-        Timeout = options.Value.OriginTimeout;
+        Timeout = timeout;
     }
 
     /// <summary>How long the origin may take to send response headers.</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>Sends a request and returns as soon as the response headers are in; the body streams.</summary>
+    /// <exception cref="TimeoutException">The origin sent no response headers within <see cref="Timeout"/>.</exception>
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
         timeout.CancelAfter(Timeout);
         using var activity = EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", ActivityKind.Client);
         activity?.SetTag("url.full", request.RequestUri?.AbsoluteUri);
@@ -60,12 +54,12 @@ public sealed class OriginClient : IDisposable
         {
             return await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
             errorType = "timeout";
-            throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.#} s.");
+            throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.###} s.", ex);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
             // A client that went away is not an origin failure; anything else is, by kind.
             errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
@@ -81,6 +75,54 @@ public sealed class OriginClient : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _invoker.Dispose();
+    /// <summary>Cancels what is in flight and closes the connections.</summary>
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        _invoker.Dispose();
+        _stopping.Dispose();
+    }
+
+    /// <summary>Throws unless <paramref name="timeout"/> is more than zero and at most <see cref="MaxTimeout"/>.</summary>
+    internal static void ValidateTimeout(TimeSpan timeout, string name)
+    {
+        if (timeout <= TimeSpan.Zero || timeout > MaxTimeout)
+        {
+            throw new ArgumentOutOfRangeException(name, timeout, $"{name} must be more than zero and at most {MaxTimeout}.");
+        }
+    }
+
+    /// <summary>The handler every origin connection goes through.</summary>
+    internal static SocketsHttpHandler CreateHandler(TimeSpan connectTimeout, string? caFile)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            UseProxy = false,
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            ConnectTimeout = connectTimeout,
+            ResponseDrainTimeout = TimeSpan.FromSeconds(2),
+            ActivityHeadersPropagator = null,
+
+            // HttpClient refuses anything but ASCII in header values by default. The edgecache server reads
+            // request headers as Latin-1 (one char per byte), so Latin-1 here sends them to the origin byte
+            // for byte, and origin headers come back the same way, instead of failing the request.
+            RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+            ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
+        };
+        if (caFile is not null)
+        {
+            handler.SslOptions.RemoteCertificateValidationCallback = OriginCertificateValidation.TrustingAlso(caFile);
+        }
+
+        return handler;
+    }
+
+    private static IOptions<EdgeCacheOptions> Check(IOptions<EdgeCacheOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return options;
+    }
 }

@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net;
 using EdgeCache.AspNetCore.Bridge;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.AspNetCore.Proxy;
@@ -16,9 +11,6 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// </summary>
 internal sealed partial class CachingProxy : IDisposable
 {
-    /// <summary>The first header of a Vary marker entry: the generation its variants' keys carry.</summary>
-    internal const string MarkerHeader = "EdgeCache-Vary-Generation";
-
     private static readonly Func<IHeaderDictionary, string, string?> RequestField = static (headers, name)
         => headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
 
@@ -26,24 +18,44 @@ internal sealed partial class CachingProxy : IDisposable
         => headers.TryGetValue(name, out var value) ? value : null;
 
     private readonly CachingProxyOptions _options;
+
     private readonly ICacheStore _store;
+
     private readonly IPurgeFencedStore? _fenced;
-    private readonly HttpMessageInvoker _client;
+
+    private readonly Origin.OriginClient _client;
+
     private readonly TimeProvider _time;
+
     private readonly ILogger _logger;
+
     private readonly Action<Task> _track;
+
     private readonly OriginRequestFactory _requests;
+
     private readonly HitForPass _hitForPass;
+
     private readonly ConcurrentDictionary<string, InFlightFetch> _inFlight = new(StringComparer.Ordinal);
+
     private readonly CancellationTokenSource _stopping = new();
+
     private readonly string _originPrefix;
+
     private readonly string _originScheme;
+
     private readonly string _originHost;
+
     private readonly string _originPath;
+
     private readonly string _via;
+
     private readonly string _name;
+
     private readonly string _hitPrefix;
+
     private readonly PassedOnFields _passOn;
+
+    private readonly SharedCachePolicy _policy;
 
     public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
     {
@@ -55,8 +67,10 @@ internal sealed partial class CachingProxy : IDisposable
         _logger = logger;
         _track = track;
         _requests = new OriginRequestFactory(options);
+        _policy = new SharedCachePolicy(
+            options.MaxHeuristicFreshness, options.StaleRetention > options.StaleIfOriginUnreachable ? options.StaleRetention : options.StaleIfOriginUnreachable);
         _hitForPass = new HitForPass(time, options.HitForPassDuration);
-        _client = new HttpMessageInvoker(handler ?? CreateHandler(options), disposeHandler: true);
+        _client = new Origin.OriginClient(options.OriginTimeout, handler ?? Origin.OriginClient.CreateHandler(options.ConnectTimeout, options.OriginCaFile));
         var origin = options.Origin!;
         _originPath = origin.AbsolutePath.TrimEnd('/');
         _originPrefix = string.Concat(origin.Scheme, "://", origin.Authority, _originPath);
@@ -151,7 +165,7 @@ internal sealed partial class CachingProxy : IDisposable
         {
             var metadata = entry.Metadata;
             var now = _time.GetUtcNow();
-            var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, now);
+            var age = EntryAge.Current(metadata, now);
             var invalidated = metadata.Invalidated || lookup.MarkerInvalidated;
 
             // The hit path: fresh, nothing asked of it. No parsing of the stored headers.
@@ -159,7 +173,7 @@ internal sealed partial class CachingProxy : IDisposable
             {
                 var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
                 await StoredResponseWriter.WriteAsync(
-                    context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
+                    context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, EntryAge.HeaderSeconds(age),
                     string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), EdgeCacheStatus.Hit, _via, _passOn).ConfigureAwait(false);
                 return;
             }
@@ -287,16 +301,6 @@ internal sealed partial class CachingProxy : IDisposable
         return new ProxyTarget(url, key, host);
     }
 
-    /// <summary>The key of another URL on the origin (a Location to invalidate), canonicalised as a request target would be.</summary>
-    private string KeyFor(Uri uri, string? host)
-    {
-        var canonical = CanonicalTarget.Parse(uri.GetComponents(UriComponents.PathAndQuery, UriFormat.UriEscaped));
-        var pathAndQuery = canonical is null ? uri.PathAndQuery : string.Concat(canonical.Path, canonical.Query);
-        return host is null
-            ? string.Concat(_originPrefix.AsSpan(0, _originPrefix.Length - _originPath.Length), pathAndQuery)
-            : string.Concat(_originScheme, host.ToLowerInvariant(), pathAndQuery);
-    }
-
     private string Status(CacheStatus status) => status.Format(_name);
 
     private Task ServeEntryAsync(HttpContext context, CacheEntry entry, TimeSpan age, CacheStatus status, IReadOnlyList<KeyValuePair<string, string>>? headers = null)
@@ -304,7 +308,7 @@ internal sealed partial class CachingProxy : IDisposable
         var metadata = entry.Metadata;
         var ttl = (long)Math.Floor((metadata.FreshnessLifetime - age).TotalSeconds);
         return StoredResponseWriter.WriteAsync(
-            context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, AgeCalculation.ToHeaderSeconds(age),
+            context, metadata.StatusCode, headers ?? metadata.Headers, entry, null, metadata.BodyLength, EntryAge.HeaderSeconds(age),
             Status(status with { Ttl = ttl }), status.Outcome, _via, _passOn);
     }
 
@@ -326,13 +330,12 @@ internal sealed partial class CachingProxy : IDisposable
         }
 
         var metadata = entry.Metadata;
-        var markerHeaders = metadata.Headers;
-        if (markerHeaders.Count == 0 || !string.Equals(markerHeaders[0].Key, MarkerHeader, StringComparison.Ordinal))
+        if (!EntryBuilder.IsVaryMarker(metadata))
         {
             return new Lookup(entry, false, key, string.Empty, string.Empty, "uri-miss");
         }
 
-        var generation = markerHeaders[0].Value;
+        var generation = metadata.Headers[0].Value;
         var names = metadata.GetHeader("Vary") ?? string.Empty;
         if (policy is not null && policy.BypassesAny(names))
         {
@@ -360,18 +363,6 @@ internal sealed partial class CachingProxy : IDisposable
         }
     }
 
-    private async Task DeleteAsync(string key)
-    {
-        try
-        {
-            await _store.DeleteAsync(key, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            ProxyLog.StoreFailed(_logger, key, ex);
-        }
-    }
-
     /// <summary>Forwards the client's request as it is (method, body, preconditions) and streams the answer back; nothing is stored.</summary>
     private async Task PassAsync(HttpContext context, ProxyTarget target, CacheStatus status, bool invalidate, CacheEntry? stale = null, CacheControlDirectives? requestCc = null, bool storePost = false)
     {
@@ -393,9 +384,9 @@ internal sealed partial class CachingProxy : IDisposable
         {
             try
             {
-                response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
+                response = await _client.SendAsync(message, context.RequestAborted).ConfigureAwait(false);
             }
-            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && ClientFraming(ex) is { } framing)
+            catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && OriginFailure.ClientFraming(ex) is { } framing)
             {
                 // The client's body broke its own framing (a bad chunk size, fewer bytes than its Content-Length):
                 // the client's error, not the origin's. The origin saw an unfinished request and a reset.
@@ -406,7 +397,7 @@ internal sealed partial class CachingProxy : IDisposable
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
-                var (code, detail) = Classify(ex);
+                var (code, detail) = OriginFailure.Classify(ex);
                 ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
                 if (stale is not null && requestCc is not null && await TryServeStaleOnErrorAsync(context, stale, requestCc, status.Forward ?? "request", 0, detail).ConfigureAwait(false))
                 {
@@ -460,7 +451,7 @@ internal sealed partial class CachingProxy : IDisposable
     private async Task<bool> TryServeStaleOnErrorAsync(HttpContext context, CacheEntry stale, CacheControlDirectives requestCc, string forward, int forwardStatus, string? disconnected)
     {
         var metadata = stale.Metadata;
-        var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, _time.GetUtcNow());
+        var age = EntryAge.Current(metadata, _time.GetUtcNow());
         var storedCc = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
         string detail;
         if (Reuse.MayServeStaleOnError(metadata.FreshnessLifetime, age, storedCc, requestCc))
@@ -480,115 +471,6 @@ internal sealed partial class CachingProxy : IDisposable
         await ServeEntryAsync(context, stale, age, new CacheStatus(EdgeCacheStatus.Stale, Forward: forward, ForwardStatus: forwardStatus, Detail: detail)).ConfigureAwait(false);
         return true;
     }
-
-    /// <summary>RFC 9111 section 4.4: drop the target URI and same-origin Location / Content-Location after a successful unsafe request.</summary>
-    private async Task InvalidateAsync(HttpContext context, ProxyTarget target, HttpResponseMessage response)
-    {
-        var location = response.Headers.Location?.OriginalString;
-        var contentLocation = response.Content.Headers.ContentLocation?.OriginalString
-            ?? Http.HttpMessageHeaders.Joined(response.Headers, response.Content, "Content-Location");
-        await InvalidateKeyAsync(target.Key).ConfigureAwait(false);
-        var targetUri = new Uri(target.OriginUrl, UriKind.Absolute);
-        foreach (var uri in Invalidation.Targets(targetUri, location, contentLocation).Skip(1))
-        {
-            await InvalidateKeyAsync(KeyFor(uri, target.HostHeader)).ConfigureAwait(false);
-        }
-
-        // References written with the public host the client used are the same resources.
-        var request = context.Request;
-        if (Uri.TryCreate($"{request.Scheme}://{request.Host.Value}{request.PathBase}{request.Path}", UriKind.Absolute, out var publicUri))
-        {
-            foreach (var reference in new[] { location, contentLocation })
-            {
-                if (reference is not null && Uri.TryCreate(publicUri, reference.Trim(), out var resolved)
-                    && Invalidation.SameOrigin(publicUri, resolved) && !Invalidation.SameOrigin(publicUri, targetUri)
-                    && Uri.TryCreate(string.Concat(_originPrefix, resolved.PathAndQuery), UriKind.Absolute, out var mapped))
-                {
-                    await InvalidateKeyAsync(KeyFor(mapped, target.HostHeader)).ConfigureAwait(false);
-                }
-            }
-        }
-    }
-
-    private async Task InvalidateKeyAsync(string key)
-    {
-        _hitForPass.Forget(key);
-        await DeleteAsync(key).ConfigureAwait(false);
-        await DeleteAsync(PartKey(key)).ConfigureAwait(false);
-    }
-
-    private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage message, CancellationToken cancellationToken)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        timeout.CancelAfter(_options.OriginTimeout);
-        using var activity = Diagnostics.EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", System.Diagnostics.ActivityKind.Client);
-        activity?.SetTag("url.full", message.RequestUri?.AbsoluteUri);
-        var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        string? errorType = null;
-        try
-        {
-            return await _client.SendAsync(message, timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            errorType = "timeout";
-            throw new TimeoutException($"The origin did not answer within {_options.OriginTimeout.TotalSeconds:0.###} s.", ex);
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
-            throw;
-        }
-        finally
-        {
-            Diagnostics.EdgeCacheTelemetry.RecordOrigin(System.Diagnostics.Stopwatch.GetElapsedTime(started), errorType);
-        }
-    }
-
-    /// <summary>The failure of the client's own body (its framing, as Kestrel reads it) anywhere in an exception chain, or null.</summary>
-    private static Exception? ClientFraming(Exception ex)
-    {
-        for (var e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is BadHttpRequestException or ClientBodyException)
-            {
-                return e;
-            }
-        }
-
-        return null;
-    }
-
-    private static (int Status, string Detail) Classify(Exception ex)
-        => ex is TimeoutException || ex.InnerException is TimeoutException
-            ? (StatusCodes.Status504GatewayTimeout, "origin-timeout")
-            : (StatusCodes.Status502BadGateway, "origin-unreachable");
-
-    private static SocketsHttpHandler CreateHandler(CachingProxyOptions options)
-    {
-        var handler = CreateBareHandler(options);
-        if (options.OriginCaFile is { } caFile)
-        {
-            handler.SslOptions.RemoteCertificateValidationCallback = Origin.OriginCertificateValidation.TrustingAlso(caFile);
-        }
-
-        return handler;
-    }
-
-    private static SocketsHttpHandler CreateBareHandler(CachingProxyOptions options) => new()
-    {
-        // Header values pass through byte for byte (obs-text included), as Kestrel reads them.
-        RequestHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-        ResponseHeaderEncodingSelector = static (_, _) => System.Text.Encoding.Latin1,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        UseProxy = false,
-        ConnectTimeout = options.ConnectTimeout,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-        ResponseDrainTimeout = TimeSpan.FromSeconds(2),
-        ActivityHeadersPropagator = null,
-    };
 
     /// <summary>What the store holds for a request.</summary>
     /// <param name="Entry">The selected stored response, or null.</param>

@@ -1,5 +1,4 @@
 using EdgeCache.AspNetCore.Hosting;
-using EdgeCache.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;

@@ -26,8 +26,8 @@ public sealed record CachingProxyOptions
     /// <summary>What happens to a cacheable response that carries <c>Set-Cookie</c>. Default <see cref="SetCookiePolicy.DoNotStore"/>.</summary>
     public SetCookiePolicy SetCookie { get; init; } = SetCookiePolicy.DoNotStore;
 
-    /// <summary>How long the origin may take to send response headers before the client gets a 504. Default 30 s.</summary>
-    public TimeSpan OriginTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long the origin may take to send response headers before the client gets a 504. Default <see cref="EdgeCache.AspNetCore.Origin.OriginClient.DefaultTimeout"/> (30 s); more than zero, at most 1 hour.</summary>
+    public TimeSpan OriginTimeout { get; init; } = EdgeCache.AspNetCore.Origin.OriginClient.DefaultTimeout;
 
     /// <summary>How long the proxy waits to connect to the origin before answering 502. Default 10 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
@@ -124,10 +124,7 @@ public sealed record CachingProxyOptions
             throw new ArgumentException($"Origin must be an absolute http or https URL, not '{Origin}'.", nameof(Origin));
         }
 
-        if (OriginTimeout <= TimeSpan.Zero)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OriginTimeout), OriginTimeout, "OriginTimeout must be more than zero.");
-        }
+        EdgeCache.AspNetCore.Origin.OriginClient.ValidateTimeout(OriginTimeout, nameof(OriginTimeout));
 
         if (ConnectTimeout <= TimeSpan.Zero)
         {

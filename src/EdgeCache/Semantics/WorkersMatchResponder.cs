@@ -119,11 +119,7 @@ internal static class WorkersMatchResponder
     }
 
     internal static string AgeSeconds(EntryMetadata metadata, DateTimeOffset now)
-    {
-        var age = metadata.InitialAge + (now - metadata.ResponseTime);
-        var seconds = Math.Max(0, (long)Math.Floor(age.TotalSeconds));
-        return seconds.ToString(CultureInfo.InvariantCulture);
-    }
+        => Entries.EntryAge.HeaderSeconds(Entries.EntryAge.Current(metadata, now)).ToString(CultureInfo.InvariantCulture);
 
     private static HttpContent BodyContent(CacheEntry entry, long offset, long length)
     {

@@ -1,5 +1,4 @@
 using EdgeCache.Http;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 

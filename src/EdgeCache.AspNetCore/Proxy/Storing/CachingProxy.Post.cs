@@ -1,9 +1,5 @@
 using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 
@@ -28,23 +24,9 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var raw = RawHeaders(response, responseTime);
-        var facts = ResponseFacts.From(status, raw);
-        var cc = facts.Directives;
-        var explicitFreshness = cc.SharedMaxAge is not null || cc.MaxAge is not null || facts.Expires is not null;
-        var lifetime = Freshness.Lifetime(facts, responseTime, TimeSpan.Zero, out _);
-        var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
-
-        // A varying POST response would need the variant machinery keyed on a request that was not a GET: not stored.
-        if (!explicitFreshness || lifetime <= initialAge || facts.Vary is not null || (cc.NoCache && cc.NoCacheFields.Count == 0))
-        {
-            return false;
-        }
-
-        var requestCc = CacheControlDirectives.Parse((IEnumerable<string>)context.Request.Headers.CacheControl!);
-        var state = CreateFetchState(context, target, new Lookup(null, false, target.Key, string.Empty, string.Empty, string.Empty), requestCc);
-        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && MarkedPrivate(response);
-        var decision = ProxyPolicies(Storability.Evaluate("GET", requestCc, state.HasAuthorization, facts, hasFreshness: true), raw, originPrivate, state, response);
+        // Explicit freshness only; a varying POST response would need the variant machinery keyed on a request
+        // that was not a GET: not stored (the policy's PostResponse rules).
+        var (fetched, decision) = DecideForThisRequest(context, target, response, requestTime, responseTime, EntryPurpose.PostResponse);
         if (!decision.Store)
         {
             return false;
@@ -56,21 +38,8 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var metadata = new EntryMetadata
-        {
-            Key = target.Key,
-            Url = target.OriginUrl,
-            Host = target.HostHeader?.ToLowerInvariant() ?? _originHost,
-            StatusCode = status,
-            Headers = StorableHeaders(raw, decision.StrippedFields),
-            RequestTime = requestTime,
-            ResponseTime = responseTime,
-            InitialAge = initialAge,
-            FreshnessLifetime = lifetime,
-            ExpiresAt = responseTime + (lifetime - initialAge) + Retention(cc),
-            BodyLength = body.Length,
-            Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
-        };
+        var metadata = EntryBuilder.Build(
+            target.Key, target.OriginUrl, HostOf(target), fetched, decision, EntryBuilder.StoredHeaders(fetched, decision.StrippedFields), body.Length);
 
         var writer = await BeginWriteAsync(metadata).ConfigureAwait(false);
         if (writer is null)

@@ -1,5 +1,3 @@
-using EdgeCache.Storage;
-
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>A stored body under metadata updated by a 304 (RFC 9111 section 4.3.4): the bytes are the stored entry's.</summary>

@@ -1,5 +1,3 @@
-using EdgeCache.Storage;
-
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>One origin fetch that concurrent requests for the same key wait on.</summary>

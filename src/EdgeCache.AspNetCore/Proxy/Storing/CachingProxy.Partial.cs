@@ -1,8 +1,4 @@
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 
@@ -34,7 +30,7 @@ internal sealed partial class CachingProxy
         }
 
         var metadata = part.Metadata;
-        var age = AgeCalculation.CurrentAge(metadata.InitialAge, metadata.ResponseTime, _time.GetUtcNow());
+        var age = EntryAge.Current(metadata, _time.GetUtcNow());
         var stored = ResponseFacts.From(StatusCodes.Status200OK, metadata.Headers).Directives;
         if (Reuse.Decide(metadata.FreshnessLifetime, age, metadata.Invalidated, stored, requestCc) != ReuseDecision.Fresh
             || !ContentRange.TryParse(metadata.GetHeader("Content-Range"), out var held)
@@ -50,7 +46,7 @@ internal sealed partial class CachingProxy
         var status = new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl, Detail: "part");
         await StoredResponseWriter.WritePartAsync(
             context, metadata.Headers, part, ranges[0].Offset - held.First, ranges[0], held.CompleteLength,
-            AgeCalculation.ToHeaderSeconds(age), Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
+            EntryAge.HeaderSeconds(age), Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
         return true;
     }
 
@@ -69,20 +65,7 @@ internal sealed partial class CachingProxy
         }
 
         // The part is the 200's metadata with a Content-Range: its storability and freshness are the 200's.
-        var raw = RawHeaders(response, responseTime);
-        var facts = ResponseFacts.From(StatusCodes.Status200OK, raw);
-        var lifetime = Freshness.Lifetime(facts, responseTime, _options.MaxHeuristicFreshness, out _);
-        var initialAge = AgeCalculation.CorrectedInitialAge(facts.Age, facts.Date, requestTime, responseTime);
-        var cc = facts.Directives;
-        if (lifetime <= initialAge || facts.Vary is not null || (cc.NoCache && cc.NoCacheFields.Count == 0))
-        {
-            return false;
-        }
-
-        var requestCc = CacheControlDirectives.Parse((IEnumerable<string>)context.Request.Headers.CacheControl!);
-        var state = CreateFetchState(context, target, new Lookup(null, false, target.Key, string.Empty, string.Empty, string.Empty), requestCc);
-        var originPrivate = state.OnOriginResponse is not null && !state.DangerouslyCachePrivate && MarkedPrivate(response);
-        var decision = ProxyPolicies(Storability.Evaluate("GET", requestCc, state.HasAuthorization, facts, hasFreshness: true), raw, originPrivate, state, response);
+        var (fetched, decision) = DecideForThisRequest(context, target, response, requestTime, responseTime, EntryPurpose.Part);
         if (!decision.Store)
         {
             return false;
@@ -94,8 +77,8 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var headers = StorableHeaders(raw, decision.StrippedFields);
-        var etag = facts.ETag;
+        var headers = EntryBuilder.StoredHeaders(fetched, decision.StrippedFields);
+        var etag = fetched.ETag;
         var partKey = PartKey(target.Key);
         var existing = await GetAsync(partKey, CancellationToken.None).ConfigureAwait(false);
         if (existing is not null && etag is not null && !etag.StartsWith("W/", StringComparison.Ordinal)
@@ -121,21 +104,9 @@ internal sealed partial class CachingProxy
             headers.Add(new("Content-Range", range.ToString()));
         }
 
-        var metadata = new EntryMetadata
-        {
-            Key = complete ? target.Key : partKey,
-            Url = target.OriginUrl,
-            Host = target.HostHeader?.ToLowerInvariant() ?? _originHost,
-            StatusCode = complete ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent,
-            Headers = headers,
-            RequestTime = requestTime,
-            ResponseTime = responseTime,
-            InitialAge = initialAge,
-            FreshnessLifetime = lifetime,
-            ExpiresAt = responseTime + (lifetime - initialAge) + Retention(cc),
-            BodyLength = body.Length,
-            Tags = CacheTags.Parse(HttpMessageHeaders.Values(response.Headers, response.Content, "Cache-Tag")),
-        };
+        var metadata = EntryBuilder.Build(
+            complete ? target.Key : partKey, target.OriginUrl, HostOf(target), fetched, decision, headers, body.Length,
+            complete ? StatusCodes.Status200OK : StatusCodes.Status206PartialContent);
 
         var writer = await BeginWriteAsync(metadata).ConfigureAwait(false);
         if (writer is null)

@@ -1,7 +1,4 @@
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 

@@ -1,9 +1,5 @@
 using System.Globalization;
 using System.Text;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 
 namespace EdgeCache.AspNetCore.Proxy;

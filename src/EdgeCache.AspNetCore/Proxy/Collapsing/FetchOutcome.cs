@@ -1,5 +1,3 @@
-using EdgeCache.Storage;
-
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>What a (possibly collapsed) origin fetch produced.</summary>

@@ -1,8 +1,4 @@
 using EdgeCache.Http;
-using EdgeCache.Semantics;
-using EdgeCache.Semantics.Rfc9111;
-using EdgeCache.Storage;
-using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
 
@@ -39,11 +35,11 @@ internal sealed partial class CachingProxy
         {
             try
             {
-                response = await SendAsync(message, context.RequestAborted).ConfigureAwait(false);
+                response = await _client.SendAsync(message, context.RequestAborted).ConfigureAwait(false);
             }
             catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
             {
-                var (code, detail) = Classify(ex);
+                var (code, detail) = OriginFailure.Classify(ex);
                 ProxyLog.OriginFailed(_logger, target.OriginUrl, detail, ex);
                 if (!await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, 0, detail).ConfigureAwait(false))
                 {
@@ -65,9 +61,10 @@ internal sealed partial class CachingProxy
             var status = (int)response.StatusCode;
             if (status == StatusCodes.Status304NotModified || (status == StatusCodes.Status200OK && HeadMatches(metadata, response)))
             {
-                var updated = await UpdateFromNotModifiedAsync(stale, response, state, requestTime, responseTime).ConfigureAwait(false);
-                var cookies = _options.SetCookie == SetCookiePolicy.Share ? [] : OnlyFields(RawHeaders(response, responseTime), "Set-Cookie");
-                var age = AgeCalculation.CurrentAge(updated.Metadata.InitialAge, updated.Metadata.ResponseTime, _time.GetUtcNow());
+                var fetched = FetchedResponse.From(response, requestTime, responseTime, requestCc.NoStore, state.HasAuthorization);
+                var updated = await UpdateFromNotModifiedAsync(stale, fetched, state).ConfigureAwait(false);
+                var cookies = _options.SetCookie == SetCookiePolicy.Share ? [] : fetched.LinesNamed("Set-Cookie");
+                var age = EntryAge.Current(updated.Metadata, _time.GetUtcNow());
                 await ServeEntryAsync(
                     context, updated, age,
                     new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: status, Detail: status == StatusCodes.Status200OK ? "head-update" : null),
