@@ -38,7 +38,6 @@ internal static class AdminEndpoints
 /// <summary>The readiness answer.</summary>
 internal sealed record ReadyResponse(string Status, string Store, long Entries, long Bytes);
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(PurgeResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReadyResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoreStatistics))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StatusReport))]

@@ -189,7 +189,7 @@ internal sealed class CacheRuleSet
         if (DefaultExtensionsOnly && outcome?.EdgeTtl is null && outcome?.EdgeTtlByStatus is null)
         {
             var extension = CanonicalTarget.ExtensionOf(matchPath);
-            if (!DefaultCacheableExtensions.All.GetAlternateLookup<ReadOnlySpan<char>>().Contains(extension))
+            if (!DefaultCacheableExtensions.IsDefault(extension))
             {
                 (outcome ??= new RuleOutcome()).Bypass = true;
             }

@@ -25,10 +25,7 @@ internal static class StatusEndpoints
             context.Response.Headers.CacheControl = "no-store";
             return authorization.IsAllowed(context)
                 ? Results.Json(reporter.Report(), AdminJsonContext.Default.StatusReport)
-                : Results.Json(
-                    new PurgeResponse(false, [new ApiMessage(StatusCodes.Status401Unauthorized, "A valid admin token is required: send 'Authorization: Bearer <token>'.")], [], null),
-                    AdminJsonContext.Default.PurgeResponse,
-                    statusCode: StatusCodes.Status401Unauthorized);
+                : PurgeEndpoint.Unauthorized();
         });
     }
 
