@@ -1,5 +1,4 @@
 using EdgeCache.AspNetCore.Admin;
-using EdgeCache.Server.Admin;
 
 namespace EdgeCache.Server.Status;
 
@@ -24,7 +23,7 @@ internal static class StatusEndpoints
         {
             context.Response.Headers.CacheControl = "no-store";
             return authorization.IsAllowed(context)
-                ? Results.Json(reporter.Report(), AdminJsonContext.Default.StatusReport)
+                ? Results.Json(reporter.Report(), StatusJsonContext.Default.StatusReport)
                 : PurgeEndpoint.Unauthorized();
         });
     }
@@ -39,3 +38,7 @@ internal static class StatusEndpoints
         return Results.Bytes(content, contentType);
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(StatusReport))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class StatusJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,5 +1,7 @@
 using System.Net;
+using EdgeCache.Server.Hosting;
 using EdgeCache.Server.Rules;
+using EdgeCache.Server.Settings;
 using EdgeCache.Storage;
 using EdgeCache.Testing;
 using Microsoft.AspNetCore.Http;

@@ -4,11 +4,15 @@ using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.Diagnostics;
 using EdgeCache.JavaScript;
 using EdgeCache.AspNetCore.Proxy;
+using EdgeCache.Server.Admin;
+using EdgeCache.Server.Rules;
+using EdgeCache.Server.Settings;
+using EdgeCache.Server.Status;
 using EdgeCache.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>Builds and runs the edgecache web application from validated settings.</summary>
 internal static class EdgeCacheServer
