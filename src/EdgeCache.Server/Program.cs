@@ -1,3 +1,3 @@
-using EdgeCache.Server;
+using EdgeCache.Server.Hosting;
 
 return await ServerCommand.RunAsync(args).ConfigureAwait(false);

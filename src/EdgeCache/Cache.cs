@@ -119,7 +119,7 @@ public sealed class Cache
     /// given (overriding the origin's freshness headers), otherwise by the usual rules. Never throws for
     /// the response's shape; <see langword="false"/> when nothing was stored.
     /// </summary>
-    internal async Task<bool> PutForFetchAsync(HttpRequestMessage request, HttpResponseMessage response, TimeSpan? edgeTtl, CancellationToken cancellationToken)
+    public async Task<bool> PutForFetchAsync(HttpRequestMessage request, HttpResponseMessage response, TimeSpan? edgeTtl, CancellationToken cancellationToken)
     {
         using var owned = response;
         var policy = edgeTtl is { } ttl ? new WorkersCachePolicy(_options, ttl, rejectionsThrow: false) : _fetchRules;

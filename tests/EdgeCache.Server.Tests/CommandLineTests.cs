@@ -1,3 +1,6 @@
+using EdgeCache.Server.Hosting;
+using EdgeCache.Server.Settings;
+
 namespace EdgeCache.Server.Tests;
 
 public sealed class CommandLineTests

@@ -1,3 +1,4 @@
+using EdgeCache.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 
 namespace EdgeCache.Server.Tests;

@@ -1,3 +1,4 @@
+using EdgeCache.Server.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using EdgeCache.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Server.Tests;

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using EdgeCache.Server.Settings;
 using EdgeCache.Testing;
 
 namespace EdgeCache.Server.Tests;

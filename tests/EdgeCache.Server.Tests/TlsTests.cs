@@ -1,4 +1,5 @@
 using System.Net;
+using EdgeCache.Server.Settings;
 using EdgeCache.Testing;
 
 namespace EdgeCache.Server.Tests;

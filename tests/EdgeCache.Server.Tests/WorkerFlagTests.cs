@@ -1,3 +1,5 @@
+using EdgeCache.Server.Hosting;
+
 namespace EdgeCache.Server.Tests;
 
 /// <summary>What <c>edgecache --worker FILE.js</c> refuses at start-up, with exit code 2.</summary>

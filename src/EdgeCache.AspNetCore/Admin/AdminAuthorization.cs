@@ -13,14 +13,17 @@ namespace EdgeCache.AspNetCore.Admin;
 /// <c>X-Forwarded-For</c> or <c>X-Real-IP</c>): behind a local reverse proxy every visitor would
 /// otherwise look like a loopback caller.
 /// </summary>
-internal sealed class AdminAuthorization(string? token)
+/// <param name="token">The admin token; null or empty allows loopback callers only.</param>
+public sealed class AdminAuthorization(string? token)
 {
     private const string Scheme = "Bearer ";
 
     private readonly byte[]? _token = string.IsNullOrEmpty(token) ? null : Encoding.UTF8.GetBytes(token);
 
+    /// <summary>Whether the caller of <paramref name="context"/> may use the admin endpoints.</summary>
     public bool IsAllowed(HttpContext context)
     {
+        ArgumentNullException.ThrowIfNull(context);
         if (_token is null)
         {
             var headers = context.Request.Headers;

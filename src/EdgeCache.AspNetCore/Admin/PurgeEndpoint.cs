@@ -9,11 +9,17 @@ namespace EdgeCache.AspNetCore.Admin;
 /// <c>hosts</c> or <c>purge_everything</c>, plus <c>soft</c>) and Cloudflare's answer envelope: the
 /// server's admin listener and <see cref="EdgeCacheAdminEndpointRouteBuilderExtensions.MapEdgeCacheAdmin"/> share it.
 /// </summary>
-internal static partial class PurgeEndpoint
+public static partial class PurgeEndpoint
 {
     /// <summary>Largest purge body accepted.</summary>
-    public const int MaxBodyBytes = 4 * 1024 * 1024;
+    internal const int MaxBodyBytes = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Answers one purge call: 401 unless <paramref name="authorization"/> allows the caller, 413 for a body
+    /// over 4 MB, 400 naming what is wrong with a bad body, 503 when <paramref name="execute"/> throws
+    /// <see cref="PurgeIncompleteException"/>; otherwise the count <paramref name="execute"/> returns, in
+    /// Cloudflare's envelope.
+    /// </summary>
     public static async Task<IResult> HandleAsync(
         HttpContext context,
         AdminAuthorization authorization,
@@ -55,10 +61,11 @@ internal static partial class PurgeEndpoint
             PurgeJsonContext.Default.PurgeResponse);
     }
 
+    /// <summary>The 401 answer in Cloudflare's envelope, for another admin endpoint that needs the token.</summary>
     public static IResult Unauthorized()
         => Error(StatusCodes.Status401Unauthorized, "A valid admin token is required: send 'Authorization: Bearer <token>'.");
 
-    public static IResult Error(int status, string message)
+    internal static IResult Error(int status, string message)
         => Results.Json(new PurgeResponse(false, [new ApiMessage(status, message)], [], null), PurgeJsonContext.Default.PurgeResponse, statusCode: status);
 
     private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

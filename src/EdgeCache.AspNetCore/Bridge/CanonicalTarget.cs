@@ -20,7 +20,7 @@ namespace EdgeCache.AspNetCore.Bridge;
 /// servers read it), characters outside RFC 3986 are percent-encoded as UTF-8, and dot segments are
 /// removed (section 5.2.4). The query gets the same escape normalisation and keeps its order.
 /// </remarks>
-internal sealed class CanonicalTarget
+public sealed class CanonicalTarget
 {
     // RFC 3986 pchar without '%': unreserved, sub-delims, ':' and '@', plus '/'.
     private static readonly SearchValues<char> PathChars = SearchValues.Create(

@@ -1,7 +1,10 @@
 namespace EdgeCache.AspNetCore.Hosting;
 
-/// <summary>How many connections have a <see cref="DirectSendOutput"/> open and how many bodies went out through one.</summary>
-internal sealed class DirectSendCounters
+/// <summary>
+/// How many connections have a direct-send output open and how many bodies went out through one
+/// (<see cref="EdgeCacheListenOptionsExtensions.UseEdgeCacheConnections"/>).
+/// </summary>
+public sealed class DirectSendCounters
 {
     private long _open;
     private long _sends;

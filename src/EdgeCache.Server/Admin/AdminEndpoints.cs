@@ -1,4 +1,5 @@
 using EdgeCache.AspNetCore.Admin;
+using EdgeCache.Server.Settings;
 using EdgeCache.Server.Status;
 using EdgeCache.Storage;
 
@@ -38,9 +39,7 @@ internal static class AdminEndpoints
 /// <summary>The readiness answer.</summary>
 internal sealed record ReadyResponse(string Status, string Store, long Entries, long Bytes);
 
-[System.Text.Json.Serialization.JsonSerializable(typeof(PurgeResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ReadyResponse))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(StoreStatistics))]
-[System.Text.Json.Serialization.JsonSerializable(typeof(StatusReport))]
 [System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
 internal sealed partial class AdminJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,5 +1,6 @@
 using EdgeCache.AspNetCore.Admin;
 using EdgeCache.Diagnostics;
+using EdgeCache.Server.Settings;
 using Microsoft.AspNetCore.Hosting.Server;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;

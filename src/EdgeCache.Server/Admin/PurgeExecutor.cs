@@ -1,3 +1,4 @@
+using EdgeCache.Server.Settings;
 using EdgeCache.Storage;
 
 namespace EdgeCache.Server.Admin;

@@ -51,31 +51,8 @@ internal sealed class CacheRuleSet
                 errors.Add($"{where}: Match.Extensions must be names without the dot, such as \"css\".");
             }
 
-            TimeSpan? edgeTtl = null;
-            if (action.EdgeTtl is { } edge)
-            {
-                if (Duration.TryParse(edge, out var parsed))
-                {
-                    edgeTtl = parsed;
-                }
-                else
-                {
-                    errors.Add($"{where}: Action.EdgeTtl '{edge}' must be seconds or a duration such as 90s, 30m, 2h, 7d.");
-                }
-            }
-
-            TimeSpan? browserTtl = null;
-            if (action.BrowserTtl is { } browser)
-            {
-                if (Duration.TryParse(browser, out var parsed))
-                {
-                    browserTtl = parsed;
-                }
-                else
-                {
-                    errors.Add($"{where}: Action.BrowserTtl '{browser}' must be seconds or a duration such as 90s, 30m, 2h, 7d.");
-                }
-            }
+            var edgeTtl = ParseDuration(action.EdgeTtl, "Action.EdgeTtl", where, errors);
+            var browserTtl = ParseDuration(action.BrowserTtl, "Action.BrowserTtl", where, errors);
 
             if (action.EdgeTtlByStatus is { Count: > 0 } byStatus)
             {
@@ -189,7 +166,7 @@ internal sealed class CacheRuleSet
         if (DefaultExtensionsOnly && outcome?.EdgeTtl is null && outcome?.EdgeTtlByStatus is null)
         {
             var extension = CanonicalTarget.ExtensionOf(matchPath);
-            if (!DefaultCacheableExtensions.All.GetAlternateLookup<ReadOnlySpan<char>>().Contains(extension))
+            if (!DefaultCacheableExtensions.IsDefault(extension))
             {
                 (outcome ??= new RuleOutcome()).Bypass = true;
             }
@@ -206,6 +183,23 @@ internal sealed class CacheRuleSet
     private static bool? Invalid(List<string> errors, string message)
     {
         errors.Add(message);
+        return null;
+    }
+
+    /// <summary>A rule's duration field, or null (absent, or wrong: then the error names the rule and the field).</summary>
+    private static TimeSpan? ParseDuration(string? text, string field, string where, List<string> errors)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (Duration.TryParse(text, out var parsed))
+        {
+            return parsed;
+        }
+
+        errors.Add($"{where}: {field} '{text}' must be seconds or a duration such as 90s, 30m, 2h, 7d.");
         return null;
     }
 }

@@ -1,5 +1,4 @@
 using EdgeCache.AspNetCore.Admin;
-using EdgeCache.Server.Admin;
 
 namespace EdgeCache.Server.Status;
 
@@ -24,11 +23,8 @@ internal static class StatusEndpoints
         {
             context.Response.Headers.CacheControl = "no-store";
             return authorization.IsAllowed(context)
-                ? Results.Json(reporter.Report(), AdminJsonContext.Default.StatusReport)
-                : Results.Json(
-                    new PurgeResponse(false, [new ApiMessage(StatusCodes.Status401Unauthorized, "A valid admin token is required: send 'Authorization: Bearer <token>'.")], [], null),
-                    AdminJsonContext.Default.PurgeResponse,
-                    statusCode: StatusCodes.Status401Unauthorized);
+                ? Results.Json(reporter.Report(), StatusJsonContext.Default.StatusReport)
+                : PurgeEndpoint.Unauthorized();
         });
     }
 
@@ -42,3 +38,7 @@ internal static class StatusEndpoints
         return Results.Bytes(content, contentType);
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(StatusReport))]
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.SnakeCaseLower)]
+internal sealed partial class StatusJsonContext : System.Text.Json.Serialization.JsonSerializerContext;

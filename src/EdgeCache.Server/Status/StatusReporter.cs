@@ -1,5 +1,6 @@
 using System.Reflection;
 using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.Server.Settings;
 using EdgeCache.Storage;
 
 namespace EdgeCache.Server.Status;

@@ -1,7 +1,7 @@
 namespace EdgeCache.Http;
 
 /// <summary>Connection-specific header fields (RFC 9110 section 7.6.1) that are never stored or forwarded.</summary>
-internal static class HopByHopHeaders
+public static class HopByHopHeaders
 {
     private static readonly HashSet<string> Names = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -11,6 +11,7 @@ internal static class HopByHopHeaders
 
     private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> NameLookup = Names.GetAlternateLookup<ReadOnlySpan<char>>();
 
+    /// <summary>True when a field is connection-specific (RFC 9110 section 7.6.1), never forwarded nor stored.</summary>
     public static bool IsHopByHop(string name) => Names.Contains(name);
 
     /// <summary>The hop-by-hop names plus those listed in the message's <c>Connection</c> field.</summary>

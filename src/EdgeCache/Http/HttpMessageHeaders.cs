@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace EdgeCache.Http;
 
 /// <summary>Reads header values of <see cref="HttpRequestMessage"/> / <see cref="HttpResponseMessage"/> raw, as received.</summary>
-internal static class HttpMessageHeaders
+public static class HttpMessageHeaders
 {
     /// <summary>All raw values of a header from the message headers and the content headers; null if absent.</summary>
     public static IEnumerable<string>? Values(HttpHeaders headers, HttpContent? content, string name)
@@ -71,6 +71,7 @@ internal static class HttpMessageHeaders
         }
     }
 
+    /// <summary>True when a field belongs on <see cref="System.Net.Http.HttpContent"/> rather than on the message (<c>Content-*</c>, <c>Expires</c>, <c>Last-Modified</c>, <c>Allow</c>).</summary>
     public static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase)
         || name.Equals("Expires", StringComparison.OrdinalIgnoreCase)

@@ -1,11 +1,12 @@
 namespace EdgeCache.Http;
 
 /// <summary>A read-only window of <c>length</c> bytes of a seekable stream, starting at <c>offset</c>.</summary>
-internal sealed class StreamSlice : Stream
+public sealed class StreamSlice : Stream
 {
     private readonly Stream _inner;
     private long _remaining;
 
+    /// <summary>Opens a window of <paramref name="length"/> bytes of <paramref name="inner"/> at <paramref name="offset"/> (it seeks there now).</summary>
     public StreamSlice(Stream inner, long offset, long length)
     {
         _inner = inner;
@@ -14,22 +15,29 @@ internal sealed class StreamSlice : Stream
         Length = length;
     }
 
+    /// <inheritdoc />
     public override bool CanRead => true;
 
+    /// <inheritdoc />
     public override bool CanSeek => false;
 
+    /// <inheritdoc />
     public override bool CanWrite => false;
 
+    /// <inheritdoc />
     public override long Length { get; }
 
+    /// <inheritdoc />
     public override long Position
     {
         get => Length - _remaining;
         set => throw new NotSupportedException();
     }
 
+    /// <inheritdoc />
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
+    /// <inheritdoc />
     public override int Read(Span<byte> buffer)
     {
         if (_remaining <= 0)
@@ -42,6 +50,7 @@ internal sealed class StreamSlice : Stream
         return read;
     }
 
+    /// <inheritdoc />
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (_remaining <= 0)
@@ -54,19 +63,25 @@ internal sealed class StreamSlice : Stream
         return read;
     }
 
+    /// <inheritdoc />
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
         => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
+    /// <inheritdoc />
     public override void Flush()
     {
     }
 
+    /// <inheritdoc />
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
 
+    /// <inheritdoc />
     public override void SetLength(long value) => throw new NotSupportedException();
 
+    /// <inheritdoc />
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
         if (disposing)

@@ -10,52 +10,69 @@ namespace EdgeCache.Semantics;
 /// read is kept, unknown ones are ignored, and a bad value is recorded as invalid so the caller
 /// can apply the RFC's answer (treat as stale).
 /// </remarks>
-internal sealed class CacheControlDirectives
+public sealed class CacheControlDirectives
 {
     /// <summary>RFC 9111 section 1.2.2: delta-seconds larger than this are read as this.</summary>
     internal const long MaxDeltaSeconds = 2147483648;
 
+    /// <summary>No directives (no field line).</summary>
     public static readonly CacheControlDirectives Empty = new();
 
+    /// <summary><c>no-store</c>.</summary>
     public bool NoStore { get; private set; }
 
+    /// <summary><c>no-cache</c> (qualified or not; see <see cref="NoCacheFields"/>).</summary>
     public bool NoCache { get; private set; }
 
     /// <summary>Field names of a qualified <c>no-cache="..."</c>; empty when unqualified or absent.</summary>
     public IReadOnlyList<string> NoCacheFields { get; private set; } = [];
 
+    /// <summary><c>private</c> (qualified or not; see <see cref="PrivateFields"/>).</summary>
     public bool Private { get; private set; }
 
     /// <summary>Field names of a qualified <c>private="..."</c>; empty when unqualified or absent.</summary>
     public IReadOnlyList<string> PrivateFields { get; private set; } = [];
 
+    /// <summary><c>public</c>.</summary>
     public bool Public { get; private set; }
 
+    /// <summary><c>must-revalidate</c>.</summary>
     public bool MustRevalidate { get; private set; }
 
+    /// <summary><c>proxy-revalidate</c>.</summary>
     public bool ProxyRevalidate { get; private set; }
 
+    /// <summary><c>immutable</c> (RFC 8246).</summary>
     public bool Immutable { get; private set; }
 
+    /// <summary><c>no-transform</c>.</summary>
     public bool NoTransform { get; private set; }
 
+    /// <summary><c>only-if-cached</c> (request).</summary>
     public bool OnlyIfCached { get; private set; }
 
+    /// <summary><c>must-understand</c>.</summary>
     public bool MustUnderstand { get; private set; }
 
+    /// <summary><c>max-age</c> in seconds; null when absent or invalid.</summary>
     public long? MaxAge { get; private set; }
 
+    /// <summary><c>s-maxage</c> in seconds; null when absent or invalid.</summary>
     public long? SharedMaxAge { get; private set; }
 
+    /// <summary><c>stale-while-revalidate</c> in seconds (RFC 5861).</summary>
     public long? StaleWhileRevalidate { get; private set; }
 
+    /// <summary><c>stale-if-error</c> in seconds (RFC 5861).</summary>
     public long? StaleIfError { get; private set; }
 
+    /// <summary>Request <c>min-fresh</c> in seconds.</summary>
     public long? MinFresh { get; private set; }
 
     /// <summary>Request <c>max-stale</c>: present with no value means any staleness is accepted.</summary>
     public bool MaxStale { get; private set; }
 
+    /// <summary>Request <c>max-stale</c> with a value, in seconds.</summary>
     public long? MaxStaleSeconds { get; private set; }
 
     /// <summary>A freshness directive (max-age, s-maxage) appeared more than once with different values.</summary>

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace EdgeCache.Semantics;
 
 /// <summary>RFC 9110 section 14.4: a <c>Content-Range</c> of one satisfied byte range with a known complete length (<c>bytes 0-99/1000</c>).</summary>
-internal readonly record struct ContentRange(long First, long Last, long CompleteLength)
+public readonly record struct ContentRange(long First, long Last, long CompleteLength)
 {
     /// <summary>The number of bytes in the range.</summary>
     public long Length => Last - First + 1;

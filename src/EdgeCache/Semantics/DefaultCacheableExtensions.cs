@@ -6,9 +6,9 @@ namespace EdgeCache.Semantics;
 /// without explicit freshness only for these; with the server's <c>EdgeCache:CacheDefaultExtensionsOnly</c>
 /// on, CDN mode caches only these unless a rule gives an edge TTL.
 /// </summary>
-internal static class DefaultCacheableExtensions
+public static class DefaultCacheableExtensions
 {
-    public static readonly HashSet<string> All = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly HashSet<string> All = new(StringComparer.OrdinalIgnoreCase)
     {
         "7z", "avi", "avif", "apk", "bin", "bmp", "bz2", "class", "css", "csv", "doc", "docx", "dmg", "ejs", "eot", "eps",
         "exe", "flac", "gif", "gz", "ico", "iso", "jar", "jpg", "jpeg", "js", "mid", "midi", "mkv", "mp3", "mp4", "ogg",

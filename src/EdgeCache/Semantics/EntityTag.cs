@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics;
 
 /// <summary>Entity-tag comparison (RFC 9110 section 8.8.3), tolerant of malformed input.</summary>
-internal static class EntityTag
+public static class EntityTag
 {
     /// <summary>Extracts the opaque tag of <c>"x"</c> or <c>W/"x"</c>; false when the value is not an entity-tag.</summary>
     public static bool TryGetOpaque(ReadOnlySpan<char> value, out ReadOnlySpan<char> opaque, out bool weak)

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace EdgeCache.Semantics;
 
 /// <summary>HTTP-date parsing and formatting (RFC 9110 section 5.6.7).</summary>
-internal static class HttpDate
+public static class HttpDate
 {
     private static readonly string[] DayNames = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 
@@ -133,6 +133,7 @@ internal static class HttpDate
         return true;
     }
 
+    /// <summary>Formats an instant as an IMF-fixdate (RFC 9110 section 5.6.7).</summary>
     public static string Format(DateTimeOffset value) => value.UtcDateTime.ToString("r", CultureInfo.InvariantCulture);
 
     private static int IndexOf(string[] names, ReadOnlySpan<char> candidate)

@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace EdgeCache.Semantics;
 
 /// <summary>What a <c>Range</c> header asks of a representation (RFC 9110 section 14).</summary>
-internal enum RangeOutcome
+public enum RangeOutcome
 {
     /// <summary>No Range, or one that must be ignored (bad syntax, other unit, too many ranges): serve the whole body.</summary>
     Whole,
@@ -16,11 +16,12 @@ internal enum RangeOutcome
 }
 
 /// <summary>Resolves a <c>Range</c> header against a length. Never throws.</summary>
-internal static class RangeEvaluation
+public static class RangeEvaluation
 {
     /// <summary>More ranges than this in one header are treated as an attack and ignored (RFC 9110 section 14.2 allows it).</summary>
     internal const int MaxRanges = 64;
 
+    /// <summary>Evaluates a <c>Range</c> field against a representation of <paramref name="length"/> bytes; <paramref name="ranges"/> holds the satisfiable ranges when the outcome is partial content.</summary>
     public static RangeOutcome Evaluate(string? rangeHeader, long length, out IReadOnlyList<ByteRange> ranges)
     {
         ranges = [];

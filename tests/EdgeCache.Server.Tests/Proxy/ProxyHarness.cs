@@ -1,3 +1,4 @@
+using EdgeCache.Server.Hosting;
 using EdgeCache.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

@@ -1,4 +1,5 @@
 using EdgeCache.AspNetCore.Hosting;
+using EdgeCache.Server.Hosting;
 using EdgeCache.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;

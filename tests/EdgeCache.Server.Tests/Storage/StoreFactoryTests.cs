@@ -1,3 +1,5 @@
+using EdgeCache.Server.Hosting;
+using EdgeCache.Server.Settings;
 using EdgeCache.Storage;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>RFC 9111 section 4.2.3: the age of a stored response, exactly as the RFC computes it.</summary>
-internal static class AgeCalculation
+public static class AgeCalculation
 {
     /// <summary>
     /// corrected_initial_age = max(apparent_age, corrected_age_value), where

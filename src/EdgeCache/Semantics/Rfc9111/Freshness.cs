@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>Where a freshness lifetime came from.</summary>
-internal enum FreshnessSource
+public enum FreshnessSource
 {
     /// <summary>No freshness: the response is stale on arrival (or its freshness information was invalid).</summary>
     None,
@@ -23,7 +23,7 @@ internal enum FreshnessSource
 }
 
 /// <summary>RFC 9111 section 4.2.1 and 4.2.2: the freshness lifetime of a response for a shared cache.</summary>
-internal static class Freshness
+public static class Freshness
 {
     /// <summary>The fraction of the time since Last-Modified used as heuristic lifetime (section 4.2.2 suggests 10%).</summary>
     internal const double HeuristicFraction = 0.1;

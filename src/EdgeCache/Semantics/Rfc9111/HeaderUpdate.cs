@@ -3,7 +3,7 @@ using EdgeCache.Http;
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>RFC 9111 section 3.2 (applied by 4.3.4): updating stored header fields from a 304.</summary>
-internal static class HeaderUpdate
+public static class HeaderUpdate
 {
     /// <summary>
     /// The stored fields with every field of the 304 added, replacing stored fields of the same name,

@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>RFC 9111 section 4.4: which URIs a response to an unsafe request invalidates.</summary>
-internal static class Invalidation
+public static class Invalidation
 {
     /// <summary>Safe methods (RFC 9110 section 9.2.1); every other method, known or not, is treated as unsafe.</summary>
     public static bool IsSafe(string method)

@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>The outcome of evaluating a request's preconditions against a stored representation.</summary>
-internal enum PreconditionOutcome
+public enum PreconditionOutcome
 {
     /// <summary>No precondition stops the request: answer normally.</summary>
     Proceed,
@@ -17,7 +17,7 @@ internal enum PreconditionOutcome
 /// RFC 9110 section 13.2.2: a cache answering conditional requests from a stored response, in the
 /// order the RFC prescribes. Also RFC 9111 section 4.3.2 (Date as the fallback for If-Modified-Since).
 /// </summary>
-internal static class Preconditions
+public static class Preconditions
 {
     /// <summary>Evaluates If-Match, If-Unmodified-Since, If-None-Match and If-Modified-Since.</summary>
     /// <param name="method">The request method.</param>

@@ -4,14 +4,14 @@ namespace EdgeCache.Semantics.Rfc9111;
 /// The caching-relevant facts of one response, read once from its header list: the directives that
 /// govern this (shared, CDN) cache, the dates and the validators. Never throws on bad input.
 /// </summary>
-internal sealed class ResponseFacts
+public sealed class ResponseFacts
 {
     /// <summary>
     /// The targeted field (RFC 9213 section 2) aimed at this cache alone: cache rules write their edge TTL
     /// into it, and it is obeyed before <c>CDN-Cache-Control</c> and never leaves this cache, so a rule's
     /// policy never reaches a downstream cache while the origin's own <c>CDN-Cache-Control</c> still does.
     /// </summary>
-    internal const string EdgeCacheControl = "EdgeCache-Cache-Control";
+    public const string EdgeCacheControl = "EdgeCache-Cache-Control";
 
     /// <summary>RFC 9213 targeted fields this cache obeys, in precedence order.</summary>
     internal static readonly string[] TargetedFields = [EdgeCacheControl, "CDN-Cache-Control", "Surrogate-Control"];

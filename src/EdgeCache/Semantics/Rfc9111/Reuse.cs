@@ -4,7 +4,7 @@ namespace EdgeCache.Semantics.Rfc9111;
 /// RFC 9111 sections 4.2, 4.2.4 and 5.2 with RFC 5861: whether a stored response can answer a request
 /// without contacting the origin, and whether it may stand in for an origin error.
 /// </summary>
-internal static class Reuse
+public static class Reuse
 {
     /// <summary>Decides how a stored response may be used.</summary>
     /// <param name="freshnessLifetime">The stored freshness lifetime.</param>

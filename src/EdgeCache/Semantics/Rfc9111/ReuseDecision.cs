@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>What a cache may do with a stored response for a request (RFC 9111 section 4, RFC 5861).</summary>
-internal enum ReuseDecision
+public enum ReuseDecision
 {
     /// <summary>Fresh and acceptable to the request: serve it.</summary>
     Fresh,

@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>RFC 9111 section 3: whether a shared cache may store a response.</summary>
-internal static class Storability
+public static class Storability
 {
     /// <summary>Applies section 3 (and 3.5 for Authorization) to a GET's response.</summary>
     /// <param name="method">The request method.</param>

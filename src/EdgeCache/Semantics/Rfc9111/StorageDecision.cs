@@ -1,7 +1,7 @@
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>Why a response may or may not be stored (RFC 9111 section 3).</summary>
-internal enum StorageVerdict
+public enum StorageVerdict
 {
     /// <summary>The response may be stored.</summary>
     Store,
@@ -46,7 +46,7 @@ internal enum StorageVerdict
 /// <summary>The outcome of the storage rules for one response.</summary>
 /// <param name="Verdict">Store, or why not.</param>
 /// <param name="StrippedFields">Fields named by qualified <c>private="..."</c> / <c>no-cache="..."</c>, never stored.</param>
-internal readonly record struct StorageDecision(StorageVerdict Verdict, IReadOnlyList<string> StrippedFields)
+public readonly record struct StorageDecision(StorageVerdict Verdict, IReadOnlyList<string> StrippedFields)
 {
     /// <summary>True when the response may be stored.</summary>
     public bool Store => Verdict == StorageVerdict.Store;

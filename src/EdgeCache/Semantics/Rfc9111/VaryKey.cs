@@ -3,7 +3,7 @@ using System.Text;
 namespace EdgeCache.Semantics.Rfc9111;
 
 /// <summary>How one varied request field's value selects a variant.</summary>
-internal enum VaryFieldMode
+public enum VaryFieldMode
 {
     /// <summary>Read as a weighted list (<c>token;q=0.5, ...</c>) where it parses as one: case, white space and the order of members of equal rank are ignored.</summary>
     Normalize,
@@ -20,7 +20,7 @@ internal enum VaryFieldMode
 /// (RFC 9110 section 12.4.2), so values that differ only in the order of members of equal rank select
 /// the same variant. An absent field only matches an absent field; <c>Vary: *</c> never matches.
 /// </summary>
-internal static class VaryKey
+public static class VaryKey
 {
     private const char Separator = '\u001f';
     private const string Absent = "\u0001";

@@ -212,29 +212,8 @@ internal sealed partial class DiskIndex : IDisposable
         WriteTransaction(FlushTouchesLocked);
     }
 
-    /// <summary>Ids and sizes of the rows with an id below <paramref name="belowId"/> (recovery).</summary>
-    public List<long> IdsBelow(long belowId)
-    {
-        var session = RentReader();
-        try
-        {
-            using var command = session.Connection.CreateCommand();
-            command.CommandText = "SELECT id FROM entries WHERE id < $below AND body IS NULL";
-            command.Parameters.AddWithValue("$below", belowId);
-            using var reader = command.ExecuteReader();
-            var ids = new List<long>();
-            while (reader.Read())
-            {
-                ids.Add(reader.GetInt64(0));
-            }
-
-            return ids;
-        }
-        finally
-        {
-            ReturnReader(session);
-        }
-    }
+    /// <summary>Ids of the rows with a body file and an id below <paramref name="belowId"/> (recovery).</summary>
+    public List<long> IdsBelow(long belowId) => BodiesBelow(belowId).ConvertAll(static row => row.Id);
 
     /// <summary>Id, size and checksum of the rows with an id below <paramref name="belowId"/> (verification after a reboot).</summary>
     public List<(long Id, long Size, long? Checksum)> BodiesBelow(long belowId)

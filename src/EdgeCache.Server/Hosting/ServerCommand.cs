@@ -1,6 +1,7 @@
 using System.CommandLine;
+using EdgeCache.Server.Settings;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>
 /// The <c>edgecache</c> command line. Flag names are a stable vocabulary: each maps to the

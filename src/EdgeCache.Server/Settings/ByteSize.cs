@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Settings;
 
 /// <summary>Reads sizes such as <c>256MB</c>, <c>2GB</c>, <c>512k</c> or <c>1048576</c> (binary multiples).</summary>
 internal static class ByteSize

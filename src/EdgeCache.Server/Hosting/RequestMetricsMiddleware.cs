@@ -1,8 +1,9 @@
 using EdgeCache.AspNetCore;
 using EdgeCache.Diagnostics;
+using EdgeCache.Server.Settings;
 using EdgeCache.Server.Status;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>
 /// Counts every answered request by its cache status (<see cref="IEdgeCacheFeature"/>; none means

@@ -4,11 +4,15 @@ using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.Diagnostics;
 using EdgeCache.JavaScript;
 using EdgeCache.AspNetCore.Proxy;
+using EdgeCache.Server.Admin;
+using EdgeCache.Server.Rules;
+using EdgeCache.Server.Settings;
+using EdgeCache.Server.Status;
 using EdgeCache.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>Builds and runs the edgecache web application from validated settings.</summary>
 internal static class EdgeCacheServer
@@ -61,18 +65,9 @@ internal static class EdgeCacheServer
         {
             k.AddServerHeader = false;
 
-            // RFC 9110 section 7.6.1: the names a client lists in Connection, which Kestrel does not keep (see
-            // ConnectionNominatedFields), so that the proxy drops them.
-            // First, next to the socket: large stored bodies go out without Kestrel's copy (DirectSendConnection).
-            k.ConfigureEndpointDefaults(listen =>
-            {
-                if (settings.DirectSend)
-                {
-                    listen.Use(EdgeCache.AspNetCore.Hosting.DirectSendConnection.Middleware(directSend));
-                }
-
-                listen.Use(EdgeCache.AspNetCore.Bridge.ConnectionNominatedFields.Capture);
-            });
+            // The Connection-nominated names (RFC 9110 section 7.6.1) the proxy drops, and, next to the socket,
+            // the output that sends large stored bodies without Kestrel's copy.
+            k.ConfigureEndpointDefaults(listen => listen.UseEdgeCacheConnections(settings.DirectSend ? directSend : null));
             k.Limits.MaxRequestBodySize = null;
             if (certificate is not null)
             {

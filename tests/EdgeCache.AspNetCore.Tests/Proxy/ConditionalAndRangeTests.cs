@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9110 sections 13 (conditional requests) and 14 (range requests) answered from the cache.</summary>
 public sealed class ConditionalAndRangeTests

@@ -2,7 +2,7 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>Forwarding: methods, bodies, hop-by-hop fields, Via, X-Forwarded-*, Host, poisoning headers, origin errors.</summary>
 public sealed class ForwardingTests

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>Request collapsing: concurrent misses for one key share one origin request.</summary>
 public sealed class CollapsingTests

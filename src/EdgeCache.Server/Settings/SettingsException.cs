@@ -1,4 +1,4 @@
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Settings;
 
 /// <summary>Settings failed validation; <see cref="Exception.Message"/> lists every problem, each naming its setting.</summary>
 internal sealed class SettingsException(IReadOnlyList<string> errors)

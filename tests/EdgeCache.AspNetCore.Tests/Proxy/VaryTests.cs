@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9111 section 4.1: several variants per URL, selected by the request fields Vary names.</summary>
 public sealed class VaryTests

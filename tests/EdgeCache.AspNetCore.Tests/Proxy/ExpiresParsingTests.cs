@@ -1,4 +1,4 @@
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9110 section 5.6.7 and RFC 9111 section 5.3 through the proxy: which Expires values give freshness.</summary>
 public sealed class ExpiresParsingTests

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>
 /// RFC 9111 section 4.3.5 (a HEAD response updates or invalidates the stored GET) and RFC 9110 section 13.1.3

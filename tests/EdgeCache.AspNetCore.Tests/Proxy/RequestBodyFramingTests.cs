@@ -1,6 +1,6 @@
 using EdgeCache.Testing;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>
 /// How a request body is framed on its way to the origin, seen byte for byte by a raw-socket origin:

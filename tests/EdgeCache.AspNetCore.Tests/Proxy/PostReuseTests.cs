@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>
 /// RFC 9110 section 9.3.3 and RFC 9111 section 4: a POST response with explicit freshness and a Content-Location

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9111 section 4.2 (freshness, Age) and RFC 9213 (targeted cache-control fields).</summary>
 public sealed class FreshnessTests

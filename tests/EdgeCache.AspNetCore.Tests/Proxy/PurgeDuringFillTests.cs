@@ -2,7 +2,7 @@ using EdgeCache.AspNetCore;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>A purge that lands while a fill is in flight: requests after the purge get what the origin has now, and the fill is not stored.</summary>
 public sealed class PurgeDuringFillTests

@@ -2,7 +2,7 @@ using System.Net;
 using EdgeCache.Testing;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>
 /// RFC 9111 section 4.2.4: a cache disconnected from the origin may serve a stale response unless a directive

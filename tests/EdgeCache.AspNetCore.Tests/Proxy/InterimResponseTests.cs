@@ -1,7 +1,7 @@
 using System.Net;
 using EdgeCache.Testing;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>
 /// RFC 9110 section 15.2 and RFC 8297 (103 Early Hints): what Kestrel and SocketsHttpHandler do with 1xx, measured

@@ -1,7 +1,8 @@
 using EdgeCache.Redis;
+using EdgeCache.Server.Settings;
 using EdgeCache.Storage;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>
 /// Creates the store that <c>--store</c> names: memory, disk, or memory over disk (tiered); with

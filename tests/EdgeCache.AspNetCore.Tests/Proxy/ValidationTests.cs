@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9111 section 4.3 (validation) and the section 5.2 directives that force or forbid it.</summary>
 public sealed class ValidationTests

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>RFC 9111 section 4.4: invalidation after unsafe methods.</summary>
 public sealed class InvalidationTests

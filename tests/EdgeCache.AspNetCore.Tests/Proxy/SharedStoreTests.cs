@@ -2,7 +2,7 @@ using EdgeCache.Storage;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace EdgeCache.Server.Tests.Proxy;
+namespace EdgeCache.AspNetCore.Tests.Proxy;
 
 /// <summary>CDN mode shares the default cache's store and key space.</summary>
 public sealed class SharedStoreTests

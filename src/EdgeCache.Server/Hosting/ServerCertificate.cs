@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using EdgeCache.Server.Settings;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>Loads the listener's TLS certificate from the settings (PFX, or PEM certificate and key).</summary>
 internal static class ServerCertificate

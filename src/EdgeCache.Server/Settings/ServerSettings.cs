@@ -1,4 +1,6 @@
-namespace EdgeCache.Server;
+using EdgeCache.Server.Rules;
+
+namespace EdgeCache.Server.Settings;
 
 /// <summary>
 /// The server's settings, bound from the <c>EdgeCache</c> configuration section

@@ -2,7 +2,7 @@ using EdgeCache.AspNetCore;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.Extensions;
 
-namespace EdgeCache.Server;
+namespace EdgeCache.Server.Hosting;
 
 /// <summary>
 /// The optional access log (<c>--access-log</c>): one line per request with method, URL, status,
