@@ -1,4 +1,5 @@
 using System.Buffers;
+using EdgeCache.CacheApi;
 using EdgeCache.Diagnostics;
 using EdgeCache.Entries;
 using EdgeCache.Http;

@@ -102,10 +102,16 @@ public sealed class LayeringTests
     public void The_servers_folders_have_no_cycle() => Assert.Empty(NamespaceGraph.Of(Assemblies.Server).Cycles());
 
     [Fact]
+    public void The_cores_folders_have_no_cycle() => Assert.Empty(NamespaceGraph.Of(Assemblies.Core).Cycles());
+
+    [Fact]
+    public void The_AspNetCore_folders_have_no_cycle() => Assert.Empty(NamespaceGraph.Of(Assemblies.AspNetCore).Cycles());
+
+    [Fact]
     public void The_storage_tiers_do_not_use_the_layers_above_them()
     {
-        AssertNoDependencyFrom(Assemblies.Core, "EdgeCache.Storage", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.CacheApi", "EdgeCache.Engine");
-        AssertNoDependencyFrom(Assemblies.Redis, "EdgeCache.Redis", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.CacheApi", "EdgeCache.Engine");
+        AssertNoDependencyFrom(Assemblies.Core, "EdgeCache.Storage", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.Entries", "EdgeCache.Diagnostics");
+        AssertNoDependencyFrom(Assemblies.Redis, "EdgeCache.Redis", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.Entries");
     }
 
     private static void AssertNoDependency(Assembly assembly, params string[] forbidden)

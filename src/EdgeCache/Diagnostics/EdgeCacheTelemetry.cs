@@ -45,9 +45,6 @@ public static class EdgeCacheTelemetry
     internal static Counter<long> CollapsedRequests { get; } = Meter.CreateCounter<long>(
         "edgecache.collapsed_requests", "{request}", "Requests that waited for another request's origin fetch instead of making their own.");
 
-    internal static Counter<long> StoreWritesDropped { get; } = Meter.CreateCounter<long>(
-        "edgecache.store.writes_dropped", "{entry}", "Store writes dropped because the tier's write-behind queue was full (the response was still served), per tier.");
-
     /// <summary>Records one answered request.</summary>
     public static void RecordRequest(EdgeCacheStatus cacheStatus, long bodyBytes)
     {

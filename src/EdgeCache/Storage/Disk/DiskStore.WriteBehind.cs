@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Storage;
@@ -90,7 +89,7 @@ public sealed partial class DiskStore
         if (Volatile.Read(ref _disposed) == 0)
         {
             Interlocked.Increment(ref _writesDropped);
-            EdgeCacheTelemetry.StoreWritesDropped.Add(1, new KeyValuePair<string, object?>("tier", Name));
+            StorageTelemetry.WritesDropped.Add(1, new KeyValuePair<string, object?>("tier", Name));
             StorageLog.DiskWriteDropped(_logger, metadata.Key);
         }
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.IO.Hashing;
 using System.Text;
 using System.Threading.Channels;
-using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
+using EdgeCache.Http;
 using EdgeCache.Semantics;
 using EdgeCache.Storage;
 
-namespace EdgeCache.Http;
+namespace EdgeCache.CacheApi;
 
 /// <summary>
 /// A <c>multipart/byteranges</c> body (RFC 9110 section 14.6) over the ranges of a stored entry, laid out

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using EdgeCache.Http;
+using EdgeCache.Semantics;
 using EdgeCache.Storage;
 
-namespace EdgeCache.Semantics;
+namespace EdgeCache.CacheApi;
 
 /// <summary>
 /// Turns a fresh stored entry into the response <c>cache.match</c> resolves to, evaluating the key
