@@ -111,7 +111,7 @@ public sealed class LayeringTests
     public void The_storage_tiers_do_not_use_the_layers_above_them()
     {
         AssertNoDependencyFrom(Assemblies.Core, "EdgeCache.Storage", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.Entries", "EdgeCache.Diagnostics");
-        AssertNoDependencyFrom(Assemblies.Redis, "EdgeCache.Redis", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.Entries");
+        AssertNoDependencyFrom(Assemblies.Redis, "EdgeCache.Redis", "EdgeCache.Semantics", "EdgeCache.Http", "EdgeCache.Entries", "EdgeCache.Diagnostics");
     }
 
     private static void AssertNoDependency(Assembly assembly, params string[] forbidden)
