@@ -100,10 +100,34 @@ public sealed class RequestBodyFramingTests : IAsyncLifetime
         await stream.WriteAsync("POST /short HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"u8.ToArray());
         tcp.Client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
 
-        // The proxy opened a connection to the origin, and it ended without a whole request on it.
-        await ProxyHarness.EventuallyAsync(() => _origin.IncompleteRequests > 0 || _origin.For("/short").Count > 0, timeoutMs: 15_000);
+        // Wait until the proxy is done with this request (it answers or closes the connection). Whether the
+        // origin saw a partial request head or nothing at all depends on how far the proxy's send got before
+        // the client's body ended; what must never happen is a whole request (the body made up to 10 bytes).
+        var answer = await ReadToEndAsync(stream, TimeSpan.FromSeconds(15));
+        Assert.DoesNotContain("HTTP/1.1 200", answer, StringComparison.Ordinal);
         Assert.Empty(_origin.For("/short"));
-        Assert.Equal(1, _origin.IncompleteRequests);
+        Assert.InRange(_origin.IncompleteRequests, 0, 1);
+    }
+
+    private static async Task<string> ReadToEndAsync(System.Net.Sockets.NetworkStream stream, TimeSpan limit)
+    {
+        using var timeout = new CancellationTokenSource(limit);
+        var text = new System.Text.StringBuilder();
+        var buffer = new byte[4096];
+        try
+        {
+            int n;
+            while ((n = await stream.ReadAsync(buffer, timeout.Token)) > 0)
+            {
+                text.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            }
+        }
+        catch (IOException)
+        {
+            // A reset is an end too.
+        }
+
+        return text.ToString();
     }
 
     [Fact]
