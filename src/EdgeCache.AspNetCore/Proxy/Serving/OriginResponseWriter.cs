@@ -1,3 +1,4 @@
+using EdgeCache.AspNetCore.Bridge;
 using EdgeCache.Http;
 
 namespace EdgeCache.AspNetCore.Proxy;
@@ -7,12 +8,12 @@ internal static class OriginResponseWriter
 {
     /// <summary>
     /// Copies the status, the end-to-end headers (without the fields that stay in this cache,
-    /// <see cref="StoredResponseWriter.StaysHere"/>) and the streamed
-    /// body; adds Date when missing, Via, Cache-Status and cf-cache-status.
+    /// <see cref="StoredResponseWriter.StaysHere"/>) and the streamed body through the one writer of
+    /// response messages (<see cref="ResponseMessageWriter"/>); adds Date when missing, Via, Cache-Status and
+    /// cf-cache-status.
     /// </summary>
     public static async Task WriteAsync(HttpContext context, HttpResponseMessage message, string cacheStatus, EdgeCacheStatus cf, string via, DateTimeOffset now, PassedOnFields passOn, bool evaluatePreconditions = false)
     {
-        var response = context.Response;
         var status = (int)message.StatusCode;
         var outcome = evaluatePreconditions ? Evaluate(context.Request, message) : PreconditionOutcome.Proceed;
         if (outcome == PreconditionOutcome.PreconditionFailed)
@@ -26,63 +27,24 @@ internal static class OriginResponseWriter
             status = StatusCodes.Status304NotModified;
         }
 
-        response.StatusCode = status;
-        var skip = HopByHopHeaders.For(HttpMessageHeaders.Values(message.Headers, null, "Connection"));
-        var hasDate = false;
-        foreach (var (name, values) in HttpMessageHeaders.All(message))
-        {
-            if (skip.Contains(name) || StoredResponseWriter.StaysHere(name, passOn))
+        var fields = new PassOnState(passOn, status == StatusCodes.Status304NotModified && outcome == PreconditionOutcome.NotModified, cacheStatus, cf, via, now);
+        await ResponseMessageWriter.WriteAsync(
+            context,
+            message,
+            status,
+            reasonPhrase: null,
+            static (name, fields) => !StoredResponseWriter.StaysHere(name, fields.PassOn) && !(fields.NotModified && IsRepresentationMetadata(name)),
+            static (context, _, fields) =>
             {
-                continue;
-            }
+                var response = context.Response;
+                if (response.Headers.Date.Count == 0)
+                {
+                    response.Headers.Date = HttpDate.Format(fields.Now);
+                }
 
-            if (status == StatusCodes.Status304NotModified && outcome == PreconditionOutcome.NotModified && IsRepresentationMetadata(name))
-            {
-                continue;
-            }
-
-            hasDate |= name.Equals("Date", StringComparison.OrdinalIgnoreCase);
-            foreach (var value in values)
-            {
-                response.Headers.Append(name, value);
-            }
-        }
-
-        if (!hasDate)
-        {
-            response.Headers.Date = HttpDate.Format(now);
-        }
-
-        StoredResponseWriter.WriteCacheHeaders(response, -1, cacheStatus, cf, via);
-        var noBody = status is 204 or 304 || status < 200 || HttpMethods.IsHead(context.Request.Method);
-        if (noBody)
-        {
-            if (status is 204 or 304)
-            {
-                response.ContentLength = null;
-            }
-
-            await response.StartAsync(context.RequestAborted).ConfigureAwait(false);
-            return;
-        }
-
-        try
-        {
-            var body = await message.Content.ReadAsStreamAsync(context.RequestAborted).ConfigureAwait(false);
-            await using (body.ConfigureAwait(false))
-            {
-                await body.CopyToAsync(response.Body, context.RequestAborted).ConfigureAwait(false);
-            }
-        }
-        catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            // The origin broke off mid-body: abort, so the client never takes a short body for a whole one.
-            context.Abort();
-        }
-        catch (OperationCanceledException)
-        {
-            // The client went away.
-        }
+                StoredResponseWriter.WriteCacheHeaders(response, -1, fields.CacheStatus, fields.Cf, fields.Via);
+            },
+            fields).ConfigureAwait(false);
     }
 
     private static PreconditionOutcome Evaluate(HttpRequest request, HttpResponseMessage message)
@@ -111,6 +73,8 @@ internal static class OriginResponseWriter
             || name.Equals("Content-Encoding", StringComparison.OrdinalIgnoreCase)
             || name.Equals("Content-Language", StringComparison.OrdinalIgnoreCase)
             || name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase);
+
+    private readonly record struct PassOnState(PassedOnFields PassOn, bool NotModified, string CacheStatus, EdgeCacheStatus Cf, string Via, DateTimeOffset Now);
 
     /// <summary>A short plain-text error of the proxy's own (502, 504, 400), never a stack trace.</summary>
     public static Task WriteErrorAsync(HttpContext context, int status, string text, string cacheStatus, EdgeCacheStatus cf, string via)
