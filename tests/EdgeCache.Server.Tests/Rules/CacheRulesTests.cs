@@ -275,4 +275,16 @@ public sealed class CacheRulesTests
     [InlineData("/exact", "/exact/more", false)]
     public void Path_globs_match_by_segment(string glob, string path, bool matches)
         => Assert.Equal(matches, CacheRule.CompileGlob(glob).IsMatch(path));
+
+    [Fact]
+    public void A_long_path_against_a_glob_of_many_stars_is_answered_without_a_match_timeout()
+    {
+        // A backtracking regex takes polynomial time here (each ** a .*) and hit its match timeout: an attacker's
+        // long URL turned into an exception on the request path.
+        var glob = CacheRule.CompileGlob("/**a**a**a**a**a**a**a**b");
+        var path = "/" + new string('a', 20_000);
+
+        Assert.DoesNotMatch(glob, path);
+        Assert.Matches(glob, path + "b");
+    }
 }
