@@ -13,8 +13,7 @@ public interface ICacheEntryWriter : IAsyncDisposable
     ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Publishes the entry atomically, replacing any entry under the same key. (The commit gates in front of the
-    /// stores, <see cref="PurgeFencedStore"/> and <see cref="TieredStore"/>, keep the most recent of overlapping writes.)
+    /// Publishes the entry atomically, replacing any entry under the same key.
     /// Returns <see langword="false"/> when nothing was stored (declined or failed).
     /// </summary>
     ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default);
