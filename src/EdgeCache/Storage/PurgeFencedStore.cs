@@ -2,8 +2,7 @@ namespace EdgeCache.Storage;
 
 /// <summary>
 /// Puts the purge fence in front of any store (memory, disk, a composition): a write that began before a
-/// purge selecting it is not committed after the purge. Among overlapping writes of one key, the most recent
-/// response wins (<see cref="OverlappingWrites"/>). Reads, deletes and statistics go straight through.
+/// purge selecting it is not committed after the purge. Reads, deletes and statistics go straight through.
 /// </summary>
 /// <remarks>
 /// A purge is recorded and a commit is checked under one lock, so a commit either lands before the purge
@@ -13,7 +12,6 @@ public sealed class PurgeFencedStore : IPurgeFencedStore, ITieredStoreStatistics
 {
     private readonly ICacheStore _inner;
     private readonly PurgeFence _fence = new();
-    private readonly OverlappingWrites _writes = new();
     private readonly SemaphoreSlim _lock = new(1, 1);
 
     /// <summary>Fences <paramref name="inner"/>; the fenced store owns it and disposes it.</summary>
@@ -47,13 +45,7 @@ public sealed class PurgeFencedStore : IPurgeFencedStore, ITieredStoreStatistics
     {
         ArgumentNullException.ThrowIfNull(metadata);
         var inner = await _inner.BeginWriteAsync(metadata, cancellationToken).ConfigureAwait(false);
-        if (inner is null)
-        {
-            return null;
-        }
-
-        _writes.Begin(metadata.Key);
-        return new Writer(this, inner, metadata, sequence);
+        return inner is null ? null : new Writer(this, inner, metadata, sequence);
     }
 
     /// <inheritdoc />
@@ -112,14 +104,9 @@ public sealed class PurgeFencedStore : IPurgeFencedStore, ITieredStoreStatistics
         }
     }
 
-    /// <summary>Keys with a write in flight (for tests).</summary>
-    internal int KeysBeingWritten => _writes.KeysInFlight;
-
-    /// <summary>The inner store's writer, whose commit is checked against the fence and the overlapping writes.</summary>
+    /// <summary>The inner store's writer, whose commit is checked against the fence.</summary>
     private sealed class Writer(PurgeFencedStore owner, ICacheEntryWriter inner, EntryMetadata metadata, long sequence) : ICacheEntryWriter
     {
-        private int _ended;
-
         public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) => inner.WriteAsync(data, cancellationToken);
 
         public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
@@ -127,24 +114,7 @@ public sealed class PurgeFencedStore : IPurgeFencedStore, ITieredStoreStatistics
             await owner._lock.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                if (owner._fence.Blocks(sequence, metadata))
-                {
-                    return false;
-                }
-
-                // Superseded: as if committed and at once replaced by the more recent write; disposing aborts it.
-                if (owner._writes.Superseded(metadata))
-                {
-                    return true;
-                }
-
-                if (!await inner.CommitAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    return false;
-                }
-
-                owner._writes.Committed(metadata);
-                return true;
+                return !owner._fence.Blocks(sequence, metadata) && await inner.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -152,14 +122,6 @@ public sealed class PurgeFencedStore : IPurgeFencedStore, ITieredStoreStatistics
             }
         }
 
-        public ValueTask DisposeAsync()
-        {
-            if (Interlocked.Exchange(ref _ended, 1) == 0)
-            {
-                owner._writes.End(metadata.Key);
-            }
-
-            return inner.DisposeAsync();
-        }
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }

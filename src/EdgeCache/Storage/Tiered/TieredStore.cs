@@ -23,9 +23,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 
     // A fill that began before a purge and commits after it would bring the purged content back.
     private readonly PurgeFence _fence = new();
-
-    // Concurrent writes of a key (and a promotion of an older copy) commit in the thread pool's order, not the origin's.
-    private readonly OverlappingWrites _writes = new();
     private long _hits;
     private long _misses;
 
@@ -131,7 +128,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
             return null;
         }
 
-        _writes.Begin(metadata.Key);
         return new Writer(this, metadata, sequence, memory, lower);
     }
 
@@ -236,9 +232,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         return tiers;
     }
 
-    /// <summary>Keys with a write in flight (for tests).</summary>
-    internal int KeysBeingWritten => _writes.KeysInFlight;
-
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -253,18 +246,7 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            if (_fence.Blocks(begun, metadata) || _writes.Superseded(metadata))
-            {
-                return false;
-            }
-
-            if (!await writer.CommitAsync(cancellationToken).ConfigureAwait(false))
-            {
-                return false;
-            }
-
-            _writes.Committed(metadata);
-            return true;
+            return !_fence.Blocks(begun, metadata) && await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -282,23 +264,42 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
                 return entry;
             }
 
-            _writes.Begin(entry.Metadata.Key);
-            try
+            await using (writer.ConfigureAwait(false))
             {
-                await using (writer.ConfigureAwait(false))
+                if (entry.TryGetMemory(out var memory))
                 {
-                    if (await CopyBodyAsync(entry, writer, cancellationToken).ConfigureAwait(false)
-                        && await CommitPromotionAsync(writer, entry.Metadata, begun, cancellationToken).ConfigureAwait(false))
+                    await writer.WriteAsync(memory, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    var body = entry.OpenBody();
+                    await using (body.ConfigureAwait(false))
                     {
-                        // Serve the promoted copy: it is the same bytes, and memory avoids a second file read.
-                        var promoted = await _memory.GetAsync(entry.Metadata.Key, cancellationToken).ConfigureAwait(false);
-                        return promoted ?? entry;
+                        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+                        try
+                        {
+                            int read;
+                            while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                            {
+                                if (!await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false))
+                                {
+                                    return entry;
+                                }
+                            }
+                        }
+                        finally
+                        {
+                            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+                        }
                     }
                 }
-            }
-            finally
-            {
-                _writes.End(entry.Metadata.Key);
+
+                if (await CommitPromotionAsync(writer, entry.Metadata, begun, cancellationToken).ConfigureAwait(false))
+                {
+                    // Serve the promoted copy: it is the same bytes, and memory avoids a second file read.
+                    var promoted = await _memory.GetAsync(entry.Metadata.Key, cancellationToken).ConfigureAwait(false);
+                    return promoted ?? entry;
+                }
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -308,37 +309,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         }
 
         return entry;
-    }
-
-    private static async ValueTask<bool> CopyBodyAsync(CacheEntry entry, ICacheEntryWriter writer, CancellationToken cancellationToken)
-    {
-        if (entry.TryGetMemory(out var memory))
-        {
-            return await writer.WriteAsync(memory, cancellationToken).ConfigureAwait(false);
-        }
-
-        var body = entry.OpenBody();
-        await using (body.ConfigureAwait(false))
-        {
-            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(CopyBufferSize);
-            try
-            {
-                int read;
-                while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    if (!await writer.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false))
-                    {
-                        return false;
-                    }
-                }
-
-                return true;
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            }
-        }
     }
 
     private async ValueTask<T> TryAsync<T>(ICacheStore store, string operation, Func<ICacheStore, ValueTask<T>> action)
@@ -358,7 +328,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
     private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
     {
         private readonly string _key = metadata.Key;
-        private int _ended;
 
         private ICacheEntryWriter? _memory = memory;
         private ICacheEntryWriter? _lower = lower;
@@ -389,20 +358,7 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
                     return false;
                 }
 
-                // Superseded: as if committed and at once replaced by the more recent write.
-                if (owner._writes.Superseded(metadata))
-                {
-                    await DisposeAsync().ConfigureAwait(false);
-                    return true;
-                }
-
-                var committed = await CommitBothAsync(cancellationToken).ConfigureAwait(false);
-                if (committed)
-                {
-                    owner._writes.Committed(metadata);
-                }
-
-                return committed;
+                return await CommitBothAsync(cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -431,11 +387,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 
         public async ValueTask DisposeAsync()
         {
-            if (Interlocked.Exchange(ref _ended, 1) == 0)
-            {
-                owner._writes.End(_key);
-            }
-
             await DropAsync(ref _lower).ConfigureAwait(false);
             await DropAsync(ref _memory).ConfigureAwait(false);
         }
