@@ -23,6 +23,9 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 
     // A fill that began before a purge and commits after it would bring the purged content back.
     private readonly PurgeFence _fence = new();
+
+    // A copy from below that a write or delete overtook would put the older entry (or a deleted one) back in memory.
+    private readonly PromotionsInFlight _promotions = new();
     private long _hits;
     private long _misses;
 
@@ -134,9 +137,19 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
     /// <inheritdoc />
     public async ValueTask<bool> DeleteAsync(string key, CancellationToken cancellationToken = default)
     {
-        var inMemory = await TryAsync(_memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
-        var below = await TryAsync(_lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
-        return inMemory || below;
+        // Under the commit lock, so a promotion of the key either committed before (and is deleted here) or is dropped.
+        await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _promotions.Overtake(key);
+            var inMemory = await TryAsync(_memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+            var below = await TryAsync(_lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+            return inMemory || below;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
     }
 
     /// <inheritdoc />
@@ -232,6 +245,9 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         return tiers;
     }
 
+    /// <summary>Keys with a promotion in flight (for tests).</summary>
+    internal int PromotionsInFlight => _promotions.Count;
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -240,13 +256,16 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         _commitLock.Dispose();
     }
 
-    /// <summary>Publishes a promotion unless a purge since the lower tier was read selects it (it would bring a purged entry back).</summary>
+    /// <summary>
+    /// Publishes a promotion unless a purge since the lower tier was read selects it (it would bring a purged entry back),
+    /// or a write or delete of the key committed meanwhile (the copy is older than what memory holds now).
+    /// </summary>
     private async ValueTask<bool> CommitPromotionAsync(ICacheEntryWriter writer, EntryMetadata metadata, long begun, CancellationToken cancellationToken)
     {
         await _commitLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return !_fence.Blocks(begun, metadata) && await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            return !_fence.Blocks(begun, metadata) && !_promotions.Overtaken(metadata.Key) && await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -264,6 +283,7 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
                 return entry;
             }
 
+            using var promotion = _promotions.Track(entry.Metadata.Key);
             await using (writer.ConfigureAwait(false))
             {
                 if (entry.TryGetMemory(out var memory))
@@ -358,7 +378,9 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
                     return false;
                 }
 
-                return await CommitBothAsync(cancellationToken).ConfigureAwait(false);
+                var committed = await CommitBothAsync(cancellationToken).ConfigureAwait(false);
+                owner._promotions.Overtake(_key);
+                return committed;
             }
             finally
             {
