@@ -1,19 +1,13 @@
 namespace EdgeCache.JavaScript.Runtime;
 
 /// <summary>
-/// The thread an engine runs on, and its queue of work: requests to start, I/O completions that resolve
-/// promises, timers. Jint engines are single-threaded: one piece of work at a time touches one, either posted
-/// here and run on the loop's thread, or run inline by its caller (<see cref="TryRunInline"/>) when the loop
-/// is idle, which saves the hand-off to the loop's thread and back.
+/// The one thread an engine runs on, and its queue of work: requests to start, I/O completions that
+/// resolve promises, timers. Jint engines are single-threaded; everything that touches one is posted here.
 /// </summary>
 internal sealed class EventLoop : IDisposable
 {
     // Jint recurses on the native stack for nested JavaScript calls: give it room (the default is 1.5 MB).
     private const int StackSize = 16 * 1024 * 1024;
-
-    // How many pieces of work a caller running inline runs before it leaves the rest to the loop's thread:
-    // running what queued up meanwhile saves waking the loop, but holds the caller's own request back.
-    private const int InlineBatch = 8;
 
     // A plain queue under a monitor rather than a BlockingCollection: its semaphore spins (sched_yield) before
     // it sleeps, which on a loaded 2-core machine burnt CPU the requests needed (seen in perf).
@@ -24,19 +18,15 @@ internal sealed class EventLoop : IDisposable
     private bool _completed;
     private bool _sleeping;
 
-    // Work is running (on the loop's thread or inline on a caller's); the engine is taken.
-    private bool _running;
-    private Thread? _inlineThread;
-
     public EventLoop(string name, Action<Exception> onUnhandled)
     {
         _onUnhandled = onUnhandled;
-        _thread = new Thread(Loop, StackSize) { IsBackground = true, Name = name };
+        _thread = new Thread(Run, StackSize) { IsBackground = true, Name = name };
         _thread.Start();
     }
 
     /// <summary>True on the loop's own thread.</summary>
-    public bool IsCurrent => Thread.CurrentThread == _thread || Volatile.Read(ref _inlineThread) == Thread.CurrentThread;
+    public bool IsCurrent => Thread.CurrentThread == _thread;
 
     /// <summary>Queues work; false once the loop is shutting down.</summary>
     public bool Post(Action work)
@@ -49,9 +39,7 @@ internal sealed class EventLoop : IDisposable
             }
 
             _queue.Enqueue(work);
-
-            // Work running inline runs what is queued when it ends, or wakes the loop then.
-            if (_sleeping && !_running)
+            if (_sleeping)
             {
                 Monitor.Pulse(_gate);
             }
@@ -59,65 +47,6 @@ internal sealed class EventLoop : IDisposable
             return true;
         }
     }
-
-    /// <summary>
-    /// Runs <paramref name="work"/> now on the calling thread when the loop is idle (no work running, none
-    /// queued, so nothing posted earlier is overtaken); false, without running it, otherwise. Work posted
-    /// meanwhile (other requests that found the engine taken) runs next on the same thread, up to
-    /// <see cref="InlineBatch"/> pieces in all, before the loop's thread is woken for the rest.
-    /// </summary>
-    /// <remarks>
-    /// The caller's stack is what the work gets: a thread-pool thread's is smaller than the loop's
-    /// (<see cref="StackSize"/>), so the engine's stack guard stops a deep recursion sooner there.
-    /// </remarks>
-    public bool TryRunInline(Action work)
-    {
-        lock (_gate)
-        {
-            if (_running || _completed || _queue.Count > 0)
-            {
-                return false;
-            }
-
-            _running = true;
-            _inlineThread = Thread.CurrentThread;
-        }
-
-        var ran = 0;
-        for (Action? next = work; next is not null;)
-        {
-            try
-            {
-                next();
-            }
-            catch (Exception ex)
-            {
-                _onUnhandled(ex);
-            }
-
-            lock (_gate)
-            {
-                if (++ran < InlineBatch && _queue.Count > 0 && !_completed)
-                {
-                    next = _queue.Dequeue();
-                    continue;
-                }
-
-                next = null;
-                _running = false;
-                _inlineThread = null;
-                if (_sleeping && _queue.Count > 0)
-                {
-                    Monitor.Pulse(_gate);
-                }
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Runs <paramref name="work"/> inline when the loop is idle, else posts it; false once the loop is shutting down.</summary>
-    public bool Run(Action work) => TryRunInline(work) || Post(work);
 
     /// <summary>Runs <paramref name="work"/> on the loop and returns its result.</summary>
     public Task<T> InvokeAsync<T>(Func<T> work)
@@ -155,9 +84,9 @@ internal sealed class EventLoop : IDisposable
         }
     }
 
-    private void Loop()
+    private void Run()
     {
-        for (var work = Next(finished: false); work is not null; work = Next(finished: true))
+        while (Next() is { } work)
         {
             try
             {
@@ -170,20 +99,14 @@ internal sealed class EventLoop : IDisposable
         }
     }
 
-    // The next piece of work (after the loop's previous one, when it has finished one); null once the loop
-    // is disposed and its queue drained.
-    private Action? Next(bool finished)
+    // The next piece of work; null once the loop is disposed and its queue drained.
+    private Action? Next()
     {
         lock (_gate)
         {
-            if (finished)
+            while (_queue.Count == 0)
             {
-                _running = false;
-            }
-
-            while (_queue.Count == 0 || _running)
-            {
-                if (_completed && _queue.Count == 0)
+                if (_completed)
                 {
                     return null;
                 }
@@ -193,7 +116,6 @@ internal sealed class EventLoop : IDisposable
                 _sleeping = false;
             }
 
-            _running = true;
             return _queue.Dequeue();
         }
     }

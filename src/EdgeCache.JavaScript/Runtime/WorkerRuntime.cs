@@ -88,13 +88,11 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             static s =>
             {
                 var (runtime, request) = ((WorkerRuntime, RequestState))s;
-                runtime._loop.Run(() => runtime.OnResponseCompleted(request));
+                runtime._loop.Post(() => runtime.OnResponseCompleted(request));
                 return Task.CompletedTask;
             },
             (this, state));
-        // Inline when the engine is idle: a request that needs no I/O (a cache hit answers at once) then
-        // completes on the caller's thread, without a hand-off to the loop's thread and back.
-        if (!_loop.Run(() => Begin(state)))
+        if (!_loop.Post(() => Begin(state)))
         {
             throw new ObjectDisposedException(nameof(WorkerRuntime), "The worker is shutting down.");
         }
@@ -381,7 +379,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         }
 
         task.ContinueWith(
-            t => _loop.Run(() => RunTurn(owner, () => Settle(t, resolve, reject, convert))),
+            t => _loop.Post(() => RunTurn(owner, () => Settle(t, resolve, reject, convert))),
             CancellationToken.None,
             TaskContinuationOptions.ExecuteSynchronously,
             TaskScheduler.Default);
