@@ -17,9 +17,11 @@
 # made the worker look two to three times slower than at steady state.
 # ALLOC=1 (default) ends with the in-process allocation per request of a hit (js-cpu, example-hit).
 # Knobs (env): DUR (8), WARM (15), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
-#   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101), PORT (18200), OUT, WORK, WORKERS (1: EdgeCache:WorkerEngines).
+#   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101; the origin takes 18000-18999 only), PORT (18200), OUT, WORK,
+#   WORKERS (1: EdgeCache:WorkerEngines; BASE_WORKERS for `base`).
 # A/B of two builds: BASE_OUT=dir (a `dotnet publish` of the other build) and target `base` in TARGETS runs the
-# worker from there, interleaved with `worker` from $OUT.
+# worker from there, interleaved with `worker` from $OUT. BASE_ENV="NAME=value ..." is the environment of `base` and
+# of `csharp-base` (the C# handler from BASE_OUT), to A/B a runtime setting.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
@@ -82,8 +84,12 @@ tree_rss_kb() {
 
 start() {
   case "$1" in
-    worker|base) EDGECACHE__WORKERENGINES="${WORKERS:-1}" dotnet "$([ "$1" = base ] && echo "$BASE_OUT" || echo "$OUT")/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+    worker) EDGECACHE__WORKERENGINES="${WORKERS:-1}" dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
               --store memory --admin-listen none --worker "$SHARED/reference/cache-api-example.js" >/dev/null 2>&1 & ;;
+    base) env ${BASE_ENV:-} EDGECACHE__WORKERENGINES="${BASE_WORKERS:-${WORKERS:-1}}" dotnet "$BASE_OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --worker "$SHARED/reference/cache-api-example.js" >/dev/null 2>&1 & ;;
+    csharp-base) env ${BASE_ENV:-} dotnet "$BASE_OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --handler example >/dev/null 2>&1 & ;;
     csharp) dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
               --store memory --admin-listen none --handler example >/dev/null 2>&1 & ;;
     miniflare) (cd "$WORK/mf" && PORT=$PORT ORIGIN="http://127.0.0.1:$ORIGIN_PORT" WORKER="$SHARED/reference/cache-api-example.js" \
