@@ -14,9 +14,11 @@
 # js-cpu example-hit` (in process). Results: docs/javascript-workers.md ("Performance").
 # WARM is long on purpose: with 3 s the worker was still being tiered up by the JIT during the measurement (the
 # ".NET Tiered Compilation" thread alone used ~140 us of CPU per request; Jint has many hot methods), which
-# made the worker look two to three times slower than at steady state.
+# made the worker look two to three times slower than at steady state. On misses 15 s was not enough either (at
+# ~1,000 req/s the JIT still compiled 760, 593, 107 methods per 3 s after 15-24 s: dotnet-counters
+# dotnet.jit.compiled_methods), so WARM is 30 s.
 # ALLOC=1 (default) ends with the in-process allocation per request of a hit (js-cpu, example-hit).
-# Knobs (env): DUR (8), WARM (15), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
+# Knobs (env): DUR (8), WARM (30), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
 #   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101; the origin takes 18000-18999 only), PORT (18200), OUT, WORK,
 #   WORKERS (1: EdgeCache:WorkerEngines; BASE_WORKERS for `base`).
 # A/B of two builds: BASE_OUT=dir (a `dotnet publish` of the other build) and target `base` in TARGETS runs the
@@ -27,7 +29,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
 OUT="${OUT:-/tmp/edgecache-js-load}"
 WORK="${WORK:-/tmp/edgecache-js-load-work}"
-DUR="${DUR:-8}" WARM="${WARM:-15}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
+DUR="${DUR:-8}" WARM="${WARM:-30}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
 CASES="${CASES:-hit miss}" TARGETS="${TARGETS:-worker csharp miniflare}"
 ORIGIN_PORT="${ORIGIN_PORT:-18101}" PORT="${PORT:-18200}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }

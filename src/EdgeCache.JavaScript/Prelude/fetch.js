@@ -281,8 +281,8 @@
 
   const parseUrl = internal.parseUrl;
 
-  // Request and Response are not subclasses of Body (on workerd neither has a Body in its prototype chain):
-  // Body's methods are copied onto their prototypes, which saves a super() call in each constructor.
+  // Request and Response are not subclasses of Body (which is no global, here or on workerd): Body's methods
+  // are copied onto their prototypes, which saves a super() call in each constructor.
   const mixBody = (target) => {
     for (const name of Reflect.ownKeys(Body.prototype)) {
       if (name !== 'constructor') Object.defineProperty(target.prototype, name, Object.getOwnPropertyDescriptor(Body.prototype, name));
@@ -483,6 +483,9 @@
     return [ttl, Boolean(cf.cacheEverything), key, flatByStatus.length ? flatByStatus : null, tags];
   };
 
+  // Hoisted: a regular expression literal in a function body is a new RegExp (and .NET Regex) per evaluation.
+  const httpUrl = /^https?:/;
+
   const abortError = (signal) => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 
   async function fetch(input, init = undefined) {
@@ -492,7 +495,7 @@
     const cf = cfForHost(init?.cf ?? request.cf);
     for (let redirects = 0; ; redirects++) {
       const url = request.url;
-      if (!/^https?:/.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
+      if (!httpUrl.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
       const [kind, body] = Body.forHost(request);
       const replayable = kind === STRING || kind === BYTES;
       const exchange = host.fetch(request.method, url, headersToFlat(request.headers), kind, body, cf);
