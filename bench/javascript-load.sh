@@ -14,16 +14,22 @@
 # js-cpu example-hit` (in process). Results: docs/javascript-workers.md ("Performance").
 # WARM is long on purpose: with 3 s the worker was still being tiered up by the JIT during the measurement (the
 # ".NET Tiered Compilation" thread alone used ~140 us of CPU per request; Jint has many hot methods), which
-# made the worker look two to three times slower than at steady state.
+# made the worker look two to three times slower than at steady state. On misses 15 s was not enough either (at
+# ~1,000 req/s the JIT still compiled 760, 593, 107 methods per 3 s after 15-24 s: dotnet-counters
+# dotnet.jit.compiled_methods), so WARM is 30 s.
 # ALLOC=1 (default) ends with the in-process allocation per request of a hit (js-cpu, example-hit).
-# Knobs (env): DUR (8), WARM (15), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
-#   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101), PORT (18200), OUT, WORK.
+# Knobs (env): DUR (8), WARM (30), CONNS (16), THREADS (2), REPEAT (2), CASES ("hit miss"), ALLOC (1),
+#   TARGETS ("worker csharp miniflare"), ORIGIN_PORT (18101; the origin takes 18000-18999 only), PORT (18200), OUT, WORK,
+#   WORKERS (1: EdgeCache:WorkerEngines; BASE_WORKERS for `base`).
+# A/B of two builds: BASE_OUT=dir (a `dotnet publish` of the other build) and target `base` in TARGETS runs the
+# worker from there, interleaved with `worker` from $OUT. BASE_ENV="NAME=value ..." is the environment of `base` and
+# of `csharp-base` (the C# handler from BASE_OUT), to A/B a runtime setting.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared}"
 OUT="${OUT:-/tmp/edgecache-js-load}"
 WORK="${WORK:-/tmp/edgecache-js-load-work}"
-DUR="${DUR:-8}" WARM="${WARM:-15}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
+DUR="${DUR:-8}" WARM="${WARM:-30}" CONNS="${CONNS:-16}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-2}"
 CASES="${CASES:-hit miss}" TARGETS="${TARGETS:-worker csharp miniflare}"
 ORIGIN_PORT="${ORIGIN_PORT:-18101}" PORT="${PORT:-18200}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 2; }
@@ -80,8 +86,12 @@ tree_rss_kb() {
 
 start() {
   case "$1" in
-    worker) dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+    worker) EDGECACHE__WORKERENGINES="${WORKERS:-1}" dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
               --store memory --admin-listen none --worker "$SHARED/reference/cache-api-example.js" >/dev/null 2>&1 & ;;
+    base) env ${BASE_ENV:-} EDGECACHE__WORKERENGINES="${BASE_WORKERS:-${WORKERS:-1}}" dotnet "$BASE_OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --worker "$SHARED/reference/cache-api-example.js" >/dev/null 2>&1 & ;;
+    csharp-base) env ${BASE_ENV:-} dotnet "$BASE_OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
+              --store memory --admin-listen none --handler example >/dev/null 2>&1 & ;;
     csharp) dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$PORT" \
               --store memory --admin-listen none --handler example >/dev/null 2>&1 & ;;
     miniflare) (cd "$WORK/mf" && PORT=$PORT ORIGIN="http://127.0.0.1:$ORIGIN_PORT" WORKER="$SHARED/reference/cache-api-example.js" \

@@ -221,6 +221,22 @@ public sealed class MapJavaScriptWorkerTests
     }
 
     [Fact]
+    public async Task A_console_line_of_one_string_is_logged_as_it_is_and_the_methods_keep_their_names()
+    {
+        await using var host = await JsWorkerHost.StartAsync("""
+            addEventListener('fetch', e => {
+              console.log('{ not: "inspected" }');
+              console.error();
+              e.respondWith(new Response([console.log.name, console.error.name, typeof console.info].join(' ')));
+            });
+            """);
+
+        Assert.Equal("log error function", await host.Client.GetStringAsync("/"));
+        Assert.Contains(host.Logs.Lines, l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == Microsoft.Extensions.Logging.LogLevel.Information && l.Message == "{ not: \"inspected\" }");
+        Assert.Contains(host.Logs.Lines, l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Length == 0);
+    }
+
+    [Fact]
     public async Task The_request_body_streams_to_the_origin_through_fetch()
     {
         await using var host = await JsWorkerHost.StartAsync("export default { fetch(request) { return fetch(request); } };");

@@ -78,6 +78,12 @@
   const extractBody = (body) => {
     if (body === null || body === undefined) return [null, null];
     if (typeof body === 'string') return [{ kind: STRING, value: body }, 'text/plain;charset=UTF-8'];
+    // A body's own stream (new Response(response.body, response)) is the common case: tested first.
+    if (body instanceof BodyStream && body[kReal] === undefined && body[kStreamTouched] !== true) {
+      if (body[kHostLocked] === true) throw new TypeError('The ReadableStream is locked or disturbed and cannot be used as a body.');
+      lockStream(body);
+      return [body[kStreamSource], null];
+    }
     if (body instanceof ArrayBuffer) return [{ kind: BYTES, value: new Uint8Array(body.slice(0)) }, null];
     if (ArrayBuffer.isView(body)) return [{ kind: BYTES, value: copyBytes(body) }, null];
     if (body instanceof URLSearchParams) return [{ kind: STRING, value: body.toString() }, 'application/x-www-form-urlencoded;charset=UTF-8'];
@@ -275,6 +281,18 @@
 
   const parseUrl = internal.parseUrl;
 
+  // Request and Response are not subclasses of Body (which is no global, here or on workerd): Body's methods
+  // are copied onto their prototypes, which saves a super() call in each constructor.
+  const mixBody = (target) => {
+    for (const name of Reflect.ownKeys(Body.prototype)) {
+      if (name !== 'constructor') Object.defineProperty(target.prototype, name, Object.getOwnPropertyDescriptor(Body.prototype, name));
+    }
+  };
+
+  // new Headers(init) for a message's headers; a Headers given (another message's) is copied by the host
+  // without the constructor's JavaScript.
+  const headersOf = (init) => (init instanceof Headers ? host.headersCopy(init, Headers.prototype) : new Headers(init));
+
   // ---- Request ----
 
   const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
@@ -295,9 +313,8 @@
   // which the interpreter builds for every call of a function that mentions it.
   const noArgument = Symbol('noArgument');
 
-  class Request extends Body {
+  class Request {
     constructor(input = noArgument, init = {}) {
-      super();
       if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       init = init ?? {};
       const from = input instanceof Request ? input[kState] : null;
@@ -309,7 +326,7 @@
       const state = {
         url,
         method,
-        headers: new Headers(init.headers !== undefined ? init.headers : from?.headers),
+        headers: headersOf(init.headers !== undefined ? init.headers : from?.headers),
         redirect,
         signal: init.signal ?? from?.signal ?? null,
         cf: init.cf !== undefined ? init.cf : from?.cf,
@@ -347,7 +364,7 @@
       const copy = Object.create(Request.prototype);
       const state = this[kState];
       copy[kState] = {
-        url: state.url, method: state.method, headers: new Headers(state.headers), redirect: state.redirect,
+        url: state.url, method: state.method, headers: host.headersCopy(state.headers, Headers.prototype), redirect: state.redirect,
         signal: state.signal, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
       };
       return copy;
@@ -355,6 +372,7 @@
   }
   // The getters read every request makes are C# functions: a JavaScript getter is a function call with an
   // environment of its own in the interpreter, each time.
+  mixBody(Request);
   host.stateGetters(Request.prototype, kState, ['method', 'url', 'headers', 'redirect', 'signal', 'cf']);
   define('Request', Request);
 
@@ -364,9 +382,8 @@
 
   const invalidStatusText = /[^\t\x20-\x7e\x80-\xff]/;
 
-  class Response extends Body {
+  class Response {
     constructor(body = null, init = {}) {
-      super();
       init = init ?? {};
       const status = init.status === undefined ? 200 : Number(init.status);
       if (!Number.isInteger(status) || status < 101 || status > 599) {
@@ -378,7 +395,7 @@
       if (source !== null && nullBodyStatus.has(status)) {
         throw new TypeError(`Response with null body status (${status}) cannot have a body.`);
       }
-      const headers = new Headers(init.headers);
+      const headers = headersOf(init.headers);
       if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
       this[kState] = {
         status, statusText, headers, url: '', redirected: false, type: 'default', cf: init.cf, used: false,
@@ -419,12 +436,13 @@
       const copy = Object.create(Response.prototype);
       const state = this[kState];
       copy[kState] = {
-        status: state.status, statusText: state.statusText, headers: new Headers(state.headers), url: state.url,
+        status: state.status, statusText: state.statusText, headers: host.headersCopy(state.headers, Headers.prototype), url: state.url,
         redirected: state.redirected, type: state.type, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
       };
       return copy;
     }
   }
+  mixBody(Response);
   host.stateGetters(Response.prototype, kState, ['status', 'statusText', 'headers', 'url', 'redirected', 'type', 'cf']);
   define('Response', Response);
 
@@ -465,6 +483,9 @@
     return [ttl, Boolean(cf.cacheEverything), key, flatByStatus.length ? flatByStatus : null, tags];
   };
 
+  // Hoisted: a regular expression literal in a function body is a new RegExp (and .NET Regex) per evaluation.
+  const httpUrl = /^https?:/;
+
   const abortError = (signal) => signal.reason ?? new DOMException('The operation was aborted.', 'AbortError');
 
   async function fetch(input, init = undefined) {
@@ -474,7 +495,7 @@
     const cf = cfForHost(init?.cf ?? request.cf);
     for (let redirects = 0; ; redirects++) {
       const url = request.url;
-      if (!/^https?:/.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
+      if (!httpUrl.test(url)) throw new TypeError(`Fetch API cannot load: ${url}`);
       const [kind, body] = Body.forHost(request);
       const replayable = kind === STRING || kind === BYTES;
       const exchange = host.fetch(request.method, url, headersToFlat(request.headers), kind, body, cf);
@@ -532,7 +553,8 @@
       if (!(response instanceof Response)) throw new TypeError('Cache.put: the response must be a Response.');
       if (r.method !== 'GET') throw new TypeError('Cannot cache response to non-GET request.');
       if (response.status === 206) throw new TypeError('Cannot cache response to a range request (206 Partial Content).');
-      if ((response.headers.get('vary') ?? '').split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
+      const vary = response.headers.get('vary');
+      if (vary !== null && vary.includes('*') && vary.split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
       const flat = headersToFlat(response.headers);
       const [kind, body] = Body.forHost(response);
       await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
@@ -699,7 +721,9 @@
         result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
       } else {
         const event = new FetchEvent('fetch', { request, [kRequestId]: id });
-        for (const listener of fetchListeners) {
+        // An index, not for-of: no iterator object and next() call per listener in the interpreter.
+        for (let i = 0; i < fetchListeners.length; i++) {
+          const listener = fetchListeners[i];
           if (typeof listener === 'function') listener.call(globalThis, event);
           else listener.handleEvent(event);
         }

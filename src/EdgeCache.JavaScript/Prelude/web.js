@@ -157,12 +157,13 @@
   };
   internal.inspect = inspect;
   const format = (args) => args.map(a => (typeof a === 'string' ? a : inspect(a))).join(' ');
-  // One string, as most log lines are, goes as it is: no array to map and join.
-  const log = (level) => function (...args) { host.log(level, args.length === 1 && typeof args[0] === 'string' ? args[0] : format(args)); };
+  // C# functions: a line of one string, as most are, goes to the log without a JavaScript call (no
+  // rest-parameter array, no function environment); anything else is formatted here.
+  const log = (level, name) => host.consoleMethod(level, name, format);
   const counts = new Map();
   const timersByLabel = new Map();
   const console = {
-    log: log(2), info: log(2), debug: log(1), trace: log(0), warn: log(3), error: log(4),
+    log: log(2, 'log'), info: log(2, 'info'), debug: log(1, 'debug'), trace: log(0, 'trace'), warn: log(3, 'warn'), error: log(4, 'error'),
     assert(condition, ...args) { if (!condition) host.log(4, 'Assertion failed' + (args.length ? ': ' + format(args) : '')); },
     count(label = 'default') { const n = (counts.get(label) ?? 0) + 1; counts.set(label, n); host.log(2, `${label}: ${n}`); },
     countReset(label = 'default') { counts.delete(label); },
@@ -341,12 +342,14 @@
   define('CryptoKey', CryptoKey);
 
   // ---- events and abort signals ----
+  const noArgument = Symbol('noArgument');
   class Event {
     // One private state object: each private field is initialised separately in the interpreter, and an
     // event is made for every request (FetchEvent).
     #s;
-    constructor(type, init = {}) {
-      if (arguments.length === 0) throw new TypeError('Event: 1 argument required.');
+    // No arguments object (the interpreter builds one for every call of a function that mentions it).
+    constructor(type = noArgument, init = {}) {
+      if (type === noArgument) throw new TypeError('Event: 1 argument required.');
       this.#s = { type: String(type), cancelable: Boolean(init?.cancelable), defaultPrevented: false, stopped: false, timeStamp: Date.now() };
     }
     get type() { return this.#s.type; }

@@ -38,6 +38,7 @@ internal sealed partial class WorkerRuntime
             Log.Console(_console, (LogLevel)(int)a[0].AsNumber(), a[1].AsString());
             return JsValue.Undefined;
         });
+        Add("consoleMethod", a => ConsoleMethod((LogLevel)(int)a[0].AsNumber(), a[1].AsString(), a[2]));
         Add("setTimer", a => SetTimer((int)a[0].AsNumber(), a[1].AsNumber()));
         Add("clearTimer", a =>
         {
@@ -132,6 +133,18 @@ internal sealed partial class WorkerRuntime
         Add("waitUntilEnd", WaitUntilEnd);
         return host;
     }
+
+    // console.log and its kin: a line of one string is logged as it is; other arguments go through the
+    // prelude's format (args) first. Jint may reuse the arguments array, so the one handed on is a copy.
+    private ClrFunction ConsoleMethod(LogLevel level, string name, JsValue format)
+        => new(_engine, name, (_, args) =>
+        {
+            var line = args.Length == 1 && args[0].IsString()
+                ? args[0].AsString()
+                : _engine.Call(format, JsValue.Undefined, [new JsArray(_engine, args.ToArray())]).AsString();
+            Log.Console(_console, level, line);
+            return JsValue.Undefined;
+        });
 
     private HttpContent StreamContent(JsValue reader) => new JavaScriptStreamContent(this, reader, _current);
 
