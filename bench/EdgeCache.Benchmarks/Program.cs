@@ -1,7 +1,8 @@
 using BenchmarkDotNet.Running;
 using EdgeCache.Benchmarks;
 
-// `hitratio` and `overhead` are simulations that print tables, `js-cpu` a JavaScript worker's CPU per request;
+// `hitratio` and `overhead` are simulations that print tables, `js-cpu` a JavaScript worker's CPU per request,
+// `disk-commit` the disk tier's CPU per 1 KB write including its row's commit;
 // anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
@@ -13,6 +14,9 @@ switch (args.FirstOrDefault())
         break;
     case "js-cpu":
         await JavaScriptWorkerCpu.RunAsync(args.ElementAtOrDefault(1) ?? "example-hit", int.Parse(args.ElementAtOrDefault(2) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), args.ElementAtOrDefault(3) == "alloc", Console.Out).ConfigureAwait(false);
+        break;
+    case "disk-commit":
+        await DiskCommitCpu.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(args);

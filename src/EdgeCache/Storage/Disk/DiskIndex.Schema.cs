@@ -2,7 +2,11 @@ using Microsoft.Data.Sqlite;
 
 namespace EdgeCache.Storage;
 
-/// <content>The schema, created when missing, and the columns added since the first version.</content>
+/// <content>
+/// The schema, created when missing, and the columns added since the first version. Inserts add to the totals
+/// themselves, once per batch (<see cref="InsertBatch"/>): an index of an earlier version loses its insert trigger
+/// when opened (an earlier version opening it again puts the trigger back, and counts its own inserts by it).
+/// </content>
 internal sealed partial class DiskIndex
 {
     private const string Schema = """
@@ -27,10 +31,7 @@ internal sealed partial class DiskIndex
         CREATE INDEX IF NOT EXISTS tags_id ON tags(id);
         CREATE TABLE IF NOT EXISTS totals(name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
         INSERT OR IGNORE INTO totals VALUES ('bytes', 0), ('entries', 0), ('id_limit', 1);
-        CREATE TRIGGER IF NOT EXISTS entries_inserted AFTER INSERT ON entries BEGIN
-            UPDATE totals SET value = value + NEW.size WHERE name = 'bytes';
-            UPDATE totals SET value = value + 1 WHERE name = 'entries';
-        END;
+        DROP TRIGGER IF EXISTS entries_inserted;
         CREATE TRIGGER IF NOT EXISTS entries_deleted AFTER DELETE ON entries BEGIN
             UPDATE totals SET value = value - OLD.size WHERE name = 'bytes';
             UPDATE totals SET value = value - 1 WHERE name = 'entries';

@@ -8,6 +8,15 @@ public sealed partial class DiskStore
 {
     private const int MaxBatch = 512;
 
+    // A batch that is not full waits this long for more rows: a transaction's fixed cost (its WAL frames for the
+    // table, five indexes and the totals, the commit) is most of a row's when rows come one or two per commit.
+    private static readonly TimeSpan CommitLinger = TimeSpan.FromMilliseconds(4);
+
+    // Queued (not yet committed or given up) entries per bucket of their key's hash: a delete of a key that is
+    // not pending answers "not queued" without walking the queue (which a full queue makes thousands long).
+    private const int QueuedKeyBuckets = 1 << 14;
+    private readonly int[] _queuedKeys = new int[QueuedKeyBuckets];
+
     // Makes "newest in the table" and "last in the queue" the same entry for concurrent writers of a key.
     private readonly Lock _enqueueLock = new();
     private readonly Channel<PendingEntry> _queue;
@@ -70,14 +79,14 @@ public sealed partial class DiskStore
         {
             // Visible before it is queued: the committer removes it from the table once its row is in.
             _pending[metadata.Key] = pending;
-            _queuedById[id] = pending;
+            AddQueued(pending);
             if (_queue.Writer.TryWrite(pending))
             {
                 Interlocked.Increment(ref _queued);
                 return true;
             }
 
-            _queuedById.TryRemove(id, out _);
+            RemoveQueued(pending);
             _pending.TryRemove(new KeyValuePair<string, PendingEntry>(metadata.Key, pending));
         }
 
@@ -96,21 +105,27 @@ public sealed partial class DiskStore
         return false;
     }
 
-    /// <summary>Reads the queue and commits what it holds in batches, until the store closes and the queue is empty.</summary>
-    private async Task CommitQueuedAsync()
+    /// <summary>
+    /// Reads the queue and commits what it holds in batches, until the store closes and the queue is empty. It
+    /// runs on a thread of its own: on the thread pool, under load, each batch's continuation waited behind the
+    /// requests' work items while the queue filled up, and a full queue drops disk writes.
+    /// </summary>
+    private void CommitQueued()
     {
         var batch = new List<PendingEntry>(MaxBatch);
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (WaitToRead(reader))
         {
-            while (batch.Count < MaxBatch && reader.TryRead(out var next))
+            Drain(reader, batch);
+            if (batch.Count < MaxBatch && !reader.Completion.IsCompleted && Volatile.Read(ref _disposed) == 0)
             {
-                batch.Add(next);
+                Thread.Sleep(CommitLinger);
+                Drain(reader, batch);
             }
 
             if (_options.BeforeBatchCommit is { } pause)
             {
-                await pause().ConfigureAwait(false);
+                pause().GetAwaiter().GetResult();
             }
 
             try
@@ -131,6 +146,36 @@ public sealed partial class DiskStore
 
         Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
     }
+
+    private static bool WaitToRead(ChannelReader<PendingEntry> reader)
+    {
+        var wait = reader.WaitToReadAsync();
+        return wait.IsCompletedSuccessfully ? wait.Result : wait.AsTask().GetAwaiter().GetResult();
+    }
+
+    private static void Drain(ChannelReader<PendingEntry> reader, List<PendingEntry> batch)
+    {
+        while (batch.Count < MaxBatch && reader.TryRead(out var next))
+        {
+            batch.Add(next);
+        }
+    }
+
+    private void AddQueued(PendingEntry entry)
+    {
+        _queuedById[entry.Id] = entry;
+        Interlocked.Increment(ref _queuedKeys[QueuedKeyBucket(entry.Metadata.Key)]);
+    }
+
+    private void RemoveQueued(PendingEntry entry)
+    {
+        if (_queuedById.TryRemove(entry.Id, out _))
+        {
+            Interlocked.Decrement(ref _queuedKeys[QueuedKeyBucket(entry.Metadata.Key)]);
+        }
+    }
+
+    private static int QueuedKeyBucket(string key) => key.GetHashCode(StringComparison.Ordinal) & (QueuedKeyBuckets - 1);
 
     private void CommitBatch(List<PendingEntry> batch)
     {
@@ -188,7 +233,7 @@ public sealed partial class DiskStore
 
             foreach (var entry in batch)
             {
-                _queuedById.TryRemove(entry.Id, out _);
+                RemoveQueued(entry);
                 _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
             }
         }
@@ -204,7 +249,7 @@ public sealed partial class DiskStore
         {
             foreach (var entry in batch)
             {
-                _queuedById.TryRemove(entry.Id, out _);
+                RemoveQueued(entry);
                 _pending.TryRemove(new KeyValuePair<string, PendingEntry>(entry.Metadata.Key, entry));
                 if (!entry.Cancelled)
                 {
@@ -218,6 +263,11 @@ public sealed partial class DiskStore
     /// <summary>Whether an entry of the key waits in the queue though the table no longer names it (its newer write was dropped).</summary>
     private bool IsQueued(string key)
     {
+        if (Volatile.Read(ref _queuedKeys[QueuedKeyBucket(key)]) == 0)
+        {
+            return false;
+        }
+
         foreach (var (_, entry) in _queuedById)
         {
             if (!entry.Cancelled && entry.Metadata.Key == key)

@@ -83,7 +83,7 @@ public sealed partial class DiskStore : ICacheStore
         _bodyDirectory = Path.Combine(root, "bodies");
         _maxObjectSize = options.EffectiveMaxObjectSize;
         _maintenanceTimer = time.CreateTimer(static s => ((DiskStore)s!).Maintain(), this, options.MaintenanceInterval, options.MaintenanceInterval);
-        _committer = Task.Run(CommitQueuedAsync);
+        _committer = Task.Factory.StartNew(CommitQueued, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <inheritdoc />
