@@ -62,7 +62,7 @@ internal sealed partial class DiskIndex : IDisposable
         try
         {
             writer.Open();
-            Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000; PRAGMA cache_size=-16384; PRAGMA wal_autocheckpoint=8192;");
+            Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
             Execute(writer, Schema);
             AddColumn(writer, "checksum INTEGER");
             AddColumn(writer, "body BLOB");
