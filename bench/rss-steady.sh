@@ -4,25 +4,29 @@
 # settings (GC modes and limits) given as environment assignments.
 #
 # Starts on 127.0.0.1 an nginx origin serving one BODY-byte file with Cache-Control: public, max-age=3600
-# for any query string, and, per setting, `edgecache --store memory --memory-size $MEMORY_SIZE` in front of it:
+# for any query string, and, per setting, `edgecache --store $STORE --memory-size $MEMORY_SIZE` in front of it
+# (tiered and disk: a fresh data directory under WORK per setting):
 #   misses: MISS_DUR s of wrk -c$CONNS where every request is a new key (all misses that get stored, so the
 #           tier fills to its budget and then evicts);
 #   hits:   HIT_DUR s of wrk -c$CONNS over HOT keys requested once before (all hits).
 # VmRSS is sampled every second; the report gives, per phase, the median of the second half of the samples
-# ("steady") and the maximum, the steady RssAnon (RSS less the mapped assembly files), the server's CPU µs
-# per request, and req/s.
+# ("steady") and the maximum, the steady RssAnon (RSS less the mapped assembly files), the steady thread
+# count, the server's CPU µs per request, and req/s.
 #
 # Usage (needs nginx and wrk):
 #   bench/rss-steady.sh                      # the default settings list, about 1 minute per setting
 #   SETTINGS='default=;server=DOTNET_gcServer=1' bench/rss-steady.sh
-# Knobs (env): SETTINGS (name=ENV ENV...;name=...), BODY (bytes, 10240), MEMORY_SIZE (64MB), MISS_DUR (30),
+#   STORE=tiered SETTINGS='default=;r2r=PUBLISH=/tmp/r2r' SKIP_PUBLISH=1 bench/rss-steady.sh
+# A setting's PUBLISH=DIR runs the build published in DIR instead of OUT (A/B of two builds in one run);
+# every other assignment goes to the server's environment.
+# Knobs (env): SETTINGS (name=ENV ENV...;name=...), STORE (memory), BODY (bytes, 10240), MEMORY_SIZE (64MB), MISS_DUR (30),
 #   HIT_DUR (15), HOT (500), CONNS (32), PORT_BASE (38450), OUT (publish dir, /tmp/edgecache-load),
 #   SKIP_PUBLISH=1, WORK (/tmp/edgecache-rss-steady).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BODY="${BODY:-10240}" MEMORY_SIZE="${MEMORY_SIZE:-64MB}" MISS_DUR="${MISS_DUR:-30}" HIT_DUR="${HIT_DUR:-15}"
 HOT="${HOT:-500}" CONNS="${CONNS:-32}" PORT_BASE="${PORT_BASE:-38450}" OUT="${OUT:-/tmp/edgecache-load}"
-WORK="${WORK:-/tmp/edgecache-rss-steady}"
+WORK="${WORK:-/tmp/edgecache-rss-steady}" STORE="${STORE:-memory}"
 SETTINGS="${SETTINGS:-default=;conserve=DOTNET_GCConserveMemory=5;server=DOTNET_gcServer=1;server-nodatas=DOTNET_gcServer=1 DOTNET_GCDynamicAdaptationMode=0;nonconcurrent=DOTNET_gcConcurrent=0}"
 ORIGIN_PORT=$PORT_BASE EDGE_PORT=$((PORT_BASE + 1))
 
@@ -80,8 +84,8 @@ nginx -c "$WORK/origin.conf" -p "$WORK"
 TICK=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$EDGE_PID/stat"; }
 # VmRSS and RssAnon (the process's own memory; the rest of RSS is mapped assembly files, shared and reclaimable).
-sample() { while kill -0 "$EDGE_PID" 2>/dev/null; do awk '$1 == "VmRSS:" {r = $2} $1 == "RssAnon:" {a = $2} END {printf "%.0f %.0f\n", r / 1024, a / 1024}' "/proc/$EDGE_PID/status"; sleep 1; done; }
-# phase NAME DURATION SCRIPT -> "steady_rss max_rss steady_anon cpu_us_per_req req_per_s"
+sample() { while kill -0 "$EDGE_PID" 2>/dev/null; do awk '$1 == "VmRSS:" {r = $2} $1 == "RssAnon:" {a = $2} $1 == "Threads:" {t = $2} END {printf "%.0f %.0f %d\n", r / 1024, a / 1024, t}' "/proc/$EDGE_PID/status"; sleep 1; done; }
+# phase NAME DURATION SCRIPT -> "steady_rss max_rss steady_anon steady_threads cpu_us_per_req req_per_s"
 phase() {
   local samples="$WORK/logs/$1.rss" before after res reqs rps
   sample >"$samples" & SAMPLER=$!
@@ -93,26 +97,31 @@ phase() {
   python3 - "$samples" "$((after - before))" "$reqs" "$TICK" "$rps" <<'PY'
 import statistics, sys
 rows = [[int(v) for v in x.split()] for x in open(sys.argv[1]) if x.strip()]
-s, a = [r[0] for r in rows], [r[1] for r in rows]
+s, a, t = [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]
 steady = statistics.median(s[len(s) // 2:]) if s else 0
 anon = statistics.median(a[len(a) // 2:]) if a else 0
-print(f"{steady:.0f}\t{max(s) if s else 0}\t{anon:.0f}\t{int(sys.argv[2]) / int(sys.argv[4]) * 1e6 / max(1, int(sys.argv[3])):.1f}\t{float(sys.argv[5]):.0f}")
+threads = statistics.median(t[len(t) // 2:]) if t else 0
+print(f"{steady:.0f}\t{max(s) if s else 0}\t{anon:.0f}\t{threads:.0f}\t{int(sys.argv[2]) / int(sys.argv[4]) * 1e6 / max(1, int(sys.argv[3])):.1f}\t{float(sys.argv[5]):.0f}")
 PY
 }
 
-printf "setting\tenv\tmiss_rss_steady_mib\tmiss_rss_max_mib\tmiss_anon_steady_mib\tmiss_cpu_us\tmiss_rps\thit_rss_steady_mib\thit_rss_max_mib\thit_anon_steady_mib\thit_cpu_us\thit_rps\n" | tee "$WORK/results.tsv"
+printf "setting\tenv\tmiss_rss_steady_mib\tmiss_rss_max_mib\tmiss_anon_steady_mib\tmiss_threads\tmiss_cpu_us\tmiss_rps\thit_rss_steady_mib\thit_rss_max_mib\thit_anon_steady_mib\thit_threads\thit_cpu_us\thit_rps\n" | tee "$WORK/results.tsv"
 IFS=';' read -ra LIST <<<"$SETTINGS"
 for entry in "${LIST[@]}"; do
-  name="${entry%%=*}" envs="${entry#*=}"
+  name="${entry%%=*}" envs="" dir="$OUT"
+  for assignment in ${entry#*=}; do
+    case "$assignment" in PUBLISH=*) dir="${assignment#PUBLISH=}" ;; *) envs="$envs $assignment" ;; esac
+  done
+  rm -rf "$WORK/data"; mkdir -p "$WORK/data"
   # shellcheck disable=SC2086
-  env $envs dotnet "$OUT/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$EDGE_PORT" \
-    --store memory --memory-size "$MEMORY_SIZE" --admin-listen none >"$WORK/logs/$name.log" 2>&1 &
+  env $envs dotnet "$dir/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:$EDGE_PORT" \
+    --store "$STORE" --memory-size "$MEMORY_SIZE" --data-dir "$WORK/data" --admin-listen none >"$WORK/logs/$name.log" 2>&1 &
   EDGE_PID=$!
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "http://127.0.0.1:$EDGE_PORT/body.bin?u=warmup" 2>/dev/null && break; sleep 0.2; done
   miss=$(phase "$name-miss" "$MISS_DUR" "$WORK/unique.lua")
   for k in $(seq 0 $((HOT - 1))); do printf 'url = "http://127.0.0.1:%s/body.bin?h=%s"\noutput = "/dev/null"\n' "$EDGE_PORT" "$k"; done | curl -fsS -K - 2>/dev/null || true
   hit=$(phase "$name-hit" "$HIT_DUR" "$WORK/hot.lua")
-  printf "%s\t%s\t%s\t%s\n" "$name" "${envs:--}" "$miss" "$hit" | tee -a "$WORK/results.tsv"
+  printf "%s\t%s\t%s\t%s\n" "$name" "${entry#*=}" "$miss" "$hit" | tee -a "$WORK/results.tsv"
   kill "$EDGE_PID"; wait "$EDGE_PID" 2>/dev/null || true; EDGE_PID=""
 done
-echo "BODY=$BODY MEMORY_SIZE=$MEMORY_SIZE MISS_DUR=$MISS_DUR HIT_DUR=$HIT_DUR CONNS=$CONNS; load average $(cut -d' ' -f1-3 /proc/loadavg); goal: RSS <= budget + 100 MB"
+echo "STORE=$STORE BODY=$BODY MEMORY_SIZE=$MEMORY_SIZE MISS_DUR=$MISS_DUR HIT_DUR=$HIT_DUR CONNS=$CONNS; load average $(cut -d' ' -f1-3 /proc/loadavg); goal: RSS <= budget + 100 MB"

@@ -24,7 +24,14 @@ internal static class EdgeCacheServer
     /// </summary>
     public static WebApplication Build(string[] args, Action<ConfigurationManager>? configure = null, Action<IServiceCollection>? services = null, string? configFile = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        // No reload of appsettings.json on change: the settings are bound once, below, and a reloading JSON source
+        // puts a recursive FileSystemWatcher on the content root (the working directory), one inotify watch and
+        // one event per file created under it, the default ./edgecache-data included (docs/performance.md).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = Directory.GetCurrentDirectory(),
+        });
         builder.Configuration.AddJsonFile("appsettings.json", optional: true);
         if (configFile is not null)
         {
