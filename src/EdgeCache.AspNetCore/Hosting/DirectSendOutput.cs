@@ -49,9 +49,12 @@ internal sealed class DirectSendOutput : PipeWriter
         _transportOutput = transportOutput;
         _counters = counters;
 
-        // Kestrel's socket transport pauses its writers at 64 KB queued; so does this pipe.
+        // Kestrel's socket transport pauses its writers at 64 KB queued; so does this pipe. The loop resumes
+        // inline on the thread that flushed (Kestrel's, at the end of a response): the send is tried at once
+        // on that thread, and only a send the socket cannot take now (EAGAIN) continues on the thread pool.
         _pipe = new Pipe(new PipeOptions(
-            pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
+            readerScheduler: PipeScheduler.Inline, pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024,
+            minimumSegmentSize: 16 * 1024, useSynchronizationContext: false));
         _sending = Task.Run(SendLoopAsync);
     }
 
@@ -60,14 +63,19 @@ internal sealed class DirectSendOutput : PipeWriter
 
     /// <summary>
     /// Queues <paramref name="body"/> to go to the socket after everything written so far. The caller then
-    /// advances the response's body writer by its length (see <see cref="AdvancePlaceholder"/>).
+    /// advances the response's body writer by its length (see <see cref="AdvancePlaceholder"/>) and need not
+    /// wait: the bytes are the stored ones, never changed, and a send that fails aborts the connection, so
+    /// the client sees a failed transfer, never a short body that looks complete.
     /// </summary>
     /// <param name="body">The bytes.</param>
     /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
-    public Task SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, 0, body.Length, limit));
+    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, 0, body.Length, limit));
 
-    /// <summary>Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with sendfile(2).</summary>
-    public Task SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, offset, count, limit));
+    /// <summary>
+    /// Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with
+    /// sendfile(2). The output owns <paramref name="file"/> from here and disposes of it once sent or failed.
+    /// </summary>
+    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, offset, count, limit));
 
     /// <summary>
     /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
@@ -94,7 +102,7 @@ internal sealed class DirectSendOutput : PipeWriter
         }
     }
 
-    private Task Queue(DirectBody body)
+    private void Queue(DirectBody body)
     {
         lock (_lock)
         {
@@ -106,7 +114,6 @@ internal sealed class DirectSendOutput : PipeWriter
 
         // The loop may be waiting for bytes that will never come (the head went out already): wake it.
         _pipe.Reader.CancelPendingRead();
-        return body.Completion.Task;
     }
 
     public override void Advance(int bytes)
@@ -158,7 +165,16 @@ internal sealed class DirectSendOutput : PipeWriter
                 while (TryPeek(sent + buffer.Length, out var body))
                 {
                     var before = buffer.Slice(0, body.Position - sent);
-                    await SendAsync(before).ConfigureAwait(false);
+                    try
+                    {
+                        await SendAsync(before).ConfigureAwait(false);
+                    }
+                    catch
+                    {
+                        body.File?.Dispose();
+                        throw;
+                    }
+
                     sent = body.Position;
                     buffer = buffer.Slice(before.End);
                     await SendBodyAsync(body).ConfigureAwait(false);
@@ -176,7 +192,7 @@ internal sealed class DirectSendOutput : PipeWriter
         catch (Exception ex)
         {
             // The client went away (or the socket broke): Kestrel learns it from the completed reader and the
-            // abort; the queued direct bodies fail so that their responses end.
+            // abort; the queued direct bodies are dropped (their files closed).
             error = ex;
             _connection.Abort(new ConnectionAbortedException("The connection's send failed.", ex));
         }
@@ -211,7 +227,7 @@ internal sealed class DirectSendOutput : PipeWriter
         {
             while (_bodies.TryDequeue(out var body))
             {
-                body.Completion.TrySetException(error);
+                body.File?.Dispose();
             }
         }
     }
@@ -223,24 +239,17 @@ internal sealed class DirectSendOutput : PipeWriter
         using var abort = slow?.Token.UnsafeRegister(
             static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("The client read a direct body slower than the minimum response data rate.")),
             _connection);
-        try
+        if (body.File is { } file)
         {
-            if (body.File is { } file)
+            await using (file.ConfigureAwait(false))
             {
                 await SendFileAsync(file, body.Offset, body.Count).ConfigureAwait(false);
             }
-            else
-            {
-                await SendAllAsync(body.Memory).ConfigureAwait(false);
-            }
         }
-        catch (Exception ex)
+        else
         {
-            body.Completion.TrySetException(ex);
-            throw;
+            await SendAllAsync(body.Memory).ConfigureAwait(false);
         }
-
-        body.Completion.TrySetResult();
     }
 
     private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
@@ -307,7 +316,8 @@ internal sealed class DirectSendOutput : PipeWriter
         while (count > 0)
         {
             var piece = (int)Math.Min(count, 1 << 30);
-            var completion = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            // Completed runs on a thread-pool thread already: the loop continues there, without a second hop.
+            var completion = new TaskCompletionSource();
             args.SendPacketsElements = [new SendPacketsElement(file, offset, piece)];
             args.UserToken = completion;
             args.Completed += OnFileSent;
@@ -348,7 +358,5 @@ internal sealed class DirectSendOutput : PipeWriter
         public long Offset { get; } = offset;
 
         public long Count { get; } = count;
-
-        public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

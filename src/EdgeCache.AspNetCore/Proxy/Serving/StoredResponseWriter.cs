@@ -337,9 +337,8 @@ internal static class StoredResponseWriter
         if (entry.TryGetMemory(out var memory))
         {
             await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
-            var sent = direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
+            direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
-            await sent.ConfigureAwait(false);
             return true;
         }
 
@@ -348,11 +347,11 @@ internal static class StoredResponseWriter
             return false;
         }
 
-        // Opened before the head goes out, and kept open: a purge that unlinks the file meanwhile does not
-        // cut the body short. A file shorter than the entry says fails the response, never truncates it.
-        // SendPacketsElement takes only a stream opened for asynchronous I/O.
+        // Opened before the head goes out, and kept open until sent (the output owns it once queued): a purge
+        // that unlinks the file meanwhile does not cut the body short. A file shorter than the entry says fails
+        // the response, never truncates it. SendPacketsElement takes only a stream opened for asynchronous I/O.
         var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
-        await using (file.ConfigureAwait(false))
+        try
         {
             if (offset + count > length || file.Length < start + length)
             {
@@ -360,11 +359,15 @@ internal static class StoredResponseWriter
             }
 
             await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
-            var sent = direct.SendFile(file, start + offset, count, Hosting.DirectSendOutput.Limit(context, count));
-            Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
-            await sent.ConfigureAwait(false);
+        }
+        catch
+        {
+            await file.DisposeAsync().ConfigureAwait(false);
+            throw;
         }
 
+        direct.SendFile(file, start + offset, count, Hosting.DirectSendOutput.Limit(context, count));
+        Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
         return true;
     }
 
