@@ -40,6 +40,7 @@ internal sealed class DirectSendOutput : PipeWriter
 
     // Written only by the response's side (Kestrel's writes and the proxy's, one at a time).
     private long _written;
+    private long _flushed;
     private long _placeholderLeft;
 
     public DirectSendOutput(Socket socket, ConnectionContext connection, PipeWriter transportOutput, DirectSendCounters counters)
@@ -112,8 +113,13 @@ internal sealed class DirectSendOutput : PipeWriter
 
         _counters.OnDirectSend();
 
-        // The loop may be waiting for bytes that will never come (the head went out already): wake it.
-        _pipe.Reader.CancelPendingRead();
+        // Everything before the body was flushed already (the loop may be waiting for bytes that will never
+        // come): wake it. Otherwise the flush of those bytes (Kestrel's, at the end of the response) does, and
+        // the head and a memory body go out in one send.
+        if (body.Position <= _flushed)
+        {
+            _pipe.Reader.CancelPendingRead();
+        }
     }
 
     public override void Advance(int bytes)
@@ -145,7 +151,17 @@ internal sealed class DirectSendOutput : PipeWriter
 
     public override ValueTask CompleteAsync(Exception? exception = null) => _pipe.Writer.CompleteAsync(exception);
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => _pipe.Writer.FlushAsync(cancellationToken);
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        _flushed = _written;
+        return _pipe.Writer.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// The bytes written into this output so far (direct bodies' placeholders not counted): a response that
+    /// sees this grow when Kestrel starts it knows its head is here, queued before a body it queues next.
+    /// </summary>
+    public long Written => _written;
 
     public override bool CanGetUnflushedBytes => _pipe.Writer.CanGetUnflushedBytes;
 
@@ -165,19 +181,9 @@ internal sealed class DirectSendOutput : PipeWriter
                 while (TryPeek(sent + buffer.Length, out var body))
                 {
                     var before = buffer.Slice(0, body.Position - sent);
-                    try
-                    {
-                        await SendAsync(before).ConfigureAwait(false);
-                    }
-                    catch
-                    {
-                        body.File?.Dispose();
-                        throw;
-                    }
-
                     sent = body.Position;
                     buffer = buffer.Slice(before.End);
-                    await SendBodyAsync(body).ConfigureAwait(false);
+                    await SendBodyAsync(before, body).ConfigureAwait(false);
                 }
 
                 await SendAsync(buffer).ConfigureAwait(false);
@@ -232,23 +238,72 @@ internal sealed class DirectSendOutput : PipeWriter
         }
     }
 
-    private async ValueTask SendBodyAsync(DirectBody body)
+    /// <summary>Sends <paramref name="before"/> (the response head, usually) and then the body.</summary>
+    private async ValueTask SendBodyAsync(ReadOnlySequence<byte> before, DirectBody body)
     {
-        // Aborting the connection fails the pending send, which ends this body and the loop.
-        using var slow = body.Limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(body.Limit);
-        using var abort = slow?.Token.UnsafeRegister(
-            static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("The client read a direct body slower than the minimum response data rate.")),
-            _connection);
-        if (body.File is { } file)
+        var file = body.File;
+        try
         {
-            await using (file.ConfigureAwait(false))
+            // Aborting the connection fails the pending send, which ends this body and the loop.
+            using var slow = body.Limit == Timeout.InfiniteTimeSpan ? null : new CancellationTokenSource(body.Limit);
+            using var abort = slow?.Token.UnsafeRegister(
+                static state => ((ConnectionContext)state!).Abort(new ConnectionAbortedException("The client read a direct body slower than the minimum response data rate.")),
+                _connection);
+            if (file is not null)
             {
+                await SendAsync(before).ConfigureAwait(false);
                 await SendFileAsync(file, body.Offset, body.Count).ConfigureAwait(false);
             }
+            else
+            {
+                await SendWithTailAsync(before, body.Memory).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (file is not null)
+            {
+                await file.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="head"/> and <paramref name="tail"/> in one gathering send (one system call for a
+    /// response head and its body), then whatever the socket did not take.
+    /// </summary>
+    private async ValueTask SendWithTailAsync(ReadOnlySequence<byte> head, ReadOnlyMemory<byte> tail)
+    {
+        if (head.IsEmpty || !MemoryMarshal.TryGetArray(tail, out var tailArray))
+        {
+            await SendAsync(head).ConfigureAwait(false);
+            await SendAllAsync(tail).ConfigureAwait(false);
+            return;
+        }
+
+        _gather.Clear();
+        foreach (var segment in head)
+        {
+            if (!MemoryMarshal.TryGetArray(segment, out var array))
+            {
+                await SendAsync(head).ConfigureAwait(false);
+                await SendAllAsync(tail).ConfigureAwait(false);
+                return;
+            }
+
+            _gather.Add(array);
+        }
+
+        _gather.Add(tailArray);
+        var n = await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
+        if (n < head.Length)
+        {
+            await SendAllAsync(head.Slice(n)).ConfigureAwait(false);
+            await SendAllAsync(tail).ConfigureAwait(false);
         }
         else
         {
-            await SendAllAsync(body.Memory).ConfigureAwait(false);
+            await SendAllAsync(tail[(int)(n - head.Length)..]).ConfigureAwait(false);
         }
     }
 

@@ -336,7 +336,16 @@ internal static class StoredResponseWriter
         var aborted = context.RequestAborted;
         if (entry.TryGetMemory(out var memory))
         {
-            await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+            // Starting the response writes its head into the output without flushing it: the flush at the end
+            // of the response sends head and body in one system call. When the head did not land there (a
+            // flush still in progress holds it, or the response had started), flush so that it goes first.
+            var written = direct.Written;
+            await response.StartAsync(aborted).ConfigureAwait(false);
+            if (direct.Written == written)
+            {
+                await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+            }
+
             direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             return true;
