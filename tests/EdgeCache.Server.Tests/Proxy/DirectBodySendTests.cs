@@ -139,6 +139,30 @@ public sealed class DirectBodySendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pipelined_responses_that_end_before_their_direct_bodies_went_out_arrive_whole_and_in_order()
+    {
+        await using var server = await StartAsync("memory");
+        var counters = Counters(server);
+        await WarmAsync(server);
+        await server.Client.GetStringAsync("/small");
+        var before = counters.DirectSends;
+
+        // The client reads nothing until every response has been queued: the responses do not wait for their
+        // bodies to reach the socket, so all three are queued behind the first body while it is still unsent.
+        using var tcp = new TcpClient { ReceiveBufferSize = 4096 };
+        await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
+        var stream = tcp.GetStream();
+        var get = "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(get + get + "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get));
+        await WaitUntilAsync(() => counters.DirectSends == before + 3);
+
+        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+        Assert.Equal("/small v1", Encoding.UTF8.GetString((await ReadResponseAsync(stream)).Body));
+        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+    }
+
+    [Fact]
     public async Task HEAD_of_a_large_hit_sends_the_length_and_no_body()
     {
         await using var server = await StartAsync("memory");

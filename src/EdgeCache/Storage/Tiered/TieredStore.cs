@@ -49,11 +49,41 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
     public ICacheStore Lower => _lower;
 
     /// <inheritdoc />
-    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        // A memory hit answers synchronously, without the state machine of the lower tier's path: a hot hit
+        // on the tiered store costs what it costs on the memory store alone.
+        ValueTask<CacheEntry?> hot;
+        try
+        {
+            hot = _memory.GetAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.TierFailed(_logger, _memory.Name, "get", ex);
+            return GetBelowMemoryAsync(key, default, cancellationToken);
+        }
+
+        if (!hot.IsCompletedSuccessfully)
+        {
+            return GetBelowMemoryAsync(key, hot, cancellationToken);
+        }
+
+        // Result consumes the ValueTask: the lower path gets a completed miss, not the same one again.
+        if (hot.Result is not { } entry)
+        {
+            return GetBelowMemoryAsync(key, default, cancellationToken);
+        }
+
+        Interlocked.Increment(ref _hits);
+        return new ValueTask<CacheEntry?>(entry);
+    }
+
+    private async ValueTask<CacheEntry?> GetBelowMemoryAsync(string key, ValueTask<CacheEntry?> pendingMemory, CancellationToken cancellationToken)
     {
         try
         {
-            var hot = await _memory.GetAsync(key, cancellationToken).ConfigureAwait(false);
+            var hot = await pendingMemory.ConfigureAwait(false);
             if (hot is not null)
             {
                 Interlocked.Increment(ref _hits);
