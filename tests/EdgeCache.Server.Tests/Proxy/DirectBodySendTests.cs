@@ -12,34 +12,10 @@ namespace EdgeCache.Server.Tests.Proxy;
 /// ranges from the memory and the disk tier, a client that hangs up mid-body, keep-alive after a direct
 /// body, HEAD, and the ordinary path that TLS and HTTP/2 get. A real server on a real Kestrel.
 /// </summary>
-public sealed class DirectBodySendTests : IAsyncLifetime
+public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecache-direct-")
 {
     private const int Size = 1024 * 1024 + 17;
-    private static readonly byte[] Body = CreateBody(Size);
-
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-direct-" + Guid.NewGuid().ToString("N"));
-    private TestOrigin _origin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _origin = await TestOrigin.StartAsync();
-        _origin.Route("/big.bin", async (context, _) =>
-        {
-            context.Response.Headers.CacheControl = "public, max-age=3600";
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = Body.Length;
-            await context.Response.Body.WriteAsync(Body);
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _origin.DisposeAsync();
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-    }
+    private static readonly byte[] Body = CreateBody(Size, seed: 20);
 
     [Theory]
     [InlineData("memory")]
@@ -223,7 +199,7 @@ public sealed class DirectBodySendTests : IAsyncLifetime
         using var certificates = TestCertificates.Create();
         await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Origin"] = _origin.BaseUri.ToString(),
+            ["Origin"] = Origin.BaseUri.ToString(),
             ["Listen"] = "https://127.0.0.1:0",
             ["CertificatePath"] = certificates.ServerPemPath,
             ["CertificateKeyPath"] = certificates.ServerKeyPath,
@@ -239,7 +215,7 @@ public sealed class DirectBodySendTests : IAsyncLifetime
             Assert.Equal(Body, await response.Content.ReadAsByteArrayAsync());
         }
 
-        Assert.Equal(1, _origin.Hits("/big.bin"));
+        Assert.Equal(1, Origin.Hits("/big.bin"));
         Assert.Equal(0, counters.DirectSends);
     }
 
@@ -248,7 +224,7 @@ public sealed class DirectBodySendTests : IAsyncLifetime
     {
         await using var server = await StartAsync("memory");
         var counters = Counters(server);
-        _origin.Route("/edge.bin", async (context, _) =>
+        Origin.Route("/edge.bin", async (context, _) =>
         {
             context.Response.Headers.CacheControl = "public, max-age=3600";
             await context.Response.Body.WriteAsync(Body.AsMemory(0, AspNetCore.Proxy.StoredResponseWriter.DirectSendThreshold - 1));
@@ -276,9 +252,9 @@ public sealed class DirectBodySendTests : IAsyncLifetime
 
     private Task<InProcessServer> StartAsync(string store, bool directSend = true) => InProcessServer.StartAsync(new Dictionary<string, string?>
     {
-        ["Origin"] = _origin.BaseUri.ToString(),
+        ["Origin"] = Origin.BaseUri.ToString(),
         ["Store"] = store,
-        ["DataDir"] = _dataDir,
+        ["DataDir"] = DataDir,
         ["DirectSend"] = directSend ? "true" : "false",
     });
 
@@ -288,7 +264,7 @@ public sealed class DirectBodySendTests : IAsyncLifetime
     {
         Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
         await server.DrainAsync();
-        Assert.Equal(1, _origin.Hits("/big.bin"));
+        Assert.Equal(1, Origin.Hits("/big.bin"));
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)
@@ -364,13 +340,6 @@ public sealed class DirectBodySendTests : IAsyncLifetime
     }
 
     private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle);
-
-    private static byte[] CreateBody(int size)
-    {
-        var body = new byte[size];
-        new Random(20).NextBytes(body);
-        return body;
-    }
 
     private sealed record Head(string[] Lines)
     {

@@ -13,35 +13,11 @@ namespace EdgeCache.Server.Tests.Proxy;
 /// from the memory tier (the stored array) or the disk tier (a body file that the purge unlinks) must leave
 /// that client's body whole, and the next request must miss.
 /// </summary>
-public sealed class DirectSendPurgeTests : IAsyncLifetime
+public sealed class DirectSendPurgeTests() : LargeBodyOriginTests(Body, "edgecache-purge-")
 {
     // Larger than the loopback socket buffers can absorb, so the send is still under way at the purge.
     private const int Size = 24 * 1024 * 1024;
-    private static readonly byte[] Body = CreateBody(Size);
-
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-purge-" + Guid.NewGuid().ToString("N"));
-    private TestOrigin _origin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _origin = await TestOrigin.StartAsync();
-        _origin.Route("/big.bin", async (context, _) =>
-        {
-            context.Response.Headers.CacheControl = "public, max-age=3600";
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = Body.Length;
-            await context.Response.Body.WriteAsync(Body);
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _origin.DisposeAsync();
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-    }
+    private static readonly byte[] Body = CreateBody(Size, seed: 21);
 
     [Theory]
     [InlineData("memory")]
@@ -50,9 +26,9 @@ public sealed class DirectSendPurgeTests : IAsyncLifetime
     {
         await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
         {
-            ["Origin"] = _origin.BaseUri.ToString(),
+            ["Origin"] = Origin.BaseUri.ToString(),
             ["Store"] = store,
-            ["DataDir"] = _dataDir,
+            ["DataDir"] = DataDir,
             ["MemorySize"] = "256MB",
         });
         var counters = server.App.Services.GetRequiredService<DirectSendCounters>();
@@ -76,7 +52,7 @@ public sealed class DirectSendPurgeTests : IAsyncLifetime
         Assert.Equal(sendsBefore + 1, counters.DirectSends);
         Assert.True(await server.App.Services.GetRequiredService<ICacheStore>().PurgeAsync(PurgeRequest.Everything) >= 1);
         await server.Client.GetByteArrayAsync("/big.bin");
-        Assert.Equal(2, _origin.Hits("/big.bin"));
+        Assert.Equal(2, Origin.Hits("/big.bin"));
 
         var headEnd = IndexOf(received, "\r\n\r\n"u8) + 4;
         while (received.Length < headEnd + Size)
@@ -94,12 +70,5 @@ public sealed class DirectSendPurgeTests : IAsyncLifetime
         var at = stream.GetBuffer().AsSpan(0, (int)stream.Length).IndexOf(needle);
         Assert.True(at >= 0, "no response head in the first bytes");
         return at;
-    }
-
-    private static byte[] CreateBody(int size)
-    {
-        var body = new byte[size];
-        new Random(21).NextBytes(body);
-        return body;
     }
 }

@@ -13,35 +13,11 @@ namespace EdgeCache.Server.Tests.Proxy;
 /// connection once the rate's grace period plus the body at that rate has passed, and the server must serve
 /// others meanwhile. Without the limit the stalled connection stays open for ever and the wait below times out.
 /// </summary>
-public sealed class DirectSendSlowReaderTests : IAsyncLifetime
+public sealed class DirectSendSlowReaderTests() : LargeBodyOriginTests(Body, "edgecache-slow-")
 {
     // Larger than the loopback socket buffers can absorb, so a client that does not read blocks the send.
     private const int Size = 24 * 1024 * 1024;
-    private static readonly byte[] Body = CreateBody(Size);
-
-    private readonly string _dataDir = Path.Combine(Path.GetTempPath(), "edgecache-slow-" + Guid.NewGuid().ToString("N"));
-    private TestOrigin _origin = null!;
-
-    public async Task InitializeAsync()
-    {
-        _origin = await TestOrigin.StartAsync();
-        _origin.Route("/big.bin", async (context, _) =>
-        {
-            context.Response.Headers.CacheControl = "public, max-age=3600";
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = Body.Length;
-            await context.Response.Body.WriteAsync(Body);
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _origin.DisposeAsync();
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-    }
+    private static readonly byte[] Body = CreateBody(Size, seed: 20);
 
     [Theory]
     [InlineData("memory")]
@@ -52,9 +28,9 @@ public sealed class DirectSendSlowReaderTests : IAsyncLifetime
         await using var server = await InProcessServer.StartAsync(
             new Dictionary<string, string?>
             {
-                ["Origin"] = _origin.BaseUri.ToString(),
+                ["Origin"] = Origin.BaseUri.ToString(),
                 ["Store"] = store,
-                ["DataDir"] = _dataDir,
+                ["DataDir"] = DataDir,
                 ["MemorySize"] = "256MB",
             },
             services => services.Configure<KestrelServerOptions>(k => k.Limits.MinResponseDataRate = new MinDataRate(8 * 1024 * 1024, TimeSpan.FromSeconds(2))));
@@ -114,12 +90,5 @@ public sealed class DirectSendSlowReaderTests : IAsyncLifetime
         {
             await Task.Delay(20, timeout.Token);
         }
-    }
-
-    private static byte[] CreateBody(int size)
-    {
-        var body = new byte[size];
-        new Random(20).NextBytes(body);
-        return body;
     }
 }
