@@ -25,6 +25,9 @@ public sealed class EnginePoolTests
         {
             o.Engines = 2;
             o.CpuLimit = TimeSpan.FromSeconds(30);
+            // The busy loop allocates a number per Date.now(); on a fast, idle machine 3 s of it passes the
+            // default 256 MiB per-turn allocation budget (it failed CI that way), which is not what this pins.
+            o.MemoryLimit = 64L * 1024 * 1024 * 1024;
         });
 
         var busy = host.Client.GetStringAsync("/busy");
