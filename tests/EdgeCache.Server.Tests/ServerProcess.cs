@@ -77,7 +77,8 @@ internal sealed class ServerProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await server.WaitUntilListeningAsync(TimeSpan.FromSeconds(30));
+        // A cold start of the published server under a loaded CI machine took more than 30 s once.
+        await server.WaitUntilListeningAsync(TimeSpan.FromSeconds(90));
         return server;
     }
 

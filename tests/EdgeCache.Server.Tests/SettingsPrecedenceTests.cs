@@ -91,7 +91,8 @@ public sealed class SettingsPrecedenceTests : IAsyncLifetime
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            // The first request of a cold server fills from the origin: more than 5 s once on a loaded machine.
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             HttpResponseMessage? response = null;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (response is null && DateTime.UtcNow < deadline && !process.HasExited)

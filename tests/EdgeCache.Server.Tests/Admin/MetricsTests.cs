@@ -84,9 +84,10 @@ public sealed class MetricsTests
             Assert.Equal(1, Value(text, "edgecache_store_entries", "tier=\"disk\""));
             Assert.Equal(-1, Value(text, "edgecache_store_entries", "tier=\"tiered\""));
 
-            // A loopback round trip takes well under a second: with bounds in seconds it lands in a bucket
-            // below 1 s, and the millisecond bounds (le="5000", le="10000") are gone.
-            Assert.Equal(1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"1\""));
+            // The bounds are in seconds: a loopback round trip lands in the 10 s bucket, a 1 s bucket exists,
+            // and the millisecond bounds (le="5000", le="10000") are gone. (Whether the one request lands below
+            // 1 s depends on the machine's load: a cold server's first fill took more than a second once.)
+            Assert.InRange(Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"1\""), 0, 1);
             Assert.Equal(1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"10\""));
             Assert.Equal(-1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"10000\""));
             Assert.Equal(-1, Value(text, "edgecache_origin_duration_seconds_bucket", "le=\"5000\""));
