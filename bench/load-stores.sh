@@ -9,7 +9,8 @@
 # Every case prints req/s, server CPU per request (user+sys of the server process / requests: the steadier
 # figure on a shared machine), origin requests during the case, and the load average when it started.
 # Knobs: see bench/load.sh; BASELINE_OUT (a publish directory of another build) adds base-<store> targets
-# for BASELINE_STORES (default tiered), to compare two builds in one interleaved run. Reuses $WORK/conf/{origin,nginx-cache}.conf and $OUT/EdgeCache.Server.dll.
+# for BASELINE_STORES (default tiered), to compare two builds in one interleaved run. STORE_CASES (default
+# "hot 1k|hot 100k|hot 1m|miss 1k|set 100k") picks cases by label, e.g. STORE_CASES="miss 1k". Reuses $WORK/conf/{origin,nginx-cache}.conf and $OUT/EdgeCache.Server.dll.
 set -euo pipefail
 export LC_ALL=C
 WORK="${WORK:-/tmp/edgecache-load-run}"
@@ -110,16 +111,20 @@ run() { # target label path [lua] [record]
   printf '%-10s %-10s %8s req/s  cpu %7s us/req  origin %6s  errs %s  load %s\n' "$t" "$label" "${rps:-NA}" "$cpu" "$((o1 - o0))" "$errs" "$load" >&2
 }
 
+SELECTED="|${STORE_CASES:-hot 1k|hot 100k|hot 1m|miss 1k|set 100k}|"
 # Warm-up (not recorded): the hot objects, the miss path, and one pass over the working set.
 for t in "${TARGETS[@]}"; do
   for o in 1k 100k 1m; do for _ in 1 2 3; do curl -fsS -o /dev/null --max-time 10 "${URLBASE[$t]}/$o.bin"; done; done
   DUR=$WARM run "$t" warm /1k.bin "$S/unique.lua" 0
-  for o in 1k 100k 1m; do DUR=2 run "$t" warm "/$o.bin" "" 0; done
-  DUR=$WARM run "$t" warm /100k.bin "$S/set.lua" 0
+  case "$SELECTED" in *"|hot "*) for o in 1k 100k 1m; do DUR=2 run "$t" warm "/$o.bin" "" 0; done ;; esac
+  case "$SELECTED" in *"|set 100k|"*) DUR=$WARM run "$t" warm /100k.bin "$S/set.lua" 0 ;; esac
 done
 echo "warm-up done; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
-CASES=("hot 1k|/1k.bin|" "hot 100k|/100k.bin|" "hot 1m|/1m.bin|" "miss 1k|/1k.bin|$S/unique.lua" "set 100k|/100k.bin|$S/set.lua")
+CASES=()
+for c in "hot 1k|/1k.bin|" "hot 100k|/100k.bin|" "hot 1m|/1m.bin|" "miss 1k|/1k.bin|$S/unique.lua" "set 100k|/100k.bin|$S/set.lua"; do
+  case "$SELECTED" in *"|${c%%|*}|"*) CASES+=("$c") ;; esac
+done
 n=${#TARGETS[@]}
 for ((r = 0; r < ROUNDS; r++)); do
   for ((ci = 0; ci < ${#CASES[@]}; ci++)); do

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http;
@@ -132,36 +134,85 @@ internal sealed class ConnectionNominatedFields
         public PipeWriter Output => inner.Output;
     }
 
-    private sealed class ScanningReader(PipeReader inner, ConnectionNominatedFields fields) : PipeReader
+    // A PipeReader has at most one read outstanding, so one reusable completion source per connection serves every
+    // read that has to wait: no state machine box per request (the pooled async builder still allocated one per
+    // request under load, 190 B per miss).
+    private sealed class ScanningReader : PipeReader, IValueTaskSource<ReadResult>
     {
-        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
+        private readonly PipeReader _inner;
+        private readonly ConnectionNominatedFields _fields;
+        private readonly Action _completed;
+        private ManualResetValueTaskSourceCore<ReadResult> _source;
+        private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _pending;
 
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
-
-        public override void CancelPendingRead() => inner.CancelPendingRead();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
-        // Pooled: a keep-alive connection's read waits for every next request, and must not allocate each time.
-        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-        public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        public ScanningReader(PipeReader inner, ConnectionNominatedFields fields)
         {
-            var result = await inner.ReadAsync(cancellationToken).ConfigureAwait(false);
-            fields.Scan(result.Buffer);
-            return result;
+            _inner = inner;
+            _fields = fields;
+            _completed = OnInnerCompleted;
+        }
+
+        public override void AdvanceTo(SequencePosition consumed) => _inner.AdvanceTo(consumed);
+
+        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => _inner.AdvanceTo(consumed, examined);
+
+        public override void CancelPendingRead() => _inner.CancelPendingRead();
+
+        public override void Complete(Exception? exception = null) => _inner.Complete(exception);
+
+        public override ValueTask CompleteAsync(Exception? exception = null) => _inner.CompleteAsync(exception);
+
+        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+        {
+            var read = _inner.ReadAsync(cancellationToken);
+            if (read.IsCompletedSuccessfully)
+            {
+                var result = read.Result;
+                _fields.Scan(result.Buffer);
+                return new ValueTask<ReadResult>(result);
+            }
+
+            _source.Reset();
+            _pending = read.ConfigureAwait(false).GetAwaiter();
+            _pending.UnsafeOnCompleted(_completed);
+            return new ValueTask<ReadResult>(this, _source.Version);
         }
 
         public override bool TryRead(out ReadResult result)
         {
-            if (!inner.TryRead(out result))
+            if (!_inner.TryRead(out result))
             {
                 return false;
             }
 
-            fields.Scan(result.Buffer);
+            _fields.Scan(result.Buffer);
             return true;
+        }
+
+        ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _source.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _source.GetStatus(token);
+
+        void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => _source.OnCompleted(continuation, state, token, flags);
+
+        private void OnInnerCompleted()
+        {
+            var pending = _pending;
+            _pending = default;
+            ReadResult result;
+            try
+            {
+                result = pending.GetResult();
+                _fields.Scan(result.Buffer);
+            }
+            catch (Exception ex)
+            {
+                _source.SetException(ex);
+                return;
+            }
+
+            _source.SetResult(result);
         }
     }
 }

@@ -14,9 +14,6 @@ internal sealed partial class CachingProxy : IDisposable
     private static readonly Func<IHeaderDictionary, string, string?> RequestField = static (headers, name)
         => headers.TryGetValue(name, out var value) && value.Count > 0 ? value.ToString() : null;
 
-    private static readonly Func<Dictionary<string, string>, string, string?> SnapshotField = static (headers, name)
-        => headers.TryGetValue(name, out var value) ? value : null;
-
     private readonly CachingProxyOptions _options;
 
     private readonly ICacheStore _store;

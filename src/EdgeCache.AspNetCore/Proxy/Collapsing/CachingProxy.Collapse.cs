@@ -201,7 +201,7 @@ internal sealed partial class CachingProxy
             return;
         }
 
-        if (!TryStartFetch(context, target, lookup, requestCc, fetch))
+        if (!TryStartFetch(context, target, lookup, requestCc, fetch, leaderWaits: false))
         {
             return;
         }

@@ -12,8 +12,11 @@ internal sealed partial class CachingProxy
     // How far the slowest reader of an oversized, unstored body may lag behind the origin.
     private const long TrimmedLag = 4L * 1024 * 1024;
 
-    /// <summary>Builds the origin request from the leader's request (while it is alive) and starts the fetch.</summary>
-    private bool TryStartFetch(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, InFlightFetch fetch)
+    /// <summary>
+    /// Builds the origin request from the leader's request (while it is alive) and starts the fetch. <paramref name="leaderWaits"/>:
+    /// the request waits for the fetch's outcome, so its fields outlive the fetch's use of them (false for a background revalidation).
+    /// </summary>
+    private bool TryStartFetch(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, InFlightFetch fetch, bool leaderWaits = true)
     {
         HttpRequestMessage message;
         try
@@ -32,21 +35,32 @@ internal sealed partial class CachingProxy
             OriginRequestFactory.AddValidators(message, metadata.GetHeader("ETag"), metadata.GetHeader("Last-Modified"));
         }
 
-        _track(RunFetchAsync(fetch, message, CreateFetchState(context, target, lookup, requestCc)));
+        _track(RunFetchAsync(fetch, message, CreateFetchState(context, target, lookup, requestCc, snapshot: !leaderWaits)));
         return true;
     }
 
     /// <summary>What a fetch keeps of the request that started it.</summary>
-    private static FetchState CreateFetchState(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc)
+    /// <remarks>
+    /// With <paramref name="snapshot"/> the request's fields are copied: the request may be gone before the fetch reads
+    /// them (a background revalidation). Otherwise the fetch reads the request's own fields, which stay valid while the
+    /// request waits for the fetch's outcome: their only reader, the Vary key, is built before the outcome is published.
+    /// </remarks>
+    private static FetchState CreateFetchState(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, bool snapshot = false)
     {
-        var snapshot = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, values) in context.Request.Headers)
+        var fields = context.Request.Headers;
+        if (snapshot)
         {
-            snapshot[name] = values.ToString();
+            var copy = new HeaderDictionary(fields.Count);
+            foreach (var (name, values) in fields)
+            {
+                copy[name] = values;
+            }
+
+            fields = copy;
         }
 
         var policy = context.Features.Get<ProxyCachePolicyFeature>();
-        return new FetchState(target, snapshot, requestCc, context.Request.Headers.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
+        return new FetchState(target, fields, requestCc, fields.Authorization.Count > 0, lookup.Generation, lookup.VaryNames)
         {
             Policy = policy,
             OnOriginResponse = policy?.OnOriginResponse,
@@ -160,7 +174,7 @@ internal sealed partial class CachingProxy
                 generation = state.Generation.Length > 0 && string.Equals(state.VaryNames, varyNames, StringComparison.Ordinal)
                     ? state.Generation
                     : Guid.NewGuid().ToString("N")[..12];
-                storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, SnapshotField, state.Policy?.VaryModes);
+                storeKey = VaryKey.Build(state.Target.Key, generation, varyNames, state.RequestHeaders, RequestField, state.Policy?.VaryModes);
             }
 
             var metadata2 = EntryBuilder.Build(storeKey, state.Target.OriginUrl, HostOf(state.Target), fetched, decision, headers, declaredLength ?? -1);
@@ -313,9 +327,9 @@ internal sealed partial class CachingProxy
         }
     }
 
-    /// <summary>What a fetch needs of its leader's request after that request may have gone.</summary>
+    /// <summary>What a fetch needs of its leader's request (whose fields it reads live or from a copy: <see cref="CreateFetchState"/>).</summary>
     private sealed record FetchState(
-        ProxyTarget Target, Dictionary<string, string> RequestHeaders, CacheControlDirectives RequestCc, bool HasAuthorization, string Generation, string VaryNames)
+        ProxyTarget Target, IHeaderDictionary RequestHeaders, CacheControlDirectives RequestCc, bool HasAuthorization, string Generation, string VaryNames)
     {
         /// <summary>The cache rules' adjustment of the origin's response, if any.</summary>
         public Action<HttpResponseMessage>? OnOriginResponse { get; init; }

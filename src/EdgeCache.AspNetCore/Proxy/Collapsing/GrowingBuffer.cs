@@ -20,8 +20,10 @@ internal sealed class GrowingBuffer
     private readonly long _declaredLength;
     private readonly List<byte[]?> _segments = [];
     private readonly List<ReaderPosition> _readers = [];
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private TaskCompletionSource _consumed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made when somebody waits, and dropped when signalled: a 1 KB miss whose reader never has to wait then
+    // allocates none of them (five before, one per signal).
+    private TaskCompletionSource? _changed;
+    private TaskCompletionSource? _consumed;
     private long _length;
     private bool _completed;
     private bool _trimming;
@@ -84,7 +86,7 @@ internal sealed class GrowingBuffer
                     return;
                 }
 
-                wait = _consumed.Task;
+                wait = Consumed();
             }
 
             var left = firstReaderTimeout - time.GetElapsedTime(started);
@@ -138,7 +140,7 @@ internal sealed class GrowingBuffer
     /// <summary>Appends bytes and wakes waiting readers.</summary>
     public void Append(ReadOnlySpan<byte> data)
     {
-        TaskCompletionSource changed;
+        TaskCompletionSource? changed;
         lock (_sync)
         {
             while (!data.IsEmpty)
@@ -157,36 +159,38 @@ internal sealed class GrowingBuffer
             }
 
             changed = _changed;
-            _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _changed = null;
         }
 
-        changed.TrySetResult();
+        changed?.TrySetResult();
     }
 
     /// <summary>Marks the body complete.</summary>
     public void Complete()
     {
-        TaskCompletionSource changed;
+        TaskCompletionSource? changed;
         lock (_sync)
         {
             _completed = true;
             changed = _changed;
+            _changed = null;
         }
 
-        changed.TrySetResult();
+        changed?.TrySetResult();
     }
 
     /// <summary>Marks the body broken: readers that have not reached the end fail (their clients must see a failed transfer).</summary>
     public void Fail(Exception error)
     {
-        TaskCompletionSource changed;
+        TaskCompletionSource? changed;
         lock (_sync)
         {
             _error ??= error;
             changed = _changed;
+            _changed = null;
         }
 
-        changed.TrySetResult();
+        changed?.TrySetResult();
     }
 
     /// <summary>Waits until the body is complete and returns its length; throws if it broke.</summary>
@@ -207,7 +211,7 @@ internal sealed class GrowingBuffer
                     return _length;
                 }
 
-                wait = _changed.Task;
+                wait = Changed();
             }
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -218,6 +222,7 @@ internal sealed class GrowingBuffer
     public async Task CopyToAsync(Stream destination, long offset, long count, CancellationToken cancellationToken)
     {
         var reader = new ReaderPosition { Position = offset };
+        TaskCompletionSource? first = null;
         lock (_sync)
         {
             if (offset < (long)_released * _segmentSize)
@@ -229,28 +234,28 @@ internal sealed class GrowingBuffer
             if (!_hadReader)
             {
                 _hadReader = true;
-                var consumed = _consumed;
-                _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                consumed.TrySetResult();
+                first = _consumed;
+                _consumed = null;
             }
         }
 
+        first?.TrySetResult();
         try
         {
             await CopyFromAsync(reader, destination, offset, count, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            TaskCompletionSource consumed;
+            TaskCompletionSource? consumed;
             lock (_sync)
             {
                 _readers.Remove(reader);
                 consumed = _consumed;
-                _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _consumed = null;
                 Trim();
             }
 
-            consumed.TrySetResult();
+            consumed?.TrySetResult();
         }
     }
 
@@ -283,7 +288,7 @@ internal sealed class GrowingBuffer
                 }
                 else
                 {
-                    wait = _changed.Task;
+                    wait = Changed();
                 }
             }
 
@@ -303,13 +308,19 @@ internal sealed class GrowingBuffer
                 {
                     Trim();
                     consumed = _consumed;
-                    _consumed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    _consumed = null;
                 }
             }
 
             consumed?.TrySetResult();
         }
     }
+
+    // Under the lock: what a reader waits on for more bytes, the end or a failure.
+    private Task Changed() => (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    // Under the lock: what the fill waits on for a reader to attach or move on.
+    private Task Consumed() => (_consumed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
     // Under the lock: release whole segments below every reader (and below the appended length).
     private void Trim()
