@@ -116,11 +116,58 @@ internal sealed class JsWorkerHost : IAsyncDisposable
 /// <summary>Keeps every log line (category, level, message and exception).</summary>
 internal sealed class LogCollector : ILoggerProvider
 {
+    private readonly object _gate = new();
+    private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public ConcurrentQueue<(string Category, LogLevel Level, string Message)> Lines { get; } = new();
 
     public string Text => string.Join("\n", Lines.Select(l => $"{l.Level} {l.Category}: {l.Message}"));
 
     public ILogger CreateLogger(string categoryName) => new Collector(this, categoryName);
+
+    /// <summary>
+    /// Waits until a line matches (console lines reach the log in batches, after the response): true when one
+    /// does, false when none has within <paramref name="timeout"/> (10 s by default).
+    /// </summary>
+    public async Task<bool> WaitForAsync(Func<(string Category, LogLevel Level, string Message), bool> match, TimeSpan? timeout = null)
+    {
+        var expired = Task.Delay(timeout ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            Task added;
+            lock (_gate)
+            {
+                added = _added.Task;
+            }
+
+            if (Lines.Any(match))
+            {
+                return true;
+            }
+
+            if (await Task.WhenAny(added, expired) == expired)
+            {
+                return Lines.Any(match);
+            }
+        }
+    }
+
+    /// <summary>Waits for a console line (category EdgeCache.JavaScript.Console) of that level and text.</summary>
+    public Task<bool> WaitForConsoleAsync(LogLevel level, string message)
+        => WaitForAsync(l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == level && l.Message == message);
+
+    private void Add(string category, LogLevel level, string message)
+    {
+        Lines.Enqueue((category, level, message));
+        TaskCompletionSource added;
+        lock (_gate)
+        {
+            added = _added;
+            _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        added.TrySetResult();
+    }
 
     public void Dispose()
     {
@@ -134,6 +181,6 @@ internal sealed class LogCollector : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => owner.Lines.Enqueue((category, logLevel, formatter(state, exception) + (exception is null ? string.Empty : "\n" + exception)));
+            => owner.Add(category, logLevel, formatter(state, exception) + (exception is null ? string.Empty : "\n" + exception));
     }
 }

@@ -217,7 +217,7 @@ public sealed class MapJavaScriptWorkerTests
 
         await host.Client.GetStringAsync("/");
 
-        Assert.Contains(host.Logs.Lines, l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == Microsoft.Extensions.Logging.LogLevel.Warning && l.Message == "careful { n: 1 }");
+        Assert.True(await host.Logs.WaitForConsoleAsync(Microsoft.Extensions.Logging.LogLevel.Warning, "careful { n: 1 }"), host.Logs.Text);
     }
 
     [Fact]
@@ -232,8 +232,8 @@ public sealed class MapJavaScriptWorkerTests
             """);
 
         Assert.Equal("log error function", await host.Client.GetStringAsync("/"));
-        Assert.Contains(host.Logs.Lines, l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == Microsoft.Extensions.Logging.LogLevel.Information && l.Message == "{ not: \"inspected\" }");
-        Assert.Contains(host.Logs.Lines, l => l.Category == "EdgeCache.JavaScript.Console" && l.Level == Microsoft.Extensions.Logging.LogLevel.Error && l.Message.Length == 0);
+        Assert.True(await host.Logs.WaitForConsoleAsync(Microsoft.Extensions.Logging.LogLevel.Information, "{ not: \"inspected\" }"), host.Logs.Text);
+        Assert.True(await host.Logs.WaitForConsoleAsync(Microsoft.Extensions.Logging.LogLevel.Error, string.Empty), host.Logs.Text);
     }
 
     [Fact]

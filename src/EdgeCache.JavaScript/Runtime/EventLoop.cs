@@ -15,12 +15,17 @@ internal sealed class EventLoop : IDisposable
     private readonly object _gate = new();
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
+    private readonly Action? _onIdle;
     private bool _completed;
     private bool _sleeping;
 
-    public EventLoop(string name, Action<Exception> onUnhandled)
+    /// <param name="name">The thread's name.</param>
+    /// <param name="onUnhandled">Gets what a piece of work threw.</param>
+    /// <param name="onIdle">Runs on the loop each time its queue runs empty, before it sleeps (it may post).</param>
+    public EventLoop(string name, Action<Exception> onUnhandled, Action? onIdle = null)
     {
         _onUnhandled = onUnhandled;
+        _onIdle = onIdle;
         _thread = new Thread(Run, StackSize) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -102,6 +107,26 @@ internal sealed class EventLoop : IDisposable
     // The next piece of work; null once the loop is disposed and its queue drained.
     private Action? Next()
     {
+        if (_onIdle is not null)
+        {
+            lock (_gate)
+            {
+                if (_queue.Count > 0)
+                {
+                    return _queue.Dequeue();
+                }
+            }
+
+            try
+            {
+                _onIdle();
+            }
+            catch (Exception ex)
+            {
+                _onUnhandled(ex);
+            }
+        }
+
         lock (_gate)
         {
             while (_queue.Count == 0)

@@ -35,7 +35,7 @@ internal sealed partial class WorkerRuntime
         Add("timingSafeEqual", a => CryptographicOperations.FixedTimeEquals(a[0].AsUint8Array(), a[1].AsUint8Array()) ? JsBoolean.True : JsBoolean.False);
         Add("log", a =>
         {
-            Log.Console(_console, (LogLevel)(int)a[0].AsNumber(), a[1].AsString());
+            _console.Write((LogLevel)(int)a[0].AsNumber(), a[1].AsString());
             return JsValue.Undefined;
         });
         Add("consoleMethod", a => ConsoleMethod((LogLevel)(int)a[0].AsNumber(), a[1].AsString(), a[2]));
@@ -142,7 +142,7 @@ internal sealed partial class WorkerRuntime
             var line = args.Length == 1 && args[0].IsString()
                 ? args[0].AsString()
                 : _engine.Call(format, JsValue.Undefined, [new JsArray(_engine, args.ToArray())]).AsString();
-            Log.Console(_console, level, line);
+            _console.Write(level, line);
             return JsValue.Undefined;
         });
 
@@ -377,6 +377,8 @@ internal sealed partial class WorkerRuntime
     // fail(id, description, error)
     private JsValue Fail(JsValue[] a)
     {
+        // The failure is logged (here or by the host): the console lines before it come first.
+        _console.Flush();
         if (!_requests.TryGetValue((int)a[0].AsNumber(), out var state))
         {
             Log.Uncaught(_logger, a[1].AsString());

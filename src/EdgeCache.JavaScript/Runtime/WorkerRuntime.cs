@@ -26,7 +26,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private readonly CacheStorage _caches;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly ILogger _console;
+    private readonly ConsoleLog _console;
     private readonly EventLoop _loop;
     private readonly CpuLimit _cpu;
     private readonly CancellationTokenSource _stopping = new();
@@ -54,9 +54,9 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _caches = caches;
         _time = time;
         _logger = loggers.CreateLogger("EdgeCache.JavaScript");
-        _console = loggers.CreateLogger("EdgeCache.JavaScript.Console");
+        _console = new ConsoleLog(loggers.CreateLogger("EdgeCache.JavaScript.Console"));
         _cpu = new CpuLimit(options.CpuLimit, options.MemoryLimit);
-        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex));
+        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex), _console.Schedule);
     }
 
     /// <summary>Loads the script and runs its top-level code; returns once the worker is ready.</summary>
@@ -119,6 +119,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             _engine?.Dispose();
         });
         _loop.Dispose();
+        _console.Flush();
         _stopping.Dispose();
     }
 
@@ -278,6 +279,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         catch (CpuLimitExceededException ex)
         {
             _engine.Advanced.ResetCallStack();
+            _console.Flush();
             if (_cpu.Exceeded == "memory")
             {
                 Log.MemoryLimitExceeded(_logger, _options.MemoryLimit, owner?.Url ?? "(no request)");
@@ -291,6 +293,8 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         }
         catch (JavaScriptException ex)
         {
+            // The host logs the failure when it gets it: the console lines before it come first.
+            _console.Flush();
             var stack = $"Uncaught {ex.Error}\n{ex.JavaScriptStackTrace}";
             if (owner is null || !owner.Completion.TrySetException(new JavaScriptWorkerException(stack)))
             {
@@ -299,6 +303,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            _console.Flush();
             if (owner is null || !owner.Completion.TrySetException(ex))
             {
                 Log.LoopFailed(_logger, ex);
@@ -308,6 +313,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         {
             _cpu.Disarm(owner);
             _current = previous;
+            _console.AfterTurn();
         }
     }
 
