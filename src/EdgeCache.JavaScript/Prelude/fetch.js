@@ -537,27 +537,23 @@
   define('CacheStorage', CacheStorage);
 
   // ---- the worker model ----
-  const kRequestId = Symbol('requestId');
+  // Read by the host's dispatch (WorkerRuntime.Events.cs).
   const fetchListeners = [];
+  internal.fetchListeners = fetchListeners;
 
+  // A FetchEvent is C# (FetchEventObject.cs, WorkerRuntime.Events.cs), with this class's prototype and C#
+  // members (request, respondWith, waitUntil, passThroughOnException, and Event's type, timeStamp, ...); the
+  // host makes one per request of a service worker and runs the listeners itself.
   class FetchEvent extends internal.Event {
-    #s;
-    constructor(type, init = {}) {
-      super(type);
+    constructor(type = noArgument, init = {}) {
+      if (type === noArgument) throw new TypeError('Event: 1 argument required.');
+      const eventType = String(type);
       if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
-      this.#s = { request: init.request, id: init[kRequestId] ?? 0, responded: false, response: undefined };
+      return host.fetchEventNew(new.target.prototype, eventType, init.request, Boolean(init.cancelable));
     }
-    get request() { return this.#s.request; }
-    respondWith(response) {
-      const s = this.#s;
-      if (s.responded) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
-      s.responded = true;
-      s.response = response;
-    }
-    waitUntil(promise) { waitUntil(this.#s.id, promise); }
-    passThroughOnException() { host.passThroughOnException(this.#s.id); }
-    static responseOf(event) { return event.#s.responded ? [event.#s.response] : null; }
   }
+  host.fetchEventInstall(FetchEvent.prototype);
+  internal.isStopped = host.fetchEventStopped;
   define('FetchEvent', FetchEvent);
 
   const waitUntil = (id, promise) => {
@@ -566,6 +562,7 @@
       () => host.waitUntilEnd(token, null),
       (error) => host.waitUntilEnd(token, describeError(error)));
   };
+  internal.waitUntil = waitUntil;
 
   class ExecutionContext {
     #id;
@@ -642,27 +639,15 @@
       (error) => host.chunk(token, null, describeError(error)));
   };
 
-  // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
+  internal.deliver = deliver;
+  internal.bodyForHost = Body.forHost;
+
+  // Called by the host for each request of an ES module worker (a service worker's are dispatched by the host,
+  // WorkerRuntime.Events.cs). Ends in host.respond or host.fail.
   internal.dispatch = (id, request) => {
     let result;
     try {
-      if (moduleHandler !== null) {
-        result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
-      } else {
-        const event = new FetchEvent('fetch', { request, [kRequestId]: id });
-        // An index, not for-of: no iterator object and next() call per listener in the interpreter.
-        for (let i = 0; i < fetchListeners.length; i++) {
-          const listener = fetchListeners[i];
-          if (typeof listener === 'function') listener.call(globalThis, event);
-          else listener.handleEvent(event);
-        }
-        const responded = FetchEvent.responseOf(event);
-        if (responded === null) {
-          host.forward(id);
-          return;
-        }
-        result = responded[0];
-      }
+      result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
     } catch (error) {
       host.fail(id, describeError(error), error);
       return;

@@ -74,6 +74,7 @@ internal sealed partial class WorkerRuntime
 
         // Request and Response (WebMessage).
         AddMessageFunctions(Add);
+        AddEventFunctions(Add);
 
         // Bodies.
         Add("parseMultipart", a =>

@@ -169,6 +169,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _parseUrl = shared.Get("parseUrl");
         _extractBody = shared.Get("extractBody");
         _takeBody = shared.Get("takeBody");
+        BindDispatch(shared);
 
         _cpu.Arm(null);
         try
@@ -254,7 +255,15 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             var cf = new JsObject(_engine);
             cf.Set("httpProtocol", state.Event.HttpContext.Request.Protocol);
             cf.Set("colo", "LOCAL");
-            _engine.Call(_dispatch, JsValue.Undefined, [state.Id, IncomingRequest(request, body, cf)]);
+            var message = IncomingRequest(request, body, cf);
+            if (_script.IsModule)
+            {
+                _engine.Call(_dispatch, JsValue.Undefined, [state.Id, message]);
+            }
+            else
+            {
+                DispatchFetch(state, message);
+            }
         });
     }
 
