@@ -55,7 +55,6 @@
   host.headersInstall(Headers.prototype);
   // The host takes and gives the Headers object itself (and checks that it is one).
   const headersToFlat = (headers) => headers;
-  const headersFromHost = (list) => list;
   const freezeHeaders = (headers) => { host.headersFreeze(headers); return headers; };
   define('Headers', Headers);
 
@@ -66,9 +65,12 @@
   const BYTES = 2;
   const HOST = 3;
   const STREAM = 4;
-  // The internal state of a Request or Response: one plain object under one symbol (string-keyed properties
-  // are much cheaper than symbol-keyed ones in the interpreter).
-  const kState = Symbol('state');
+  // The state of a Request or Response is C# (WebMessage.cs): slots that the prelude reads and writes with
+  // these private symbols, and that the message answers from an array (no property table per message).
+  const messageKeys = ['url', 'method', 'headers', 'redirect', 'signal', 'cf', 'used', 'body', 'stream', 'status', 'statusText', 'redirected', 'type']
+    .map(name => Symbol(name));
+  host.messageSlots(messageKeys);
+  const [kUrl, kMethod, kHeaders, kRedirect, kSignal, kCf, kUsed, kBody, kStream, kStatus, kStatusText, kRedirected, kType] = messageKeys;
   const kStreamSource = Symbol('streamSource');
   const kStreamTouched = Symbol('streamTouched');
 
@@ -184,26 +186,29 @@
 
   class Body {
     get body() {
-      const source = this[kState].body;
+      const source = this[kBody];
       if (source === null) return null;
-      if (this[kState].stream === undefined) this[kState].stream = streamOver(source);
-      return this[kState].stream;
+      let stream = this[kStream];
+      if (stream === undefined) {
+        stream = streamOver(source);
+        this[kStream] = stream;
+      }
+      return stream;
     }
 
     get bodyUsed() {
-      if (this[kState].used) return true;
-      const stream = this[kState].stream;
+      if (this[kUsed]) return true;
+      const stream = this[kStream];
       return stream !== undefined && (stream.locked || stream[kStreamTouched] === true);
     }
 
     // Takes the body source for consumption; the body is used afterwards.
     static take(message) {
       if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
-      const source = message[kState].body;
-      message[kState].used = true;
-      if (source !== null && message[kState].stream !== undefined && !message[kState].stream[kStreamTouched]) {
-        lockStream(message[kState].stream);
-      }
+      const source = message[kBody];
+      message[kUsed] = true;
+      const stream = message[kStream];
+      if (source !== null && stream !== undefined && !stream[kStreamTouched]) lockStream(stream);
       return source;
     }
 
@@ -255,16 +260,16 @@
     // Splits the body for clone(): the original keeps one side, the copy gets the other.
     static tee(message) {
       if (message.bodyUsed) throw new TypeError('Body has already been used. It can only be used once. Use tee() first if you need to read it twice.');
-      const source = message[kState].body;
+      const source = message[kBody];
       if (source === null) return null;
       if (source.kind === HOST) {
-        message[kState].stream = undefined;
+        message[kStream] = undefined;
         return { kind: HOST, value: host.tee(source.value) };
       }
       if (source.kind === STREAM) {
         const [left, right] = source.value.tee();
-        message[kState].body = { kind: STREAM, value: left };
-        message[kState].stream = undefined;
+        message[kBody] = { kind: STREAM, value: left };
+        message[kStream] = undefined;
         return { kind: STREAM, value: right };
       }
       return source;
@@ -292,66 +297,22 @@
   // new Headers(init) for a message's headers; a Headers given (another message's) is copied by the host
   // without the constructor's JavaScript.
   const headersOf = (init) => (init instanceof Headers ? host.headersCopy(init, Headers.prototype) : new Headers(init));
+  internal.extractBody = extractBody;
+  internal.takeBody = Body.take;
 
   // ---- Request ----
-
-  const normalizedMethods = new Map(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH'].map(m => [m.toLowerCase(), m]));
-  const canonicalMethods = new Set(normalizedMethods.values());
-  const normalizeMethod = (method) => {
-    const text = String(method);
-    if (canonicalMethods.has(text)) return text;
-    if (!tokenPattern.test(text)) throw new TypeError(`Invalid HTTP method: '${text}'.`);
-    const upper = normalizedMethods.get(text.toLowerCase());
-    if (upper === undefined && forbiddenMethod.test(text)) throw new TypeError(`Forbidden HTTP method: '${text}'.`);
-    return upper ?? text;
-  };
-
-  const redirectModes = new Set(['follow', 'manual', 'error']);
-  const forbiddenMethod = /^(connect|trace|track)$/i;
 
   // A default that no caller can pass: tells new Request() from new Request(x) without the arguments object,
   // which the interpreter builds for every call of a function that mentions it.
   const noArgument = Symbol('noArgument');
 
   class Request {
-    constructor(input = noArgument, init = {}) {
+    // The Fetch Standard's steps are C# (WorkerRuntime.Messages.cs, RequestConstruct): a constructor with ten
+    // locals cost about 2 KB of environment per call in the interpreter. They call back here for what is
+    // JavaScript (the URL parser, a body to extract, the body taken from the input).
+    constructor(input = noArgument, init = undefined) {
       if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
-      init = init ?? {};
-      const from = input instanceof Request ? input[kState] : null;
-      const url = from ? from.url : parseUrl(input);
-      const method = init.method !== undefined ? normalizeMethod(init.method) : (from ? from.method : 'GET');
-      const redirect = init.redirect ?? from?.redirect ?? 'follow';
-      if (!redirectModes.has(redirect)) throw new TypeError(`Invalid redirect value: '${redirect}'.`);
-      // Built in one literal: each property set on the state is a lookup of the state in the interpreter.
-      const state = {
-        url,
-        method,
-        headers: headersOf(init.headers !== undefined ? init.headers : from?.headers),
-        redirect,
-        signal: init.signal ?? from?.signal ?? null,
-        cf: init.cf !== undefined ? init.cf : from?.cf,
-        used: false,
-        body: null,
-        stream: undefined,
-      };
-      this[kState] = state;
-      const bodyless = method === 'GET' || method === 'HEAD';
-      let source = null;
-      let contentType = null;
-      if (init instanceof Request) {
-        // new Request(url, request), as in the reference example's cache key: workerd leaves the request
-        // given as init usable, so its body is shared here, not taken (whichever reads it first has it).
-        source = bodyless ? null : init[kState].body;
-      } else if (init.body !== undefined && init.body !== null) {
-        [source, contentType] = extractBody(init.body);
-      } else if (init.body === undefined && from !== null && from.body !== null) {
-        source = Body.take(input);
-      }
-      if (source !== null && bodyless) {
-        throw new TypeError('Request with a GET or HEAD method cannot have a body.');
-      }
-      if (contentType !== null && !state.headers.has('content-type')) state.headers.set('content-type', contentType);
-      state.body = source;
+      return host.requestConstruct(new.target.prototype, input, init);
     }
 
     // method, url, headers, redirect, signal, cf: C# getters of the state (host.stateGetters, below).
@@ -361,19 +322,14 @@
     get [Symbol.toStringTag]() { return 'Request'; }
 
     clone() {
-      const copy = Object.create(Request.prototype);
-      const state = this[kState];
-      copy[kState] = {
-        url: state.url, method: state.method, headers: host.headersCopy(state.headers, Headers.prototype), redirect: state.redirect,
-        signal: state.signal, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
-      };
-      return copy;
+      return host.requestNew(Request.prototype, this[kUrl], this[kMethod], host.headersCopy(this[kHeaders], Headers.prototype), this[kRedirect],
+        this[kSignal], this[kCf], Body.tee(this));
     }
   }
-  // The getters read every request makes are C# functions: a JavaScript getter is a function call with an
-  // environment of its own in the interpreter, each time.
+  // The getters (method, url, headers, redirect, signal, cf) are C# functions reading the slots: a JavaScript
+  // getter is a function call with an environment of its own in the interpreter, each time.
   mixBody(Request);
-  host.stateGetters(Request.prototype, kState, ['method', 'url', 'headers', 'redirect', 'signal', 'cf']);
+  host.messageGetters(Request.prototype, true);
   define('Request', Request);
 
   // ---- Response ----
@@ -397,17 +353,14 @@
       }
       const headers = headersOf(init.headers);
       if (contentType !== null && !headers.has('content-type')) headers.set('content-type', contentType);
-      this[kState] = {
-        status, statusText, headers, url: '', redirected: false, type: 'default', cf: init.cf, used: false,
-        body: source, stream: undefined,
-      };
+      return host.responseNew(new.target.prototype, status, statusText, headers, '', false, 'default', init.cf, source);
     }
 
     static json(data, init = {}) {
       const text = JSON.stringify(data);
       if (text === undefined) throw new TypeError('Response.json: the value cannot be serialised to JSON.');
       const response = new Response(text, init);
-      response[kState].headers.set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
+      response[kHeaders].set('content-type', init?.headers && new Headers(init.headers).get('content-type') || 'application/json');
       return response;
     }
 
@@ -415,56 +368,33 @@
       if (!redirectStatus.has(Number(status))) throw new RangeError(`Invalid redirect status: ${status}. Use 301, 302, 303, 307 or 308.`);
       const location = new URL(String(url)).href;
       const response = new Response(null, { status: Number(status), headers: { location } });
-      freezeHeaders(response[kState].headers);
+      freezeHeaders(response[kHeaders]);
       return response;
     }
 
     static error() {
       const response = new Response(null, { status: 200 });
-      response[kState].status = 0;
-      response[kState].type = 'error';
-      freezeHeaders(response[kState].headers);
+      response[kStatus] = 0;
+      response[kType] = 'error';
+      freezeHeaders(response[kHeaders]);
       return response;
     }
 
-    get ok() { return this[kState].status >= 200 && this[kState].status <= 299; }
-    // status, statusText, headers, url, redirected, type, cf: C# getters of the state (host.stateGetters, below).
+    // ok, status, statusText, headers, url, redirected, type, cf: C# getters of the slots (host.messageGetters, below).
     get webSocket() { return null; }
     get [Symbol.toStringTag]() { return 'Response'; }
 
     clone() {
-      const copy = Object.create(Response.prototype);
-      const state = this[kState];
-      copy[kState] = {
-        status: state.status, statusText: state.statusText, headers: host.headersCopy(state.headers, Headers.prototype), url: state.url,
-        redirected: state.redirected, type: state.type, cf: state.cf, used: false, body: Body.tee(this), stream: undefined,
-      };
-      return copy;
+      return host.responseNew(Response.prototype, this[kStatus], this[kStatusText], host.headersCopy(this[kHeaders], Headers.prototype), this[kUrl],
+        this[kRedirected], this[kType], this[kCf], Body.tee(this));
     }
   }
   mixBody(Response);
-  host.stateGetters(Response.prototype, kState, ['status', 'statusText', 'headers', 'url', 'redirected', 'type', 'cf']);
+  host.messageGetters(Response.prototype, false);
   define('Response', Response);
 
-  // A Response over what the host returned (fetch, cache.match): headers as a flat array, body a host body.
-  const responseFromHost = (status, statusText, list, body, url) => {
-    const response = Object.create(Response.prototype);
-    response[kState] = {
-      status, statusText, headers: headersFromHost(list), url, redirected: false, type: 'default', cf: undefined,
-      used: false, body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
-    };
-    return response;
-  };
-  internal.responseFromHost = responseFromHost;
-
-  const requestFromHost = (method, url, list, body, cf) => {
-    const request = Object.create(Request.prototype);
-    request[kState] = {
-      url, method, headers: headersFromHost(list), redirect: 'manual', signal: null, cf, used: false,
-      body: body === null ? null : { kind: HOST, value: body }, stream: undefined,
-    };
-    return request;
-  };
+  // The messages the host makes (the incoming request, fetch and cache.match responses) are made in C#
+  // (WorkerRuntime.Messages.cs), with a { kind: HOST, value } body source.
 
   const toRequest = (input) => (input instanceof Request ? input : new Request(input));
 
@@ -504,12 +434,12 @@
         : await exchange;
       const location = response.headers.get('location');
       if (request.redirect === 'manual' || !redirectStatus.has(response.status) || location === null) {
-        if (redirects > 0) response[kState].redirected = true;
+        if (redirects > 0) response[kRedirected] = true;
         return response;
       }
       if (request.redirect === 'error') throw new TypeError(`Fetch for ${url} was redirected and redirect mode is 'error'.`);
       if (redirects >= 20) throw new TypeError(`Too many redirects fetching ${url}.`);
-      host.cancelBody(response[kState].body?.value ?? null);
+      host.cancelBody(response[kBody]?.value ?? null);
       const next = new URL(location, url).href;
       const toGet = response.status === 303 && request.method !== 'HEAD' || (response.status <= 302 && request.method === 'POST');
       if (!toGet && kind !== 0 && !replayable) throw new TypeError(`Fetch for ${url} was redirected with a ${response.status} and its streamed body cannot be sent again.`);
@@ -525,7 +455,7 @@
         redirect: request.redirect,
         signal,
       });
-      response[kState].url = next;
+      response[kUrl] = next;
     }
   }
   define('fetch', fetch);
@@ -607,27 +537,23 @@
   define('CacheStorage', CacheStorage);
 
   // ---- the worker model ----
-  const kRequestId = Symbol('requestId');
+  // Read by the host's dispatch (WorkerRuntime.Events.cs).
   const fetchListeners = [];
+  internal.fetchListeners = fetchListeners;
 
+  // A FetchEvent is C# (FetchEventObject.cs, WorkerRuntime.Events.cs), with this class's prototype and C#
+  // members (request, respondWith, waitUntil, passThroughOnException, and Event's type, timeStamp, ...); the
+  // host makes one per request of a service worker and runs the listeners itself.
   class FetchEvent extends internal.Event {
-    #s;
-    constructor(type, init = {}) {
-      super(type);
+    constructor(type = noArgument, init = {}) {
+      if (type === noArgument) throw new TypeError('Event: 1 argument required.');
+      const eventType = String(type);
       if (!(init?.request instanceof Request)) throw new TypeError('FetchEvent: init.request must be a Request.');
-      this.#s = { request: init.request, id: init[kRequestId] ?? 0, responded: false, response: undefined };
+      return host.fetchEventNew(new.target.prototype, eventType, init.request, Boolean(init.cancelable));
     }
-    get request() { return this.#s.request; }
-    respondWith(response) {
-      const s = this.#s;
-      if (s.responded) throw new DOMException('respondWith() has already been called for this event.', 'InvalidStateError');
-      s.responded = true;
-      s.response = response;
-    }
-    waitUntil(promise) { waitUntil(this.#s.id, promise); }
-    passThroughOnException() { host.passThroughOnException(this.#s.id); }
-    static responseOf(event) { return event.#s.responded ? [event.#s.response] : null; }
   }
+  host.fetchEventInstall(FetchEvent.prototype);
+  internal.isStopped = host.fetchEventStopped;
   define('FetchEvent', FetchEvent);
 
   const waitUntil = (id, promise) => {
@@ -636,6 +562,7 @@
       () => host.waitUntilEnd(token, null),
       (error) => host.waitUntilEnd(token, describeError(error)));
   };
+  internal.waitUntil = waitUntil;
 
   class ExecutionContext {
     #id;
@@ -712,28 +639,15 @@
       (error) => host.chunk(token, null, describeError(error)));
   };
 
-  // Called by the host for each request. Ends in host.respond, host.fail or host.forward (no respondWith).
-  internal.dispatch = (id, method, url, list, body, cf) => {
-    const request = requestFromHost(method, url, list, body, cf);
+  internal.deliver = deliver;
+  internal.bodyForHost = Body.forHost;
+
+  // Called by the host for each request of an ES module worker (a service worker's are dispatched by the host,
+  // WorkerRuntime.Events.cs). Ends in host.respond or host.fail.
+  internal.dispatch = (id, request) => {
     let result;
     try {
-      if (moduleHandler !== null) {
-        result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
-      } else {
-        const event = new FetchEvent('fetch', { request, [kRequestId]: id });
-        // An index, not for-of: no iterator object and next() call per listener in the interpreter.
-        for (let i = 0; i < fetchListeners.length; i++) {
-          const listener = fetchListeners[i];
-          if (typeof listener === 'function') listener.call(globalThis, event);
-          else listener.handleEvent(event);
-        }
-        const responded = FetchEvent.responseOf(event);
-        if (responded === null) {
-          host.forward(id);
-          return;
-        }
-        result = responded[0];
-      }
+      result = moduleHandler.fetch(request, env, new ExecutionContext(internal, id));
     } catch (error) {
       host.fail(id, describeError(error), error);
       return;

@@ -359,7 +359,8 @@
     preventDefault() { if (this.#s.cancelable) this.#s.defaultPrevented = true; }
     stopImmediatePropagation() { this.#s.stopped = true; }
     stopPropagation() {}
-    static isStopped(event) { return event.#s.stopped; }
+    // A FetchEvent is a C# object (without #s): the host answers for it.
+    static isStopped(event) { return #s in event ? event.#s.stopped : internal.isStopped(event); }
   }
 
   class EventTarget {

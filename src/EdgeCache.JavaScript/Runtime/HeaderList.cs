@@ -206,7 +206,7 @@ internal sealed class HeaderList : ObjectInstance
         return new JsArray(_engine, pairs.ToArray());
     }
 
-    private static bool IsToken(string text)
+    public static bool IsToken(string text)
     {
         foreach (var c in text)
         {

@@ -72,12 +72,9 @@ internal sealed partial class WorkerRuntime
             return JsValue.Undefined;
         });
 
-        // Request and Response: getters that read a field of the state object (stateGetters(prototype, key, names)).
-        Add("stateGetters", a =>
-        {
-            InstallStateGetters(a[0].AsObject(), a[1], a[2].AsArray());
-            return JsValue.Undefined;
-        });
+        // Request and Response (WebMessage).
+        AddMessageFunctions(Add);
+        AddEventFunctions(Add);
 
         // Bodies.
         Add("parseMultipart", a =>
@@ -185,24 +182,6 @@ internal sealed partial class WorkerRuntime
 
     private HeaderList List(JsValue handle)
         => handle as HeaderList ?? throw TypeError("Illegal invocation: the object is not a Headers.");
-
-    /// <summary>
-    /// Accessors on <paramref name="prototype"/> that return <c>this[key][name]</c>, as C# functions (a JavaScript
-    /// getter costs a call with its own environment in the interpreter; these are read on every request).
-    /// </summary>
-    private void InstallStateGetters(ObjectInstance prototype, JsValue key, JsArray names)
-    {
-        foreach (var item in names)
-        {
-            var name = item.AsString();
-            var field = new JsString(name);
-            var getter = new ClrFunction(_engine, "get " + name, (self, _) =>
-                self is ObjectInstance target && target.Get(key) is ObjectInstance state
-                    ? state.Get(field)
-                    : throw TypeError($"Illegal invocation: '{name}' was read from an object that is not a Request or Response."));
-            prototype.DefineOwnProperty(name, new GetSetPropertyDescriptor(getter, JsValue.Undefined, enumerable: false, configurable: true));
-        }
-    }
 
     /// <summary>
     /// The methods of <c>Headers.prototype</c> that read or change the list, as C# functions: a call from a script
@@ -340,11 +319,8 @@ internal sealed partial class WorkerRuntime
         }
 
         var body = nullBody ? JsValue.Null : Wrap(new HostBody(response.Content!), _current);
-        return _engine.Call(_responseFromHost, JsValue.Undefined,
-        [
-            (int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable), body, url,
-        ]);
+        return HostResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
+            HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable), body, url);
     }
 
     // respond(id, status, statusText, flatHeaders, bodyKind, body)

@@ -37,7 +37,6 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
     private Engine _engine = null!;
     private JsValue _dispatch = null!;
-    private JsValue _responseFromHost = null!;
     private JsValue _fireTimer = null!;
     private JsValue _readChunk = null!;
     private ObjectInstance? _headersPrototype;
@@ -166,9 +165,12 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         }
 
         _dispatch = shared.Get("dispatch");
-        _responseFromHost = shared.Get("responseFromHost");
         _fireTimer = shared.Get("fireTimer");
         _readChunk = shared.Get("readChunk");
+        _parseUrl = shared.Get("parseUrl");
+        _extractBody = shared.Get("extractBody");
+        _takeBody = shared.Get("takeBody");
+        BindDispatch(shared);
 
         _cpu.Arm(null);
         try
@@ -254,11 +256,15 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             var cf = new JsObject(_engine);
             cf.Set("httpProtocol", state.Event.HttpContext.Request.Protocol);
             cf.Set("colo", "LOCAL");
-            _engine.Call(_dispatch, JsValue.Undefined,
-            [
-                state.Id, request.Method.Method, request.RequestUri!.AbsoluteUri,
-                HeaderList.FromHttp(_engine, _headersPrototype, request.Headers, request.Content, immutable: true), body, cf,
-            ]);
+            var message = IncomingRequest(request, body, cf);
+            if (_script.IsModule)
+            {
+                _engine.Call(_dispatch, JsValue.Undefined, [state.Id, message]);
+            }
+            else
+            {
+                DispatchFetch(state, message);
+            }
         });
     }
 
