@@ -20,6 +20,12 @@ namespace EdgeCache.Storage;
 internal sealed partial class MemoryBodyFiles
 {
     private const uint MfdCloexec = 1;
+    private const int RlimitNofile = 7;
+
+    // Body files may take at most half of the process's descriptor limit (read once), so that a tier full of
+    // them (a 4 GB tier at 64 KB is 65,536 bodies) never leaves sockets without descriptors: past it, bodies
+    // stay in arrays.
+    private static readonly long s_maxProcessFiles = ReadProcessFileLimit();
     private static int s_stores;
     private static long s_processOpen;
     private static long s_processBytes;
@@ -75,6 +81,11 @@ internal sealed partial class MemoryBodyFiles
                 throw fault;
             }
 
+            if (Interlocked.Read(ref s_processOpen) >= s_maxProcessFiles)
+            {
+                throw new IOException("The memory tier's body files already use half of the process's descriptor limit.");
+            }
+
             var fd = MemfdCreate(_name, MfdCloexec);
             if (fd < 0)
             {
@@ -105,8 +116,29 @@ internal sealed partial class MemoryBodyFiles
         Interlocked.Decrement(ref s_processOpen);
     }
 
+    /// <summary>How many body files this process may hold open: half its descriptor limit.</summary>
+    internal static long ProcessFileLimit => s_maxProcessFiles;
+
+    private static unsafe long ReadProcessFileLimit()
+    {
+        try
+        {
+            // struct rlimit { rlim_t cur, max; } (64-bit). .NET raises the soft limit to the hard one at start-up;
+            // 512 when it cannot be read.
+            var limit = stackalloc ulong[2];
+            return Supported && GetRlimit(RlimitNofile, limit) == 0 ? (long)Math.Min(limit[0] / 2, int.MaxValue) : 512;
+        }
+        catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+        {
+            return 512;
+        }
+    }
+
     [LibraryImport("libc", EntryPoint = "memfd_create", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int MemfdCreate(string name, uint flags);
+
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static unsafe partial int GetRlimit(int resource, ulong* limit);
 
     /// <summary>Writes one body into a new memory file; <see cref="Seal"/> turns it into the shared, read-only body.</summary>
     internal sealed class Writer(MemoryBodyFiles files, SafeFileHandle handle) : IDisposable

@@ -482,7 +482,8 @@ public sealed class MemoryStore : ICacheStore
                 return new ValueTask<bool>(sealedFile is not null ? _store.Publish(metadata, null, sealedFile) : readBack is not null && _store.Publish(metadata, readBack, null));
             }
 
-            if (_length >= _store._fileBodyThreshold && ToFile() is { } moved)
+            // A body of declared length that is here already failed to get a file when it began: not tried again.
+            if (!_exact && _length >= _store._fileBodyThreshold && ToFile() is { } moved)
             {
                 Fail();
                 return new ValueTask<bool>(_store.Publish(metadata, null, moved));
