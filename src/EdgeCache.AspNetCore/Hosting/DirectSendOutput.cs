@@ -70,13 +70,21 @@ internal sealed class DirectSendOutput : PipeWriter
     /// </summary>
     /// <param name="body">The bytes.</param>
     /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
-    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, 0, body.Length, limit));
+    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, 0, body.Length, limit));
 
     /// <summary>
     /// Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with
     /// sendfile(2). The output owns <paramref name="file"/> from here and disposes of it once sent or failed.
     /// </summary>
-    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, offset, count, limit));
+    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, null, offset, count, limit));
+
+    /// <summary>
+    /// Queues <paramref name="count"/> bytes of a store's shared body file from <paramref name="offset"/>, sent with
+    /// sendfile(2). The caller took a reference on it (<see cref="ISharedBodyFile.TryAcquireBodyFile"/>); the
+    /// output owns that reference from here and gives it back once the body is sent or failed.
+    /// </summary>
+    public void SendSharedFile(ISharedBodyFile owner, FileStream file, long offset, long count, TimeSpan limit)
+        => Queue(new DirectBody(_written, default, file, owner, offset, count, limit));
 
     /// <summary>
     /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
@@ -233,7 +241,7 @@ internal sealed class DirectSendOutput : PipeWriter
         {
             while (_bodies.TryDequeue(out var body))
             {
-                body.File?.Dispose();
+                body.Done();
             }
         }
     }
@@ -261,10 +269,7 @@ internal sealed class DirectSendOutput : PipeWriter
         }
         finally
         {
-            if (file is not null)
-            {
-                await file.DisposeAsync().ConfigureAwait(false);
-            }
+            body.Done();
         }
     }
 
@@ -400,8 +405,21 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private static void OnFileSent(object? sender, SocketAsyncEventArgs args) => ((TaskCompletionSource)args.UserToken!).TrySetResult();
 
-    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, long offset, long count, TimeSpan limit)
+    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, ISharedBodyFile? shared, long offset, long count, TimeSpan limit)
     {
+        /// <summary>The body is sent or dropped: its own file is closed, a shared one's reference given back.</summary>
+        public void Done()
+        {
+            if (shared is not null)
+            {
+                shared.ReleaseBodyFile();
+            }
+            else
+            {
+                File?.Dispose();
+            }
+        }
+
         public TimeSpan Limit { get; } = limit;
 
         public long Position { get; } = position;

@@ -117,6 +117,7 @@ internal static class EdgeCacheServer
             o.OriginTimeout = settings.OriginTimeout;
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
+            o.MemoryStore.FileBodyThreshold = settings.MemoryFileThresholdBytes;
             o.ExposeCacheTags = settings.ExposeCacheTags;
         });
 

@@ -46,7 +46,7 @@ internal static class StoreFactory
     }
 
     private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time)
-        => new(new MemoryStoreOptions { SizeLimit = settings.MemorySizeBytes }, time);
+        => new(new MemoryStoreOptions { SizeLimit = settings.MemorySizeBytes, FileBodyThreshold = settings.MemoryFileThresholdBytes }, time);
 
     private static DiskStore OpenDisk(ServerSettings settings, TimeProvider time, ILogger logger)
     {

@@ -42,6 +42,12 @@ internal sealed class ServerSettings
 
     public string MemorySize { get; set; } = "256MB";
 
+    /// <summary>
+    /// Memory-tier bodies of at least this size live in memory files sent with sendfile(2) (Linux); <c>0</c> or
+    /// <c>off</c> keeps every body in a managed array (<see cref="EdgeCache.Storage.MemoryStoreOptions.FileBodyThreshold"/>).
+    /// </summary>
+    public string MemoryFileThreshold { get; set; } = "64KB";
+
     public string DiskSize { get; set; } = "10GB";
 
     public string DataDir { get; set; } = "./edgecache-data";
@@ -158,6 +164,9 @@ internal sealed class ServerSettings
     public Uri? AdminListenUri { get; private set; }
 
     public long MemorySizeBytes { get; private set; }
+
+    /// <summary>The memory tier's file-body threshold in bytes; 0 when off.</summary>
+    public long MemoryFileThresholdBytes { get; private set; }
 
     public long DiskSizeBytes { get; private set; }
 
@@ -293,6 +302,19 @@ internal sealed class ServerSettings
 
         RuleSet = Server.Rules.CacheRuleSet.Compile(Rules, CacheDefaultExtensionsOnly, errors);
         MemorySizeBytes = Size("--memory-size (EdgeCache:MemorySize)", MemorySize, 1024, errors);
+        if (string.Equals(MemoryFileThreshold?.Trim(), "off", StringComparison.OrdinalIgnoreCase))
+        {
+            MemoryFileThresholdBytes = 0;
+        }
+        else
+        {
+            MemoryFileThresholdBytes = Size("EdgeCache:MemoryFileThreshold", MemoryFileThreshold ?? string.Empty, 0, errors);
+            if (MemoryFileThresholdBytes is > 0 and < EdgeCache.Storage.MemoryStoreOptions.MinFileBodyThreshold)
+            {
+                errors.Add($"EdgeCache:MemoryFileThreshold must be 0 or 'off', or at least 4KB, not '{MemoryFileThreshold}'.");
+            }
+        }
+
         DiskSizeBytes = Size("--disk-size (EdgeCache:DiskSize)", DiskSize, 1024, errors);
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);
         WorkerMemoryLimitBytes = Size("EdgeCache:WorkerMemoryLimit", WorkerMemoryLimit, 1024 * 1024, errors);

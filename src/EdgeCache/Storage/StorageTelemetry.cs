@@ -12,6 +12,14 @@ internal static class StorageTelemetry
     private static readonly Meter Meter = new("EdgeCache", "1.0");
 
     /// <summary>Store writes dropped because a tier's write-behind queue was full (the response was still served).</summary>
+    internal static ObservableGauge<long> MemoryFiles { get; } = Meter.CreateObservableGauge(
+        "edgecache.store.memory_files", static () => MemoryBodyFiles.ProcessOpenFiles, "{file}",
+        "Memory-tier bodies kept in memory files (memfd), stored or still being sent, in this process.");
+
+    internal static ObservableGauge<long> MemoryFileBytes { get; } = Meter.CreateObservableGauge(
+        "edgecache.store.memory_file_bytes", static () => MemoryBodyFiles.ProcessBytes, "By",
+        "Bytes in the memory tier's memory files: shared memory (Shmem), counted in the tier's bytes but not in the process's RSS.");
+
     internal static Counter<long> WritesDropped { get; } = Meter.CreateCounter<long>(
         "edgecache.store.writes_dropped", "{entry}", "Store writes dropped because the tier's write-behind queue was full (the response was still served), per tier.");
 }

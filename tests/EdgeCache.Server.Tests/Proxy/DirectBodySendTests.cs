@@ -19,6 +19,7 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
 
     [Theory]
     [InlineData("memory")]
+    [InlineData("memory-arrays")]
     [InlineData("disk")]
     [InlineData("tiered")]
     public async Task A_large_hit_goes_out_directly_and_byte_exact(string store)
@@ -37,6 +38,7 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
     [Theory]
     [InlineData("memory", 0, 99_999)]
     [InlineData("memory", 500_000, Size - 1)]
+    [InlineData("memory-arrays", 1, 99_999)]
     [InlineData("disk", 1, 70_000)]
     [InlineData("disk", 900_000, Size - 1)]
     public async Task A_range_of_a_large_hit_is_the_right_bytes(string store, int first, int last)
@@ -250,10 +252,12 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
         Assert.Equal(0, counters.OpenConnections);
     }
 
+    // "memory" keeps large bodies in memory files (the default); "memory-arrays" keeps them in managed arrays.
     private Task<InProcessServer> StartAsync(string store, bool directSend = true) => InProcessServer.StartAsync(new Dictionary<string, string?>
     {
         ["Origin"] = Origin.BaseUri.ToString(),
-        ["Store"] = store,
+        ["Store"] = store == "memory-arrays" ? "memory" : store,
+        ["MemoryFileThreshold"] = store == "memory-arrays" ? "off" : "64KB",
         ["DataDir"] = DataDir,
         ["DirectSend"] = directSend ? "true" : "false",
     });

@@ -27,6 +27,54 @@ public sealed class StoreFactoryTests
         Assert.Equal(store != "memory", Directory.Exists(Path.Combine(directory.Path, "nested", "data", "bodies")));
     }
 
+    [Theory]
+    [InlineData("64KB", 64L * 1024)]
+    [InlineData("1MB", 1024L * 1024)]
+    [InlineData("4KB", 4096L)]
+    [InlineData("0", 0L)]
+    [InlineData("off", 0L)]
+    [InlineData("OFF", 0L)]
+    public void MemoryFileThreshold_is_a_size_or_off(string value, long expected)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", MemoryFileThreshold = value };
+
+        Assert.Empty(settings.Validate());
+        Assert.Equal(expected, settings.MemoryFileThresholdBytes);
+    }
+
+    [Theory]
+    [InlineData("1KB")]
+    [InlineData("4095")]
+    [InlineData("big")]
+    public void A_MemoryFileThreshold_that_is_not_off_nor_at_least_4KB_is_a_startup_error_naming_the_setting(string value)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", MemoryFileThreshold = value };
+
+        Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:MemoryFileThreshold", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_memory_tier_gets_the_file_threshold_from_the_settings()
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", Store = "memory", MemoryFileThreshold = "off" };
+        Assert.Empty(settings.Validate());
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var created = StoreFactory.Create(settings, services);
+        var memory = Assert.IsType<MemoryStore>(Assert.IsType<PurgeFencedStore>(created).Inner);
+        var writer = (await memory.BeginWriteAsync(new EntryMetadata
+        {
+            Key = "k", Url = "https://example.com/k", Host = "example.com", StatusCode = 200, Headers = [],
+            RequestTime = DateTimeOffset.UtcNow, ResponseTime = DateTimeOffset.UtcNow, FreshnessLifetime = TimeSpan.FromHours(1),
+            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1), Tags = [], BodyLength = 100_000,
+        }))!;
+        Assert.True(await writer.WriteAsync(new byte[100_000]));
+        Assert.True(await writer.CommitAsync());
+        await writer.DisposeAsync();
+
+        Assert.True((await memory.GetAsync("k"))!.TryGetMemory(out _));
+        Assert.Equal(0, memory.BodyFiles);
+    }
+
     [Fact]
     public async Task Data_directory_that_cannot_be_created_is_a_startup_error_naming_the_flag()
     {

@@ -286,6 +286,20 @@ internal static class StoredResponseWriter
                     return;
                 }
 
+                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var file, out var fileLength))
+                {
+                    try
+                    {
+                        await CopySharedFileAsync(response, file, fileLength, offset, count < 0 ? fileLength - offset : count, aborted).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        shared.ReleaseBodyFile();
+                    }
+
+                    return;
+                }
+
                 if (entry.BodyFilePath is { } path)
                 {
                     await response.SendFileAsync(path, offset, count < 0 ? null : count, aborted).ConfigureAwait(false);
@@ -325,9 +339,42 @@ internal static class StoredResponseWriter
     }
 
     /// <summary>
+    /// The ordinary path (HTTP/2, TLS, a wrapped body) for a body in a shared memory file: read straight into Kestrel's
+    /// output buffer in pieces of <see cref="WriteChunkSize"/> (one copy, as from an array), flushing each.
+    /// </summary>
+    private static async Task CopySharedFileAsync(HttpResponse response, FileStream file, long fileLength, long offset, long count, CancellationToken aborted)
+    {
+        if (offset + count > fileLength)
+        {
+            throw new InvalidDataException("The memory body file is shorter than its entry says.");
+        }
+
+        var writer = response.BodyWriter;
+        while (count > 0)
+        {
+            var memory = writer.GetMemory((int)Math.Min(count, WriteChunkSize));
+            var piece = memory.Span[..(int)Math.Min(count, Math.Min(memory.Length, WriteChunkSize))];
+            var n = RandomAccess.Read(file.SafeFileHandle, piece, offset);
+            if (n <= 0)
+            {
+                throw new InvalidDataException("The memory body file is shorter than its entry says.");
+            }
+
+            writer.Advance(n);
+            offset += n;
+            count -= n;
+            var flushed = await writer.FlushAsync(aborted).ConfigureAwait(false);
+            if (flushed.IsCanceled)
+            {
+                throw new OperationCanceledException("The response ended before its body was written.");
+            }
+        }
+    }
+
+    /// <summary>
     /// Sends <paramref name="count"/> body bytes from <paramref name="offset"/> past Kestrel's pipe: the head
     /// goes out through Kestrel first, then the stored bytes themselves (memory, or the disk tier's file with
-    /// sendfile(2)), while Kestrel's body writer is advanced by the same count so that its Content-Length
+    /// sendfile(2); the memory tier's shared body file, with sendfile(2)), while Kestrel's body writer is advanced by the same count so that its Content-Length
     /// accounting and keep-alive stay right. False when the body is neither in memory nor in a file.
     /// </summary>
     private static async Task<bool> TrySendDirectAsync(HttpContext context, Hosting.DirectSendOutput direct, CacheEntry entry, long offset, long count)
@@ -347,6 +394,35 @@ internal static class StoredResponseWriter
             }
 
             direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
+            Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
+            return true;
+        }
+
+        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedLength))
+        {
+            // The memory tier's body file, open and shared by every hit: no open per request. The reference taken
+            // here keeps it open until the send ends, even if the entry is evicted or purged meanwhile.
+            try
+            {
+                if (offset + count > sharedLength)
+                {
+                    throw new InvalidDataException("The memory body file is shorter than its entry says.");
+                }
+
+                var written = direct.Written;
+                await response.StartAsync(aborted).ConfigureAwait(false);
+                if (direct.Written == written)
+                {
+                    await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+                }
+            }
+            catch
+            {
+                shared.ReleaseBodyFile();
+                throw;
+            }
+
+            direct.SendSharedFile(shared, sharedFile, offset, count, Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             return true;
         }

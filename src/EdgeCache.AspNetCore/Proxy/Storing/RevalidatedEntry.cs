@@ -1,8 +1,21 @@
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>A stored body under metadata updated by a 304 (RFC 9111 section 4.3.4): the bytes are the stored entry's.</summary>
-internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) : CacheEntry(metadata), IFileBackedBody
+internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) : CacheEntry(metadata), IFileBackedBody, ISharedBodyFile
 {
+    public bool TryAcquireBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileStream? file, out long length)
+    {
+        if (body is ISharedBodyFile shared)
+        {
+            return shared.TryAcquireBodyFile(out file, out length);
+        }
+
+        (file, length) = (null, 0);
+        return false;
+    }
+
+    public void ReleaseBodyFile() => ((ISharedBodyFile)body).ReleaseBodyFile();
+
     public override Stream OpenBody() => body.OpenBody();
 
     public override bool TryGetMemory(out ReadOnlyMemory<byte> memory) => body.TryGetMemory(out memory);

@@ -11,6 +11,12 @@ public sealed class MemoryStore : ICacheStore
     // Bytes charged per entry beyond key and body: entry, dictionary slot, metadata record.
     private const int EntryOverhead = 256;
 
+    // How long a removed entry's body file stays open after the entry's last hit, for a reader that found the
+    // entry just before it went and has not taken its reference yet (the lookup and the send are microseconds
+    // apart; this allows for a stalled thread). A body not hit that recently closes when it is removed, or
+    // when its last reader finishes.
+    private static readonly long RemovalGraceTicks = TimeSpan.FromSeconds(1).Ticks;
+
     // The entry handed to readers is also the SIEVE queue node and the hash chain node: one object per
     // entry besides its metadata, key and body.
     private readonly MemoryEntryTable _table = new();
@@ -18,6 +24,13 @@ public sealed class MemoryStore : ICacheStore
     private readonly TimeProvider _time;
     private readonly long _capacity;
     private readonly long _maxObjectSize;
+    private readonly long _fileBodyThreshold;
+    private readonly MemoryBodyFiles _files = new();
+
+    // Removed bodies whose files stay open until their grace ends (under _evictionLock), and the timer that closes them.
+    private readonly List<(MemoryBodyFile File, long UntilTicks)> _inGrace = [];
+    private ITimer? _graceTimer;
+    private bool _disposed;
 
     // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
     private MemoryCacheEntry? _head;
@@ -35,14 +48,24 @@ public sealed class MemoryStore : ICacheStore
         options.Validate();
         _capacity = options.SizeLimit;
         _maxObjectSize = options.EffectiveMaxObjectSize;
+        _fileBodyThreshold = options.EffectiveFileBodyThreshold;
         _time = timeProvider ?? TimeProvider.System;
     }
 
     /// <inheritdoc />
     public string Name => "memory";
 
-    /// <summary>Bytes held now.</summary>
-    public long Bytes => Volatile.Read(ref _bytes);
+    /// <summary>Bytes held now: stored entries, and the files of removed ones that a reader still holds open.</summary>
+    public long Bytes => Volatile.Read(ref _bytes) + _files.RemovedBytes;
+
+    /// <summary>Bodies kept in memory files now (see <see cref="MemoryStoreOptions.FileBodyThreshold"/>), including removed ones still being read.</summary>
+    public long BodyFiles => _files.OpenFiles;
+
+    /// <summary>Bytes in those files: shared memory, counted in <see cref="Bytes"/> but not in the process's RSS.</summary>
+    public long BodyFileBytes => _files.Bytes;
+
+    /// <summary>The memory files' accounting and fault hook (tests).</summary>
+    internal MemoryBodyFiles Files => _files;
 
     /// <summary>Entries held now.</summary>
     public int Count => _table.Count;
@@ -56,9 +79,11 @@ public sealed class MemoryStore : ICacheStore
         var node = _table.Find(key);
         if (node is not null)
         {
-            if (node.Metadata.ExpiresAtUtcTicks > _time.GetUtcNow().UtcTicks)
+            var now = _time.GetUtcNow().UtcTicks;
+            if (node.Metadata.ExpiresAtUtcTicks > now)
             {
                 node.Visited = true;
+                node.LastHitTicks = now;
                 Interlocked.Increment(ref _hits);
                 return new ValueTask<CacheEntry?>(node);
             }
@@ -107,7 +132,9 @@ public sealed class MemoryStore : ICacheStore
         {
             if (purge.Soft)
             {
-                var marked = new MemoryCacheEntry(node.Metadata with { Invalidated = true }, node.Body);
+                // The marked entry takes over the body (and, for a file, the tier's reference on it).
+                var metadata = node.Metadata with { Invalidated = true };
+                var marked = node.BodyFile is { } file ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, node.Body!);
                 if (Replace(node, marked))
                 {
                     count++;
@@ -124,31 +151,65 @@ public sealed class MemoryStore : ICacheStore
 
     /// <inheritdoc />
     public StoreStatistics GetStatistics() => new(
-        Name, _table.Count, Volatile.Read(ref _bytes), _capacity,
+        Name, _table.Count, Bytes, _capacity,
         Interlocked.Read(ref _hits), Interlocked.Read(ref _misses), Interlocked.Read(ref _evictions));
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => default;
+    /// <remarks>Closes every body file that no reader holds; one still being sent closes when its send ends.</remarks>
+    public ValueTask DisposeAsync()
+    {
+        lock (_evictionLock)
+        {
+            if (!_disposed)
+            {
+                _disposed = true;
+                while (_head is not null)
+                {
+                    var node = _head;
+                    RemoveLocked(node);
+                }
+
+                foreach (var (file, _) in _inGrace)
+                {
+                    file.Release();
+                }
+
+                _inGrace.Clear();
+                _graceTimer?.Dispose();
+            }
+        }
+
+        return default;
+    }
 
     private static long Charge(string key, long bodyLength) => EntryOverhead + (key.Length * 2L) + bodyLength;
 
-    private bool Publish(EntryMetadata metadata, byte[] body)
+    private bool Publish(EntryMetadata metadata, byte[]? body, MemoryBodyFile? file)
     {
-        var charge = Charge(metadata.Key, body.Length);
-        if (charge > _capacity || body.Length > _maxObjectSize)
+        var length = file?.Length ?? body!.Length;
+        var charge = Charge(metadata.Key, length);
+        if (charge > _capacity || length > _maxObjectSize)
         {
+            file?.Release();
             return false;
         }
 
-        var node = new MemoryCacheEntry(metadata, body);
+        var node = file is not null ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, body!);
         lock (_evictionLock)
         {
+            if (_disposed)
+            {
+                file?.Release();
+                return false;
+            }
+
             if (_table.Find(metadata.Key) is { } old)
             {
                 RemoveLocked(old);
             }
 
-            while (_bytes + charge > _capacity && _tail is not null)
+            // Removed bodies still open (being sent, or in their grace) are memory the tier uses: they count.
+            while (_bytes + _files.RemovedBytes + charge > _capacity && _tail is not null)
             {
                 EvictOneLocked();
             }
@@ -251,8 +312,64 @@ public sealed class MemoryStore : ICacheStore
         }
 
         node.Next = node.Previous = null;
-        _bytes -= Charge(node.Metadata.Key, node.Body.Length);
+        _bytes -= Charge(node.Metadata.Key, node.Metadata.BodyLength);
+        if (node.BodyFile is { } file)
+        {
+            ReleaseRemovedLocked(node, file);
+        }
+
         return true;
+    }
+
+    /// <summary>
+    /// Gives back the tier's reference on a removed entry's body file: now, unless the entry was hit within the
+    /// grace (<see cref="RemovalGraceTicks"/>), in which case when that ends. Readers' references keep it open longer.
+    /// </summary>
+    private void ReleaseRemovedLocked(MemoryCacheEntry node, MemoryBodyFile file)
+    {
+        file.MarkRemoved();
+        var now = _time.GetUtcNow().UtcTicks;
+        var until = Volatile.Read(ref node.LastHitTicks) + RemovalGraceTicks;
+        if (until <= now || _disposed)
+        {
+            file.Release();
+            return;
+        }
+
+        _inGrace.Add((file, until));
+        _graceTimer ??= _time.CreateTimer(static state => ((MemoryStore)state!).EndGraces(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        if (_inGrace.Count == 1)
+        {
+            _graceTimer.Change(TimeSpan.FromTicks(until - now), Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    /// <summary>Releases the body files whose grace has ended, and sets the timer for the next.</summary>
+    private void EndGraces()
+    {
+        lock (_evictionLock)
+        {
+            var now = _time.GetUtcNow().UtcTicks;
+            var next = long.MaxValue;
+            for (var i = _inGrace.Count - 1; i >= 0; i--)
+            {
+                var (file, until) = _inGrace[i];
+                if (until <= now)
+                {
+                    _inGrace.RemoveAt(i);
+                    file.Release();
+                }
+                else
+                {
+                    next = Math.Min(next, until);
+                }
+            }
+
+            if (next != long.MaxValue && !_disposed)
+            {
+                _graceTimer?.Change(TimeSpan.FromTicks(next - now), Timeout.InfiniteTimeSpan);
+            }
+        }
     }
 
     private void EvictOneLocked()
@@ -280,7 +397,9 @@ public sealed class MemoryStore : ICacheStore
     /// allocation, no copy); one of unknown length grows, and only its small growth buffers come from the shared
     /// pool: the pool keeps up to eight arrays per core in every size bucket for as long as they are used, and
     /// renting the whole way up to a 5 MB body (4 KB, 8 KB, ... 8 MB) held about 250 MB of large arrays beside a
-    /// 64 MB tier in the soak (docs/reliability.md).
+    /// 64 MB tier in the soak (docs/reliability.md). A body from <see cref="MemoryStoreOptions.FileBodyThreshold"/> up
+    /// goes into a memory file instead: straight there when its length is declared, else from its array at commit;
+    /// when no file can be made it stays in the array.
     /// </summary>
     private sealed class Writer : ICacheEntryWriter
     {
@@ -290,6 +409,7 @@ public sealed class MemoryStore : ICacheStore
         private readonly EntryMetadata _metadata;
         private readonly bool _exact;
         private byte[] _buffer;
+        private MemoryBodyFiles.Writer? _file;
         private bool _pooled;
         private long _length;
         private bool _failed;
@@ -299,6 +419,13 @@ public sealed class MemoryStore : ICacheStore
             _store = store;
             _metadata = metadata;
             _exact = metadata.BodyLength > 0 && metadata.BodyLength <= store._maxObjectSize;
+            if (_exact && metadata.BodyLength >= store._fileBodyThreshold && store._files.TryCreate() is { } file)
+            {
+                _file = file;
+                _buffer = [];
+                return;
+            }
+
             _buffer = _exact ? GC.AllocateUninitializedArray<byte>((int)metadata.BodyLength) : ArrayPool<byte>.Shared.Rent(4096);
             _pooled = !_exact;
         }
@@ -308,6 +435,18 @@ public sealed class MemoryStore : ICacheStore
             if (_failed)
             {
                 return new ValueTask<bool>(false);
+            }
+
+            if (_file is not null)
+            {
+                if (_length + data.Length > _metadata.BodyLength || !_file.TryWrite(data.Span))
+                {
+                    Fail();
+                    return new ValueTask<bool>(false);
+                }
+
+                _length += data.Length;
+                return new ValueTask<bool>(true);
             }
 
             if (_length + data.Length > _store._maxObjectSize || (_exact && _length + data.Length > _buffer.Length))
@@ -334,6 +473,22 @@ public sealed class MemoryStore : ICacheStore
                 return new ValueTask<bool>(false);
             }
 
+            var metadata = _metadata.BodyLength == _length ? _metadata : _metadata with { BodyLength = _length };
+            if (_file is not null)
+            {
+                var sealedFile = _file.Seal();
+                var readBack = sealedFile is null ? _file.TryReadBack() : null;
+                Fail();
+                return new ValueTask<bool>(sealedFile is not null ? _store.Publish(metadata, null, sealedFile) : readBack is not null && _store.Publish(metadata, readBack, null));
+            }
+
+            // A body of declared length that is here already failed to get a file when it began: not tried again.
+            if (!_exact && _length >= _store._fileBodyThreshold && ToFile() is { } moved)
+            {
+                Fail();
+                return new ValueTask<bool>(_store.Publish(metadata, null, moved));
+            }
+
             byte[] body;
             if (_exact)
             {
@@ -347,7 +502,14 @@ public sealed class MemoryStore : ICacheStore
                 Fail();
             }
 
-            return new ValueTask<bool>(_store.Publish(_metadata.BodyLength == body.Length ? _metadata : _metadata with { BodyLength = body.Length }, body));
+            return new ValueTask<bool>(_store.Publish(metadata, body, null));
+        }
+
+        /// <summary>The collected body moved into a memory file, or null (it then stays in its array).</summary>
+        private MemoryBodyFile? ToFile()
+        {
+            using var file = _store._files.TryCreate();
+            return file is not null && file.TryWrite(_buffer.AsSpan(0, (int)_length)) ? file.Seal() : null;
         }
 
         public ValueTask DisposeAsync()
@@ -368,6 +530,8 @@ public sealed class MemoryStore : ICacheStore
         private void Fail()
         {
             _failed = true;
+            _file?.Dispose();
+            _file = null;
             Release();
         }
 
