@@ -16,8 +16,7 @@ internal static class Duration
         var s = text.Trim();
         if (long.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds))
         {
-            value = TimeSpan.FromSeconds(seconds);
-            return true;
+            return TryScale(seconds, 1, out value);
         }
 
         var unit = s[^1];
@@ -25,14 +24,28 @@ internal static class Duration
         {
             switch (char.ToLowerInvariant(unit))
             {
-                case 's': value = TimeSpan.FromSeconds(amount); return true;
-                case 'm': value = TimeSpan.FromMinutes(amount); return true;
-                case 'h': value = TimeSpan.FromHours(amount); return true;
-                case 'd': value = TimeSpan.FromDays(amount); return true;
+                case 's': return TryScale(amount, 1, out value);
+                case 'm': return TryScale(amount, 60, out value);
+                case 'h': return TryScale(amount, 3600, out value);
+                case 'd': return TryScale(amount, 86400, out value);
                 default: return false;
             }
         }
 
         return TimeSpan.TryParse(s, CultureInfo.InvariantCulture, out value) && value >= TimeSpan.Zero;
+    }
+
+    // A number too large for a TimeSpan is not a duration (the fuzzer found that TimeSpan.FromSeconds threw on one,
+    // failing the whole rules file with an exception instead of naming the field).
+    private static bool TryScale(long amount, long secondsPerUnit, out TimeSpan value)
+    {
+        if (amount > (long)TimeSpan.MaxValue.TotalSeconds / secondsPerUnit)
+        {
+            value = default;
+            return false;
+        }
+
+        value = TimeSpan.FromSeconds(amount * secondsPerUnit);
+        return true;
     }
 }

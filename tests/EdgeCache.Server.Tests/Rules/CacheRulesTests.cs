@@ -188,6 +188,7 @@ public sealed class CacheRulesTests
                 new CacheRuleSettings { Match = { Path = "no-slash", Methods = ["FETCH"] } },
                 new CacheRuleSettings { Name = "status", Action = { EdgeTtlByStatus = new() { ["2xx"] = 1 }, OriginHeaders = "ignore" } },
                 new CacheRuleSettings { Name = "both", Action = { Bypass = true, EdgeTtl = "1m" } },
+                new CacheRuleSettings { Name = "huge", Action = { EdgeTtl = "9999999999999999d" } },
             ],
             defaultExtensionsOnly: false,
             errors);
@@ -198,6 +199,7 @@ public sealed class CacheRulesTests
         Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:3 ('status'): Action.EdgeTtlByStatus", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:3 ('status'): Action.OriginHeaders", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:4 ('both'): Action.Bypass", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:5 ('huge'): Action.EdgeTtl", StringComparison.Ordinal));
         Assert.DoesNotContain(errors, e => e.Contains("Rules:0", StringComparison.Ordinal));
     }
 
