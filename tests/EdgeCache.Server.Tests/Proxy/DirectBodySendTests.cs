@@ -264,22 +264,6 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
 
     private static DirectSendCounters Counters(InProcessServer server) => server.App.Services.GetRequiredService<DirectSendCounters>();
 
-    private async Task WarmAsync(InProcessServer server)
-    {
-        Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
-        await server.DrainAsync();
-        Assert.Equal(1, Origin.Hits("/big.bin"));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-
     private static async Task<(int Status, byte[] Body)> KeepAliveExchangeAsync(NetworkStream stream, string request)
     {
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));

@@ -40,4 +40,22 @@ public abstract class LargeBodyOriginTests(byte[] body, string dataDirectoryPref
         new Random(seed).NextBytes(created);
         return created;
     }
+
+    /// <summary>Fetches <c>/big.bin</c> once through the server and waits until the tier holds it.</summary>
+    private protected async Task WarmAsync(InProcessServer server)
+    {
+        Assert.Equal(body, await server.Client.GetByteArrayAsync("/big.bin"));
+        await server.DrainAsync();
+        Assert.Equal(1, Origin.Hits("/big.bin"));
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails after 10 s.</summary>
+    protected static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
 }

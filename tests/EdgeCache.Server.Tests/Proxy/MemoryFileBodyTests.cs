@@ -142,22 +142,6 @@ public sealed class MemoryFileBodyTests() : LargeBodyOriginTests(Body, "edgecach
         return Assert.IsType<MemoryStore>(Assert.IsType<PurgeFencedStore>(server.App.Services.GetRequiredService<ICacheStore>()).Inner);
     }
 
-    private async Task WarmAsync(InProcessServer server)
-    {
-        Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
-        await server.DrainAsync();
-        Assert.Equal(1, Origin.Hits("/big.bin"));
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (!condition())
-        {
-            await Task.Delay(20, timeout.Token);
-        }
-    }
-
     private static int IndexOf(MemoryStream stream, ReadOnlySpan<byte> needle)
     {
         var at = stream.GetBuffer().AsSpan(0, (int)stream.Length).IndexOf(needle);
