@@ -7,13 +7,15 @@
 # Knobs (env): DUR (s per run, 6), REPEAT (5), CONNS (32), PORT_BASE (18180), OUT (/tmp/edgecache-ab),
 #   SIZE (body bytes, 1024), STORE (memory; tiered and disk get a data directory under $OUT),
 #   STORE_A / STORE_B (each build's store, default $STORE: one build against two stores with A=HEAD),
+#   ENV_A / ENV_B (NAME=VALUE settings for that build's server only, space-separated, e.g.
+#   ENV_B="EDGECACHE__MEMORYFILETHRESHOLD=64KB": one build against another setting with A=HEAD),
 #   SKIP_PUBLISH=1 (reuse $OUT/a and $OUT/b).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A="${1:-HEAD~1}"
 DUR="${DUR:-6}" REPEAT="${REPEAT:-5}" CONNS="${CONNS:-32}" PORT_BASE="${PORT_BASE:-18180}" OUT="${OUT:-/tmp/edgecache-ab}"
 SIZE="${SIZE:-1024}" STORE="${STORE:-memory}"
-declare -A STORES=([a]="${STORE_A:-$STORE}" [b]="${STORE_B:-$STORE}")
+declare -A STORES=([a]="${STORE_A:-$STORE}" [b]="${STORE_B:-$STORE}") ENVS=([a]="${ENV_A:-}" [b]="${ENV_B:-}")
 command -v wrk >/dev/null || { echo "ab-hit.sh: wrk is missing (apt-get install wrk)" >&2; exit 2; }
 mkdir -p "$OUT"
 trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
@@ -34,7 +36,8 @@ PORT[a]=$((PORT_BASE + 1)); PORT[b]=$((PORT_BASE + 2))
 for t in a b; do
   data=()
   if [ "${STORES[$t]}" != memory ]; then rm -rf "$OUT/data-$t"; data=(--data-dir "$OUT/data-$t"); fi
-  dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store "${STORES[$t]}" "${data[@]}" --admin-listen none >"$OUT/$t.log" 2>&1 &
+  # shellcheck disable=SC2086 # ENV_A / ENV_B are lists of NAME=VALUE words
+  env ${ENVS[$t]} dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store "${STORES[$t]}" "${data[@]}" --admin-listen none >"$OUT/$t.log" 2>&1 &
   PID[$t]=$!
 done
 for t in a b; do
@@ -56,7 +59,7 @@ for r in $(seq "$REPEAT"); do
     printf "%s\t%s\t%s\t%s\t%s\n" "$r" "$t" "$rps" "$us" "$p99" | tee -a "$OUT/results.tsv"
   done
 done
-python3 - "$OUT/results.tsv" "$A" "SIZE=$SIZE STORE A=${STORES[a]} B=${STORES[b]} CONNS=$CONNS, load average $(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+python3 - "$OUT/results.tsv" "$A" "SIZE=$SIZE STORE A=${STORES[a]} B=${STORES[b]} ENV A=${ENVS[a]:-none} B=${ENVS[b]:-none} CONNS=$CONNS, load average $(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 m = lambda t, i: statistics.median(float(r[i]) for r in rows if r[1] == t)

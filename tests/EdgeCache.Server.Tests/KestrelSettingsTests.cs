@@ -12,6 +12,24 @@ public sealed class KestrelSettingsTests
     [InlineData("false", false)]
     public async Task Inline_scheduling_is_on_by_default_and_the_setting_turns_it_off(string? setting, bool expected)
     {
+        await using var app = Build("InlineScheduling", setting);
+
+        Assert.Equal(expected, app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("false", false)]
+    [InlineData("true", true)]
+    public async Task Reads_take_their_buffer_without_a_zero_byte_read_first_unless_the_setting_asks_for_it(string? setting, bool expected)
+    {
+        await using var app = Build("WaitForDataBeforeAllocatingBuffer", setting);
+
+        Assert.Equal(expected, app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.WaitForDataBeforeAllocatingBuffer);
+    }
+
+    private static WebApplication Build(string name, string? setting)
+    {
         var values = new Dictionary<string, string?>
         {
             ["EdgeCache:Origin"] = "http://127.0.0.1:9",
@@ -21,11 +39,9 @@ public sealed class KestrelSettingsTests
         };
         if (setting is not null)
         {
-            values["EdgeCache:InlineScheduling"] = setting;
+            values["EdgeCache:" + name] = setting;
         }
 
-        await using var app = EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values));
-
-        Assert.Equal(expected, app.Services.GetRequiredService<IOptions<SocketTransportOptions>>().Value.UnsafePreferInlineScheduling);
+        return EdgeCacheServer.Build([], c => c.AddInMemoryCollection(values));
     }
 }

@@ -74,7 +74,11 @@ internal static class EdgeCacheServer
             throw new SettingsException([$"--listen {settings.Listen} is https: give a certificate with --tls-certificate (EdgeCache:CertificatePath) or Kestrel:Certificates:Default."]);
         }
 
-        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = settings.InlineScheduling);
+        builder.WebHost.UseSockets(o =>
+        {
+            o.UnsafePreferInlineScheduling = settings.InlineScheduling;
+            o.WaitForDataBeforeAllocatingBuffer = settings.WaitForDataBeforeAllocatingBuffer;
+        });
         var directSend = new EdgeCache.AspNetCore.Hosting.DirectSendCounters();
         builder.Services.AddSingleton(directSend);
         builder.WebHost.ConfigureKestrel(k =>

@@ -98,6 +98,15 @@ internal sealed class ServerSettings
     public bool InlineScheduling { get; set; } = true;
 
     /// <summary>
+    /// Wait for a request's bytes with a zero-byte read before taking a read buffer from the pool (Kestrel's
+    /// <c>WaitForDataBeforeAllocatingBuffer</c>): an idle keep-alive connection then holds no buffer, at the price
+    /// of a second <c>recvfrom</c> per request (the runtime tries each read before it waits for the socket, so
+    /// the zero-byte read is one more system call whenever the request is already there). Default: false, by
+    /// measurement (docs/performance.md, "Session 8"): each open connection holds one 4 KB buffer while idle.
+    /// </summary>
+    public bool WaitForDataBeforeAllocatingBuffer { get; set; }
+
+    /// <summary>
     /// Put stored bodies of 64 KB and more on the socket as they are (memory tier: one send; disk tier:
     /// sendfile(2)) instead of copying them through Kestrel's output, on plaintext HTTP/1.1 connections
     /// (docs/performance.md, "Large hits without copying"). False gives every connection Kestrel's own
