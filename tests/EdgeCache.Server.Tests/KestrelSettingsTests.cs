@@ -1,4 +1,5 @@
 using EdgeCache.Server.Hosting;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Options;
 
