@@ -37,11 +37,19 @@ internal sealed class DirectSendOutput : PipeWriter
     private readonly List<ArraySegment<byte>> _gather = [];
     private readonly Task _sending;
     private SocketAsyncEventArgs? _fileArgs;
+    private SafeSocketHandle? _nativeHandle;
+    private bool _nativeChecked;
 
     // Written only by the response's side (Kestrel's writes and the proxy's, one at a time).
     private long _written;
     private long _flushed;
     private long _placeholderLeft;
+
+    /// <summary>
+    /// Whether file bodies go out through <see cref="NativeSocketSend"/> first (on by default; the environment
+    /// variable <c>EDGECACHE_NATIVE_SENDS=0</c> turns it off, for an A/B of one build against itself).
+    /// </summary>
+    internal static bool NativeSends { get; set; } = Environment.GetEnvironmentVariable("EDGECACHE_NATIVE_SENDS") != "0";
 
     public DirectSendOutput(Socket socket, ConnectionContext connection, PipeWriter transportOutput, DirectSendCounters counters)
     {
@@ -259,8 +267,7 @@ internal sealed class DirectSendOutput : PipeWriter
                 _connection);
             if (file is not null)
             {
-                await SendAsync(before).ConfigureAwait(false);
-                await SendFileAsync(file, body.Offset, body.Count).ConfigureAwait(false);
+                await SendHeadAndFileAsync(before, file, body.Offset, body.Count).ConfigureAwait(false);
             }
             else
             {
@@ -310,6 +317,67 @@ internal sealed class DirectSendOutput : PipeWriter
         {
             await SendAllAsync(tail[(int)(n - head.Length)..]).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// <paramref name="head"/>, then <paramref name="count"/> bytes of <paramref name="file"/>: first on this thread
+    /// with <c>send(MSG_MORE)</c> and <c>sendfile</c> on the descriptor (<see cref="NativeSocketSend"/>), then, for
+    /// whatever the socket did not take at once, through the socket API, which waits for it to drain.
+    /// </summary>
+    private async ValueTask SendHeadAndFileAsync(ReadOnlySequence<byte> head, FileStream file, long offset, long count)
+    {
+        if (NativeHandle() is { } handle)
+        {
+            while (!head.IsEmpty)
+            {
+                var first = head.First.Span;
+                var n = NativeSocketSend.SendMore(handle, first);
+                head = head.Slice(n);
+                if (n < first.Length)
+                {
+                    break;
+                }
+            }
+
+            if (!head.IsEmpty)
+            {
+                await SendAsync(head).ConfigureAwait(false);
+                head = default;
+            }
+
+            var sent = NativeSocketSend.SendFile(handle, file.SafeFileHandle, offset, count);
+            if (sent < 0)
+            {
+                throw new InvalidDataException("The body file ended before the entry's length.");
+            }
+
+            offset += sent;
+            count -= sent;
+        }
+
+        await SendAsync(head).ConfigureAwait(false);
+        if (count > 0)
+        {
+            await SendFileAsync(file, offset, count).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The socket's descriptor for <see cref="NativeSocketSend"/>, or null where that cannot be used (looked at once per connection).</summary>
+    private SafeSocketHandle? NativeHandle()
+    {
+        if (_nativeChecked)
+        {
+            return _nativeHandle;
+        }
+
+        _nativeChecked = true;
+        if (NativeSocketSend.Supported && NativeSends)
+        {
+            var handle = _socket.SafeHandle;
+            _nativeHandle = NativeSocketSend.IsNonBlocking(handle) ? handle : null;
+        }
+
+        return _nativeHandle;
     }
 
     private async ValueTask SendAsync(ReadOnlySequence<byte> buffer)
