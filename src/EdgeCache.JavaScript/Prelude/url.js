@@ -62,7 +62,8 @@
     // base has no default: a default that is evaluated costs the interpreter an expression built per call.
     constructor(url = noArgument, base) {
       if (url === noArgument) throw new TypeError('Failed to construct \'URL\': 1 argument required, but only 0 present.');
-      const text = String(url);
+      // String(url) is url itself for a string: the global lookup and the call are left out for the usual input.
+      const text = typeof url === 'string' ? url : String(url);
       // splitPlain's cache read here: a call fewer per URL for the URLs that come back on every request.
       let plain = null;
       if (base === undefined) {

@@ -5,9 +5,9 @@ namespace EdgeCache.JavaScript.Tests.Runtime;
 /// <c>GET /name</c> runs case <c>name</c> and answers its result as JSON. Bodies above 64 bytes are too large to
 /// buffer here (<see cref="JavaScriptWorkerOptions.MaxBufferedBodySize"/>), to make a host task that fails at once.
 /// </summary>
-public sealed class CacheApiScript : IAsyncLifetime
+public sealed class CacheApiScript : CaseScript
 {
-    private const string Script = """
+    private const string Source = """
         const stored = (body = 'x') => new Response(body, { headers: { 'cache-control': 'public, max-age=600' } });
         const outcome = (promise) => promise.then((value) => (value === undefined ? 'undefined' : value.status ?? value), (error) => error.name);
         const cases = {
@@ -70,26 +70,7 @@ public sealed class CacheApiScript : IAsyncLifetime
         });
         """;
 
-    private JsWorkerHost? _host;
+    protected override string Script => Source;
 
-    internal JsWorkerHost Host => _host ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync() => _host = await JsWorkerHost.StartAsync(Script, o => o.MaxBufferedBodySize = 64);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    /// <summary>Runs a case and returns its JSON result.</summary>
-    public async Task<string> RunAsync(string name)
-    {
-        using var response = await Host.Client.GetAsync("/" + name);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"case {name}: {(int)response.StatusCode} {body}\n{Host.Logs.Text}");
-        return body;
-    }
+    protected override Action<JavaScriptWorkerOptions>? Configure => o => o.MaxBufferedBodySize = 64;
 }
