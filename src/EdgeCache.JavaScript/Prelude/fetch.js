@@ -310,7 +310,8 @@
     // The Fetch Standard's steps are C# (WorkerRuntime.Messages.cs, RequestConstruct): a constructor with ten
     // locals cost about 2 KB of environment per call in the interpreter. They call back here for what is
     // JavaScript (the URL parser, a body to extract, the body taken from the input).
-    constructor(input = noArgument, init = undefined) {
+    // init has no default: an evaluated default costs the interpreter an expression built per call.
+    constructor(input = noArgument, init) {
       if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
       return host.requestConstruct(new.target.prototype, input, init);
     }
@@ -461,21 +462,13 @@
   define('fetch', fetch);
 
   // ---- caches ----
+  // A Cache is C# (CacheObject.cs), with this class's prototype; match and delete are C# functions on it
+  // (host.cachesInstall, below), which read what these did (toRequest, method, url, headers,
+  // options?.ignoreMethod, cacheKeyOf) in the same order: each was a JavaScript call on every cache lookup.
   class Cache {
-    #name;
     constructor(token, name) {
       if (token !== internal) throw new TypeError('Illegal constructor');
-      this.#name = name;
-    }
-
-    // Not async functions: returning the host's promise from one would cost two more promise jobs per call.
-    match(request, options = undefined) {
-      try {
-        const r = toRequest(request);
-        return host.cacheMatch(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      return host.cacheNew(new.target.prototype, name);
     }
 
     async put(request, response) {
@@ -487,16 +480,7 @@
       if (vary !== null && vary.includes('*') && vary.split(',').some(v => v.trim() === '*')) throw new TypeError('Cannot cache response with \'Vary: *\' header.');
       const flat = headersToFlat(response.headers);
       const [kind, body] = Body.forHost(response);
-      await host.cachePut(this.#name, r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
-    }
-
-    delete(request, options = undefined) {
-      try {
-        const r = toRequest(request);
-        return host.cacheDelete(this.#name, r.method, r.url, headersToFlat(r.headers), Boolean(options?.ignoreMethod), cacheKeyOf(r));
-      } catch (error) {
-        return Promise.reject(error);
-      }
+      await host.cachePut(host.cacheName(this), r.url, headersToFlat(r.headers), cacheKeyOf(r), response.status, response.statusText, flat, kind, body);
     }
 
     async matchAll() { throw new TypeError('Cache.matchAll() is not supported by Workers.'); }
@@ -511,12 +495,11 @@
   };
 
   const named = new Map();
+  // The default getter is a C# function (host.cachesInstall).
   class CacheStorage {
-    #default = new Cache(internal, null);
     constructor(token) {
       if (token !== internal) throw new TypeError('Illegal constructor');
     }
-    get default() { return this.#default; }
     async open(name) {
       const text = String(name);
       if (text.length >= 1024) throw new TypeError('Cache name is too long.');
@@ -532,7 +515,9 @@
     async keys() { throw new TypeError('CacheStorage.keys() is not supported by Workers.'); }
     async match() { throw new TypeError('CacheStorage.match() is not supported by Workers.'); }
   }
-  define('caches', new CacheStorage(internal));
+  const cacheStorage = new CacheStorage(internal);
+  host.cachesInstall(Cache.prototype, CacheStorage.prototype, cacheStorage, new Cache(internal, null), (input) => input instanceof Request);
+  define('caches', cacheStorage);
   define('Cache', Cache);
   define('CacheStorage', CacheStorage);
 

@@ -59,10 +59,17 @@
     #parts;
     #full;
 
-    constructor(url = noArgument, base = undefined) {
+    // base has no default: a default that is evaluated costs the interpreter an expression built per call.
+    constructor(url = noArgument, base) {
       if (url === noArgument) throw new TypeError('Failed to construct \'URL\': 1 argument required, but only 0 present.');
-      const text = String(url);
-      const plain = base === undefined ? splitPlain(text) : null;
+      // String(url) is url itself for a string: the global lookup and the call are left out for the usual input.
+      const text = typeof url === 'string' ? url : String(url);
+      // splitPlain's cache read here: a call fewer per URL for the URLs that come back on every request.
+      let plain = null;
+      if (base === undefined) {
+        plain = recent.get(text);
+        if (plain === undefined) plain = splitPlain(text);
+      }
       if (plain !== null) this.#parts = plain;
       else this.#full = base === undefined ? new WhatwgURL(text) : new WhatwgURL(text, String(base));
     }
@@ -94,7 +101,7 @@
       return this.#full;
     }
 
-    get href() { return this.#parts ? serialise(this.#parts) : this.#full.href; }
+    get href() { const p = this.#parts; return p ? (p.length > 6 ? p[6] : serialiseParts(p)) : this.#full.href; }
     set href(value) {
       const plain = splitPlain(String(value));
       if (plain !== null) {
@@ -126,7 +133,8 @@
     get searchParams() { return this.#impl().searchParams; }
     get hash() { return this.#parts ? (this.#parts[5] ? '#' + this.#parts[5] : '') : this.#full.hash; }
     set hash(value) { this.#impl().hash = value; }
-    toString() { return this.href; }
+    // Not this.href: the getter is another call in the interpreter (the reference example calls toString on every request).
+    toString() { const p = this.#parts; return p ? (p.length > 6 ? p[6] : serialiseParts(p)) : this.#full.href; }
     toJSON() { return this.href; }
     get [Symbol.toStringTag]() { return 'URL'; }
   }

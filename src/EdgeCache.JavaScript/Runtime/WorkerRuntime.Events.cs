@@ -97,14 +97,14 @@ internal sealed partial class WorkerRuntime
         Deliver(state.Id, result);
     }
 
-    /// <summary>A Response goes out in this turn; a promise of one (the prelude's deliver) when it settles.</summary>
+    /// <summary>A Response goes out in this turn; a promise of one when it settles.</summary>
     private void Deliver(int id, JsValue result)
     {
         if (result is not WebMessage { IsRequest: false } response)
         {
             try
             {
-                _engine.Call(_deliver, JsValue.Undefined, [id, result]);
+                DeliverWhenSettled(id, result);
             }
             catch (JavaScriptException ex)
             {
@@ -122,6 +122,42 @@ internal sealed partial class WorkerRuntime
         {
             FailWith(id, ex.Error);
         }
+    }
+
+    /// <summary>
+    /// The prelude's deliver of a promise, <c>Promise.resolve(result).then(send, fail)</c>, with the same promise
+    /// jobs in the same order but the reactions in C#: done in the prelude, it cost four JavaScript calls and two
+    /// closures per request. A value other than a Response goes to the prelude's deliver for its TypeError.
+    /// </summary>
+    private void DeliverWhenSettled(int id, JsValue result)
+    {
+        var promise = _engine.Call(_promiseResolve, _promiseConstructor, [result]);
+        var sent = new ClrFunction(_engine, string.Empty, (_, a) =>
+        {
+            var value = a.Length > 0 ? a[0] : JsValue.Undefined;
+            if (value is not WebMessage { IsRequest: false } response)
+            {
+                _engine.Call(_deliver, JsValue.Undefined, [id, value]);
+                return JsValue.Undefined;
+            }
+
+            try
+            {
+                Send(id, response);
+            }
+            catch (JavaScriptException ex)
+            {
+                FailWith(id, ex.Error);
+            }
+
+            return JsValue.Undefined;
+        }, 1);
+        var failed = new ClrFunction(_engine, string.Empty, (_, a) =>
+        {
+            FailWith(id, a.Length > 0 ? a[0] : JsValue.Undefined);
+            return JsValue.Undefined;
+        }, 1);
+        _engine.Call(_promiseThen, promise, [sent, failed]);
     }
 
     // The prelude's send: the headers, status and status text read as a script reads them, the body taken.

@@ -75,6 +75,7 @@ internal sealed partial class WorkerRuntime
         // Request and Response (WebMessage).
         AddMessageFunctions(Add);
         AddEventFunctions(Add);
+        AddCacheFunctions(Add);
 
         // Bodies.
         Add("parseMultipart", a =>

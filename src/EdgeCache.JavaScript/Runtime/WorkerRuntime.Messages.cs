@@ -99,7 +99,7 @@ internal sealed partial class WorkerRuntime
     {
         var init = initValue as ObjectInstance;
         var from = input as WebMessage is { IsRequest: true } request ? request : null;
-        var url = from is not null ? from.Slots[MessageSlots.Url] : _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+        var url = from is not null ? from.Slots[MessageSlots.Url] : ParseUrl(input);
         var method = Read(init, MethodKey) is var m && !m.IsUndefined()
             ? NormalizeMethod(m)
             : from is not null ? from.Slots[MessageSlots.Method] : GetMethod;

@@ -21,6 +21,10 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private static readonly string[] PreludeFiles = ["web.js", "vendor.js", "url.js", "form.js", "fetch.js"];
     private static readonly Lazy<Prepared<Acornima.Ast.Script>[]> Prelude = new(LoadPrelude);
 
+    // The strings new Request() parsed lately, as url.js's own cache of them: at most 512, of 2 KB each.
+    private const int RememberedUrls = 512;
+    private const int MaxRememberedUrlLength = 2048;
+
     private readonly WorkerScript _script;
     private readonly JavaScriptWorkerOptions _options;
     private readonly CacheStorage _caches;
@@ -35,10 +39,15 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     private readonly Dictionary<int, (ITimer Timer, long Due, RequestState? Owner)> _timers = [];
     private readonly ConditionalWeakTable<ObjectInstance, Exception> _hostErrors = [];
     private readonly Dictionary<int, TaskCompletionSource<byte[]?>> _chunkReads = [];
+    private readonly Dictionary<string, JsValue> _parsedUrls = new(StringComparer.Ordinal);
     private Engine _engine = null!;
     private JsValue _dispatch = null!;
     private JsValue _fireTimer = null!;
     private JsValue _readChunk = null!;
+    private JsValue _promiseConstructor = null!;
+    private JsValue _promiseResolve = null!;
+    private JsValue _promiseReject = null!;
+    private JsValue _promiseThen = null!;
     private ObjectInstance? _headersPrototype;
     private RequestState? _current;
     private int _nextRequest;
@@ -167,6 +176,12 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _dispatch = shared.Get("dispatch");
         _fireTimer = shared.Get("fireTimer");
         _readChunk = shared.Get("readChunk");
+
+        // Taken before the script runs: what a script does to the global Promise does not change the host's.
+        _promiseConstructor = _engine.Global.Get("Promise");
+        _promiseResolve = _promiseConstructor.Get("resolve");
+        _promiseReject = _promiseConstructor.Get("reject");
+        _promiseThen = _promiseConstructor.Get("prototype").Get("then");
         _parseUrl = shared.Get("parseUrl");
         _extractBody = shared.Get("extractBody");
         _takeBody = shared.Get("takeBody");
@@ -254,8 +269,9 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             var request = state.Event.Request;
             var body = request.Content is null ? JsValue.Null : Wrap(new HostBody(request.Content), state);
             var cf = new JsObject(_engine);
-            cf.Set("httpProtocol", state.Event.HttpContext.Request.Protocol);
-            cf.Set("colo", "LOCAL");
+            // Own data properties, as workerd's cf object has (a setter a script put on Object.prototype is not run).
+            cf.FastSetDataProperty("httpProtocol", ProtocolName(state.Event.HttpContext.Request.Protocol));
+            cf.FastSetDataProperty("colo", LocalColo);
             var message = IncomingRequest(request, body, cf);
             if (_script.IsModule)
             {
@@ -267,6 +283,17 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             }
         });
     }
+
+    private static readonly JsString LocalColo = new("LOCAL");
+    private static readonly JsString Http11 = new("HTTP/1.1");
+    private static readonly JsString Http2 = new("HTTP/2");
+
+    private static JsString ProtocolName(string protocol) => protocol switch
+    {
+        "HTTP/1.1" => Http11,
+        "HTTP/2" => Http2,
+        _ => new JsString(protocol),
+    };
 
     /// <summary>
     /// Runs one turn: <paramref name="work"/>, then every promise job it queued. Under the CPU limit;
@@ -370,73 +397,43 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             TimeSpan.FromSeconds(1));
     }
 
+    /// <summary>
+    /// The serialised URL of <c>new Request(input)</c>'s input (the prelude's parseUrl). The URL parser's answer for
+    /// a string depends on the string alone, so the few that come back on every request (a cache key made from
+    /// the request's URL) are answered here without a JavaScript call; other inputs (objects, whose toString runs)
+    /// always go to the parser.
+    /// </summary>
+    private JsValue ParseUrl(JsValue input)
+    {
+        if (input is not JsString text)
+        {
+            return _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+        }
+
+        var key = text.ToString();
+        if (_parsedUrls.TryGetValue(key, out var href))
+        {
+            return href;
+        }
+
+        href = _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+        if (key.Length <= MaxRememberedUrlLength)
+        {
+            if (_parsedUrls.Count >= RememberedUrls)
+            {
+                _parsedUrls.Clear();
+            }
+
+            _parsedUrls[key] = href;
+        }
+
+        return href;
+    }
+
     private JsValue Wrap(HostBody body, RequestState? owner)
     {
         owner?.Bodies.Add(body);
         return JsValue.FromObject(_engine, body);
-    }
-
-    /// <summary>
-    /// A promise for a host task: resolved at once when the task is already done, otherwise by a turn posted
-    /// when it completes. The turn belongs to the request that started the task.
-    /// </summary>
-    private JsValue Promise<T>(Task<T> task, Func<T, JsValue> convert)
-    {
-        var owner = _current;
-        var (promise, resolve, reject) = _engine.Advanced.RegisterPromise();
-        if (task.IsCompleted)
-        {
-            Settle(task, resolve, reject, convert);
-            return promise;
-        }
-
-        task.ContinueWith(
-            t => _loop.Post(() => RunTurn(owner, () => Settle(t, resolve, reject, convert))),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
-        return promise;
-    }
-
-    private void Settle<T>(Task<T> task, Action<JsValue> resolve, Action<JsValue> reject, Func<T, JsValue> convert)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            JsValue value;
-            try
-            {
-                value = convert(task.Result);
-            }
-            catch (Exception ex) when (ex is not JavaScriptException and not CpuLimitExceededException)
-            {
-                reject(ToJsError(ex));
-                return;
-            }
-
-            resolve(value);
-            return;
-        }
-
-        var error = task.Exception?.InnerException ?? new OperationCanceledException("The operation was cancelled.");
-        reject(ToJsError(error));
-    }
-
-    /// <summary>A JavaScript error for a host failure; the C# exception stays attached for the 502/504 mapping.</summary>
-    private JsValue ToJsError(Exception ex)
-    {
-        var (constructor, message) = ex switch
-        {
-            ArgumentException a => ("TypeError", a.ParamName is null ? a.Message : a.Message.Replace($" (Parameter '{a.ParamName}')", string.Empty, StringComparison.Ordinal)),
-            BodyTooLargeException => ("TypeError", ex.Message),
-            InvalidOperationException => ("TypeError", ex.Message),
-            HttpRequestException => ("TypeError", "Network connection lost: " + ex.Message),
-            TimeoutException => ("Error", "The origin did not answer in time."),
-            OperationCanceledException => ("Error", "The operation was cancelled."),
-            _ => ("Error", ex.Message),
-        };
-        var error = _engine.Construct(constructor, message);
-        _hostErrors.AddOrUpdate(error, ex);
-        return error;
     }
 
     private JavaScriptException TypeError(string message)

@@ -4,9 +4,9 @@ namespace EdgeCache.JavaScript.Tests.Prelude;
 /// One worker with a case per Web API behaviour: <c>GET /name</c> runs case <c>name</c> and answers its result
 /// as JSON, so each test compares what the runtime really computed with what the standard says.
 /// </summary>
-public sealed class WebApiScript : IAsyncLifetime
+public sealed class WebApiScript : CaseScript
 {
-    private const string Script = """
+    private const string Source = """
         const bytes = (view) => Array.from(new Uint8Array(view instanceof ArrayBuffer ? view : view.buffer));
         const hex = (buffer) => Array.from(new Uint8Array(buffer), b => b.toString(16).padStart(2, '0')).join('');
         const cases = {
@@ -81,26 +81,5 @@ public sealed class WebApiScript : IAsyncLifetime
         };
         """;
 
-    private JsWorkerHost? _host;
-
-    internal JsWorkerHost Host => _host ?? throw new InvalidOperationException("Not started.");
-
-    public async Task InitializeAsync() => _host = await JsWorkerHost.StartAsync(Script);
-
-    public async Task DisposeAsync()
-    {
-        if (_host is not null)
-        {
-            await _host.DisposeAsync();
-        }
-    }
-
-    /// <summary>Runs a case and returns its JSON result.</summary>
-    public async Task<string> RunAsync(string name)
-    {
-        using var response = await Host.Client.GetAsync("/" + name);
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"case {name}: {(int)response.StatusCode} {body}\n{Host.Logs.Text}");
-        return body;
-    }
+    protected override string Script => Source;
 }
