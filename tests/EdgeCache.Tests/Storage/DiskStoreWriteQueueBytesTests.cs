@@ -8,6 +8,8 @@ namespace EdgeCache.Tests.Storage;
 /// The write-behind queue is bounded by the bytes of the bodies its rows hold as well as by rows: past
 /// <see cref="DiskStoreOptions.WriteQueueBytes"/> a disk write is dropped and counted, and memory above still serves it.
 /// </summary>
+// One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
+[Collection("Dropped disk writes")]
 public sealed class DiskStoreWriteQueueBytesTests : IAsyncLifetime
 {
     private const int MiB = 1024 * 1024;

@@ -8,6 +8,8 @@ namespace EdgeCache.Tests.Storage;
 /// A small body of declared length is collected once and kept by both tiers: the memory entry and the disk row's
 /// queued body are one array, and the disk row holds exactly the body once memory no longer does.
 /// </summary>
+// One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
+[Collection("Dropped disk writes")]
 public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
 {
     private const int BodySize = 10_240;
