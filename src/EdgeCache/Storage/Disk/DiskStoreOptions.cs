@@ -42,6 +42,12 @@ public sealed class DiskStoreOptions
     /// </summary>
     public long WriteQueueBytes { get; set; } = 16L * 1024 * 1024;
 
+    /// <summary>The smallest <see cref="WriteQueueBytes"/>: 1 MB, the largest body a row holds.</summary>
+    public const long MinWriteQueueBytes = 1024 * 1024;
+
+    /// <summary>The largest <see cref="WriteQueueBytes"/>: 1 GB.</summary>
+    public const long MaxWriteQueueBytes = 1024L * 1024 * 1024;
+
     /// <summary>
     /// Bodies of a known length up to this many bytes are kept in their index row instead of a file of
     /// their own: creating a file costs more than the whole row on most file systems. Default 16 KB; 0 keeps
@@ -90,7 +96,7 @@ public sealed class DiskStoreOptions
             throw new ArgumentOutOfRangeException(nameof(WriteQueueCapacity), WriteQueueCapacity, "WriteQueueCapacity must be at least 1.");
         }
 
-        if (WriteQueueBytes is < 1024 * 1024 or > 1024L * 1024 * 1024)
+        if (WriteQueueBytes is < MinWriteQueueBytes or > MaxWriteQueueBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(WriteQueueBytes), WriteQueueBytes, "WriteQueueBytes must be between 1 MB and 1 GB.");
         }
