@@ -2,7 +2,7 @@ using BenchmarkDotNet.Running;
 using EdgeCache.Benchmarks;
 
 // `hitratio` and `overhead` are simulations that print tables, `js-cpu` a JavaScript worker's CPU per request,
-// `disk-commit` the disk tier's CPU per 1 KB write including its row's commit;
+// `disk-commit` the disk tier's CPU per 1 KB write including its row's commit, `disk-miss` its CPU per lookup of an absent key;
 // anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
@@ -17,6 +17,9 @@ switch (args.FirstOrDefault())
         break;
     case "disk-commit":
         await DiskCommitCpu.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
+        break;
+    case "disk-miss":
+        await DiskMissCpu.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "100000", System.Globalization.CultureInfo.InvariantCulture), int.Parse(args.ElementAtOrDefault(2) ?? "200000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
         break;
     default:
         BenchmarkSwitcher.FromAssembly(typeof(StoreBenchmarks).Assembly).Run(args);

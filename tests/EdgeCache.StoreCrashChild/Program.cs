@@ -2,7 +2,9 @@ using System.Globalization;
 using EdgeCache.StoreCrashChild;
 using EdgeCache.Storage;
 
-// Usage: EdgeCache.StoreCrashChild <data-dir> <writes>
+// Usage: EdgeCache.StoreCrashChild <data-dir> <writes> [tiered]
+// With "tiered" the writes go through a tiered store (memory over the disk store), so small bodies take its shared-array
+// path (the memory entry and the disk row hold one array).
 // Writes version i of key (i % KeyCount) with CrashEntries.Body(i), four writers at a time, prints
 // "begun <i>" before each write starts (a kill may come between a commit and its line, so what the parent may
 // find is any begun version) and "committed <i>" after each successful commit (accepted: its index row may still wait in the write-behind
@@ -10,14 +12,16 @@ using EdgeCache.Storage;
 // "committed" lines are in the index. The parent kills it with SIGKILL part way through.
 var directory = args[0];
 var writes = int.Parse(args[1], CultureInfo.InvariantCulture);
+var tiered = args.Length > 2 && args[2] == "tiered";
 
 // A slow index disk (injected): rows pile up in the write-behind queue, so the kill finds many of them there.
-var store = DiskStore.Open(new DiskStoreOptions
+var disk = DiskStore.Open(new DiskStoreOptions
 {
     DataDirectory = directory,
     SizeLimit = 4L * 1024 * 1024 * 1024,
     BeforeBatchCommit = () => Task.Delay(30),
 });
+ICacheStore store = tiered ? new TieredStore(new MemoryStore(new MemoryStoreOptions { SizeLimit = 64L * 1024 * 1024 }), disk) : disk;
 var next = -1;
 var output = Console.Out;
 var sync = new Lock();
@@ -72,7 +76,7 @@ async Task FlusherAsync()
             before = printed;
         }
 
-        await store.FlushAsync();
+        await disk.FlushAsync();
         lock (sync)
         {
             output.WriteLine($"flushed {before}");

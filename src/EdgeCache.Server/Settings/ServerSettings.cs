@@ -52,6 +52,12 @@ internal sealed class ServerSettings
 
     public string DataDir { get; set; } = "./edgecache-data";
 
+    /// <summary>
+    /// How many bytes of bodies the disk tier's write-behind queue may hold before disk writes are dropped
+    /// (<see cref="EdgeCache.Storage.DiskStoreOptions.WriteQueueBytes"/>); 1MB to 1GB.
+    /// </summary>
+    public string DiskWriteQueueSize { get; set; } = "16MB";
+
     /// <summary>The Redis connection string (StackExchange.Redis form); adds the shared tier, the backplane and cross-node collapsing.</summary>
     public string? Redis { get; set; }
 
@@ -178,6 +184,9 @@ internal sealed class ServerSettings
     public long MemoryFileThresholdBytes { get; private set; }
 
     public long DiskSizeBytes { get; private set; }
+
+    /// <summary>The disk tier's write-behind queue bound in body bytes.</summary>
+    public long DiskWriteQueueBytes { get; private set; }
 
     public long MaxObjectSizeBytes { get; private set; }
 
@@ -325,6 +334,11 @@ internal sealed class ServerSettings
         }
 
         DiskSizeBytes = Size("--disk-size (EdgeCache:DiskSize)", DiskSize, 1024, errors);
+        DiskWriteQueueBytes = Size("EdgeCache:DiskWriteQueueSize", DiskWriteQueueSize ?? string.Empty, EdgeCache.Storage.DiskStoreOptions.MinWriteQueueBytes, errors);
+        if (DiskWriteQueueBytes > EdgeCache.Storage.DiskStoreOptions.MaxWriteQueueBytes)
+        {
+            errors.Add($"EdgeCache:DiskWriteQueueSize must be at most 1GB, not '{DiskWriteQueueSize}'.");
+        }
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);
         WorkerMemoryLimitBytes = Size("EdgeCache:WorkerMemoryLimit", WorkerMemoryLimit, 1024 * 1024, errors);
         return errors;

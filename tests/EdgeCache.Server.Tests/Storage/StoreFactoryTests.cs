@@ -53,6 +53,29 @@ public sealed class StoreFactoryTests
         Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:MemoryFileThreshold", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("16MB", 16L * 1024 * 1024)]
+    [InlineData("1MB", 1024L * 1024)]
+    [InlineData("1GB", 1024L * 1024 * 1024)]
+    public void DiskWriteQueueSize_is_a_size_from_1MB_to_1GB(string value, long expected)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", DiskWriteQueueSize = value };
+
+        Assert.Empty(settings.Validate());
+        Assert.Equal(expected, settings.DiskWriteQueueBytes);
+    }
+
+    [Theory]
+    [InlineData("1023KB")]
+    [InlineData("1.5GB")]
+    [InlineData("lots")]
+    public void A_DiskWriteQueueSize_outside_1MB_to_1GB_is_a_startup_error_naming_the_setting(string value)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", DiskWriteQueueSize = value };
+
+        Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:DiskWriteQueueSize", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task The_memory_tier_gets_the_file_threshold_from_the_settings()
     {

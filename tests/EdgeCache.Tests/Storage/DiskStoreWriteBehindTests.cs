@@ -10,6 +10,8 @@ namespace EdgeCache.Tests.Storage;
 /// queue; deletes and purges win over queued rows; a full queue drops the disk write; bodies of an earlier
 /// boot are checked against their checksum before they are served.
 /// </summary>
+// One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
+[Collection("Dropped disk writes")]
 public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
 {
     // Over the default inline limit (16 KB): these bodies live in files of their own.

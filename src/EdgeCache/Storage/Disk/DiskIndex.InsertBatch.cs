@@ -25,6 +25,7 @@ internal sealed partial class DiskIndex
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var statements = _insertStatements ??= new InsertStatements(_writer);
+            _removedHashes.Clear();
             using var transaction = _writer.BeginTransaction();
             statements.Enlist(transaction);
             var evicted = 0;
@@ -34,6 +35,11 @@ internal sealed partial class DiskIndex
             {
                 var before = removed.Count;
                 statements.Replace(row.Hash, removed);
+                if (removed.Count > before)
+                {
+                    _removedHashes.Add(row.Hash);
+                }
+
                 bytes -= SizeOf(removed, before);
                 if (bytes + row.Size > budget)
                 {
@@ -52,6 +58,8 @@ internal sealed partial class DiskIndex
                     }
                 }
 
+                // Counted before the row can be found: a reader never gets a wrong "no" from the filter.
+                _filter.Add(row.Hash);
                 statements.Insert(row, tags);
                 bytes += row.Size;
                 addedBytes += row.Size;
@@ -61,6 +69,7 @@ internal sealed partial class DiskIndex
             var totals = statements.ReadTotals();
             transaction.Commit();
             Publish(totals);
+            ForgetRemovedHashes();
             return evicted;
         }
     }

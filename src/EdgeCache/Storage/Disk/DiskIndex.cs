@@ -34,10 +34,11 @@ internal sealed partial class DiskIndex : IDisposable
     private long _idLimit;
     private bool _disposed;
 
-    private DiskIndex(string connectionString, SqliteConnection writer)
+    private DiskIndex(string connectionString, SqliteConnection writer, int filterBuckets)
     {
         _connectionString = connectionString;
         _writer = writer;
+        _filter = new KeyHashFilter(filterBuckets);
     }
 
     public long Bytes => Volatile.Read(ref _bytes);
@@ -49,7 +50,7 @@ internal sealed partial class DiskIndex : IDisposable
 
     public int PendingTouches => Volatile.Read(ref _pendingTouches);
 
-    public static DiskIndex Open(string path)
+    public static DiskIndex Open(string path, int filterBuckets = 1 << 16)
     {
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -66,7 +67,7 @@ internal sealed partial class DiskIndex : IDisposable
             Execute(writer, Schema);
             AddColumn(writer, "checksum INTEGER");
             AddColumn(writer, "body BLOB");
-            var index = new DiskIndex(connectionString, writer);
+            var index = new DiskIndex(connectionString, writer, filterBuckets);
             index.ReadTotals();
 
             // Ids up to the stored limit may name files of a crashed process: start above them.
@@ -296,11 +297,13 @@ internal sealed partial class DiskIndex : IDisposable
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
+            _removedHashes.Clear();
             using var transaction = _writer.BeginTransaction();
             action(transaction);
             var totals = Totals(transaction);
             transaction.Commit();
             Publish(totals);
+            ForgetRemovedHashes();
         }
     }
 
@@ -308,7 +311,7 @@ internal sealed partial class DiskIndex : IDisposable
     {
         using var command = _writer.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"DELETE FROM entries WHERE {condition} RETURNING id, size, key, body IS NULL";
+        command.CommandText = $"DELETE FROM entries WHERE {condition} RETURNING id, size, key, body IS NULL, hash";
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -318,6 +321,7 @@ internal sealed partial class DiskIndex : IDisposable
         while (reader.Read())
         {
             removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
+            _removedHashes.Add((byte[])reader.GetValue(4));
         }
     }
 

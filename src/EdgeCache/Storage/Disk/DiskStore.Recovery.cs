@@ -117,4 +117,17 @@ public sealed partial class DiskStore
             StorageLog.DiskOperationFailed(_logger, "recovery", ex);
         }
     }
+
+    private void FillKeyFilter()
+    {
+        try
+        {
+            _index.FillKeyFilter();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Without it every lookup asks the index, as before the filter: slower misses, the same answers.
+            StorageLog.DiskOperationFailed(_logger, "key filter", ex);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.IO.Hashing;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
@@ -24,6 +25,10 @@ public sealed partial class DiskStore
 
     private TaskCompletionSource _batchDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _queued;
+
+    // Bytes of the bodies held by queued rows (bodies kept in their row; a body in a file costs the queue nothing):
+    // bounded by WriteQueueBytes, as rows by WriteQueueCapacity.
+    private long _queuedBodyBytes;
     private long _processed;
     private long _writesDropped;
 
@@ -77,14 +82,21 @@ public sealed partial class DiskStore
 
         lock (_enqueueLock)
         {
-            // Visible before it is queued: the committer removes it from the table once its row is in.
-            _pending[metadata.Key] = pending;
-            AddQueued(pending);
-            if (_queue.Writer.TryWrite(pending))
+            // Counted before it is queued (the committer takes it off once the row is in), and visible in the
+            // table before it is queued (the committer removes it from there once its row is in).
+            var bodyBytes = body?.Length ?? 0;
+            if (Interlocked.Add(ref _queuedBodyBytes, bodyBytes) <= _options.WriteQueueBytes)
             {
-                Interlocked.Increment(ref _queued);
-                return true;
+                _pending[metadata.Key] = pending;
+                AddQueued(pending);
+                if (_queue.Writer.TryWrite(pending))
+                {
+                    Interlocked.Increment(ref _queued);
+                    return true;
+                }
             }
+
+            Interlocked.Add(ref _queuedBodyBytes, -bodyBytes);
 
             RemoveQueued(pending);
             _pending.TryRemove(new KeyValuePair<string, PendingEntry>(metadata.Key, pending));
@@ -140,11 +152,52 @@ public sealed partial class DiskStore
             }
 
             Interlocked.Add(ref _processed, batch.Count);
+            Interlocked.Add(ref _queuedBodyBytes, -BodyBytes(batch));
             batch.Clear();
             Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
         }
 
         Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
+    }
+
+    /// <summary>Bytes of queued bodies (tests).</summary>
+    internal long QueuedBodyBytes => Interlocked.Read(ref _queuedBodyBytes);
+
+    /// <summary>Whether a body of this metadata's declared length goes into its index row rather than a file of its own.</summary>
+    internal bool KeepsInRow(EntryMetadata metadata)
+        => metadata.BodyLength >= 0 && metadata.BodyLength <= _options.InlineBodyLimit && metadata.BodyLength <= _maxObjectSize && Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>
+    /// Publishes a body collected elsewhere (the tiered store's buffer, which its memory tier keeps too) into its index
+    /// row: the queue and the memory entry then hold one array, not two copies. The array must not change afterwards.
+    /// </summary>
+    internal bool PublishInRow(EntryMetadata metadata, byte[] body)
+    {
+        if (body.Length != metadata.BodyLength || !KeepsInRow(metadata) || body.Length > _options.SizeLimit)
+        {
+            return false;
+        }
+
+        try
+        {
+            return Publish(metadata, null, body, body.Length, (long)XxHash3.HashToUInt64(body));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            StorageLog.DiskWriteFailed(_logger, metadata.Key, ex);
+            return false;
+        }
+    }
+
+    private static long BodyBytes(List<PendingEntry> batch)
+    {
+        long bytes = 0;
+        foreach (var entry in batch)
+        {
+            bytes += entry.Body?.Length ?? 0;
+        }
+
+        return bytes;
     }
 
     private static bool WaitToRead(ChannelReader<PendingEntry> reader)

@@ -98,6 +98,15 @@ public sealed partial class DiskStore : ICacheStore
     /// </summary>
     public Task Recovery { get; private set; } = Task.CompletedTask;
 
+    /// <summary>
+    /// Finishes when the filter of key hashes has counted every row of the index (the open does not wait for it); from
+    /// then on a lookup of a key that was never written costs no query.
+    /// </summary>
+    internal Task KeyFilterFilled { get; private set; } = Task.CompletedTask;
+
+    /// <summary>The filter's occupied buckets (tests).</summary>
+    internal int KeyFilterOccupied => _index.KeyFilterOccupied;
+
     /// <summary>Disk writes dropped because the write-behind queue was full.</summary>
     public long WritesDropped => Interlocked.Read(ref _writesDropped);
 
@@ -135,7 +144,7 @@ public sealed partial class DiskStore : ICacheStore
             var indexPath = Path.Combine(root, IndexFileName);
             clean = File.Exists(marker) || !File.Exists(indexPath);
             rebooted = SwapBootId(Path.Combine(root, BootIdFile));
-            index = DiskIndex.Open(indexPath);
+            index = DiskIndex.Open(indexPath, KeyHashFilter.BucketsFor(options.SizeLimit));
 
             // From here on a crash must trigger recovery at the next open.
             File.Delete(marker);
@@ -146,6 +155,7 @@ public sealed partial class DiskStore : ICacheStore
         }
 
         var store = new DiskStore(options, timeProvider ?? TimeProvider.System, logger, index, root, rebooted);
+        store.KeyFilterFilled = Task.Run(store.FillKeyFilter);
         StorageLog.DiskOpened(logger, root, index.Entries, index.Bytes, (clean ? "clean" : "unclean, recovering") + (rebooted ? "; bodies of an earlier boot are verified" : ""));
         if (!clean || rebooted)
         {
@@ -185,7 +195,7 @@ public sealed partial class DiskStore : ICacheStore
                         return new ValueTask<CacheEntry?>(pending.Body is { } body ? new MemoryCacheEntry(metadata, body) : new DiskCacheEntry(metadata, pending.Path!));
                     }
                 }
-                else if (_index.TryFind(Hash(key), out var row) && row.Key == key)
+                else if (Hash(key) is var hash && _index.MayContain(hash) && _index.TryFind(hash, out var row) && row.Key == key)
                 {
                     if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata) && !HiddenByUnappliedPurge(row.Id, metadata))
                     {
@@ -271,7 +281,7 @@ public sealed partial class DiskStore : ICacheStore
             // Reads first: the common delete (of a key the tier never stored) then costs no write transaction.
             // The pending table before the index: the committer removes an entry from the table only after
             // its row is in, so one of the two always sees it.
-            if (!_pending.ContainsKey(key) && !IsQueued(key) && !(_index.TryFind(hash, out var row) && row.Key == key))
+            if (!_pending.ContainsKey(key) && !IsQueued(key) && !(_index.MayContain(hash) && _index.TryFind(hash, out var row) && row.Key == key))
             {
                 return new ValueTask<bool>(false);
             }
@@ -371,6 +381,7 @@ public sealed partial class DiskStore : ICacheStore
         await _maintenanceTimer.DisposeAsync().ConfigureAwait(false);
         try
         {
+            await KeyFilterFilled.ConfigureAwait(false);
             await Recovery.ConfigureAwait(false);
         }
         catch (Exception ex)

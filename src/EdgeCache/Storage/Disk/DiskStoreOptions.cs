@@ -35,6 +35,20 @@ public sealed class DiskStoreOptions
     public int WriteQueueCapacity { get; set; } = 4096;
 
     /// <summary>
+    /// How many bytes of bodies the entries waiting for their index row may hold (bodies kept in their row, see
+    /// <see cref="InlineBodyLimit"/>; a body in a file of its own costs the queue nothing) before further disk writes are
+    /// dropped as when <see cref="WriteQueueCapacity"/> is reached. Default 16 MB; at least 1 MB (the largest body a row
+    /// holds), at most 1 GB. It bounds the memory the queue takes beside the memory tier: 4096 rows of 10 KB bodies are 40 MB.
+    /// </summary>
+    public long WriteQueueBytes { get; set; } = 16L * 1024 * 1024;
+
+    /// <summary>The smallest <see cref="WriteQueueBytes"/>: 1 MB, the largest body a row holds.</summary>
+    public const long MinWriteQueueBytes = 1024 * 1024;
+
+    /// <summary>The largest <see cref="WriteQueueBytes"/>: 1 GB.</summary>
+    public const long MaxWriteQueueBytes = 1024L * 1024 * 1024;
+
+    /// <summary>
     /// Bodies of a known length up to this many bytes are kept in their index row instead of a file of
     /// their own: creating a file costs more than the whole row on most file systems. Default 16 KB; 0 keeps
     /// every body in a file. At most 1 MB.
@@ -80,6 +94,11 @@ public sealed class DiskStoreOptions
         if (WriteQueueCapacity < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(WriteQueueCapacity), WriteQueueCapacity, "WriteQueueCapacity must be at least 1.");
+        }
+
+        if (WriteQueueBytes is < MinWriteQueueBytes or > MaxWriteQueueBytes)
+        {
+            throw new ArgumentOutOfRangeException(nameof(WriteQueueBytes), WriteQueueBytes, "WriteQueueBytes must be between 1 MB and 1 GB.");
         }
 
         if (DeletionGrace < TimeSpan.Zero)

@@ -182,6 +182,13 @@ public sealed class MemoryStore : ICacheStore
         return default;
     }
 
+    /// <summary>Whether a body of this metadata's declared length would be collected into one array of its own (not a file).</summary>
+    internal bool CollectsInArray(EntryMetadata metadata)
+        => metadata.BodyLength > 0 && metadata.BodyLength <= _maxObjectSize && metadata.BodyLength < _fileBodyThreshold;
+
+    /// <summary>Publishes a body collected elsewhere (the tiered store's shared buffer); the array must not change afterwards.</summary>
+    internal bool PublishArray(EntryMetadata metadata, byte[] body) => Publish(metadata, body, null);
+
     private static long Charge(string key, long bodyLength) => EntryOverhead + (key.Length * 2L) + bodyLength;
 
     private bool Publish(EntryMetadata metadata, byte[]? body, MemoryBodyFile? file)

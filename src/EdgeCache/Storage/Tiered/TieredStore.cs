@@ -9,7 +9,7 @@ namespace EdgeCache.Storage;
 /// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
 /// every tier. A tier that throws is logged and the other answers.
 /// </summary>
-public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
+public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 {
     private const int CopyBufferSize = 64 * 1024;
 
@@ -136,6 +136,12 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
     public async ValueTask<ICacheEntryWriter?> BeginWriteAsync(EntryMetadata metadata, long sequence, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(metadata);
+        if (_lower is DiskStore disk && disk.KeepsInRow(metadata) && _memory.CollectsInArray(metadata))
+        {
+            // Both tiers would keep the body in an array of its own: one array serves both.
+            return new SharedBodyWriter(this, disk, metadata, sequence);
+        }
+
         ICacheEntryWriter? lower = null;
         ICacheEntryWriter? memory = null;
         try
@@ -287,27 +293,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
     }
 
     /// <summary>
-    /// Takes the commit lock. It is held for microseconds (both tiers' commits complete synchronously in the common
-    /// case), so a writer that finds it taken spins a little before it waits asynchronously: under load the
-    /// asynchronous wait put the rest of nearly every miss behind a thread-pool hop.
-    /// </summary>
-    private ValueTask EnterCommitLockAsync(CancellationToken cancellationToken)
-    {
-        var spinner = default(SpinWait);
-        while (!_commitLock.Wait(0, CancellationToken.None))
-        {
-            if (spinner.NextSpinWillYield)
-            {
-                return new ValueTask(_commitLock.WaitAsync(cancellationToken));
-            }
-
-            spinner.SpinOnce();
-        }
-
-        return default;
-    }
-
-    /// <summary>
     /// Publishes a promotion unless a purge since the lower tier was read selects it (it would bring a purged entry back),
     /// or a write or delete of the key committed meanwhile (the copy is older than what memory holds now).
     /// </summary>
@@ -392,109 +377,6 @@ public sealed class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
         {
             StorageLog.TierFailed(_logger, store.Name, operation, ex);
             return default!;
-        }
-    }
-
-    /// <summary>Writes through to both tiers; memory drops out once the object outgrows it.</summary>
-    private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
-    {
-        private readonly string _key = metadata.Key;
-
-        private ICacheEntryWriter? _memory = memory;
-        private ICacheEntryWriter? _lower = lower;
-
-        public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-        {
-            if (_lower is not null && !await WriteToAsync(_lower, owner._lower, data, cancellationToken).ConfigureAwait(false))
-            {
-                await DropAsync(ref _lower).ConfigureAwait(false);
-            }
-
-            if (_memory is not null && !await WriteToAsync(_memory, owner._memory, data, cancellationToken).ConfigureAwait(false))
-            {
-                await DropAsync(ref _memory).ConfigureAwait(false);
-            }
-
-            return _lower is not null || _memory is not null;
-        }
-
-        public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
-        {
-            await owner.EnterCommitLockAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (owner._fence.Blocks(begun, metadata))
-                {
-                    await DisposeAsync().ConfigureAwait(false);
-                    return false;
-                }
-
-                var committed = await CommitBothAsync(cancellationToken).ConfigureAwait(false);
-                owner._promotions.Overtake(_key);
-                return committed;
-            }
-            finally
-            {
-                owner._commitLock.Release();
-            }
-        }
-
-        private async ValueTask<bool> CommitBothAsync(CancellationToken cancellationToken)
-        {
-            var below = _lower is not null && await CommitToAsync(_lower, owner._lower, cancellationToken).ConfigureAwait(false);
-            var inMemory = _memory is not null && await CommitToAsync(_memory, owner._memory, cancellationToken).ConfigureAwait(false);
-            if (!inMemory)
-            {
-                // An older copy in memory would shadow the new one below.
-                await owner.TryAsync(owner._memory, "delete", s => s.DeleteAsync(_key, cancellationToken)).ConfigureAwait(false);
-            }
-
-            if (!below && inMemory)
-            {
-                // An older copy below would come back once memory evicts the new one.
-                await owner.TryAsync(owner._lower, "delete", s => s.DeleteAsync(_key, cancellationToken)).ConfigureAwait(false);
-            }
-
-            return below || inMemory;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await DropAsync(ref _lower).ConfigureAwait(false);
-            await DropAsync(ref _memory).ConfigureAwait(false);
-        }
-
-        private static ValueTask DropAsync(ref ICacheEntryWriter? writer)
-        {
-            var dropped = writer;
-            writer = null;
-            return dropped?.DisposeAsync() ?? default;
-        }
-
-        private async ValueTask<bool> WriteToAsync(ICacheEntryWriter writer, ICacheStore tier, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                StorageLog.TierFailed(owner._logger, tier.Name, "write", ex);
-                return false;
-            }
-        }
-
-        private async ValueTask<bool> CommitToAsync(ICacheEntryWriter writer, ICacheStore tier, CancellationToken cancellationToken)
-        {
-            try
-            {
-                return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                StorageLog.TierFailed(owner._logger, tier.Name, "commit", ex);
-                return false;
-            }
         }
     }
 }

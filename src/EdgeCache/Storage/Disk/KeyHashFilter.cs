@@ -1,0 +1,95 @@
+using System.Buffers.Binary;
+
+namespace EdgeCache.Storage;
+
+/// <summary>
+/// Counts of the disk index's rows per bucket of their key hash, so that a lookup of a key that was never written
+/// (every tiered miss) is answered without a SQLite query. A zero count means no row has the hash; a non-zero one
+/// means "maybe" (the query decides). Changed only under the index's write lock; read without a lock.
+/// </summary>
+/// <remarks>
+/// A count is raised before its row's transaction commits and lowered only after the removal commits, so it is never
+/// lower than the rows it stands for (a transaction that fails leaves it too high: a "maybe", never a wrong "no"). A
+/// count that reaches 255 stays there for good (a "maybe" from then on). Until <see cref="Fill"/> has run it answers
+/// "maybe" to everything.
+/// </remarks>
+internal sealed class KeyHashFilter
+{
+    private const byte Saturated = byte.MaxValue;
+
+    private readonly byte[] _counts;
+    private readonly int _mask;
+    private volatile bool _ready;
+
+    /// <summary>A filter of <paramref name="buckets"/> one-byte counts (a power of two).</summary>
+    public KeyHashFilter(int buckets)
+    {
+        if (buckets <= 0 || (buckets & (buckets - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(buckets), buckets, "The bucket count must be a power of two.");
+        }
+
+        _counts = new byte[buckets];
+        _mask = buckets - 1;
+    }
+
+    /// <summary>Whether the filter answers (it does once filled from the index).</summary>
+    public bool Ready => _ready;
+
+    /// <summary>Buckets with a non-zero count (tests and statistics; walks the whole array).</summary>
+    public int Occupied
+    {
+        get
+        {
+            var occupied = 0;
+            foreach (var count in _counts)
+            {
+                occupied += count != 0 ? 1 : 0;
+            }
+
+            return occupied;
+        }
+    }
+
+    /// <summary>A bucket count for an index that may hold up to <paramref name="sizeLimit"/> bytes: one per 4 KB, from 64 Ki to 16 Mi.</summary>
+    public static int BucketsFor(long sizeLimit)
+        => (int)Math.Clamp(System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(1, sizeLimit / 4096)), 1UL << 16, 1UL << 24);
+
+    /// <summary>False only when no row has this key hash.</summary>
+    public bool MayContain(ReadOnlySpan<byte> hash) => !_ready || Volatile.Read(ref _counts[Bucket(hash)]) != 0;
+
+    /// <summary>A row of this hash is about to be inserted (under the write lock, before the commit).</summary>
+    public void Add(ReadOnlySpan<byte> hash)
+    {
+        ref var count = ref _counts[Bucket(hash)];
+        if (count != Saturated)
+        {
+            Volatile.Write(ref count, (byte)(count + 1));
+        }
+    }
+
+    /// <summary>A row of this hash was removed (under the write lock, after the commit).</summary>
+    public void Remove(ReadOnlySpan<byte> hash)
+    {
+        ref var count = ref _counts[Bucket(hash)];
+        if (count is not (0 or Saturated))
+        {
+            Volatile.Write(ref count, (byte)(count - 1));
+        }
+    }
+
+    /// <summary>Counts every row's hash afresh (under the write lock, so no row comes or goes meanwhile), then starts answering.</summary>
+    public void Fill(IEnumerable<byte[]> hashes)
+    {
+        // What was counted before (rows written since the open) is in the rows counted now.
+        Array.Clear(_counts);
+        foreach (var hash in hashes)
+        {
+            Add(hash);
+        }
+
+        _ready = true;
+    }
+
+    private int Bucket(ReadOnlySpan<byte> hash) => (int)(BinaryPrimitives.ReadUInt64LittleEndian(hash) & (uint)_mask);
+}

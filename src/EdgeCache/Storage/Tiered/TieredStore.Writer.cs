@@ -1,0 +1,138 @@
+namespace EdgeCache.Storage;
+
+/// <content>The write path: one writer over both tiers, committed under the commit lock.</content>
+public sealed partial class TieredStore
+{
+    /// <summary>
+    /// Takes the commit lock. It is held for microseconds (both tiers' commits complete synchronously in the common
+    /// case), so a writer that finds it taken spins a little before it waits asynchronously: under load the
+    /// asynchronous wait put the rest of nearly every miss behind a thread-pool hop.
+    /// </summary>
+    private ValueTask EnterCommitLockAsync(CancellationToken cancellationToken)
+    {
+        var spinner = default(SpinWait);
+        while (!_commitLock.Wait(0, CancellationToken.None))
+        {
+            if (spinner.NextSpinWillYield)
+            {
+                return new ValueTask(_commitLock.WaitAsync(cancellationToken));
+            }
+
+            spinner.SpinOnce();
+        }
+
+        return default;
+    }
+
+    /// <summary>
+    /// After a write committed to <paramref name="below"/> and/or <paramref name="inMemory"/> (under the commit lock):
+    /// removes the older copy a tier that did not take the write still holds. Returns whether either tier took it.
+    /// </summary>
+    private async ValueTask<bool> SettleCommitAsync(string key, bool below, bool inMemory, CancellationToken cancellationToken)
+    {
+        if (!inMemory)
+        {
+            // An older copy in memory would shadow the new one below.
+            await TryAsync(_memory, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+        }
+
+        if (!below && inMemory)
+        {
+            // An older copy below would come back once memory evicts the new one.
+            await TryAsync(_lower, "delete", s => s.DeleteAsync(key, cancellationToken)).ConfigureAwait(false);
+        }
+
+        return below || inMemory;
+    }
+
+    /// <summary>Writes through to both tiers; memory drops out once the object outgrows it.</summary>
+    private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
+    {
+        private readonly string _key = metadata.Key;
+
+        private ICacheEntryWriter? _memory = memory;
+        private ICacheEntryWriter? _lower = lower;
+
+        public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        {
+            if (_lower is not null && !await WriteToAsync(_lower, owner._lower, data, cancellationToken).ConfigureAwait(false))
+            {
+                await DropAsync(ref _lower).ConfigureAwait(false);
+            }
+
+            if (_memory is not null && !await WriteToAsync(_memory, owner._memory, data, cancellationToken).ConfigureAwait(false))
+            {
+                await DropAsync(ref _memory).ConfigureAwait(false);
+            }
+
+            return _lower is not null || _memory is not null;
+        }
+
+        public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
+        {
+            await owner.EnterCommitLockAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                if (owner._fence.Blocks(begun, metadata))
+                {
+                    await DisposeAsync().ConfigureAwait(false);
+                    return false;
+                }
+
+                var committed = await CommitBothAsync(cancellationToken).ConfigureAwait(false);
+                owner._promotions.Overtake(_key);
+                return committed;
+            }
+            finally
+            {
+                owner._commitLock.Release();
+            }
+        }
+
+        private async ValueTask<bool> CommitBothAsync(CancellationToken cancellationToken)
+        {
+            var below = _lower is not null && await CommitToAsync(_lower, owner._lower, cancellationToken).ConfigureAwait(false);
+            var inMemory = _memory is not null && await CommitToAsync(_memory, owner._memory, cancellationToken).ConfigureAwait(false);
+            return await owner.SettleCommitAsync(_key, below, inMemory, cancellationToken).ConfigureAwait(false);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await DropAsync(ref _lower).ConfigureAwait(false);
+            await DropAsync(ref _memory).ConfigureAwait(false);
+        }
+
+        private static ValueTask DropAsync(ref ICacheEntryWriter? writer)
+        {
+            var dropped = writer;
+            writer = null;
+            return dropped?.DisposeAsync() ?? default;
+        }
+
+        private async ValueTask<bool> WriteToAsync(ICacheEntryWriter writer, ICacheStore tier, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await writer.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.TierFailed(owner._logger, tier.Name, "write", ex);
+                return false;
+            }
+        }
+
+        private async ValueTask<bool> CommitToAsync(ICacheEntryWriter writer, ICacheStore tier, CancellationToken cancellationToken)
+        {
+            try
+            {
+                return await writer.CommitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                StorageLog.TierFailed(owner._logger, tier.Name, "commit", ex);
+                return false;
+            }
+        }
+    }
+}

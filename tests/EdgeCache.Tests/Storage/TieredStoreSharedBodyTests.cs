@@ -1,0 +1,174 @@
+using EdgeCache.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeCache.Tests.Storage;
+
+/// <summary>
+/// A small body of declared length is collected once and kept by both tiers: the memory entry and the disk row's
+/// queued body are one array, and the disk row holds exactly the body once memory no longer does.
+/// </summary>
+// One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
+[Collection("Dropped disk writes")]
+public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
+{
+    private const int BodySize = 10_240;
+
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
+    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
+    private readonly List<IAsyncDisposable> _stores = [];
+    private readonly TaskCompletionSource _batchHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        _release.TrySetResult();
+        foreach (var store in _stores)
+        {
+            await store.DisposeAsync();
+        }
+
+        SqliteConnection.ClearAllPools();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_memory_entry_and_the_queued_disk_row_hold_one_array_not_two_copies()
+    {
+        var (tiered, memory, disk) = Create(held: true);
+        Assert.True(await PutAsync(tiered, "https://example.com/first", 1));
+        await _batchHeld.Task;
+        Assert.True(await PutAsync(tiered, "https://example.com/shared", 2));
+
+        var inMemory = Assert.IsType<MemoryCacheEntry>(await memory.GetAsync("https://example.com/shared"));
+        var queued = Assert.IsType<MemoryCacheEntry>(await disk.GetAsync("https://example.com/shared"));
+        Assert.NotNull(inMemory.Body);
+        Assert.Same(inMemory.Body, queued.Body);
+        Assert.Equal(StoreTestData.Body(2, BodySize), inMemory.Body);
+    }
+
+    [Theory]
+    [InlineData("evicted")]
+    [InlineData("deleted from memory")]
+    [InlineData("purged from memory")]
+    public async Task The_disk_row_holds_exactly_the_body_after_memory_no_longer_has_it(string how)
+    {
+        var (tiered, memory, disk) = Create(held: false, memorySize: 64 * 1024);
+        var body = StoreTestData.Body(3, BodySize);
+
+        // Written in small chunks: the shared array is filled piece by piece, as from a socket.
+        Assert.True(await StoreTestData.PutAsync(tiered, Metadata("https://example.com/row"), body, chunkSize: 1000));
+        switch (how)
+        {
+            case "evicted":
+                // Memory holds 64 KB: ten more bodies push the first one out.
+                for (var i = 0; i < 10; i++)
+                {
+                    Assert.True(await PutAsync(tiered, $"https://example.com/other/{i}", 10 + i));
+                }
+
+                break;
+            case "deleted from memory":
+                Assert.True(await memory.DeleteAsync("https://example.com/row"));
+                break;
+            default:
+                Assert.Equal(1, await memory.PurgeAsync(new PurgeRequest(PurgeKind.Url, "https://example.com/row")));
+                break;
+        }
+
+        Assert.Null(await memory.GetAsync("https://example.com/row"));
+        await disk.FlushAsync();
+        Assert.Equal(body, RowBody("https://example.com/row"));
+
+        // Served from the disk tier (and promoted) with the same bytes.
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/row"))!));
+    }
+
+    [Fact]
+    public async Task A_body_longer_than_declared_is_stored_in_neither_tier()
+    {
+        var (tiered, memory, disk) = Create(held: false);
+        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/long")))!;
+        Assert.True(await writer.WriteAsync(StoreTestData.Body(4, BodySize)));
+
+        Assert.False(await writer.WriteAsync(new byte[1]));
+        Assert.False(await writer.CommitAsync());
+        await disk.FlushAsync();
+        Assert.Null(await memory.GetAsync("https://example.com/long"));
+        Assert.Null(await disk.GetAsync("https://example.com/long"));
+    }
+
+    [Fact]
+    public async Task A_body_shorter_than_declared_is_stored_in_neither_tier_and_an_older_copy_stays()
+    {
+        var (tiered, memory, disk) = Create(held: false);
+        Assert.True(await PutAsync(tiered, "https://example.com/short", 5));
+        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/short")))!;
+        Assert.True(await writer.WriteAsync(StoreTestData.Body(6, BodySize - 1)));
+
+        Assert.False(await writer.CommitAsync());
+        await disk.FlushAsync();
+        Assert.Equal(StoreTestData.Body(5, BodySize), await StoreTestData.ReadBodyAsync((await memory.GetAsync("https://example.com/short"))!));
+        Assert.Equal(StoreTestData.Body(5, BodySize), RowBody("https://example.com/short"));
+    }
+
+    [Fact]
+    public async Task A_write_dropped_below_leaves_memory_serving_it_and_no_older_copy_below()
+    {
+        // The queue holds one row and the disk is stuck: the second write's row cannot be queued.
+        var (tiered, memory, disk) = Create(held: true, queueCapacity: 1);
+        Assert.True(await PutAsync(tiered, "https://example.com/held", 7));
+        await _batchHeld.Task;
+        Assert.True(await PutAsync(tiered, "https://example.com/queued", 8));
+
+        Assert.True(await PutAsync(tiered, "https://example.com/queued", 9));
+
+        Assert.Equal(1, disk.WritesDropped);
+        Assert.Equal(StoreTestData.Body(9, BodySize), await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/queued"))!));
+        Assert.Null(await disk.GetAsync("https://example.com/queued"));
+        _release.SetResult();
+        await disk.FlushAsync();
+        Assert.Null(await disk.GetAsync("https://example.com/queued"));
+        Assert.NotNull(await memory.GetAsync("https://example.com/queued"));
+    }
+
+    private static EntryMetadata Metadata(string url) => StoreTestData.Metadata(url) with { BodyLength = BodySize };
+
+    private static Task<bool> PutAsync(ICacheStore store, string url, int seed)
+        => StoreTestData.PutAsync(store, Metadata(url), StoreTestData.Body(seed, BodySize));
+
+    private (TieredStore Tiered, MemoryStore Memory, DiskStore Disk) Create(bool held, long memorySize = 8 * 1024 * 1024, int queueCapacity = 4096)
+    {
+        var options = new DiskStoreOptions { DataDirectory = _directory, WriteQueueCapacity = queueCapacity };
+        if (held)
+        {
+            options.BeforeBatchCommit = () =>
+            {
+                _batchHeld.TrySetResult();
+                return _release.Task;
+            };
+        }
+
+        var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = memorySize, MaxObjectSize = 32 * 1024 }, _time);
+        var disk = DiskStore.Open(options, _time);
+        var tiered = new TieredStore(memory, disk);
+        _stores.Add(tiered);
+        return (tiered, memory, disk);
+    }
+
+    /// <summary>The body in the key's index row, read from the index itself.</summary>
+    private byte[] RowBody(string key)
+    {
+        using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT body FROM entries WHERE key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        return (byte[])command.ExecuteScalar()!;
+    }
+}
