@@ -9,6 +9,9 @@ internal sealed class EventLoop : IDisposable
     // Jint recurses on the native stack for nested JavaScript calls: give it room (the default is 1.5 MB).
     private const int StackSize = 16 * 1024 * 1024;
 
+    /// <summary>The longest work posted with <see cref="PostLazy"/> waits for the loop when nothing else wakes it.</summary>
+    public static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(50);
+
     // A plain queue under a monitor rather than a BlockingCollection: its semaphore spins (sched_yield) before
     // it sleeps, which on a loaded 2-core machine burnt CPU the requests needed (seen in perf).
     private readonly Queue<Action> _queue = new();
@@ -49,6 +52,24 @@ internal sealed class EventLoop : IDisposable
                 Monitor.Pulse(_gate);
             }
 
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Queues work that may wait: the loop is not woken for it, but runs it with the next work it wakes for, or
+    /// within <see cref="LazyDelay"/> when none comes. False once the loop is shutting down.
+    /// </summary>
+    public bool PostLazy(Action work)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(work);
             return true;
         }
     }
@@ -136,8 +157,9 @@ internal sealed class EventLoop : IDisposable
                     return null;
                 }
 
+                // Timed: work posted lazily while the loop sleeps is found at the latest when the wait runs out.
                 _sleeping = true;
-                Monitor.Wait(_gate);
+                Monitor.Wait(_gate, LazyDelay);
                 _sleeping = false;
             }
 

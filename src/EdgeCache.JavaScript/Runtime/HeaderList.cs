@@ -37,6 +37,12 @@ internal sealed class HeaderList : ObjectInstance
 
     public int Count => _fields.Count;
 
+    /// <summary>
+    /// The host response these immutable headers were read from (a fetch() or cache.match() result): a script that
+    /// sends that Response on unchanged sends this message itself (<see cref="MessageConversion.ToResponse"/>).
+    /// </summary>
+    public HttpResponseMessage? Source { get; private init; }
+
     /// <summary>The headers of a message as a script sees them; hop-by-hop fields stay on this side.</summary>
     public static HeaderList FromHttp(Engine engine, ObjectInstance? prototype, HttpHeaders headers, HttpContent? content, bool immutable)
     {
@@ -46,6 +52,20 @@ internal sealed class HeaderList : ObjectInstance
         if (content is not null)
         {
             list.AddAll(content.Headers, skip);
+        }
+
+        return list;
+    }
+
+    /// <summary>The immutable headers of a host response, which remember it (<see cref="Source"/>).</summary>
+    public static HeaderList FromResponse(Engine engine, ObjectInstance? prototype, HttpResponseMessage response)
+    {
+        var list = new HeaderList(engine, prototype) { Immutable = true, Source = response };
+        var skip = HopByHopHeaders.For(response.Headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
+        list.AddAll(response.Headers, skip);
+        if (response.Content is not null)
+        {
+            list.AddAll(response.Content.Headers, skip);
         }
 
         return list;

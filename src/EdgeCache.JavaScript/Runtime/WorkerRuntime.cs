@@ -87,7 +87,10 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             static s =>
             {
                 var (runtime, request) = ((WorkerRuntime, RequestState))s;
-                runtime._loop.Post(() => runtime.OnResponseCompleted(request));
+                // Bookkeeping only (the request is forgotten, its unused bodies released): posted without waking
+                // the loop, which had often just gone to sleep after the request's turn (a futex wake-up and a
+                // context switch per request).
+                runtime._loop.PostLazy(() => runtime.OnResponseCompleted(request));
                 return Task.CompletedTask;
             },
             (this, state));
