@@ -24,7 +24,7 @@ internal sealed class EventLoop : IDisposable
 
     /// <param name="name">The thread's name.</param>
     /// <param name="onUnhandled">Gets what a piece of work threw.</param>
-    /// <param name="onIdle">Runs on the loop each time its queue runs empty, before it sleeps (it may post).</param>
+    /// <param name="onIdle">Runs on the loop each time its queue runs empty, before it sleeps, and every <see cref="LazyDelay"/> while it sleeps (it may post).</param>
     public EventLoop(string name, Action<Exception> onUnhandled, Action? onIdle = null)
     {
         _onUnhandled = onUnhandled;
@@ -125,45 +125,52 @@ internal sealed class EventLoop : IDisposable
         }
     }
 
-    // The next piece of work; null once the loop is disposed and its queue drained.
+    // The next piece of work; null once the loop is disposed and its queue drained. The idle work runs each time
+    // the queue is found empty, and again each time a wait runs out with nothing queued.
     private Action? Next()
     {
-        if (_onIdle is not null)
+        while (true)
         {
+            if (_onIdle is not null)
+            {
+                lock (_gate)
+                {
+                    if (_queue.Count > 0)
+                    {
+                        return _queue.Dequeue();
+                    }
+                }
+
+                try
+                {
+                    _onIdle();
+                }
+                catch (Exception ex)
+                {
+                    _onUnhandled(ex);
+                }
+            }
+
             lock (_gate)
             {
+                if (_queue.Count == 0)
+                {
+                    if (_completed)
+                    {
+                        return null;
+                    }
+
+                    // Timed: work posted lazily while the loop sleeps is found at the latest when the wait runs out.
+                    _sleeping = true;
+                    Monitor.Wait(_gate, LazyDelay);
+                    _sleeping = false;
+                }
+
                 if (_queue.Count > 0)
                 {
                     return _queue.Dequeue();
                 }
             }
-
-            try
-            {
-                _onIdle();
-            }
-            catch (Exception ex)
-            {
-                _onUnhandled(ex);
-            }
-        }
-
-        lock (_gate)
-        {
-            while (_queue.Count == 0)
-            {
-                if (_completed)
-                {
-                    return null;
-                }
-
-                // Timed: work posted lazily while the loop sleeps is found at the latest when the wait runs out.
-                _sleeping = true;
-                Monitor.Wait(_gate, LazyDelay);
-                _sleeping = false;
-            }
-
-            return _queue.Dequeue();
         }
     }
 }

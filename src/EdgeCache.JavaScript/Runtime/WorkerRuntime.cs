@@ -55,7 +55,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _logger = loggers.CreateLogger("EdgeCache.JavaScript");
         _console = new ConsoleLog(loggers.CreateLogger("EdgeCache.JavaScript.Console"));
         _cpu = new CpuLimit(options.CpuLimit, options.MemoryLimit);
-        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex), _console.Schedule);
+        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex), _console.OnIdle);
     }
 
     /// <summary>Loads the script and runs its top-level code; returns once the worker is ready.</summary>

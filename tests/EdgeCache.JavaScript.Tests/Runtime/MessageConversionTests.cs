@@ -97,6 +97,21 @@ public sealed class MessageConversionTests
     }
 
     [Fact]
+    public async Task Many_cache_hits_in_flight_at_once_each_get_the_whole_stored_response()
+    {
+        await using var host = await JsWorkerHost.StartAsync(Worker);
+        Assert.Equal("stored body", await host.Client.GetStringAsync("/cached"));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 64).Select(async _ =>
+        {
+            using var response = await host.Client.GetAsync("/cached");
+            return $"{(int)response.StatusCode} {response.Content.Headers.ContentType} {await response.Content.ReadAsStringAsync()}";
+        }));
+
+        Assert.All(responses, r => Assert.Equal("200 text/x-stored stored body", r));
+    }
+
+    [Fact]
     public async Task A_cache_hit_sent_with_another_status_goes_out_with_that_status()
     {
         await using var host = await JsWorkerHost.StartAsync(Worker);
