@@ -41,7 +41,7 @@ internal sealed class HeaderList : ObjectInstance
     /// The host response these immutable headers were read from (a fetch() or cache.match() result): a script that
     /// sends that Response on unchanged sends this message itself (<see cref="MessageConversion.ToResponse"/>).
     /// </summary>
-    public HttpResponseMessage? Source { get; private init; }
+    public HttpResponseMessage? Source { get; private set; }
 
     /// <summary>The headers of a message as a script sees them; hop-by-hop fields stay on this side.</summary>
     public static HeaderList FromHttp(Engine engine, ObjectInstance? prototype, HttpHeaders headers, HttpContent? content, bool immutable)
@@ -60,14 +60,8 @@ internal sealed class HeaderList : ObjectInstance
     /// <summary>The immutable headers of a host response, which remember it (<see cref="Source"/>).</summary>
     public static HeaderList FromResponse(Engine engine, ObjectInstance? prototype, HttpResponseMessage response)
     {
-        var list = new HeaderList(engine, prototype) { Immutable = true, Source = response };
-        var skip = HopByHopHeaders.For(response.Headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
-        list.AddAll(response.Headers, skip);
-        if (response.Content is not null)
-        {
-            list.AddAll(response.Content.Headers, skip);
-        }
-
+        var list = FromHttp(engine, prototype, response.Headers, response.Content, immutable: true);
+        list.Source = response;
         return list;
     }
 
