@@ -9,6 +9,9 @@ internal sealed class EventLoop : IDisposable
     // Jint recurses on the native stack for nested JavaScript calls: give it room (the default is 1.5 MB).
     private const int StackSize = 16 * 1024 * 1024;
 
+    /// <summary>The longest work posted with <see cref="PostLazy"/> waits for the loop when nothing else wakes it.</summary>
+    public static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(50);
+
     // A plain queue under a monitor rather than a BlockingCollection: its semaphore spins (sched_yield) before
     // it sleeps, which on a loaded 2-core machine burnt CPU the requests needed (seen in perf).
     private readonly Queue<Action> _queue = new();
@@ -21,7 +24,7 @@ internal sealed class EventLoop : IDisposable
 
     /// <param name="name">The thread's name.</param>
     /// <param name="onUnhandled">Gets what a piece of work threw.</param>
-    /// <param name="onIdle">Runs on the loop each time its queue runs empty, before it sleeps (it may post).</param>
+    /// <param name="onIdle">Runs on the loop each time its queue runs empty, before it sleeps, and every <see cref="LazyDelay"/> while it sleeps (it may post).</param>
     public EventLoop(string name, Action<Exception> onUnhandled, Action? onIdle = null)
     {
         _onUnhandled = onUnhandled;
@@ -49,6 +52,24 @@ internal sealed class EventLoop : IDisposable
                 Monitor.Pulse(_gate);
             }
 
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Queues work that may wait: the loop is not woken for it, but runs it with the next work it wakes for, or
+    /// within <see cref="LazyDelay"/> when none comes. False once the loop is shutting down.
+    /// </summary>
+    public bool PostLazy(Action work)
+    {
+        lock (_gate)
+        {
+            if (_completed)
+            {
+                return false;
+            }
+
+            _queue.Enqueue(work);
             return true;
         }
     }
@@ -104,44 +125,52 @@ internal sealed class EventLoop : IDisposable
         }
     }
 
-    // The next piece of work; null once the loop is disposed and its queue drained.
+    // The next piece of work; null once the loop is disposed and its queue drained. The idle work runs each time
+    // the queue is found empty, and again each time a wait runs out with nothing queued.
     private Action? Next()
     {
-        if (_onIdle is not null)
+        while (true)
         {
+            if (_onIdle is not null)
+            {
+                lock (_gate)
+                {
+                    if (_queue.Count > 0)
+                    {
+                        return _queue.Dequeue();
+                    }
+                }
+
+                try
+                {
+                    _onIdle();
+                }
+                catch (Exception ex)
+                {
+                    _onUnhandled(ex);
+                }
+            }
+
             lock (_gate)
             {
+                if (_queue.Count == 0)
+                {
+                    if (_completed)
+                    {
+                        return null;
+                    }
+
+                    // Timed: work posted lazily while the loop sleeps is found at the latest when the wait runs out.
+                    _sleeping = true;
+                    Monitor.Wait(_gate, LazyDelay);
+                    _sleeping = false;
+                }
+
                 if (_queue.Count > 0)
                 {
                     return _queue.Dequeue();
                 }
             }
-
-            try
-            {
-                _onIdle();
-            }
-            catch (Exception ex)
-            {
-                _onUnhandled(ex);
-            }
-        }
-
-        lock (_gate)
-        {
-            while (_queue.Count == 0)
-            {
-                if (_completed)
-                {
-                    return null;
-                }
-
-                _sleeping = true;
-                Monitor.Wait(_gate);
-                _sleeping = false;
-            }
-
-            return _queue.Dequeue();
         }
     }
 }

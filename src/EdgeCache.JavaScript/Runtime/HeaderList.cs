@@ -37,6 +37,12 @@ internal sealed class HeaderList : ObjectInstance
 
     public int Count => _fields.Count;
 
+    /// <summary>
+    /// The host response these immutable headers were read from (a fetch() or cache.match() result): a script that
+    /// sends that Response on unchanged sends this message itself (<see cref="MessageConversion.ToResponse"/>).
+    /// </summary>
+    public HttpResponseMessage? Source { get; private set; }
+
     /// <summary>The headers of a message as a script sees them; hop-by-hop fields stay on this side.</summary>
     public static HeaderList FromHttp(Engine engine, ObjectInstance? prototype, HttpHeaders headers, HttpContent? content, bool immutable)
     {
@@ -48,6 +54,14 @@ internal sealed class HeaderList : ObjectInstance
             list.AddAll(content.Headers, skip);
         }
 
+        return list;
+    }
+
+    /// <summary>The immutable headers of a host response, which remember it (<see cref="Source"/>).</summary>
+    public static HeaderList FromResponse(Engine engine, ObjectInstance? prototype, HttpResponseMessage response)
+    {
+        var list = FromHttp(engine, prototype, response.Headers, response.Content, immutable: true);
+        list.Source = response;
         return list;
     }
 

@@ -29,6 +29,9 @@ internal sealed class HostBody
         return content;
     }
 
+    /// <summary>True while the handle still has <paramref name="content"/>, unread.</summary>
+    internal bool Holds(HttpContent? content) => content is not null && ReferenceEquals(_content, content) && _stream is null;
+
     /// <summary>Splits the body: this handle and the returned one each read all of it (response.clone()).</summary>
     internal HostBody Tee()
     {

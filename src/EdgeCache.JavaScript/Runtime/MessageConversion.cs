@@ -40,8 +40,21 @@ internal static class MessageConversion
         return request;
     }
 
+    /// <summary>
+    /// A response as the host sends it. A fetch() or cache.match() result sent on as it came (its immutable
+    /// headers, its status and its unread body) is that host message itself: the headers are not copied back
+    /// and forth (a cache hit of the reference example is such a response).
+    /// </summary>
     public static HttpResponseMessage ToResponse(int status, string statusText, HeaderList headers, int kind, JsValue body, Func<JsValue, HttpContent>? streams = null)
     {
+        if (headers.Source is { } source && kind == HostBodyKind && AsHostBody(body) is { } hostBody
+            && hostBody.Holds(source.Content) && (int)source.StatusCode == status
+            && string.Equals(source.ReasonPhrase ?? string.Empty, statusText, StringComparison.Ordinal))
+        {
+            hostBody.Take();
+            return source;
+        }
+
         var response = new HttpResponseMessage((HttpStatusCode)status) { Content = ToContent(kind, body, streams) };
         if (statusText.Length > 0)
         {

@@ -321,7 +321,7 @@ internal sealed partial class WorkerRuntime
 
         var body = nullBody ? JsValue.Null : Wrap(new HostBody(response.Content!), _current);
         return HostResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable), body, url);
+            immutable ? HeaderList.FromResponse(_engine, _headersPrototype, response) : HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable: false), body, url);
     }
 
     // respond(id, status, statusText, flatHeaders, bodyKind, body)

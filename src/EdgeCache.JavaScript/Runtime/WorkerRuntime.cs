@@ -64,7 +64,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _logger = loggers.CreateLogger("EdgeCache.JavaScript");
         _console = new ConsoleLog(loggers.CreateLogger("EdgeCache.JavaScript.Console"));
         _cpu = new CpuLimit(options.CpuLimit, options.MemoryLimit);
-        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex), _console.Schedule);
+        _loop = new EventLoop("edgecache-js " + Path.GetFileName(script.FilePath), ex => Log.LoopFailed(_logger, ex), _console.OnIdle);
     }
 
     /// <summary>Loads the script and runs its top-level code; returns once the worker is ready.</summary>
@@ -96,7 +96,10 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             static s =>
             {
                 var (runtime, request) = ((WorkerRuntime, RequestState))s;
-                runtime._loop.Post(() => runtime.OnResponseCompleted(request));
+                // Bookkeeping only (the request is forgotten, its unused bodies released): posted without waking
+                // the loop, which had often just gone to sleep after the request's turn (a futex wake-up and a
+                // context switch per request).
+                runtime._loop.PostLazy(() => runtime.OnResponseCompleted(request));
                 return Task.CompletedTask;
             },
             (this, state));
