@@ -23,6 +23,8 @@
 #   64MB), WORKING_SET (distinct 100 KB keys of the large-working-set case, default 2000 = 200 MB, three times
 #   the memory tier), STORE_PORT (first EdgeCache port, default 38400).
 # Single runs on a shared 2-core machine vary by up to 25%: read the ratios within one run.
+# Give every run its own WORK: a run that reuses the previous run's WORK left nginx's 1 KB misses at 1.1 ms of
+# CPU each (1.4k req/s against 13-19k with a fresh WORK, session 8), which flatters every ratio against nginx.
 # The anchors' miss case runs cold (nothing warms a miss path first); bench/miss-steady.sh measures misses
 # after a warm-up, reusing what this script leaves in $WORK. Results: docs/performance.md.
 set -euo pipefail
