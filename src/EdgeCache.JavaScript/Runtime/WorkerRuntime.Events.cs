@@ -114,6 +114,12 @@ internal sealed partial class WorkerRuntime
             return;
         }
 
+        SendOrFail(id, response);
+    }
+
+    // The Response goes out; what its headers, status or body throw fails the request instead.
+    private void SendOrFail(int id, WebMessage response)
+    {
         try
         {
             Send(id, response);
@@ -141,15 +147,7 @@ internal sealed partial class WorkerRuntime
                 return JsValue.Undefined;
             }
 
-            try
-            {
-                Send(id, response);
-            }
-            catch (JavaScriptException ex)
-            {
-                FailWith(id, ex.Error);
-            }
-
+            SendOrFail(id, response);
             return JsValue.Undefined;
         }, 1);
         var failed = new ClrFunction(_engine, string.Empty, (_, a) =>

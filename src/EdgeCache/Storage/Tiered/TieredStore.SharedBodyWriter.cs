@@ -38,24 +38,15 @@ public sealed partial class TieredStore
                 return false;
             }
 
-            await owner.EnterCommitLockAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (owner._fence.Blocks(begun, metadata))
-                {
-                    return false;
-                }
+            return await owner.CommitUnlessPurgedAsync(begun, metadata, (Writer: this, Body: body), static (state, ct) => state.Writer.PublishBothAsync(state.Body, ct), cancellationToken).ConfigureAwait(false);
+        }
 
-                var below = PublishBelow(body);
-                var inMemory = PublishInMemory(body);
-                var committed = await owner.SettleCommitAsync(metadata.Key, below, inMemory, cancellationToken).ConfigureAwait(false);
-                owner._promotions.Overtake(metadata.Key);
-                return committed;
-            }
-            finally
-            {
-                owner._commitLock.Release();
-            }
+        // Under the commit lock: both tiers publish the one array, then the tier that did not take it loses its older copy.
+        private ValueTask<bool> PublishBothAsync(byte[] body, CancellationToken cancellationToken)
+        {
+            var below = TryPublish(disk, static (tier, m, b) => ((DiskStore)tier).PublishInRow(m, b), body);
+            var inMemory = TryPublish(owner._memory, static (tier, m, b) => ((MemoryStore)tier).PublishArray(m, b), body);
+            return owner.SettleCommitAsync(metadata.Key, below, inMemory, cancellationToken);
         }
 
         public ValueTask DisposeAsync()
@@ -64,28 +55,16 @@ public sealed partial class TieredStore
             return default;
         }
 
-        private bool PublishBelow(byte[] body)
+        // One tier's publish of the shared array; a tier that throws is logged and counts as not taking it.
+        private bool TryPublish(ICacheStore tier, Func<ICacheStore, EntryMetadata, byte[], bool> publish, byte[] body)
         {
             try
             {
-                return disk.PublishInRow(metadata, body);
+                return publish(tier, metadata, body);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                StorageLog.TierFailed(owner._logger, disk.Name, "commit", ex);
-                return false;
-            }
-        }
-
-        private bool PublishInMemory(byte[] body)
-        {
-            try
-            {
-                return owner._memory.PublishArray(metadata, body);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                StorageLog.TierFailed(owner._logger, owner._memory.Name, "commit", ex);
+                StorageLog.TierFailed(owner._logger, tier.Name, "commit", ex);
                 return false;
             }
         }

@@ -25,6 +25,31 @@ public sealed partial class TieredStore
     }
 
     /// <summary>
+    /// Runs a writer's <paramref name="commit"/> under the commit lock, unless a purge since <paramref name="begun"/>
+    /// covers the entry (false then, nothing committed); a commit overtakes the key's promotions in flight.
+    /// </summary>
+    private async ValueTask<bool> CommitUnlessPurgedAsync<TState>(
+        long begun, EntryMetadata metadata, TState state, Func<TState, CancellationToken, ValueTask<bool>> commit, CancellationToken cancellationToken)
+    {
+        await EnterCommitLockAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_fence.Blocks(begun, metadata))
+            {
+                return false;
+            }
+
+            var committed = await commit(state, cancellationToken).ConfigureAwait(false);
+            _promotions.Overtake(metadata.Key);
+            return committed;
+        }
+        finally
+        {
+            _commitLock.Release();
+        }
+    }
+
+    /// <summary>
     /// After a write committed to <paramref name="below"/> and/or <paramref name="inMemory"/> (under the commit lock):
     /// removes the older copy a tier that did not take the write still holds. Returns whether either tier took it.
     /// </summary>
@@ -70,23 +95,14 @@ public sealed partial class TieredStore
 
         public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
         {
-            await owner.EnterCommitLockAsync(cancellationToken).ConfigureAwait(false);
-            try
+            if (!await owner.CommitUnlessPurgedAsync(begun, metadata, this, static (writer, ct) => writer.CommitBothAsync(ct), cancellationToken).ConfigureAwait(false))
             {
-                if (owner._fence.Blocks(begun, metadata))
-                {
-                    await DisposeAsync().ConfigureAwait(false);
-                    return false;
-                }
+                // Fenced by a purge, or neither tier took it: whatever a tier still holds uncommitted goes.
+                await DisposeAsync().ConfigureAwait(false);
+                return false;
+            }
 
-                var committed = await CommitBothAsync(cancellationToken).ConfigureAwait(false);
-                owner._promotions.Overtake(_key);
-                return committed;
-            }
-            finally
-            {
-                owner._commitLock.Release();
-            }
+            return true;
         }
 
         private async ValueTask<bool> CommitBothAsync(CancellationToken cancellationToken)
