@@ -439,7 +439,6 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     private async Task ResetAsync(ICacheStore local, string reason, Guid epoch, long head, CancellationToken stopping)
     {
         RedisLog.PurgeLogReset(_connection.Logger, reason);
-        Interlocked.Increment(ref _resets);
         try
         {
             await local.PurgeAsync(PurgeRequest.Everything, stopping).ConfigureAwait(false);
@@ -448,6 +447,9 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         {
             RedisLog.InvalidationFailed(_connection.Logger, exception);
         }
+
+        // Counted once the local purge has run, so a reader that sees the count also sees the tiers emptied.
+        Interlocked.Increment(ref _resets);
 
         Advance(epoch, head);
     }

@@ -10,6 +10,7 @@ internal sealed class EnginePool : IWorkerVersion
 {
     private readonly WorkerRuntime[] _engines;
     private readonly int[] _inFlight;
+    private int _next;
 
     public EnginePool(WorkerRuntime[] engines)
     {
@@ -19,9 +20,13 @@ internal sealed class EnginePool : IWorkerVersion
 
     public async Task<HttpResponseMessage> HandleAsync(FetchEvent fetchEvent)
     {
-        var chosen = 0;
-        for (var i = 1; i < _engines.Length; i++)
+        // The scan starts at a rotating engine: two requests that arrive together see the same counts, and
+        // starting both at engine 0 sent them to one engine, the second queued behind the first.
+        var count = _engines.Length;
+        var chosen = (int)((uint)Interlocked.Increment(ref _next) % (uint)count);
+        for (var step = 1; step < count; step++)
         {
+            var i = (chosen + step) % count;
             if (Volatile.Read(ref _inFlight[i]) < Volatile.Read(ref _inFlight[chosen]))
             {
                 chosen = i;
