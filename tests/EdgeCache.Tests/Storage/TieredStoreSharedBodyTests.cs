@@ -89,32 +89,51 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
         Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/row"))!));
     }
 
-    [Fact]
-    public async Task A_body_longer_than_declared_is_stored_in_neither_tier()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public async Task A_body_of_other_than_the_declared_length_is_discarded_and_the_older_copy_purged_from_both_tiers(int difference)
     {
+        // The origin replaced the object and then sent a body that does not match its own Content-Length: neither the
+        // wrong body nor the replaced one may be served afterwards.
         var (tiered, memory, disk) = Create(held: false);
-        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/long")))!;
-        Assert.True(await writer.WriteAsync(StoreTestData.Body(4, BodySize)));
-
-        Assert.False(await writer.WriteAsync(new byte[1]));
-        Assert.False(await writer.CommitAsync());
+        const string url = "https://example.com/mismatch";
+        Assert.True(await PutAsync(tiered, url, 5));
         await disk.FlushAsync();
-        Assert.Null(await memory.GetAsync("https://example.com/long"));
-        Assert.Null(await disk.GetAsync("https://example.com/long"));
+        await using (var writer = (await tiered.BeginWriteAsync(Metadata(url)))!)
+        {
+            Assert.True(await writer.WriteAsync(StoreTestData.Body(6, BodySize - Math.Max(0, -difference))));
+            if (difference > 0)
+            {
+                Assert.False(await writer.WriteAsync(new byte[difference]));
+            }
+
+            Assert.False(await writer.CommitAsync());
+        }
+
+        await disk.FlushAsync();
+        Assert.Null(await memory.GetAsync(url));
+        Assert.Null(await disk.GetAsync(url));
+        Assert.Null(await tiered.GetAsync(url));
+        Assert.Null(RowBodyOrNull(url));
     }
 
     [Fact]
-    public async Task A_body_shorter_than_declared_is_stored_in_neither_tier_and_an_older_copy_stays()
+    public async Task A_body_longer_than_declared_and_abandoned_without_commit_still_purges_the_older_copy()
     {
         var (tiered, memory, disk) = Create(held: false);
-        Assert.True(await PutAsync(tiered, "https://example.com/short", 5));
-        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/short")))!;
-        Assert.True(await writer.WriteAsync(StoreTestData.Body(6, BodySize - 1)));
-
-        Assert.False(await writer.CommitAsync());
+        const string url = "https://example.com/abandoned";
+        Assert.True(await PutAsync(tiered, url, 7));
         await disk.FlushAsync();
-        Assert.Equal(StoreTestData.Body(5, BodySize), await StoreTestData.ReadBodyAsync((await memory.GetAsync("https://example.com/short"))!));
-        Assert.Equal(StoreTestData.Body(5, BodySize), RowBody("https://example.com/short"));
+        await using (var writer = (await tiered.BeginWriteAsync(Metadata(url)))!)
+        {
+            Assert.False(await writer.WriteAsync(StoreTestData.Body(8, BodySize + 1)));
+        }
+
+        await disk.FlushAsync();
+        Assert.Null(await memory.GetAsync(url));
+        Assert.Null(await tiered.GetAsync(url));
+        Assert.Null(RowBodyOrNull(url));
     }
 
     [Fact]
@@ -162,13 +181,16 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
     }
 
     /// <summary>The body in the key's index row, read from the index itself.</summary>
-    private byte[] RowBody(string key)
+    private byte[] RowBody(string key) => RowBodyOrNull(key) ?? throw new InvalidOperationException($"No row for {key}.");
+
+    /// <summary>The body in the key's index row, or null when the index has no row for the key.</summary>
+    private byte[]? RowBodyOrNull(string key)
     {
         using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM entries WHERE key = $key";
         command.Parameters.AddWithValue("$key", key);
-        return (byte[])command.ExecuteScalar()!;
+        return command.ExecuteScalar() as byte[];
     }
 }
