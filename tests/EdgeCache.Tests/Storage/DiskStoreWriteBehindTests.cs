@@ -10,7 +10,7 @@ namespace EdgeCache.Tests.Storage;
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
-public sealed class DiskStoreWriteBehindTests : HeldDiskBatchTests
+public sealed class DiskStoreWriteBehindTests : DiskStoreTestBase
 {
     // Over the default inline limit (16 KB): these bodies live in files of their own.
     private const int BodySize = 20_000;

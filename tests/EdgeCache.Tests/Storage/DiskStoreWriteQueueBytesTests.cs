@@ -8,7 +8,7 @@ namespace EdgeCache.Tests.Storage;
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
-public sealed class DiskStoreWriteQueueBytesTests : HeldDiskBatchTests
+public sealed class DiskStoreWriteQueueBytesTests : DiskStoreTestBase
 {
     private const int MiB = 1024 * 1024;
 

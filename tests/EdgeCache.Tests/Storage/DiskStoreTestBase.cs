@@ -5,10 +5,10 @@ using Microsoft.Extensions.Time.Testing;
 namespace EdgeCache.Tests.Storage;
 
 /// <summary>
-/// The fixture of the write-behind tests: a fresh data directory, a fake clock, the stores to dispose, and a hook that
-/// holds the disk tier's first batch of index rows (a stuck disk) until the test releases it.
+/// The fixture of the disk-tier tests: a fresh data directory, a fake clock, the stores to dispose, and (for the
+/// write-behind tests) a hook that holds the disk tier's first batch of index rows (a stuck disk) until the test releases it.
 /// </summary>
-public abstract class HeldDiskBatchTests : IAsyncLifetime
+public abstract class DiskStoreTestBase : IAsyncLifetime
 {
     private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly List<IAsyncDisposable> _stores = [];
