@@ -1,6 +1,4 @@
 using EdgeCache.Storage;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -8,28 +6,8 @@ namespace EdgeCache.Tests.Storage;
 /// The disk tier's filter of key hashes follows the index: it holds a bucket for every row (filled from the index at
 /// open, raised by inserts, lowered by every kind of removal), so a key it rules out is truly absent.
 /// </summary>
-public sealed class DiskStoreKeyFilterTests : IAsyncLifetime
+public sealed class DiskStoreKeyFilterTests : DiskStoreTestBase
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<DiskStore> _stores = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task Every_entry_written_before_a_reopen_is_found_after_it()
     {
@@ -82,7 +60,7 @@ public sealed class DiskStoreKeyFilterTests : IAsyncLifetime
                 Assert.Equal(0, store.KeyFilterOccupied);
                 break;
             case "expired":
-                _time.Advance(TimeSpan.FromHours(2));
+                Time.Advance(TimeSpan.FromHours(2));
                 store.Maintain();
                 Assert.Equal(0, store.KeyFilterOccupied);
                 break;
@@ -90,7 +68,7 @@ public sealed class DiskStoreKeyFilterTests : IAsyncLifetime
                 // 64 KB holds three of these: the first goes.
                 for (var i = 1; i <= 3; i++)
                 {
-                    _time.Advance(TimeSpan.FromSeconds(1));
+                    Time.Advance(TimeSpan.FromSeconds(1));
                     Assert.True(await PutAsync(store, i, 20_000));
                     await store.FlushAsync();
                 }
@@ -108,8 +86,8 @@ public sealed class DiskStoreKeyFilterTests : IAsyncLifetime
 
     private async Task<DiskStore> OpenAsync(long sizeLimit = 64L * 1024 * 1024)
     {
-        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = sizeLimit, MaxObjectSize = sizeLimit / 2 }, _time);
-        _stores.Add(store);
+        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = DataDirectory, SizeLimit = sizeLimit, MaxObjectSize = sizeLimit / 2 }, Time);
+        Track(store);
         await store.KeyFilterFilled;
         return store;
     }

@@ -1,32 +1,12 @@
 using EdgeCache.Storage;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
 /// <summary>What only the disk tier promises: persistence, recovery, reclaiming, eviction order, failure as "not cached".</summary>
-public sealed class DiskStoreTests : IAsyncLifetime
+public sealed class DiskStoreTests : DiskStoreTestBase
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
     private readonly CapturingLogger _logger = new();
-    private readonly List<DiskStore> _stores = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
 
     [Fact]
     public async Task Entries_survive_closing_and_reopening_the_store()
@@ -78,9 +58,9 @@ public sealed class DiskStoreTests : IAsyncLifetime
         await store.DisposeAsync();
 
         // What a crash can leave: no clean-shutdown marker, a half-written temp file, a renamed body whose row never committed.
-        File.Delete(Path.Combine(_directory, "clean-shutdown"));
-        await File.WriteAllBytesAsync(Path.Combine(_directory, "tmp", "interrupted.tmp"), new byte[100]);
-        var orphan = Path.Combine(_directory, "bodies", "ff", 255L.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        File.Delete(Path.Combine(DataDirectory, "clean-shutdown"));
+        await File.WriteAllBytesAsync(Path.Combine(DataDirectory, "tmp", "interrupted.tmp"), new byte[100]);
+        var orphan = Path.Combine(DataDirectory, "bodies", "ff", 255L.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
         await File.WriteAllBytesAsync(orphan, new byte[100]);
         File.Delete(lostFile);
 
@@ -97,17 +77,17 @@ public sealed class DiskStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Expired_entries_and_their_files_are_reclaimed_by_the_background_timer()
+    public async Task Expired_entries_and_their_files_are_reclaimed_by_the_backgroundTimer()
     {
         var store = Open();
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/short", ttl: TimeSpan.FromSeconds(10)), StoreTestData.Body(1, 1000));
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/long", ttl: TimeSpan.FromHours(2)), StoreTestData.Body(2, 1000));
         await store.FlushAsync();
 
-        _time.Advance(TimeSpan.FromSeconds(30));
+        Time.Advance(TimeSpan.FromSeconds(30));
         Assert.Equal(1, store.GetStatistics().Entries);
 
-        _time.Advance(TimeSpan.FromSeconds(30));
+        Time.Advance(TimeSpan.FromSeconds(30));
         Assert.Single(DiskAssert.BodyFiles(store));
         Assert.NotNull(await store.GetAsync("https://example.com/long"));
     }
@@ -120,11 +100,11 @@ public sealed class DiskStoreTests : IAsyncLifetime
         {
             await StoreTestData.PutAsync(store, StoreTestData.Metadata($"https://example.com/{name}", ttl: TimeSpan.FromDays(1)), StoreTestData.Body(name[0], 100_000));
             await store.FlushAsync();
-            _time.Advance(TimeSpan.FromSeconds(1));
+            Time.Advance(TimeSpan.FromSeconds(1));
         }
 
         Assert.NotNull(await store.GetAsync("https://example.com/a"));
-        _time.Advance(TimeSpan.FromSeconds(1));
+        Time.Advance(TimeSpan.FromSeconds(1));
 
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/d", ttl: TimeSpan.FromDays(1)), StoreTestData.Body('d', 100_000));
         await store.FlushAsync();
@@ -140,7 +120,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
     public async Task Write_that_cannot_create_its_file_is_not_cached_and_logs_a_warning()
     {
         var store = Open();
-        Directory.Delete(Path.Combine(_directory, "tmp"), recursive: true);
+        Directory.Delete(Path.Combine(DataDirectory, "tmp"), recursive: true);
 
         var stored = await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 1000));
 
@@ -156,7 +136,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         var writer = await store.BeginWriteAsync(StoreTestData.Metadata("https://example.com/a"));
         Assert.NotNull(writer);
         await writer.WriteAsync(StoreTestData.Body(1, 1000));
-        Directory.Delete(Path.Combine(_directory, "bodies"), recursive: true);
+        Directory.Delete(Path.Combine(DataDirectory, "bodies"), recursive: true);
 
         Assert.False(await writer.CommitAsync());
         await writer.DisposeAsync();
@@ -186,7 +166,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         var store = Open();
         await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 1000));
         await store.FlushAsync();
-        using (var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Pooling=False"))
+        using (var connection = new SqliteConnection($"Data Source={Path.Combine(DataDirectory, "index.db")};Pooling=False"))
         {
             connection.Open();
             using var command = connection.CreateCommand();
@@ -236,8 +216,8 @@ public sealed class DiskStoreTests : IAsyncLifetime
     [Fact]
     public void Open_on_a_path_that_is_a_file_fails_with_a_clear_error()
     {
-        Directory.CreateDirectory(_directory);
-        var file = Path.Combine(_directory, "not-a-directory");
+        Directory.CreateDirectory(DataDirectory);
+        var file = Path.Combine(DataDirectory, "not-a-directory");
         File.WriteAllText(file, "x");
 
         var error = Assert.ThrowsAny<IOException>(() => DiskStore.Open(new DiskStoreOptions { DataDirectory = file }));
@@ -260,7 +240,7 @@ public sealed class DiskStoreTests : IAsyncLifetime
         Assert.True(store.GetStatistics().Bytes + store.PendingDeleteBytes <= 1_000_000 + 600_000, "the index took room still held by bodies in grace");
 
         // Past the grace, the next commit removes the old files (not only the maintenance timer, every 30 s).
-        _time.Advance(TimeSpan.FromSeconds(11));
+        Time.Advance(TimeSpan.FromSeconds(11));
         Assert.True(await StoreTestData.PutAsync(store, StoreTestData.Metadata("https://example.com/d"), StoreTestData.Body(4, 100_000)));
         await store.FlushAsync();
 
@@ -290,15 +270,15 @@ public sealed class DiskStoreTests : IAsyncLifetime
     }
 
     /// <summary>Body files and temporary files: what the tier occupies beyond its small index.</summary>
-    private long BytesOnDisk() => Directory.EnumerateFiles(_directory, "*", SearchOption.AllDirectories)
+    private long BytesOnDisk() => Directory.EnumerateFiles(DataDirectory, "*", SearchOption.AllDirectories)
         .Where(f => !Path.GetFileName(f).StartsWith("index", StringComparison.Ordinal))
         .Sum(f => new FileInfo(f).Length);
 
     /// <summary>Opens the store; bodies go to files unless <paramref name="inlineBodyLimit"/> lets small ones into their row.</summary>
     private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null, int inlineBodyLimit = 0)
     {
-        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize, InlineBodyLimit = inlineBodyLimit }, _time, _logger);
-        _stores.Add(store);
+        var store = DiskStore.Open(new DiskStoreOptions { DataDirectory = DataDirectory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize, InlineBodyLimit = inlineBodyLimit }, Time, _logger);
+        Track(store);
         return store;
     }
 }

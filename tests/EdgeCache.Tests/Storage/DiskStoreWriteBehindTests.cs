@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using EdgeCache.Storage;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -12,47 +10,24 @@ namespace EdgeCache.Tests.Storage;
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
-public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
+public sealed class DiskStoreWriteBehindTests : DiskStoreTestBase
 {
     // Over the default inline limit (16 KB): these bodies live in files of their own.
     private const int BodySize = 20_000;
-
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<IAsyncDisposable> _stores = [];
-    private readonly TaskCompletionSource _batchHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _release.TrySetResult();
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
 
     [Fact]
     public async Task Written_entry_is_served_before_its_index_row_is_committed_and_is_in_the_index_after()
     {
         var store = Open(held: true);
         await PutAsync(store, "https://example.com/held", 1);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(store, "https://example.com/queued", 2);
 
         Assert.Equal(0, IndexRows());
         Assert.Equal(StoreTestData.Body(1, BodySize), await StoreTestData.ReadBodyAsync((await store.GetAsync("https://example.com/held"))!));
         Assert.Equal(StoreTestData.Body(2, BodySize), await StoreTestData.ReadBodyAsync((await store.GetAsync("https://example.com/queued"))!));
 
-        _release.SetResult();
+        Release.SetResult();
         await store.FlushAsync();
         Assert.Equal(2, IndexRows());
         Assert.Equal(2, store.GetStatistics().Entries);
@@ -65,12 +40,12 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
     {
         var store = Open(held: true);
         await PutAsync(store, "https://example.com/first", 1, tags: ["other"]);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(store, "https://example.com/purged", 2, tags: ["doomed"]);
         await PutAsync(store, "https://example.com/kept", 3, tags: ["other"]);
 
         Assert.Equal(1, await store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "doomed", soft)));
-        _release.SetResult();
+        Release.SetResult();
         await store.FlushAsync();
 
         var purged = await store.GetAsync("https://example.com/purged");
@@ -99,12 +74,12 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
     {
         var store = Open(held: true);
         await PutAsync(store, "https://example.com/first", 1);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(store, "https://example.com/k", 2, tags: ["doomed"]);
         await PutAsync(store, "https://example.com/k", 3, tags: ["doomed"]);
 
         Assert.Equal(1, await store.PurgeAsync(new PurgeRequest(PurgeKind.Tag, "doomed")));
-        _release.SetResult();
+        Release.SetResult();
         await store.FlushAsync();
 
         Assert.Null(await store.GetAsync("https://example.com/k"));
@@ -116,18 +91,18 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
     {
         var store = Open(held: true);
         await PutAsync(store, "https://example.com/first", 1);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(store, "https://example.com/deleted", 2);
         var file = (await store.GetAsync("https://example.com/deleted"))!.BodyFilePath!;
 
         Assert.True(await store.DeleteAsync("https://example.com/deleted"));
         Assert.Null(await store.GetAsync("https://example.com/deleted"));
-        _release.SetResult();
+        Release.SetResult();
         await store.FlushAsync();
 
         Assert.Null(await store.GetAsync("https://example.com/deleted"));
         Assert.Equal(1, IndexRows());
-        _time.Advance(TimeSpan.FromSeconds(31));
+        Time.Advance(TimeSpan.FromSeconds(31));
         Assert.False(File.Exists(file));
         await DiskAssert.NoLeftoverFilesAsync(store);
     }
@@ -137,17 +112,17 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
     {
         var store = Open(held: true);
         await PutAsync(store, "https://example.com/first", 1);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(store, "https://example.com/k", 2);
         await PutAsync(store, "https://example.com/k", 3);
 
         Assert.Equal(StoreTestData.Body(3, BodySize), await StoreTestData.ReadBodyAsync((await store.GetAsync("https://example.com/k"))!));
-        _release.SetResult();
+        Release.SetResult();
         await store.FlushAsync();
 
         Assert.Equal(2, IndexRows());
         Assert.Equal(StoreTestData.Body(3, BodySize), await StoreTestData.ReadBodyAsync((await store.GetAsync("https://example.com/k"))!));
-        _time.Advance(TimeSpan.FromSeconds(31));
+        Time.Advance(TimeSpan.FromSeconds(31));
         await DiskAssert.NoLeftoverFilesAsync(store);
     }
 
@@ -175,10 +150,10 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
         });
         listener.Start();
         var disk = Open(held: true, queueCapacity: 1);
-        var tiered = new TieredStore(new MemoryStore(new MemoryStoreOptions(), _time), disk);
-        _stores.Add(tiered);
+        var tiered = new TieredStore(new MemoryStore(new MemoryStoreOptions(), Time), disk);
+        Track(tiered);
         await PutAsync(tiered, "https://example.com/held", 1);
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         await PutAsync(tiered, "https://example.com/queued", 2);
 
         // The queue (capacity 1) is full while the disk is stuck: this write must neither wait nor be lost for memory.
@@ -191,7 +166,7 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
         Assert.Equal(StoreTestData.Body(3, BodySize), await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/dropped"))!));
         Assert.Empty(DiskAssert.TempFiles(disk));
 
-        _release.SetResult();
+        Release.SetResult();
         await disk.FlushAsync();
         Assert.Equal(2, IndexRows());
         await DiskAssert.NoLeftoverFilesAsync(disk);
@@ -216,7 +191,7 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
         await File.WriteAllBytesAsync(flipped, bytes);
         await File.WriteAllBytesAsync(shortened, StoreTestData.Body(3, 4096));
         await File.WriteAllBytesAsync(zeroed, new byte[BodySize]);
-        await File.WriteAllTextAsync(Path.Combine(_directory, "boot-id"), "an-earlier-boot");
+        await File.WriteAllTextAsync(Path.Combine(DataDirectory, "boot-id"), "an-earlier-boot");
 
         var reopened = Open(held: false);
         Assert.Null(await reopened.GetAsync("https://example.com/flipped"));
@@ -239,7 +214,7 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
         var bytes = await File.ReadAllBytesAsync(flipped);
         bytes[0] ^= 1;
         await File.WriteAllBytesAsync(flipped, bytes);
-        await File.WriteAllTextAsync(Path.Combine(_directory, "boot-id"), "an-earlier-boot");
+        await File.WriteAllTextAsync(Path.Combine(DataDirectory, "boot-id"), "an-earlier-boot");
 
         var reopened = Open(held: false);
         await reopened.Recovery;
@@ -262,25 +237,18 @@ public sealed class DiskStoreWriteBehindTests : IAsyncLifetime
     /// <summary>Opens the store; when <paramref name="held"/>, the first batch of index rows waits (a stuck disk) until the test releases it.</summary>
     private DiskStore Open(bool held, int queueCapacity = 4096)
     {
-        var options = new DiskStoreOptions { DataDirectory = _directory, WriteQueueCapacity = queueCapacity };
+        var options = new DiskStoreOptions { DataDirectory = DataDirectory, WriteQueueCapacity = queueCapacity };
         if (held)
         {
-            options.BeforeBatchCommit = () =>
-            {
-                _batchHeld.TrySetResult();
-                return _release.Task;
-            };
+            Held(options);
         }
 
-        var store = DiskStore.Open(options, _time);
-        _stores.Add(store);
-        return store;
+        return Track(DiskStore.Open(options, Time));
     }
 
     private long IndexRows()
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
+        using var connection = OpenIndex();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT count(*) FROM entries";
         return (long)command.ExecuteScalar()!;

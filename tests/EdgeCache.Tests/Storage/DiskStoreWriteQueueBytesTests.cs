@@ -1,6 +1,4 @@
 using EdgeCache.Storage;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -10,45 +8,22 @@ namespace EdgeCache.Tests.Storage;
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
-public sealed class DiskStoreWriteQueueBytesTests : IAsyncLifetime
+public sealed class DiskStoreWriteQueueBytesTests : DiskStoreTestBase
 {
     private const int MiB = 1024 * 1024;
 
     // Under the default inline limit (16 KB): kept in the row, so held by the queue.
     private const int RowBodySize = 10_240;
 
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<IAsyncDisposable> _stores = [];
-    private readonly TaskCompletionSource _batchHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _release.TrySetResult();
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
-
     [Fact]
     public async Task A_write_past_the_queue_byte_bound_is_dropped_and_counted_and_memory_still_serves_it()
     {
         var disk = Open();
-        var tiered = new TieredStore(new MemoryStore(new MemoryStoreOptions { SizeLimit = 8 * MiB }, _time), disk);
-        _stores.Add(tiered);
+        var tiered = new TieredStore(new MemoryStore(new MemoryStoreOptions { SizeLimit = 8 * MiB }, Time), disk);
+        Track(tiered);
         // In a file: the held batch holds no body bytes.
         Assert.True(await StoreTestData.PutAsync(tiered, StoreTestData.Metadata("https://example.com/held"), StoreTestData.Body(0, 20_000)));
-        await _batchHeld.Task;
+        await BatchHeld.Task;
 
         // 1 MB holds 102 bodies of 10 KB; the rows bound (4096) is far off.
         var fits = MiB / RowBodySize;
@@ -68,7 +43,7 @@ public sealed class DiskStoreWriteQueueBytesTests : IAsyncLifetime
         Assert.Null(await disk.GetAsync("https://example.com/dropped"));
         Assert.Equal(StoreTestData.Body(1000, RowBodySize), await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/dropped"))!));
 
-        _release.SetResult();
+        Release.SetResult();
         await disk.FlushAsync();
         Assert.Equal(0, disk.QueuedBodyBytes);
         Assert.Equal(fits + 1, disk.GetStatistics().Entries);
@@ -85,7 +60,7 @@ public sealed class DiskStoreWriteQueueBytesTests : IAsyncLifetime
     {
         var disk = Open();
         Assert.True(await StoreTestData.PutAsync(disk, StoreTestData.Metadata("https://example.com/held"), StoreTestData.Body(0, 20_000)));
-        await _batchHeld.Task;
+        await BatchHeld.Task;
 
         // 60 bodies of 100 KB (6 MB, six times the bound) in files: the queue holds only their rows.
         for (var i = 1; i <= 60; i++)
@@ -111,21 +86,5 @@ public sealed class DiskStoreWriteQueueBytesTests : IAsyncLifetime
         => StoreTestData.PutAsync(store, StoreTestData.Metadata(url) with { BodyLength = RowBodySize }, StoreTestData.Body(seed, RowBodySize));
 
     /// <summary>A store with a 1 MB queue bound whose first batch of index rows waits (a stuck disk) until the test releases it.</summary>
-    private DiskStore Open()
-    {
-        var store = DiskStore.Open(
-            new DiskStoreOptions
-            {
-                DataDirectory = _directory,
-                WriteQueueBytes = MiB,
-                BeforeBatchCommit = () =>
-                {
-                    _batchHeld.TrySetResult();
-                    return _release.Task;
-                },
-            },
-            _time);
-        _stores.Add(store);
-        return store;
-    }
+    private DiskStore Open() => Track(DiskStore.Open(Held(new DiskStoreOptions { DataDirectory = DataDirectory, WriteQueueBytes = MiB }), Time));
 }

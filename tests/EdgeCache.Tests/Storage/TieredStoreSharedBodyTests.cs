@@ -1,6 +1,4 @@
 using EdgeCache.Storage;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -10,39 +8,16 @@ namespace EdgeCache.Tests.Storage;
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
-public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
+public sealed class TieredStoreSharedBodyTests : DiskStoreTestBase
 {
     private const int BodySize = 10_240;
-
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<IAsyncDisposable> _stores = [];
-    private readonly TaskCompletionSource _batchHeld = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        _release.TrySetResult();
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-
-        SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_directory))
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-    }
 
     [Fact]
     public async Task The_memory_entry_and_the_queued_disk_row_hold_one_array_not_two_copies()
     {
         var (tiered, memory, disk) = Create(held: true);
         Assert.True(await PutAsync(tiered, "https://example.com/first", 1));
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         Assert.True(await PutAsync(tiered, "https://example.com/shared", 2));
 
         var inMemory = Assert.IsType<MemoryCacheEntry>(await memory.GetAsync("https://example.com/shared"));
@@ -89,32 +64,51 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
         Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/row"))!));
     }
 
-    [Fact]
-    public async Task A_body_longer_than_declared_is_stored_in_neither_tier()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(-1)]
+    public async Task A_body_of_other_than_the_declared_length_is_discarded_and_the_older_copy_purged_from_both_tiers(int difference)
     {
+        // The origin replaced the object and then sent a body that does not match its own Content-Length: neither the
+        // wrong body nor the replaced one may be served afterwards.
         var (tiered, memory, disk) = Create(held: false);
-        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/long")))!;
-        Assert.True(await writer.WriteAsync(StoreTestData.Body(4, BodySize)));
-
-        Assert.False(await writer.WriteAsync(new byte[1]));
-        Assert.False(await writer.CommitAsync());
+        const string url = "https://example.com/mismatch";
+        Assert.True(await PutAsync(tiered, url, 5));
         await disk.FlushAsync();
-        Assert.Null(await memory.GetAsync("https://example.com/long"));
-        Assert.Null(await disk.GetAsync("https://example.com/long"));
+        await using (var writer = (await tiered.BeginWriteAsync(Metadata(url)))!)
+        {
+            Assert.True(await writer.WriteAsync(StoreTestData.Body(6, BodySize - Math.Max(0, -difference))));
+            if (difference > 0)
+            {
+                Assert.False(await writer.WriteAsync(new byte[difference]));
+            }
+
+            Assert.False(await writer.CommitAsync());
+        }
+
+        await disk.FlushAsync();
+        Assert.Null(await memory.GetAsync(url));
+        Assert.Null(await disk.GetAsync(url));
+        Assert.Null(await tiered.GetAsync(url));
+        Assert.Null(RowBodyOrNull(url));
     }
 
     [Fact]
-    public async Task A_body_shorter_than_declared_is_stored_in_neither_tier_and_an_older_copy_stays()
+    public async Task A_body_longer_than_declared_and_abandoned_without_commit_still_purges_the_older_copy()
     {
         var (tiered, memory, disk) = Create(held: false);
-        Assert.True(await PutAsync(tiered, "https://example.com/short", 5));
-        await using var writer = (await tiered.BeginWriteAsync(Metadata("https://example.com/short")))!;
-        Assert.True(await writer.WriteAsync(StoreTestData.Body(6, BodySize - 1)));
-
-        Assert.False(await writer.CommitAsync());
+        const string url = "https://example.com/abandoned";
+        Assert.True(await PutAsync(tiered, url, 7));
         await disk.FlushAsync();
-        Assert.Equal(StoreTestData.Body(5, BodySize), await StoreTestData.ReadBodyAsync((await memory.GetAsync("https://example.com/short"))!));
-        Assert.Equal(StoreTestData.Body(5, BodySize), RowBody("https://example.com/short"));
+        await using (var writer = (await tiered.BeginWriteAsync(Metadata(url)))!)
+        {
+            Assert.False(await writer.WriteAsync(StoreTestData.Body(8, BodySize + 1)));
+        }
+
+        await disk.FlushAsync();
+        Assert.Null(await memory.GetAsync(url));
+        Assert.Null(await tiered.GetAsync(url));
+        Assert.Null(RowBodyOrNull(url));
     }
 
     [Fact]
@@ -123,7 +117,7 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
         // The queue holds one row and the disk is stuck: the second write's row cannot be queued.
         var (tiered, memory, disk) = Create(held: true, queueCapacity: 1);
         Assert.True(await PutAsync(tiered, "https://example.com/held", 7));
-        await _batchHeld.Task;
+        await BatchHeld.Task;
         Assert.True(await PutAsync(tiered, "https://example.com/queued", 8));
 
         Assert.True(await PutAsync(tiered, "https://example.com/queued", 9));
@@ -131,7 +125,7 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
         Assert.Equal(1, disk.WritesDropped);
         Assert.Equal(StoreTestData.Body(9, BodySize), await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/queued"))!));
         Assert.Null(await disk.GetAsync("https://example.com/queued"));
-        _release.SetResult();
+        Release.SetResult();
         await disk.FlushAsync();
         Assert.Null(await disk.GetAsync("https://example.com/queued"));
         Assert.NotNull(await memory.GetAsync("https://example.com/queued"));
@@ -144,31 +138,29 @@ public sealed class TieredStoreSharedBodyTests : IAsyncLifetime
 
     private (TieredStore Tiered, MemoryStore Memory, DiskStore Disk) Create(bool held, long memorySize = 8 * 1024 * 1024, int queueCapacity = 4096)
     {
-        var options = new DiskStoreOptions { DataDirectory = _directory, WriteQueueCapacity = queueCapacity };
+        var options = new DiskStoreOptions { DataDirectory = DataDirectory, WriteQueueCapacity = queueCapacity };
         if (held)
         {
-            options.BeforeBatchCommit = () =>
-            {
-                _batchHeld.TrySetResult();
-                return _release.Task;
-            };
+            Held(options);
         }
 
-        var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = memorySize, MaxObjectSize = 32 * 1024 }, _time);
-        var disk = DiskStore.Open(options, _time);
+        var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = memorySize, MaxObjectSize = 32 * 1024 }, Time);
+        var disk = DiskStore.Open(options, Time);
         var tiered = new TieredStore(memory, disk);
-        _stores.Add(tiered);
+        Track(tiered);
         return (tiered, memory, disk);
     }
 
     /// <summary>The body in the key's index row, read from the index itself.</summary>
-    private byte[] RowBody(string key)
+    private byte[] RowBody(string key) => RowBodyOrNull(key) ?? throw new InvalidOperationException($"No row for {key}.");
+
+    /// <summary>The body in the key's index row, or null when the index has no row for the key.</summary>
+    private byte[]? RowBodyOrNull(string key)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(_directory, "index.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
+        using var connection = OpenIndex();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT body FROM entries WHERE key = $key";
         command.Parameters.AddWithValue("$key", key);
-        return (byte[])command.ExecuteScalar()!;
+        return command.ExecuteScalar() as byte[];
     }
 }

@@ -9,17 +9,21 @@ public sealed partial class TieredStore
     /// and the queued disk row share it instead of each holding a copy. Nothing writes to the array after the commit; the
     /// disk row's checksum is taken over it then, and SQLite copies it into the row when the row commits, so the crash
     /// guarantee is the disk tier's own (a row is whole or absent).
+    /// A body longer or shorter than declared is never published (it would be served padded or truncated), and the key is
+    /// deleted from both tiers: the origin replaced the object, so the older copy either tier still holds is stale.
     /// </summary>
     private sealed class SharedBodyWriter(TieredStore owner, DiskStore disk, EntryMetadata metadata, long begun) : ICacheEntryWriter
     {
         private byte[]? _body = GC.AllocateUninitializedArray<byte>((int)metadata.BodyLength);
         private int _length;
+        private bool _mismatched;
 
         public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
             if (_body is null || data.Length > _body.Length - _length)
             {
-                // More than the declared length: neither tier would store it.
+                // More than the declared length: neither tier would store it (after a commit or dispose, nothing to discard).
+                _mismatched |= _body is not null;
                 _body = null;
                 return new ValueTask<bool>(false);
             }
@@ -33,8 +37,14 @@ public sealed partial class TieredStore
         {
             var body = _body;
             _body = null;
-            if (body is null || _length != body.Length)
+            if (body is not null && _length != body.Length)
             {
+                _mismatched = true;
+            }
+
+            if (_mismatched || body is null)
+            {
+                await DiscardOlderCopiesAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             }
 
@@ -52,7 +62,22 @@ public sealed partial class TieredStore
         public ValueTask DisposeAsync()
         {
             _body = null;
-            return default;
+
+            // A writer abandoned after an over-long write, without a commit, still drops the stale copies.
+            return DiscardOlderCopiesAsync(CancellationToken.None);
+        }
+
+        // Once per writer: the delete runs under the commit lock and overtakes the key's promotions in flight, so neither
+        // tier brings the replaced copy back.
+        private async ValueTask DiscardOlderCopiesAsync(CancellationToken cancellationToken)
+        {
+            if (!_mismatched)
+            {
+                return;
+            }
+
+            _mismatched = false;
+            await owner.DeleteAsync(metadata.Key, cancellationToken).ConfigureAwait(false);
         }
 
         // One tier's publish of the shared array; a tier that throws is logged and counts as not taking it.
