@@ -21,6 +21,7 @@ public sealed class OriginClient : IDisposable
 
     private readonly HttpMessageInvoker _invoker;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly OriginDeadlines _deadlines;
 
     /// <summary>Creates the client from the host options.</summary>
     public OriginClient(IOptions<EdgeCacheOptions> options)
@@ -34,9 +35,10 @@ public sealed class OriginClient : IDisposable
         ValidateTimeout(timeout, nameof(timeout));
         _invoker = new HttpMessageInvoker(handler, disposeHandler: true);
         Timeout = timeout;
+        _deadlines = new OriginDeadlines(timeout, _stopping.Token);
     }
 
-    /// <summary>How long the origin may take to send response headers.</summary>
+    /// <summary>How long the origin may take to send response headers (up to a sixteenth more, at most a second: <see cref="OriginDeadlines"/>).</summary>
     public TimeSpan Timeout { get; }
 
     /// <summary>Sends a request and returns as soon as the response headers are in; the body streams.</summary>
@@ -44,15 +46,17 @@ public sealed class OriginClient : IDisposable
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
-        timeout.CancelAfter(Timeout);
+        // A fill's token cannot be cancelled: it waits on its slice's deadline alone, with nothing of its own to
+        // allocate. A request with its own token links the two (no timer of its own either).
+        var deadline = _deadlines.Next();
+        using var linked = cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline) : null;
         using var activity = EdgeCacheTelemetry.ActivitySource.StartActivity("edgecache.origin.fetch", ActivityKind.Client);
         activity?.SetTag("url.full", request.RequestUri?.AbsoluteUri);
         var started = Stopwatch.GetTimestamp();
         string? errorType = null;
         try
         {
-            return await _invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            return await _invoker.SendAsync(request, linked?.Token ?? deadline).ConfigureAwait(false);
         }
         catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
@@ -80,6 +84,7 @@ public sealed class OriginClient : IDisposable
     {
         _stopping.Cancel();
         _invoker.Dispose();
+        _deadlines.Dispose();
         _stopping.Dispose();
     }
 

@@ -39,7 +39,7 @@ public sealed partial class MemoryStore
                 return;
             }
 
-            _buffer = _exact ? GC.AllocateUninitializedArray<byte>((int)metadata.BodyLength) : ArrayPool<byte>.Shared.Rent(4096);
+            _buffer = _exact ? StoredBodyArrays.Allocate((int)metadata.BodyLength) : ArrayPool<byte>.Shared.Rent(4096);
             _pooled = !_exact;
         }
 
@@ -111,7 +111,8 @@ public sealed partial class MemoryStore
             }
             else
             {
-                body = _buffer.AsSpan(0, (int)_length).ToArray();
+                body = StoredBodyArrays.Allocate((int)_length);
+                _buffer.AsSpan(0, (int)_length).CopyTo(body);
                 Fail();
             }
 

@@ -14,7 +14,7 @@ public sealed partial class TieredStore
     /// </summary>
     private sealed class SharedBodyWriter(TieredStore owner, DiskStore disk, EntryMetadata metadata, long begun) : ICacheEntryWriter
     {
-        private byte[]? _body = GC.AllocateUninitializedArray<byte>((int)metadata.BodyLength);
+        private byte[]? _body = StoredBodyArrays.Allocate((int)metadata.BodyLength);
         private int _length;
         private bool _mismatched;
 
