@@ -1,6 +1,7 @@
 using EdgeCache.AspNetCore.Origin;
 using EdgeCache.AspNetCore.Proxy;
 using EdgeCache.Testing;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 
 namespace EdgeCache.AspNetCore.Tests.Origin;
@@ -57,5 +58,28 @@ public sealed class OriginClientTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.SendAsync(request, gaveUp.Token));
 
         release.SetResult();
+    }
+
+    [Fact]
+    public async Task A_body_that_streams_for_longer_than_the_timeout_is_not_cut_off()
+    {
+        // The timeout covers the response headers only: the deadline a request shares with others is cancelled
+        // later, after the headers came back, and must not reach the body still streaming.
+        await using var origin = await TestOrigin.StartAsync();
+        origin.Route("/slow-body", async (context, _) =>
+        {
+            context.Response.ContentLength = 6;
+            await context.Response.WriteAsync("first");
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromMilliseconds(800));
+            await context.Response.WriteAsync("!");
+        });
+        using var client = new OriginClient(Options.Create(new EdgeCacheOptions { OriginTimeout = TimeSpan.FromMilliseconds(200) }));
+        using var request = new HttpRequestMessage(HttpMethod.Get, origin.Url("/slow-body"));
+
+        using var response = await client.SendAsync(request, CancellationToken.None);
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("first!", body);
     }
 }

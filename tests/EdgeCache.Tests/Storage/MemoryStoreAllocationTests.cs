@@ -54,6 +54,25 @@ public sealed class MemoryStoreAllocationTests
         Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry));
     }
 
+    [Theory]
+    [InlineData(1024, true)]
+    [InlineData(1024, false)]
+    public async Task A_small_stored_body_is_in_generation_2_from_the_start(int length, bool declared)
+    {
+        // An ordinary array would start in generation 0 and be copied into 1 and then 2 by the young collections
+        // (every cached body survives them), which also keep scanning it as a survivor.
+        var store = new MemoryStore(timeProvider: new FakeTimeProvider(StoreTestData.Epoch));
+        var metadata = StoreTestData.Metadata("https://example.com/small") with { BodyLength = declared ? length : -1 };
+        await StoreTestData.PutAsync(store, metadata, StoreTestData.Body(3, length));
+
+        var entry = await store.GetAsync(metadata.Key);
+
+        Assert.NotNull(entry);
+        Assert.True(entry.TryGetMemory(out var body));
+        Assert.True(System.Runtime.InteropServices.MemoryMarshal.TryGetArray(body, out var segment));
+        Assert.Equal(2, GC.GetGeneration(segment.Array!));
+    }
+
     [Fact]
     public async Task A_body_longer_than_it_declared_is_refused()
     {
