@@ -11,10 +11,7 @@ internal static class StoredBodyArrays
     // Bodies from this size up go to the large object heap anyway (also generation 2, never copied).
     private const int LargeObjectThreshold = 85_000;
 
-    // Experiment switch (session 10 A/B): EDGECACHE_EXPERIMENT_POH=0 allocates ordinary arrays.
-    private static readonly bool Pinned = Environment.GetEnvironmentVariable("EDGECACHE_EXPERIMENT_POH") != "0";
-
     /// <summary>An uninitialized array for a body of <paramref name="length"/> bytes that will be stored.</summary>
     public static byte[] Allocate(int length)
-        => GC.AllocateUninitializedArray<byte>(length, pinned: Pinned && length < LargeObjectThreshold);
+        => GC.AllocateUninitializedArray<byte>(length, pinned: length < LargeObjectThreshold);
 }
