@@ -21,7 +21,9 @@ internal static class StoredResponseWriter
 
     // From this size a stored body goes to the socket as it is stored, when the connection allows it
     // (DirectSendConnection.For): no copy into Kestrel's pipe, sendfile(2) for a disk-tier file. Below it
-    // the one copy costs less than the extra send (docs/performance.md, "Large hits").
+    // the one copy costs less than the extra send (docs/performance.md, "Large hits"). A body in a memory-tier
+    // file goes direct at any size: the tier's own threshold chose the file, and its other path (pread into
+    // the pipe) is a copy and a system call more than sendfile.
     internal const int DirectSendThreshold = 64 * 1024;
 
     /// <summary>A non-negative number as a string, without allocating for small values.</summary>
@@ -265,7 +267,7 @@ internal static class StoredResponseWriter
         var aborted = context.RequestAborted;
         try
         {
-            if (entry is not null && count >= DirectSendThreshold && Hosting.DirectSendConnection.For(context) is { } direct
+            if (entry is not null && (count >= DirectSendThreshold || InSharedFile(entry)) && Hosting.DirectSendConnection.For(context) is { } direct
                 && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
             {
                 return;
@@ -455,6 +457,8 @@ internal static class StoredResponseWriter
         Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
         return true;
     }
+
+    private static bool InSharedFile(CacheEntry entry) => entry is ISharedBodyFile && !entry.TryGetMemory(out _);
 
     private static bool HasPreconditions(IHeaderDictionary headers)
         => headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
