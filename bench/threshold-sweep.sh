@@ -8,12 +8,14 @@
 # Knobs (env): THRESHOLDS ("16KB 32KB 64KB 128KB 1MB", one EdgeCache server each, --store memory),
 #   SIZES (body bytes, "16384 32768 65536 102400 262144"), NGINX (1: include nginx proxy_cache), DUR (s per
 #   run, 5), ROUNDS (3), CONNS (32), PORT_BASE (18300: origin, +1 nginx, +10.. EdgeCache), OUT (/tmp/edgecache-sweep),
-#   SKIP_PUBLISH=1 (reuse $OUT/pub), EXTRA_ENV (NAME=VALUE words for every EdgeCache server).
+#   SKIP_PUBLISH=1 (reuse $OUT/pub), EXTRA_ENV (NAME=VALUE words for every EdgeCache server), WARM (s of wrk
+#   per target before the first round, 20: a .NET server is still compiling its hit path to tier 1 for the first
+#   ten seconds or so under load, 15 % of its CPU in the JIT in a profile 3 s in, none 40 s in).
 # Results: $OUT/results.tsv and a markdown table of medians (CPU us/req, req/s) on stdout.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 THRESHOLDS="${THRESHOLDS:-16KB 32KB 64KB 128KB 1MB}" SIZES="${SIZES:-16384 32768 65536 102400 262144}"
-NGINX="${NGINX:-1}" DUR="${DUR:-5}" ROUNDS="${ROUNDS:-3}" CONNS="${CONNS:-32}"
+NGINX="${NGINX:-1}" DUR="${DUR:-5}" WARM="${WARM:-20}" ROUNDS="${ROUNDS:-3}" CONNS="${CONNS:-32}"
 PORT_BASE="${PORT_BASE:-18300}" OUT="${OUT:-/tmp/edgecache-sweep}" EXTRA_ENV="${EXTRA_ENV:-}"
 for tool in wrk node curl; do command -v "$tool" >/dev/null || { echo "threshold-sweep.sh: $tool is missing" >&2; exit 2; }; done
 [ "$NGINX" != 1 ] || command -v nginx >/dev/null || { echo "threshold-sweep.sh: nginx is missing (NGINX=0 skips it)" >&2; exit 2; }
@@ -83,7 +85,7 @@ done
 for t in "${TARGETS[@]}"; do
   for _ in $(seq 200); do curl -fs -o /dev/null "http://127.0.0.1:${PORT[$t]}/1024" && break; sleep 0.1; done
   for s in $SIZES; do curl -fs -o /dev/null "http://127.0.0.1:${PORT[$t]}/$s"; curl -fs -o /dev/null "http://127.0.0.1:${PORT[$t]}/$s"; done
-  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:${PORT[$t]}/${SIZES%% *}" >/dev/null   # warm-up (JIT)
+  wrk -t1 -c"$CONNS" -d"${WARM}s" "http://127.0.0.1:${PORT[$t]}/${SIZES%% *}" >/dev/null   # warm-up (JIT)
 done
 
 tree_cpu() { local t=0 p v; for p in $(descendants "$1"); do v=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}'); t=$((t + ${v:-0})); done; echo "$t"; }

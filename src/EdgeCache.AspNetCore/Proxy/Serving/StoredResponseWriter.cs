@@ -288,7 +288,7 @@ internal static class StoredResponseWriter
                     return;
                 }
 
-                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var file, out var fileLength))
+                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out _, out var file, out var fileLength))
                 {
                     try
                     {
@@ -344,7 +344,7 @@ internal static class StoredResponseWriter
     /// The ordinary path (HTTP/2, TLS, a wrapped body) for a body in a shared memory file: read straight into Kestrel's
     /// output buffer in pieces of <see cref="WriteChunkSize"/> (one copy, as from an array), flushing each.
     /// </summary>
-    private static async Task CopySharedFileAsync(HttpResponse response, FileStream file, long fileLength, long offset, long count, CancellationToken aborted)
+    private static async Task CopySharedFileAsync(HttpResponse response, Microsoft.Win32.SafeHandles.SafeFileHandle file, long fileLength, long offset, long count, CancellationToken aborted)
     {
         if (offset + count > fileLength)
         {
@@ -356,7 +356,7 @@ internal static class StoredResponseWriter
         {
             var memory = writer.GetMemory((int)Math.Min(count, WriteChunkSize));
             var piece = memory.Span[..(int)Math.Min(count, Math.Min(memory.Length, WriteChunkSize))];
-            var n = RandomAccess.Read(file.SafeFileHandle, piece, offset);
+            var n = RandomAccess.Read(file, piece, offset);
             if (n <= 0)
             {
                 throw new InvalidDataException("The memory body file is shorter than its entry says.");
@@ -400,7 +400,7 @@ internal static class StoredResponseWriter
             return true;
         }
 
-        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedLength))
+        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedHandle, out var sharedLength))
         {
             // The memory tier's body file, open and shared by every hit: no open per request. The reference taken
             // here keeps it open until the send ends, even if the entry is evicted or purged meanwhile.
@@ -424,7 +424,7 @@ internal static class StoredResponseWriter
                 throw;
             }
 
-            direct.SendSharedFile(shared, sharedFile, offset, count, Hosting.DirectSendOutput.Limit(context, count));
+            direct.SendSharedFile(shared, sharedFile, sharedHandle, offset, count, Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             return true;
         }
