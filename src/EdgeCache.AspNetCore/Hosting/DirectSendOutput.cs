@@ -41,6 +41,9 @@ internal sealed class DirectSendOutput : PipeWriter
     private SafeSocketHandle? _nativeHandle;
     private bool _nativeChecked;
 
+    // Set (under _lock) once the send loop has dropped what was queued: a body queued after that is dropped at once.
+    private bool _ended;
+
     // Written only by the response's side (Kestrel's writes and the proxy's, one at a time).
     private long _written;
     private long _flushed;
@@ -123,10 +126,23 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private void Queue(DirectBody body)
     {
+        bool ended;
         lock (_lock)
         {
             _placeholderLeft += body.Count;
-            _bodies.Enqueue(body);
+            ended = _ended;
+            if (!ended)
+            {
+                _bodies.Enqueue(body);
+            }
+        }
+
+        if (ended)
+        {
+            // The send failed (the client hung up) while Kestrel still answered requests it had read (pipelined):
+            // nothing will send this body, so its file (or its reference on a shared one) goes back now.
+            body.Done();
+            return;
         }
 
         _counters.OnDirectSend();
@@ -249,6 +265,7 @@ internal sealed class DirectSendOutput : PipeWriter
     {
         lock (_lock)
         {
+            _ended = true;
             while (_bodies.TryDequeue(out var body))
             {
                 body.Done();
