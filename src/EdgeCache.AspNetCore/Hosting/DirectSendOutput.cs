@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.AspNetCore.Hosting;
 
@@ -39,6 +40,9 @@ internal sealed class DirectSendOutput : PipeWriter
     private SocketAsyncEventArgs? _fileArgs;
     private SafeSocketHandle? _nativeHandle;
     private bool _nativeChecked;
+
+    // Set (under _lock) once the send loop has dropped what was queued: a body queued after that is dropped at once.
+    private bool _ended;
 
     // Written only by the response's side (Kestrel's writes and the proxy's, one at a time).
     private long _written;
@@ -78,21 +82,22 @@ internal sealed class DirectSendOutput : PipeWriter
     /// </summary>
     /// <param name="body">The bytes.</param>
     /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
-    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, 0, body.Length, limit));
+    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, null, 0, body.Length, limit));
 
     /// <summary>
     /// Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with
     /// sendfile(2). The output owns <paramref name="file"/> from here and disposes of it once sent or failed.
     /// </summary>
-    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, null, offset, count, limit));
+    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, null, null, offset, count, limit));
 
     /// <summary>
     /// Queues <paramref name="count"/> bytes of a store's shared body file from <paramref name="offset"/>, sent with
-    /// sendfile(2). The caller took a reference on it (<see cref="ISharedBodyFile.TryAcquireBodyFile"/>); the
-    /// output owns that reference from here and gives it back once the body is sent or failed.
+    /// sendfile(2). The caller took a reference on it (<see cref="ISharedBodyFile.TryAcquireBodyFile(out FileStream?, out SafeFileHandle?, out long)"/>); the
+    /// output owns that reference from here and gives it back once the body is sent or failed. <paramref name="handle"/>
+    /// is <paramref name="file"/>'s, read once by the store (no <c>lseek</c> per send).
     /// </summary>
-    public void SendSharedFile(ISharedBodyFile owner, FileStream file, long offset, long count, TimeSpan limit)
-        => Queue(new DirectBody(_written, default, file, owner, offset, count, limit));
+    public void SendSharedFile(ISharedBodyFile owner, FileStream file, SafeFileHandle handle, long offset, long count, TimeSpan limit)
+        => Queue(new DirectBody(_written, default, file, owner, handle, offset, count, limit));
 
     /// <summary>
     /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
@@ -121,10 +126,23 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private void Queue(DirectBody body)
     {
+        bool ended;
         lock (_lock)
         {
             _placeholderLeft += body.Count;
-            _bodies.Enqueue(body);
+            ended = _ended;
+            if (!ended)
+            {
+                _bodies.Enqueue(body);
+            }
+        }
+
+        if (ended)
+        {
+            // The send failed (the client hung up) while Kestrel still answered requests it had read (pipelined):
+            // nothing will send this body, so its file (or its reference on a shared one) goes back now.
+            body.Done();
+            return;
         }
 
         _counters.OnDirectSend();
@@ -247,6 +265,7 @@ internal sealed class DirectSendOutput : PipeWriter
     {
         lock (_lock)
         {
+            _ended = true;
             while (_bodies.TryDequeue(out var body))
             {
                 body.Done();
@@ -267,7 +286,7 @@ internal sealed class DirectSendOutput : PipeWriter
                 _connection);
             if (file is not null)
             {
-                await SendHeadAndFileAsync(before, file, body.Offset, body.Count).ConfigureAwait(false);
+                await SendHeadAndFileAsync(before, file, body.Handle, body.Offset, body.Count).ConfigureAwait(false);
             }
             else
             {
@@ -324,7 +343,7 @@ internal sealed class DirectSendOutput : PipeWriter
     /// with <c>send(MSG_MORE)</c> and <c>sendfile</c> on the descriptor (<see cref="NativeSocketSend"/>), then, for
     /// whatever the socket did not take at once, through the socket API, which waits for it to drain.
     /// </summary>
-    private async ValueTask SendHeadAndFileAsync(ReadOnlySequence<byte> head, FileStream file, long offset, long count)
+    private async ValueTask SendHeadAndFileAsync(ReadOnlySequence<byte> head, FileStream file, SafeFileHandle? fileHandle, long offset, long count)
     {
         if (NativeHandle() is { } handle)
         {
@@ -345,7 +364,7 @@ internal sealed class DirectSendOutput : PipeWriter
                 head = default;
             }
 
-            var sent = NativeSocketSend.SendFile(handle, file.SafeFileHandle, offset, count);
+            var sent = NativeSocketSend.SendFile(handle, fileHandle ?? file.SafeFileHandle, offset, count);
             if (sent < 0)
             {
                 throw new InvalidDataException("The body file ended before the entry's length.");
@@ -473,7 +492,7 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private static void OnFileSent(object? sender, SocketAsyncEventArgs args) => ((TaskCompletionSource)args.UserToken!).TrySetResult();
 
-    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, ISharedBodyFile? shared, long offset, long count, TimeSpan limit)
+    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, ISharedBodyFile? shared, SafeFileHandle? handle, long offset, long count, TimeSpan limit)
     {
         /// <summary>The body is sent or dropped: its own file is closed, a shared one's reference given back.</summary>
         public void Done()
@@ -495,6 +514,9 @@ internal sealed class DirectSendOutput : PipeWriter
         public ReadOnlyMemory<byte> Memory { get; } = memory;
 
         public FileStream? File { get; } = file;
+
+        /// <summary>The shared file's handle as the store read it once, or null (then <see cref="FileStream.SafeFileHandle"/>).</summary>
+        public SafeFileHandle? Handle { get; } = handle;
 
         public long Offset { get; } = offset;
 

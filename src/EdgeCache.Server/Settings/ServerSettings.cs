@@ -46,7 +46,7 @@ internal sealed class ServerSettings
     /// Memory-tier bodies of at least this size live in memory files sent with sendfile(2) (Linux); <c>0</c> or
     /// <c>off</c> keeps every body in a managed array (<see cref="EdgeCache.Storage.MemoryStoreOptions.FileBodyThreshold"/>).
     /// </summary>
-    public string MemoryFileThreshold { get; set; } = "1MB";
+    public string MemoryFileThreshold { get; set; } = "128KB";
 
     public string DiskSize { get; set; } = "10GB";
 

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Storage;
 
@@ -22,6 +23,27 @@ public interface ISharedBodyFile
     /// <param name="length">The body's length.</param>
     bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, out long length);
 
-    /// <summary>Gives back a reference that <see cref="TryAcquireBodyFile"/> took.</summary>
+    /// <summary>
+    /// <see cref="TryAcquireBodyFile(out FileStream?, out long)"/>, giving also the file's handle as read once when it
+    /// was opened: <see cref="FileStream.SafeFileHandle"/> moves the descriptor's offset (an <c>lseek</c>) on every
+    /// access, a system call per hit on a send path that reads at explicit offsets only. The same rules hold: one
+    /// <see cref="ReleaseBodyFile"/> per success, use the handle only while holding the reference, never dispose of it.
+    /// </summary>
+    /// <param name="file">The body's file.</param>
+    /// <param name="handle">The file's handle.</param>
+    /// <param name="length">The body's length.</param>
+    bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, [NotNullWhen(true)] out SafeFileHandle? handle, out long length)
+    {
+        if (TryAcquireBodyFile(out file, out length))
+        {
+            handle = file.SafeFileHandle;
+            return true;
+        }
+
+        handle = null;
+        return false;
+    }
+
+    /// <summary>Gives back a reference that <see cref="TryAcquireBodyFile(out FileStream?, out long)"/> took.</summary>
     void ReleaseBodyFile();
 }

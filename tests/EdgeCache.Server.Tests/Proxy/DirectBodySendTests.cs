@@ -87,9 +87,9 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
         var stream = tcp.GetStream();
-        var first = await KeepAliveExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        var second = await KeepAliveExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-        var small = await KeepAliveExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var first = await Http11Wire.ExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var second = await Http11Wire.ExchangeAsync(stream, "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var small = await Http11Wire.ExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
         Assert.Equal(Body, first.Body);
         Assert.Equal(Body, second.Body);
@@ -111,9 +111,9 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
         var get = "GET /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(get + "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get));
 
-        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
-        Assert.Equal("/small v1", Encoding.UTF8.GetString((await ReadResponseAsync(stream)).Body));
-        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+        Assert.Equal(Body, (await Http11Wire.ReadResponseAsync(stream)).Body);
+        Assert.Equal("/small v1", Encoding.UTF8.GetString((await Http11Wire.ReadResponseAsync(stream)).Body));
+        Assert.Equal(Body, (await Http11Wire.ReadResponseAsync(stream)).Body);
     }
 
     [Fact]
@@ -134,10 +134,10 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
         await stream.WriteAsync(Encoding.ASCII.GetBytes(get + get + "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" + get));
         await WaitUntilAsync(() => counters.DirectSends == before + 3);
 
-        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
-        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
-        Assert.Equal("/small v1", Encoding.UTF8.GetString((await ReadResponseAsync(stream)).Body));
-        Assert.Equal(Body, (await ReadResponseAsync(stream)).Body);
+        Assert.Equal(Body, (await Http11Wire.ReadResponseAsync(stream)).Body);
+        Assert.Equal(Body, (await Http11Wire.ReadResponseAsync(stream)).Body);
+        Assert.Equal("/small v1", Encoding.UTF8.GetString((await Http11Wire.ReadResponseAsync(stream)).Body));
+        Assert.Equal(Body, (await Http11Wire.ReadResponseAsync(stream)).Body);
     }
 
     [Fact]
@@ -152,9 +152,9 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
         await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
         var stream = tcp.GetStream();
         await stream.WriteAsync(Encoding.ASCII.GetBytes("HEAD /big.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"));
-        var head = await ReadHeadAsync(stream);
+        var head = await Http11Wire.ReadHeadAsync(stream);
         // Were a body sent after the HEAD's head, this GET's answer would be read out of it.
-        var after = await KeepAliveExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        var after = await Http11Wire.ExchangeAsync(stream, "GET /small HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", head.Lines[0], StringComparison.Ordinal);
         Assert.Equal(Size.ToString(System.Globalization.CultureInfo.InvariantCulture), head.Header("Content-Length"));
@@ -264,74 +264,5 @@ public sealed class DirectBodySendTests() : LargeBodyOriginTests(Body, "edgecach
 
     private static DirectSendCounters Counters(InProcessServer server) => server.App.Services.GetRequiredService<DirectSendCounters>();
 
-    private static async Task<(int Status, byte[] Body)> KeepAliveExchangeAsync(NetworkStream stream, string request)
-    {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
-        return await ReadResponseAsync(stream);
-    }
-
-    private static async Task<(int Status, byte[] Body)> ReadResponseAsync(NetworkStream stream)
-    {
-        var head = await ReadHeadAsync(stream);
-        var status = int.Parse(head.Lines[0].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        if (head.Header("Content-Length") is { } contentLength)
-        {
-            var body = new byte[int.Parse(contentLength, System.Globalization.CultureInfo.InvariantCulture)];
-            await stream.ReadExactlyAsync(body).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            return (status, body);
-        }
-
-        // A miss streams with chunked framing.
-        Assert.Equal("chunked", head.Header("Transfer-Encoding"));
-        var chunks = new MemoryStream();
-        while (true)
-        {
-            var size = Convert.ToInt32((await ReadLineAsync(stream)).Split(';')[0], 16);
-            var chunk = new byte[size + 2];
-            await stream.ReadExactlyAsync(chunk).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-            if (size == 0)
-            {
-                return (status, chunks.ToArray());
-            }
-
-            chunks.Write(chunk, 0, size);
-        }
-    }
-
-    private static async Task<string> ReadLineAsync(NetworkStream stream)
-    {
-        var bytes = new List<byte>();
-        var one = new byte[1];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (bytes.Count < 2 || !(bytes[^2] == '\r' && bytes[^1] == '\n'))
-        {
-            await stream.ReadExactlyAsync(one, timeout.Token);
-            bytes.Add(one[0]);
-        }
-
-        return Encoding.Latin1.GetString([.. bytes])[..^2];
-    }
-
-    private static async Task<Head> ReadHeadAsync(NetworkStream stream)
-    {
-        // Byte by byte, so that nothing after the head is consumed.
-        var bytes = new List<byte>();
-        var one = new byte[1];
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        while (bytes.Count < 4 || !(bytes[^4] == '\r' && bytes[^3] == '\n' && bytes[^2] == '\r' && bytes[^1] == '\n'))
-        {
-            await stream.ReadExactlyAsync(one, timeout.Token);
-            bytes.Add(one[0]);
-        }
-
-        return new Head(Encoding.Latin1.GetString([.. bytes]).Split("\r\n", StringSplitOptions.RemoveEmptyEntries));
-    }
-
     private static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle);
-
-    private sealed record Head(string[] Lines)
-    {
-        public string? Header(string name)
-            => Lines.Skip(1).Select(l => l.Split(':', 2)).FirstOrDefault(p => p[0].Trim().Equals(name, StringComparison.OrdinalIgnoreCase))?[1].Trim();
-    }
 }

@@ -27,6 +27,16 @@ public sealed class StoreFactoryTests
         Assert.Equal(store != "memory", Directory.Exists(Path.Combine(directory.Path, "nested", "data", "bodies")));
     }
 
+    [Fact]
+    public void MemoryFileThreshold_defaults_to_128KB_in_the_server_and_in_the_library()
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9" };
+
+        Assert.Empty(settings.Validate());
+        Assert.Equal(128L * 1024, settings.MemoryFileThresholdBytes);
+        Assert.Equal(128L * 1024, new MemoryStoreOptions().FileBodyThreshold);
+    }
+
     [Theory]
     [InlineData("64KB", 64L * 1024)]
     [InlineData("1MB", 1024L * 1024)]

@@ -21,7 +21,9 @@ internal static class StoredResponseWriter
 
     // From this size a stored body goes to the socket as it is stored, when the connection allows it
     // (DirectSendConnection.For): no copy into Kestrel's pipe, sendfile(2) for a disk-tier file. Below it
-    // the one copy costs less than the extra send (docs/performance.md, "Large hits").
+    // the one copy costs less than the extra send (docs/performance.md, "Large hits"). A body in a memory-tier
+    // file goes direct at any size: the tier's own threshold chose the file, and its other path (pread into
+    // the pipe) is a copy and a system call more than sendfile.
     internal const int DirectSendThreshold = 64 * 1024;
 
     /// <summary>A non-negative number as a string, without allocating for small values.</summary>
@@ -265,7 +267,7 @@ internal static class StoredResponseWriter
         var aborted = context.RequestAborted;
         try
         {
-            if (entry is not null && count >= DirectSendThreshold && Hosting.DirectSendConnection.For(context) is { } direct
+            if (entry is not null && (count >= DirectSendThreshold || InSharedFile(entry)) && Hosting.DirectSendConnection.For(context) is { } direct
                 && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
             {
                 return;
@@ -286,7 +288,7 @@ internal static class StoredResponseWriter
                     return;
                 }
 
-                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var file, out var fileLength))
+                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out _, out var file, out var fileLength))
                 {
                     try
                     {
@@ -342,7 +344,7 @@ internal static class StoredResponseWriter
     /// The ordinary path (HTTP/2, TLS, a wrapped body) for a body in a shared memory file: read straight into Kestrel's
     /// output buffer in pieces of <see cref="WriteChunkSize"/> (one copy, as from an array), flushing each.
     /// </summary>
-    private static async Task CopySharedFileAsync(HttpResponse response, FileStream file, long fileLength, long offset, long count, CancellationToken aborted)
+    private static async Task CopySharedFileAsync(HttpResponse response, Microsoft.Win32.SafeHandles.SafeFileHandle file, long fileLength, long offset, long count, CancellationToken aborted)
     {
         if (offset + count > fileLength)
         {
@@ -354,7 +356,7 @@ internal static class StoredResponseWriter
         {
             var memory = writer.GetMemory((int)Math.Min(count, WriteChunkSize));
             var piece = memory.Span[..(int)Math.Min(count, Math.Min(memory.Length, WriteChunkSize))];
-            var n = RandomAccess.Read(file.SafeFileHandle, piece, offset);
+            var n = RandomAccess.Read(file, piece, offset);
             if (n <= 0)
             {
                 throw new InvalidDataException("The memory body file is shorter than its entry says.");
@@ -398,7 +400,7 @@ internal static class StoredResponseWriter
             return true;
         }
 
-        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedLength))
+        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedHandle, out var sharedLength))
         {
             // The memory tier's body file, open and shared by every hit: no open per request. The reference taken
             // here keeps it open until the send ends, even if the entry is evicted or purged meanwhile.
@@ -422,7 +424,7 @@ internal static class StoredResponseWriter
                 throw;
             }
 
-            direct.SendSharedFile(shared, sharedFile, offset, count, Hosting.DirectSendOutput.Limit(context, count));
+            direct.SendSharedFile(shared, sharedFile, sharedHandle, offset, count, Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             return true;
         }
@@ -455,6 +457,8 @@ internal static class StoredResponseWriter
         Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
         return true;
     }
+
+    private static bool InSharedFile(CacheEntry entry) => entry is ISharedBodyFile && !entry.TryGetMemory(out _);
 
     private static bool HasPreconditions(IHeaderDictionary headers)
         => headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0

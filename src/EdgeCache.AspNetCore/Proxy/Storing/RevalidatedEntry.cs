@@ -14,6 +14,17 @@ internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) 
         return false;
     }
 
+    public bool TryAcquireBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileStream? file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Microsoft.Win32.SafeHandles.SafeFileHandle? handle, out long length)
+    {
+        if (body is ISharedBodyFile shared)
+        {
+            return shared.TryAcquireBodyFile(out file, out handle, out length);
+        }
+
+        (file, handle, length) = (null, null, 0);
+        return false;
+    }
+
     public void ReleaseBodyFile() => ((ISharedBodyFile)body).ReleaseBodyFile();
 
     public override Stream OpenBody() => body.OpenBody();

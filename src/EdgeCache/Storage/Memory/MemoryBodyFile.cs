@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace EdgeCache.Storage;
 
 /// <summary>
@@ -16,11 +18,18 @@ internal sealed class MemoryBodyFile
     {
         _files = files;
         File = file;
+        Handle = file.SafeFileHandle;
         Length = length;
     }
 
     /// <summary>The file, opened read-only for asynchronous reads (what sendfile through a socket needs); read at offsets only.</summary>
     public FileStream File { get; }
+
+    /// <summary>
+    /// <see cref="File"/>'s handle, read once: <see cref="FileStream.SafeFileHandle"/> makes an <c>lseek</c> on every
+    /// access, which every read here (at explicit offsets) would pay.
+    /// </summary>
+    public SafeFileHandle Handle { get; }
 
     public long Length { get; }
 

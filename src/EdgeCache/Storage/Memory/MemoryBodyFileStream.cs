@@ -41,7 +41,7 @@ internal sealed class MemoryBodyFileStream(MemoryBodyFile body) : Stream
         }
 
         // A memory file is pages in memory: a positioned read is a copy, never a wait on a device.
-        var n = RandomAccess.Read(body.File.SafeFileHandle, buffer, _position);
+        var n = RandomAccess.Read(body.Handle, buffer, _position);
         if (n == 0)
         {
             throw new IOException("The memory body file is shorter than its entry says.");

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Storage;
 
@@ -48,16 +49,21 @@ public sealed class MemoryCacheEntry : CacheEntry, ISharedBodyFile
     }
 
     /// <inheritdoc />
-    public bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, out long length)
+    public bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, out long length) => TryAcquireBodyFile(out file, out _, out length);
+
+    /// <inheritdoc />
+    public bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, [NotNullWhen(true)] out SafeFileHandle? handle, out long length)
     {
         if (_file is not null && _file.TryAcquire())
         {
             file = _file.File;
+            handle = _file.Handle;
             length = _file.Length;
             return true;
         }
 
         file = null;
+        handle = null;
         length = 0;
         return false;
     }
