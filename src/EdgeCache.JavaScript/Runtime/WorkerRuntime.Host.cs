@@ -73,6 +73,7 @@ internal sealed partial class WorkerRuntime
         });
 
         // Request and Response (WebMessage).
+        AddUrlFunctions(Add);
         AddMessageFunctions(Add);
         AddEventFunctions(Add);
         AddCacheFunctions(Add);

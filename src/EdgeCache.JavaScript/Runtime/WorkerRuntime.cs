@@ -185,7 +185,6 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _promiseResolve = _promiseConstructor.Get("resolve");
         _promiseReject = _promiseConstructor.Get("reject");
         _promiseThen = _promiseConstructor.Get("prototype").Get("then");
-        _parseUrl = shared.Get("parseUrl");
         _extractBody = shared.Get("extractBody");
         _takeBody = shared.Get("takeBody");
         BindDispatch(shared);
@@ -401,16 +400,15 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     }
 
     /// <summary>
-    /// The serialised URL of <c>new Request(input)</c>'s input (the prelude's parseUrl). The URL parser's answer for
-    /// a string depends on the string alone, so the few that come back on every request (a cache key made from
-    /// the request's URL) are answered here without a JavaScript call; other inputs (objects, whose toString runs)
-    /// always go to the parser.
+    /// The serialised URL of <c>new Request(input)</c>'s input. The URL parser's answer for a string depends on the
+    /// string alone, so the few that come back on every request (a cache key made from the request's URL) are
+    /// answered from here; other inputs (objects, whose toString runs) always go to the parser.
     /// </summary>
     private JsValue ParseUrl(JsValue input)
     {
         if (input is not JsString text)
         {
-            return _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+            return SerializeUrl(input);
         }
 
         var key = text.ToString();
@@ -419,7 +417,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             return href;
         }
 
-        href = _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+        href = SerializeUrl(input);
         if (key.Length <= MaxRememberedUrlLength)
         {
             if (_parsedUrls.Count >= RememberedUrls)
