@@ -9,7 +9,7 @@ internal sealed class EventLoop : IDisposable
     // Jint recurses on the native stack for nested JavaScript calls: give it room (the default is 1.5 MB).
     private const int StackSize = 16 * 1024 * 1024;
 
-    /// <summary>The longest work posted with <see cref="PostLazy"/> waits for the loop when nothing else wakes it.</summary>
+    /// <summary>The longest work posted with <see cref="PostLazy(Action)"/> waits for the loop when nothing else wakes it.</summary>
     public static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(50);
 
     // A plain queue under a monitor rather than a BlockingCollection: its semaphore spins (sched_yield) before
@@ -65,6 +65,9 @@ internal sealed class EventLoop : IDisposable
     /// Queues work that may wait: the loop is not woken for it, but runs it with the next work it wakes for, or
     /// within <see cref="LazyDelay"/> when none comes. False once the loop is shutting down.
     /// </summary>
+    public bool PostLazy(Action work) => PostLazy(static w => ((Action)w)(), work);
+
+    /// <summary>As <see cref="PostLazy(Action)"/>, <paramref name="work"/> of <paramref name="state"/>.</summary>
     public bool PostLazy(Action<object> work, object state)
     {
         lock (_gate)
