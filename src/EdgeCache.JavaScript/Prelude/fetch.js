@@ -284,8 +284,6 @@
     }
   }
 
-  const parseUrl = internal.parseUrl;
-
   // Request and Response are not subclasses of Body (which is no global, here or on workerd): Body's methods
   // are copied onto their prototypes, which saves a super() call in each constructor.
   const mixBody = (target) => {
@@ -302,20 +300,14 @@
 
   // ---- Request ----
 
-  // A default that no caller can pass: tells new Request() from new Request(x) without the arguments object,
+  // A default that no caller can pass: tells new FetchEvent() from new FetchEvent(x) without the arguments object,
   // which the interpreter builds for every call of a function that mentions it.
   const noArgument = Symbol('noArgument');
 
-  class Request {
-    // The Fetch Standard's steps are C# (WorkerRuntime.Messages.cs, RequestConstruct): a constructor with ten
-    // locals cost about 2 KB of environment per call in the interpreter. They call back here for what is
-    // JavaScript (the URL parser, a body to extract, the body taken from the input).
-    // init has no default: an evaluated default costs the interpreter an expression built per call.
-    constructor(input = noArgument, init) {
-      if (input === noArgument) throw new TypeError('Failed to construct \'Request\': 1 argument required, but only 0 present.');
-      return host.requestConstruct(new.target.prototype, input, init);
-    }
-
+  // The constructor is C# (host.requestInstall, below; WorkerRuntime.Messages.cs, RequestConstruct): the Fetch
+  // Standard's steps, calling back here for what is JavaScript (a body to extract, the body taken from the input).
+  // As a JavaScript constructor it cost a call, its environment and a discarded `this` per request.
+  class RequestMembers {
     // method, url, headers, redirect, signal, cf: C# getters of the state (host.stateGetters, below).
     get integrity() { return ''; }
     get keepalive() { return false; }
@@ -327,6 +319,7 @@
         this[kSignal], this[kCf], Body.tee(this));
     }
   }
+  const Request = host.requestInstall(RequestMembers.prototype);
   // The getters (method, url, headers, redirect, signal, cf) are C# functions reading the slots: a JavaScript
   // getter is a function call with an environment of its own in the interpreter, each time.
   mixBody(Request);

@@ -9,12 +9,14 @@ internal sealed class EventLoop : IDisposable
     // Jint recurses on the native stack for nested JavaScript calls: give it room (the default is 1.5 MB).
     private const int StackSize = 16 * 1024 * 1024;
 
-    /// <summary>The longest work posted with <see cref="PostLazy"/> waits for the loop when nothing else wakes it.</summary>
+    /// <summary>The longest work posted with <see cref="PostLazy(Action)"/> waits for the loop when nothing else wakes it.</summary>
     public static readonly TimeSpan LazyDelay = TimeSpan.FromMilliseconds(50);
 
     // A plain queue under a monitor rather than a BlockingCollection: its semaphore spins (sched_yield) before
     // it sleeps, which on a loaded 2-core machine burnt CPU the requests needed (seen in perf).
-    private readonly Queue<Action> _queue = new();
+    // Work with its state: the per-request work (a request's start, its bookkeeping) is a static delegate and the
+    // request's state, so posting it allocates nothing (a closure and a delegate per post before).
+    private readonly Queue<(Action<object> Work, object State)> _queue = new();
     private readonly object _gate = new();
     private readonly Thread _thread;
     private readonly Action<Exception> _onUnhandled;
@@ -37,7 +39,10 @@ internal sealed class EventLoop : IDisposable
     public bool IsCurrent => Thread.CurrentThread == _thread;
 
     /// <summary>Queues work; false once the loop is shutting down.</summary>
-    public bool Post(Action work)
+    public bool Post(Action work) => Post(static w => ((Action)w)(), work);
+
+    /// <summary>Queues <paramref name="work"/> of <paramref name="state"/>; false once the loop is shutting down.</summary>
+    public bool Post(Action<object> work, object state)
     {
         lock (_gate)
         {
@@ -46,7 +51,7 @@ internal sealed class EventLoop : IDisposable
                 return false;
             }
 
-            _queue.Enqueue(work);
+            _queue.Enqueue((work, state));
             if (_sleeping)
             {
                 Monitor.Pulse(_gate);
@@ -60,7 +65,10 @@ internal sealed class EventLoop : IDisposable
     /// Queues work that may wait: the loop is not woken for it, but runs it with the next work it wakes for, or
     /// within <see cref="LazyDelay"/> when none comes. False once the loop is shutting down.
     /// </summary>
-    public bool PostLazy(Action work)
+    public bool PostLazy(Action work) => PostLazy(static w => ((Action)w)(), work);
+
+    /// <summary>As <see cref="PostLazy(Action)"/>, <paramref name="work"/> of <paramref name="state"/>.</summary>
+    public bool PostLazy(Action<object> work, object state)
     {
         lock (_gate)
         {
@@ -69,7 +77,7 @@ internal sealed class EventLoop : IDisposable
                 return false;
             }
 
-            _queue.Enqueue(work);
+            _queue.Enqueue((work, state));
             return true;
         }
     }
@@ -112,11 +120,11 @@ internal sealed class EventLoop : IDisposable
 
     private void Run()
     {
-        while (Next() is { } work)
+        while (Next() is ({ } work, { } state))
         {
             try
             {
-                work();
+                work(state);
             }
             catch (Exception ex)
             {
@@ -127,7 +135,7 @@ internal sealed class EventLoop : IDisposable
 
     // The next piece of work; null once the loop is disposed and its queue drained. The idle work runs each time
     // the queue is found empty, and again each time a wait runs out with nothing queued.
-    private Action? Next()
+    private (Action<object>? Work, object? State) Next()
     {
         while (true)
         {
@@ -157,7 +165,7 @@ internal sealed class EventLoop : IDisposable
                 {
                     if (_completed)
                     {
-                        return null;
+                        return default;
                     }
 
                     // Timed: work posted lazily while the loop sleeps is found at the latest when the wait runs out.

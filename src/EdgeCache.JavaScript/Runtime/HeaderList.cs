@@ -15,7 +15,11 @@ namespace EdgeCache.JavaScript.Runtime;
 /// </summary>
 internal sealed class HeaderList : ObjectInstance
 {
-    private readonly List<(string Name, List<string> Values)> _fields;
+    private readonly List<(string Name, List<string> Values)> _store;
+
+    // A host response whose headers are not copied in yet: a cache.match() or fetch() result that the script sends
+    // on unchanged (the reference example's hit) never has its headers read, so they are copied on first use only.
+    private HttpResponseMessage? _pending;
 
     public HeaderList(Engine engine, ObjectInstance? prototype)
         : this(engine, prototype, [])
@@ -25,7 +29,7 @@ internal sealed class HeaderList : ObjectInstance
     private HeaderList(Engine engine, ObjectInstance? prototype, List<(string Name, List<string> Values)> fields)
         : base(engine)
     {
-        _fields = fields;
+        _store = fields;
         if (prototype is not null)
         {
             Prototype = prototype;
@@ -35,7 +39,21 @@ internal sealed class HeaderList : ObjectInstance
     /// <summary>Set on the headers of requests and responses that Workers does not let a script change.</summary>
     public bool Immutable { get; set; }
 
-    public int Count => _fields.Count;
+    public int Count => Fields.Count;
+
+    private List<(string Name, List<string> Values)> Fields
+    {
+        get
+        {
+            if (_pending is { } response)
+            {
+                _pending = null;
+                AddAll(response.Headers, response.Content);
+            }
+
+            return _store;
+        }
+    }
 
     /// <summary>
     /// The host response these immutable headers were read from (a fetch() or cache.match() result): a script that
@@ -47,28 +65,25 @@ internal sealed class HeaderList : ObjectInstance
     public static HeaderList FromHttp(Engine engine, ObjectInstance? prototype, HttpHeaders headers, HttpContent? content, bool immutable)
     {
         var list = new HeaderList(engine, prototype) { Immutable = immutable };
-        var skip = HopByHopHeaders.For(headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
-        list.AddAll(headers, skip);
-        if (content is not null)
-        {
-            list.AddAll(content.Headers, skip);
-        }
-
+        list.AddAll(headers, content);
         return list;
     }
 
-    /// <summary>The immutable headers of a host response, which remember it (<see cref="Source"/>).</summary>
+    /// <summary>
+    /// The immutable headers of a host response, which remember it (<see cref="Source"/>). They are copied from it on
+    /// first use; whatever clears or replaces its content's headers (its body given to another message, a tee)
+    /// calls <see cref="Materialize"/> first (<see cref="HostBody.Headers"/>).
+    /// </summary>
     public static HeaderList FromResponse(Engine engine, ObjectInstance? prototype, HttpResponseMessage response)
-    {
-        var list = FromHttp(engine, prototype, response.Headers, response.Content, immutable: true);
-        list.Source = response;
-        return list;
-    }
+        => new(engine, prototype) { Immutable = true, Source = response, _pending = response };
+
+    /// <summary>Copies the pending host response's headers in now (nothing when there are none pending).</summary>
+    public void Materialize() => _ = Fields;
 
     /// <summary>Writes the list onto a message; hop-by-hop fields, a request's Host and any Content-Length are left out.</summary>
     public void ApplyTo(HttpHeaders headers, HttpContent? content, bool forRequest)
     {
-        foreach (var (name, values) in _fields)
+        foreach (var (name, values) in Fields)
         {
             if (HopByHopHeaders.IsHopByHop(name) || (forRequest && name == "host"))
             {
@@ -92,8 +107,8 @@ internal sealed class HeaderList : ObjectInstance
 
     public HeaderList Copy(ObjectInstance? prototype)
     {
-        var fields = new List<(string, List<string>)>(_fields.Count);
-        foreach (var (name, values) in _fields)
+        var fields = new List<(string, List<string>)>(Fields.Count);
+        foreach (var (name, values) in Fields)
         {
             fields.Add((name, [.. values]));
         }
@@ -109,11 +124,11 @@ internal sealed class HeaderList : ObjectInstance
         var index = IndexOf(key);
         if (index >= 0)
         {
-            _fields[index].Values.Add(text);
+            Fields[index].Values.Add(text);
         }
         else
         {
-            _fields.Add((key, [text]));
+            Fields.Add((key, [text]));
         }
     }
 
@@ -125,13 +140,13 @@ internal sealed class HeaderList : ObjectInstance
         var index = IndexOf(key);
         if (index >= 0)
         {
-            var values = _fields[index].Values;
+            var values = Fields[index].Values;
             values.Clear();
             values.Add(text);
         }
         else
         {
-            _fields.Add((key, [text]));
+            Fields.Add((key, [text]));
         }
     }
 
@@ -141,7 +156,7 @@ internal sealed class HeaderList : ObjectInstance
         var index = IndexOf(NormalizeName(name));
         if (index >= 0)
         {
-            _fields.RemoveAt(index);
+            Fields.RemoveAt(index);
         }
     }
 
@@ -153,7 +168,7 @@ internal sealed class HeaderList : ObjectInstance
             return Null;
         }
 
-        var values = _fields[index].Values;
+        var values = Fields[index].Values;
         return values.Count == 1 ? new JsString(values[0]) : new JsString(string.Join(", ", values));
     }
 
@@ -179,7 +194,7 @@ internal sealed class HeaderList : ObjectInstance
             return new JsArray(_engine);
         }
 
-        var values = _fields[index].Values;
+        var values = Fields[index].Values;
         var items = new JsValue[values.Count];
         for (var i = 0; i < items.Length; i++)
         {
@@ -192,17 +207,17 @@ internal sealed class HeaderList : ObjectInstance
     /// <summary>The <c>[name, value]</c> pairs the Fetch Standard iterates: sorted by name, values combined but for Set-Cookie.</summary>
     public JsArray Entries()
     {
-        var order = new int[_fields.Count];
+        var order = new int[Fields.Count];
         for (var i = 0; i < order.Length; i++)
         {
             order[i] = i;
         }
 
-        Array.Sort(order, (a, b) => string.CompareOrdinal(_fields[a].Name, _fields[b].Name));
+        Array.Sort(order, (a, b) => string.CompareOrdinal(Fields[a].Name, Fields[b].Name));
         var pairs = new List<JsValue>(order.Length);
         foreach (var i in order)
         {
-            var (name, values) = _fields[i];
+            var (name, values) = Fields[i];
             var key = new JsString(name);
             if (name == "set-cookie")
             {
@@ -280,15 +295,26 @@ internal sealed class HeaderList : ObjectInstance
 
     private int IndexOf(string key)
     {
-        for (var i = 0; i < _fields.Count; i++)
+        for (var i = 0; i < Fields.Count; i++)
         {
-            if (string.Equals(_fields[i].Name, key, StringComparison.Ordinal))
+            if (string.Equals(Fields[i].Name, key, StringComparison.Ordinal))
             {
                 return i;
             }
         }
 
         return -1;
+    }
+
+    // The headers of a message as a script sees them; hop-by-hop fields stay on this side.
+    private void AddAll(HttpHeaders headers, HttpContent? content)
+    {
+        var skip = HopByHopHeaders.For(headers.NonValidated.TryGetValues("Connection", out var connection) ? connection : null);
+        AddAll(headers, skip);
+        if (content is not null)
+        {
+            AddAll(content.Headers, skip);
+        }
     }
 
     private void AddAll(HttpHeaders headers, IReadOnlySet<string> skip)
@@ -302,11 +328,11 @@ internal sealed class HeaderList : ObjectInstance
 
             var key = name.ToLowerInvariant();
             var index = IndexOf(key);
-            var list = index >= 0 ? _fields[index].Values : null;
+            var list = index >= 0 ? Fields[index].Values : null;
             if (list is null)
             {
                 list = new List<string>(values.Count);
-                _fields.Add((key, list));
+                Fields.Add((key, list));
             }
 
             foreach (var value in values)

@@ -16,9 +16,23 @@ internal sealed class HostBody
 
     public HostBody(HttpContent content) => _content = content;
 
-    /// <summary>Gives the content away (to a response or a cache put); the handle is spent afterwards.</summary>
-    internal HttpContent Take()
+    /// <summary>
+    /// The not yet copied headers of the response this body came with (a cache.match() or fetch() result): copied in
+    /// before the content leaves this handle, since the new owner may clear or replace its headers.
+    /// </summary>
+    internal HeaderList? Headers { get; set; }
+
+    /// <summary>
+    /// Gives the content away (to a response or a cache put); the handle is spent afterwards. <paramref name="asItIs"/>:
+    /// the response it came with is sent on itself, so its headers stay as they are and are not copied.
+    /// </summary>
+    internal HttpContent Take(bool asItIs = false)
     {
+        if (!asItIs)
+        {
+            Headers?.Materialize();
+        }
+
         var content = _content ?? throw new InvalidOperationException("The body has already been used.");
         if (_stream is not null)
         {

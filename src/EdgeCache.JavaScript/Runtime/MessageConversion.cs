@@ -51,7 +51,7 @@ internal static class MessageConversion
             && hostBody.Holds(source.Content) && (int)source.StatusCode == status
             && string.Equals(source.ReasonPhrase ?? string.Empty, statusText, StringComparison.Ordinal))
         {
-            hostBody.Take();
+            hostBody.Take(asItIs: true);
             return source;
         }
 

@@ -6,8 +6,11 @@ namespace EdgeCache.JavaScript.Runtime;
 /// One request while its JavaScript runs: its fetch event, the response the script will give, its pending
 /// <c>waitUntil</c> work and the host bodies it holds. Touched on the event loop only.
 /// </summary>
-internal sealed class RequestState(FetchEvent fetchEvent)
+internal sealed class RequestState(FetchEvent fetchEvent, WorkerRuntime runtime)
 {
+    /// <summary>The runtime handling it (the state of its static callbacks).</summary>
+    public WorkerRuntime Runtime { get; } = runtime;
+
     public int Id { get; set; }
 
     public FetchEvent Event { get; } = fetchEvent;

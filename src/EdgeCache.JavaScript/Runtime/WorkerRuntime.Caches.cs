@@ -126,6 +126,10 @@ internal sealed partial class WorkerRuntime
         try
         {
             request = CacheKeyRequest("GET", a[1].AsString(), a[2], a[3]);
+
+            // A host response put as it came is stored as itself, and the store may change its headers: the
+            // script's view of them is copied first.
+            List(a[6]).Materialize();
             response = MessageConversion.ToResponse((int)a[4].AsNumber(), a[5].AsString(), List(a[6]), (int)a[7].AsNumber(), a[8], StreamContent);
         }
         catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)

@@ -73,6 +73,7 @@ internal sealed partial class WorkerRuntime
         });
 
         // Request and Response (WebMessage).
+        AddUrlFunctions(Add);
         AddMessageFunctions(Add);
         AddEventFunctions(Add);
         AddCacheFunctions(Add);
@@ -319,9 +320,14 @@ internal sealed partial class WorkerRuntime
             response.Content?.Dispose();
         }
 
-        var body = nullBody ? JsValue.Null : Wrap(new HostBody(response.Content!), _current);
-        return HostResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty,
-            immutable ? HeaderList.FromResponse(_engine, _headersPrototype, response) : HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable: false), body, url);
+        var hostBody = nullBody ? null : new HostBody(response.Content!);
+        var headers = immutable ? HeaderList.FromResponse(_engine, _headersPrototype, response) : HeaderList.FromHttp(_engine, _headersPrototype, response.Headers, response.Content, immutable: false);
+        if (hostBody is not null)
+        {
+            hostBody.Headers = headers;
+        }
+
+        return HostResponse((int)response.StatusCode, response.ReasonPhrase ?? string.Empty, headers, hostBody is null ? JsValue.Null : Wrap(hostBody, _current), url);
     }
 
     // respond(id, status, statusText, flatHeaders, bodyKind, body)

@@ -29,7 +29,6 @@ internal sealed partial class WorkerRuntime
     private static readonly string[] CanonicalMethods = ["DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH"];
 
     private MessageSlots? _messageSlots;
-    private JsValue _parseUrl = JsValue.Undefined;
     private JsValue _extractBody = JsValue.Undefined;
     private JsValue _takeBody = JsValue.Undefined;
     private ObjectInstance? _requestPrototype;
@@ -65,7 +64,11 @@ internal sealed partial class WorkerRuntime
             return request;
         });
 
-        add("requestConstruct", a => RequestConstruct(a[0] as ObjectInstance ?? _requestPrototype!, a[1], a[2]));
+        // requestInstall(prototype): the Request constructor (the prelude's class only holds the other members).
+        add("requestInstall", a => new HostConstructor(_engine, "Request", 1, a[0].AsObject(), (args, prototype) =>
+            args.Length == 0 || args[0].IsUndefined()
+                ? throw TypeError("Failed to construct 'Request': 1 argument required, but only 0 present.")
+                : RequestConstruct(prototype, args[0], args.Length > 1 ? args[1] : JsValue.Undefined)));
 
         // responseNew(prototype, status, statusText, headers, url, redirected, type, cf, bodySource)
         add("responseNew", a =>
@@ -92,7 +95,7 @@ internal sealed partial class WorkerRuntime
 
     /// <summary>
     /// <c>new Request(input, init)</c>, the Fetch Standard's steps as fetch.js had them (the same order of reads
-    /// of <paramref name="initValue"/>, the same errors), calling back into the prelude for the URL parser, for a
+    /// of <paramref name="initValue"/>, the same errors), calling back into the prelude for a
     /// body to extract and for the body taken from <paramref name="input"/>.
     /// </summary>
     private WebMessage RequestConstruct(ObjectInstance prototype, JsValue input, JsValue initValue)

@@ -91,19 +91,20 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     /// <summary>Handles one request: the script's response, or the origin's when it calls no respondWith.</summary>
     public Task<HttpResponseMessage> HandleAsync(FetchEvent fetchEvent)
     {
-        var state = new RequestState(fetchEvent);
+        // Static delegates with the request's state: no closure, delegate or boxed tuple per request.
+        var state = new RequestState(fetchEvent, this);
         fetchEvent.HttpContext.Response.OnCompleted(
             static s =>
             {
-                var (runtime, request) = ((WorkerRuntime, RequestState))s;
                 // Bookkeeping only (the request is forgotten, its unused bodies released): posted without waking
                 // the loop, which had often just gone to sleep after the request's turn (a futex wake-up and a
                 // context switch per request).
-                runtime._loop.PostLazy(() => runtime.OnResponseCompleted(request));
+                var request = (RequestState)s;
+                request.Runtime._loop.PostLazy(static r => ((RequestState)r).Runtime.OnResponseCompleted((RequestState)r), request);
                 return Task.CompletedTask;
             },
-            (this, state));
-        if (!_loop.Post(() => Begin(state)))
+            state);
+        if (!_loop.Post(static s => ((RequestState)s).Runtime.Begin((RequestState)s), state))
         {
             throw new ObjectDisposedException(nameof(WorkerRuntime), "The worker is shutting down.");
         }
@@ -185,7 +186,6 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
         _promiseResolve = _promiseConstructor.Get("resolve");
         _promiseReject = _promiseConstructor.Get("reject");
         _promiseThen = _promiseConstructor.Get("prototype").Get("then");
-        _parseUrl = shared.Get("parseUrl");
         _extractBody = shared.Get("extractBody");
         _takeBody = shared.Get("takeBody");
         BindDispatch(shared);
@@ -267,24 +267,27 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     {
         state.Id = ++_nextRequest;
         _requests[state.Id] = state;
-        RunTurn(state, () =>
+        RunTurn(state, static (runtime, s) => runtime.StartRequest(s), state);
+    }
+
+    // The request's first turn: the incoming Request made and given to the script.
+    private void StartRequest(RequestState state)
+    {
+        var request = state.Event.Request;
+        var body = request.Content is null ? JsValue.Null : Wrap(new HostBody(request.Content), state);
+        var cf = new JsObject(_engine);
+        // Own data properties, as workerd's cf object has (a setter a script put on Object.prototype is not run).
+        cf.FastSetDataProperty("httpProtocol", ProtocolName(state.Event.HttpContext.Request.Protocol));
+        cf.FastSetDataProperty("colo", LocalColo);
+        var message = IncomingRequest(request, body, cf);
+        if (_script.IsModule)
         {
-            var request = state.Event.Request;
-            var body = request.Content is null ? JsValue.Null : Wrap(new HostBody(request.Content), state);
-            var cf = new JsObject(_engine);
-            // Own data properties, as workerd's cf object has (a setter a script put on Object.prototype is not run).
-            cf.FastSetDataProperty("httpProtocol", ProtocolName(state.Event.HttpContext.Request.Protocol));
-            cf.FastSetDataProperty("colo", LocalColo);
-            var message = IncomingRequest(request, body, cf);
-            if (_script.IsModule)
-            {
-                _engine.Call(_dispatch, JsValue.Undefined, [state.Id, message]);
-            }
-            else
-            {
-                DispatchFetch(state, message);
-            }
-        });
+            _engine.Call(_dispatch, JsValue.Undefined, [state.Id, message]);
+        }
+        else
+        {
+            DispatchFetch(state, message);
+        }
     }
 
     private static readonly JsString LocalColo = new("LOCAL");
@@ -302,14 +305,17 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     /// Runs one turn: <paramref name="work"/>, then every promise job it queued. Under the CPU limit;
     /// a failure that escapes JavaScript fails the turn's request.
     /// </summary>
-    private void RunTurn(RequestState? owner, Action work)
+    private void RunTurn(RequestState? owner, Action work) => RunTurn(owner, static (_, w) => w(), work);
+
+    /// <summary>A turn of <paramref name="work"/> with <paramref name="argument"/>: a static delegate allocates nothing per turn.</summary>
+    private void RunTurn<T>(RequestState? owner, Action<WorkerRuntime, T> work, T argument)
     {
         var previous = _current;
         _current = owner;
         _cpu.Arm(owner);
         try
         {
-            work();
+            work(this, argument);
             _engine.Advanced.ProcessTasks();
         }
         catch (CpuLimitExceededException ex)
@@ -401,16 +407,15 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
     }
 
     /// <summary>
-    /// The serialised URL of <c>new Request(input)</c>'s input (the prelude's parseUrl). The URL parser's answer for
-    /// a string depends on the string alone, so the few that come back on every request (a cache key made from
-    /// the request's URL) are answered here without a JavaScript call; other inputs (objects, whose toString runs)
-    /// always go to the parser.
+    /// The serialised URL of <c>new Request(input)</c>'s input. The URL parser's answer for a string depends on the
+    /// string alone, so the few that come back on every request (a cache key made from the request's URL) are
+    /// answered from here; other inputs (objects, whose toString runs) always go to the parser.
     /// </summary>
     private JsValue ParseUrl(JsValue input)
     {
         if (input is not JsString text)
         {
-            return _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+            return SerializeUrl(input);
         }
 
         var key = text.ToString();
@@ -419,7 +424,7 @@ internal sealed partial class WorkerRuntime : IWorkerVersion
             return href;
         }
 
-        href = _engine.Call(_parseUrl, JsValue.Undefined, [input]);
+        href = SerializeUrl(input);
         if (key.Length <= MaxRememberedUrlLength)
         {
             if (_parsedUrls.Count >= RememberedUrls)

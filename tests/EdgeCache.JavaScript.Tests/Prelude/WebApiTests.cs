@@ -14,6 +14,8 @@ public sealed class WebApiTests(WebApiScript script) : IClassFixture<WebApiScrip
     [InlineData("url-ipv4-shorthand", "\"127.0.0.1\"")]
     [InlineData("url-backslash-is-slash", "\"/a/b\"")]
     [InlineData("url-invalid-throws-type-error", "\"TypeError\"")]
+    [InlineData("url-members-over-the-fast-path", """["http://h.test/a?x=1#f","\"http://h.test/a?x=1#f\"","[object URL]",true,true,1,"http://h.test","h.test","","?x=1","#f","http://h.test:8080/b%20c?x=1&y=2#f","?x=1&y=2","http://h.test:8080/b%20c?x=1&y=2#f","h.test:8080"]""")]
+    [InlineData("url-subclass-and-call-without-new", """["h.test!",true,true,"https://h.test/p","TypeError","TypeError",false,"/x","http://b.test/y","b.test"]""")]
     [InlineData("urlsearchparams", "[[\"1\",\"3\"],\"a=1&a=3&c=x+y\"]")]
     public async Task Url_follows_the_WHATWG_URL_standard(string name, string expected)
         => Assert.Equal(expected, await script.RunAsync(name));
@@ -42,6 +44,7 @@ public sealed class WebApiTests(WebApiScript script) : IClassFixture<WebApiScrip
     [InlineData("body-stream-read-then-passed-on-throws", "[true,\"TypeError\"]")]
     [InlineData("request-get-with-body-throws", "\"TypeError\"")]
     [InlineData("request-method-normalised", "[\"POST\",\"PATCH\"]")]
+    [InlineData("request-subclass-and-call-without-new", """[true,true,"POST!","http://h.test/a","TypeError","TypeError",1,"[object Request]",true,"http://h.test/u"]""")]
     [InlineData("request-relative-url-throws", "\"TypeError\"")]
     [InlineData("request-url-serialised", "\"http://h.test/b\"")]
     public async Task Requests_and_responses_behave_as_the_Fetch_standard_says(string name, string expected)

@@ -33,6 +33,14 @@ public sealed class CacheApiScript : CaseScript
             await null;
             return [read instanceof Promise, order];
           },
+          'match-headers-read-after-the-body-moved': async (n) => {
+            const key = `http://cache.test/${n}`;
+            await caches.default.put(key, new Response('abc', { headers: { 'cache-control': 'public, max-age=600', 'content-type': 'text/x-test' } }));
+            const r = await caches.default.match(key);
+            await caches.default.put(`${key}/copy`, new Response(r.body, { headers: { 'cache-control': 'public, max-age=600' } }));
+            const copy = await caches.default.match(`${key}/copy`);
+            return [r.headers.get('content-type'), r.headers.get('cache-control'), r.bodyUsed, await copy.text()];
+          },
           'match-miss-is-undefined': (n) => outcome(caches.default.match(`http://cache.test/${n}`)),
           'match-bad-url-rejects': (n) => { const p = caches.default.match('/relative'); return Promise.all([p instanceof Promise, outcome(p)]); },
           'match-on-a-non-cache-rejects': () => outcome(Cache.prototype.match.call({}, 'http://cache.test/x')),

@@ -19,6 +19,7 @@ public sealed class CacheApiTests(CacheApiScript script) : IClassFixture<CacheAp
             await script.RunAsync("failed-host-task-rejects-with-a-type-error"));
 
     [Theory]
+    [InlineData("match-headers-read-after-the-body-moved", """["text/x-test","public, max-age=600",true,"abc"]""")]
     [InlineData("match-miss-is-undefined", "\"undefined\"")]
     [InlineData("match-bad-url-rejects", "[true,\"TypeError\"]")]
     [InlineData("match-on-a-non-cache-rejects", "\"TypeError\"")]
