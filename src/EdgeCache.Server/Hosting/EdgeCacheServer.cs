@@ -195,11 +195,7 @@ internal static class EdgeCacheServer
                 StaleIfOriginUnreachable = settings.StaleIfOriginUnreachable,
                 FetchFullObjectForRangeMiss = settings.FetchFullObjectForRangeMiss,
                 ExposeCacheTags = settings.ExposeCacheTags,
-                // Every fill in flight may hold its body whole in memory up to this size, beside the memory tier:
-                // a quarter of the memory tier's budget (1 to 64 MB) keeps a few concurrent large fills from
-                // doubling the process (the soak: four 50 MB fills at once on a 64 MB tier, RSS 724 MiB). Larger
-                // bodies still collapse while they stream; only latecomers fetch their own.
-                MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, Math.Clamp(settings.MemorySizeBytes / 4, 1L << 20, 64L << 20)),
+                MaxBufferedObjectSize = settings.MaxBufferedObjectSizeBytes,
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,
                 FillCoordinator = app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } tier ? new EdgeCache.Redis.RedisFillCoordinator(tier.FillLock) : null,
             });
