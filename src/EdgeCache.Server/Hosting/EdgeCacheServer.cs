@@ -113,6 +113,13 @@ internal static class EdgeCacheServer
             builder.Services.AddSingleton(sp => StoreFactory.CreateRedisTier(settings, sp)!);
         }
 
+        // Under a heap limit, what fills and memory-tier writes hold in flight is bounded too (the limit counts it).
+        var inFlight = settings.InFlightBodyBytes > 0 ? new InFlightBodyBudget(settings.InFlightBodyBytes) : null;
+        if (inFlight is not null)
+        {
+            builder.Services.AddSingleton(inFlight);
+        }
+
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>
         {
@@ -122,6 +129,7 @@ internal static class EdgeCacheServer
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
             o.MemoryStore.FileBodyThreshold = settings.MemoryFileThresholdBytes;
+            o.MemoryStore.InFlightBudget = inFlight;
             o.ExposeCacheTags = settings.ExposeCacheTags;
         });
 
@@ -196,6 +204,7 @@ internal static class EdgeCacheServer
                 FetchFullObjectForRangeMiss = settings.FetchFullObjectForRangeMiss,
                 ExposeCacheTags = settings.ExposeCacheTags,
                 MaxBufferedObjectSize = settings.MaxBufferedObjectSizeBytes,
+                InFlightBudget = inFlight,
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,
                 FillCoordinator = app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } tier ? new EdgeCache.Redis.RedisFillCoordinator(tier.FillLock) : null,
             });

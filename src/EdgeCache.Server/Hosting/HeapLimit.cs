@@ -21,8 +21,6 @@ internal static class HeapLimit
     /// </summary>
     public const long Headroom = 64L << 20;
 
-    /// <summary>The least headroom an explicit limit must leave above the budgets (half of <see cref="Headroom"/>).</summary>
-    public const long MinimumHeadroom = 32L << 20;
 
     /// <summary>
     /// The heap the settings' budgets may fill: the memory tier's budget (counted whole, though its bodies in memory files
@@ -31,8 +29,12 @@ internal static class HeapLimit
     /// </summary>
     public static long Derive(ServerSettings settings) => Saturating(Budgets(settings), Headroom);
 
-    /// <summary>The smallest limit an operator may give: the budgets plus <see cref="MinimumHeadroom"/>.</summary>
-    public static long Floor(ServerSettings settings) => Saturating(Budgets(settings), MinimumHeadroom);
+    /// <summary>
+    /// The smallest limit an operator may give: the derived one. Less headroom failed requests with OutOfMemoryException
+    /// (budgets plus 32 MB, a 16 MB tier under 32 connections of 2 MB chunked misses): the GC takes the large object heap
+    /// in 32 MB regions, and what the budgets do not count (connections, requests in flight) needs the rest.
+    /// </summary>
+    public static long Floor(ServerSettings settings) => Derive(settings);
 
     /// <summary>
     /// Whether the runtime's own configuration already sets a limit (<c>DOTNET_GCHeapHardLimit</c>, a percent, or the

@@ -168,7 +168,7 @@ internal sealed class ServerSettings
     /// <summary>
     /// The garbage collector's heap hard limit: <c>auto</c> (derived from the budgets at start-up: the memory tier, the
     /// disk write queue, two collapse buffers, the worker engines' memory limits, plus 64 MB), <c>off</c> (the runtime's
-    /// default: no limit, or 75% of a container's memory limit), or a size of at least the budgets plus 32 MB.
+    /// default: no limit, or 75% of a container's memory limit), or a size of at least what <c>auto</c> derives.
     /// A limit set in the runtime's own configuration (<c>DOTNET_GCHeapHardLimit</c>) wins over this one.
     /// </summary>
     public string HeapLimit { get; set; } = "auto";
@@ -210,6 +210,12 @@ internal sealed class ServerSettings
 
     /// <summary>The heap hard limit to set at start-up in bytes; 0 when <see cref="HeapLimit"/> is off.</summary>
     public long HeapLimitBytes { get; private set; }
+
+    /// <summary>
+    /// The body bytes fills and memory-tier writes in flight may hold on the heap at once (two collapse buffers), when a
+    /// heap limit is set; 0 (no bound but each fill's own) when it is off. The derived limit counts exactly this.
+    /// </summary>
+    public long InFlightBodyBytes => HeapLimitBytes > 0 ? 2 * MaxBufferedObjectSizeBytes : 0;
 
     /// <summary>Checks every setting; the returned messages name the setting (empty when all are valid).</summary>
     public List<string> Validate()
@@ -387,7 +393,7 @@ internal sealed class ServerSettings
         }
         else if (bytes < floor)
         {
-            errors.Add($"--heap-limit (EdgeCache:HeapLimit) must be at least {floor >> 20}MB with these settings (the memory tier, the disk write queue, two collapse buffers and the worker engines' memory limits, plus 32MB), not '{HeapLimit}'; 'auto' derives one, 'off' sets none.");
+            errors.Add($"--heap-limit (EdgeCache:HeapLimit) must be at least {floor >> 20}MB with these settings (the memory tier, the disk write queue, two collapse buffers and the worker engines' memory limits, plus 64MB: what 'auto' sets), not '{HeapLimit}'; 'auto' derives one, 'off' sets none.");
         }
 
         HeapLimitBytes = bytes;

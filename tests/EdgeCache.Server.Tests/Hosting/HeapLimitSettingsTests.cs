@@ -4,7 +4,7 @@ using EdgeCache.Server.Settings;
 namespace EdgeCache.Server.Tests.Hosting;
 
 /// <summary>
-/// --heap-limit: derived from the budgets by default, off on request, or a size no smaller than the budgets plus 32 MB;
+/// --heap-limit: derived from the budgets by default, off on request, or a size no smaller than the derived one;
 /// anything else is a start-up error naming the setting.
 /// </summary>
 public sealed class HeapLimitSettingsTests
@@ -55,22 +55,22 @@ public sealed class HeapLimitSettingsTests
     [Theory]
     [InlineData("off", 0)]
     [InlineData("OFF", 0)]
-    [InlineData("128MB", 128)]
+    [InlineData("160MB", 160)]
     [InlineData("1GB", 1024)]
-    public void Off_sets_none_and_a_size_at_or_above_the_floor_is_taken_as_it_is(string value, long expectedMiB)
+    public void Off_sets_none_and_a_size_at_or_above_the_derived_limit_is_taken_as_it_is(string value, long expectedMiB)
     {
-        // Floor for a 64 MB memory store: 64 + 2 x 16 + 32 = 128 MB.
+        // The derived limit for a 64 MB memory store: 64 + 2 x 16 + 64 = 160 MB.
         var settings = Valid(new ServerSettings { Origin = "http://127.0.0.1:9", Store = "memory", MemorySize = "64MB", HeapLimit = value });
 
         Assert.Equal(expectedMiB * MiB, settings.HeapLimitBytes);
     }
 
     [Theory]
-    [InlineData("127MB")]
-    [InlineData("64MB")]
+    [InlineData("159MB")]
+    [InlineData("128MB")]
     [InlineData("lots")]
     [InlineData("")]
-    public void A_limit_below_the_budgets_plus_32MB_or_not_a_size_is_a_startup_error_naming_the_setting(string value)
+    public void A_limit_below_the_derived_one_or_not_a_size_is_a_startup_error_naming_the_setting(string value)
     {
         var settings = new ServerSettings { Origin = "http://127.0.0.1:9", Store = "memory", MemorySize = "64MB", HeapLimit = value };
 
@@ -80,11 +80,11 @@ public sealed class HeapLimitSettingsTests
     [Fact]
     public void The_floor_says_what_it_is_made_of()
     {
-        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", Store = "tiered", MemorySize = "64MB", HeapLimit = "100MB" };
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", Store = "tiered", MemorySize = "64MB", HeapLimit = "150MB" };
 
         var message = Assert.Single(settings.Validate());
         Assert.Contains($"at least {HeapLimit.Floor(settings) >> 20}MB", message, StringComparison.Ordinal);
-        Assert.Equal(144 * MiB, HeapLimit.Floor(settings));
+        Assert.Equal(176 * MiB, HeapLimit.Floor(settings));
     }
 
     private static ServerSettings Valid(ServerSettings settings)

@@ -24,6 +24,7 @@ public sealed partial class MemoryStore : ICacheStore
     private readonly long _maxObjectSize;
     private readonly long _fileBodyThreshold;
     private readonly MemoryBodyFiles _files = new();
+    private readonly InFlightBodyBudget? _inFlight;
 
     // Removed bodies whose files stay open until their grace ends (under _evictionLock), and the timer that closes them.
     private readonly List<(MemoryBodyFile File, long UntilTicks)> _inGrace = [];
@@ -47,6 +48,7 @@ public sealed partial class MemoryStore : ICacheStore
         _capacity = options.SizeLimit;
         _maxObjectSize = options.EffectiveMaxObjectSize;
         _fileBodyThreshold = options.EffectiveFileBodyThreshold;
+        _inFlight = options.InFlightBudget;
         _time = timeProvider ?? TimeProvider.System;
     }
 
