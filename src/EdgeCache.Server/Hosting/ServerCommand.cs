@@ -23,7 +23,7 @@ internal static class ServerCommand
         ("--disk-size", "DiskSize", "Disk tier budget, e.g. 10GB. Default: 10GB."),
         ("--data-dir", "DataDir", "Disk tier directory. Default: ./edgecache-data."),
         ("--max-object-size", "MaxObjectSize", "Largest object the cache stores. Default: 512MB."),
-        ("--heap-limit", "HeapLimit", "GC heap hard limit: auto (from the memory tier's budget and the other buffers, plus 64MB), off, or a larger size. Default: auto."),
+        ("--heap-limit", "HeapLimit", "GC heap hard limit: auto (from the memory tier's budget and the other buffers, plus 64MB), off, or a larger size. Default: off."),
         ("--redis", "Redis", "Redis connection string: adds the shared tier and backplane. Default: off."),
         ("--admin-listen", "AdminListen", "Admin listener URL (status page, purge, metrics, health). Default: http://127.0.0.1:8788."),
         ("--admin-token", "AdminToken", "Bearer token required by the admin endpoints. Default: none."),

@@ -169,9 +169,12 @@ internal sealed class ServerSettings
     /// The garbage collector's heap hard limit: <c>auto</c> (derived from the budgets at start-up: the memory tier, the
     /// disk write queue, two collapse buffers, the worker engines' memory limits, plus 64 MB), <c>off</c> (the runtime's
     /// default: no limit, or 75% of a container's memory limit), or a size of at least what <c>auto</c> derives.
-    /// A limit set in the runtime's own configuration (<c>DOTNET_GCHeapHardLimit</c>) wins over this one.
+    /// A limit set in the runtime's own configuration (<c>DOTNET_GCHeapHardLimit</c>) wins over this one. Default off: the
+    /// derived limit's 64 MB headroom does not cover thousands of connections (4,000 connections of misses on a 64 MB tier
+    /// aborted the process at 160 MB; without a limit it served them at 309 MiB), and it moved steady-state RSS by no more
+    /// than the noise (docs/performance.md, "Session 10: RSS").
     /// </summary>
-    public string HeapLimit { get; set; } = "auto";
+    public string HeapLimit { get; set; } = "off";
 
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";

@@ -4,7 +4,7 @@ using EdgeCache.Server.Settings;
 namespace EdgeCache.Server.Tests.Hosting;
 
 /// <summary>
-/// --heap-limit: derived from the budgets by default, off on request, or a size no smaller than the derived one;
+/// --heap-limit: off by default, derived from the budgets with auto, or a size no smaller than the derived one;
 /// anything else is a start-up error naming the setting.
 /// </summary>
 public sealed class HeapLimitSettingsTests
@@ -20,11 +20,10 @@ public sealed class HeapLimitSettingsTests
     [InlineData("disk", "1GB", 208)]
     // The default embedded store: 256 MB tier, 16 MB queue, two 64 MB buffers, 64 MB.
     [InlineData("tiered", "256MB", 464)]
-    public void The_default_limit_is_the_sum_of_the_budgets_plus_64MB(string store, string memorySize, long expectedMiB)
+    public void The_auto_limit_is_the_sum_of_the_budgets_plus_64MB(string store, string memorySize, long expectedMiB)
     {
-        var settings = Valid(new ServerSettings { Origin = "http://127.0.0.1:9", Store = store, MemorySize = memorySize });
+        var settings = Valid(new ServerSettings { Origin = "http://127.0.0.1:9", Store = store, MemorySize = memorySize, HeapLimit = "auto" });
 
-        Assert.Equal("auto", new ServerSettings().HeapLimit);
         Assert.Equal(expectedMiB * MiB, settings.HeapLimitBytes);
     }
 
@@ -42,6 +41,7 @@ public sealed class HeapLimitSettingsTests
                 Worker = script,
                 WorkerEngines = 2,
                 WorkerMemoryLimit = "32MB",
+                HeapLimit = "auto",
             });
 
             Assert.Equal((160 + 64) * MiB, settings.HeapLimitBytes);
@@ -50,6 +50,16 @@ public sealed class HeapLimitSettingsTests
         {
             File.Delete(script);
         }
+    }
+
+    [Fact]
+    public void By_default_no_limit_is_set()
+    {
+        var settings = Valid(new ServerSettings { Origin = "http://127.0.0.1:9" });
+
+        Assert.Equal("off", settings.HeapLimit);
+        Assert.Equal(0, settings.HeapLimitBytes);
+        Assert.Equal(0, settings.InFlightBodyBytes);
     }
 
     [Theory]

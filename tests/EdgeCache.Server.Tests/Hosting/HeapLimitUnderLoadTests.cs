@@ -4,7 +4,7 @@ using EdgeCache.Testing;
 namespace EdgeCache.Server.Tests.Hosting;
 
 /// <summary>
-/// The server as its own process with the heap limit it derives by default (also the tightest one it accepts): filling the memory tier several times
+/// The server as its own process with the heap limit it derives (--heap-limit auto, also the tightest one it accepts): filling the memory tier several times
 /// over, from many connections at once, with bodies of every kind the tier keeps in the heap (declared lengths, chunked,
 /// up to the tier's largest object), fails no request: the tier evicts within its budget and the GC never runs out.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class HeapLimitUnderLoadTests : IAsyncLifetime
     {
         // Every body in a managed array (no memory files): all of the tier is on the GC heap the limit bounds.
         await using var server = await ServerProcess.StartAsync(
-            ["--origin", _origin.BaseUri.ToString(), "--store", "memory", "--memory-size", MemorySize],
+            ["--origin", _origin.BaseUri.ToString(), "--store", "memory", "--memory-size", MemorySize, "--heap-limit", "auto"],
             environment: new Dictionary<string, string> { ["EDGECACHE__MEMORYFILETHRESHOLD"] = "off" });
         Assert.Contains("GC heap hard limit set to 88 MiB (--heap-limit auto)", server.Output, StringComparison.Ordinal);
 
