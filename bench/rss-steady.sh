@@ -11,7 +11,8 @@
 #   hits:   HIT_DUR s of wrk -c$CONNS over HOT keys requested once before (all hits).
 # VmRSS is sampled every second; the report gives, per phase, the median of the second half of the samples
 # ("steady") and the maximum, the steady RssAnon (RSS less the mapped assembly files), the steady thread
-# count, the server's CPU µs per request, and req/s.
+# count, the server's CPU µs per request, and req/s. At the end of each phase WORK/logs/<setting>-<phase>.smaps_rollup
+# and .smaps_top (the 40 largest mappings by RSS, anonymous ones summed as [anon]) say where the memory is.
 #
 # Usage (needs nginx and wrk):
 #   bench/rss-steady.sh                      # the default settings list, about 1 minute per setting
@@ -92,6 +93,10 @@ phase() {
   before=$(cpu)
   res=$(wrk -t1 -c"$CONNS" -d"$2s" --timeout 10s -s "$3" "http://127.0.0.1:$EDGE_PORT")
   after=$(cpu)
+  # Where the resident memory is, at the end of the phase: the rollup, then the largest mappings by RSS.
+  cat "/proc/$EDGE_PID/smaps_rollup" >"$WORK/logs/$1.smaps_rollup" 2>/dev/null || true
+  awk '/^[0-9a-f]+-[0-9a-f]+ / {name = ($6 == "" ? "[anon]" : $6)} $1 == "Rss:" {rss[name] += $2} END {for (n in rss) printf "%8d kB %s\n", rss[n], n}' \
+    "/proc/$EDGE_PID/smaps" 2>/dev/null | sort -rn | head -40 >"$WORK/logs/$1.smaps_top" || true
   kill "$SAMPLER" 2>/dev/null || true; wait "$SAMPLER" 2>/dev/null || true; SAMPLER=""
   reqs=$(awk '/requests in/ {print $1}' <<<"$res"); rps=$(awk '/Requests\/sec/ {print $2}' <<<"$res")
   python3 - "$samples" "$((after - before))" "$reqs" "$TICK" "$rps" <<'PY'

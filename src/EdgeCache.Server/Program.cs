@@ -1,3 +1,3 @@
 using EdgeCache.Server.Hosting;
 
-return await ServerCommand.RunAsync(args).ConfigureAwait(false);
+return await ServerCommand.RunAsync(args, ownsProcess: true).ConfigureAwait(false);

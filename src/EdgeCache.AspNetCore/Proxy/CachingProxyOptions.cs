@@ -80,6 +80,14 @@ public sealed record CachingProxyOptions
     /// </summary>
     public long? MaxStoredObjectSize { get; init; }
 
+    /// <summary>
+    /// A bound on the body bytes all fills in flight hold whole in their collapse buffers at once, shared with the memory
+    /// tier's writers when they are given the same budget. A fill refused a share streams its body through instead (as one
+    /// above <see cref="MaxBufferedObjectSize"/> does: no new request joins it), and is still stored. Default null: each
+    /// fill is bounded by <see cref="MaxBufferedObjectSize"/> alone.
+    /// </summary>
+    public EdgeCache.Storage.InFlightBodyBudget? InFlightBudget { get; init; }
+
     internal long EffectiveMaxStoredObjectSize => Math.Max(MaxStoredObjectSize ?? MaxBufferedObjectSize, MaxBufferedObjectSize);
 
     /// <summary>

@@ -113,6 +113,13 @@ internal static class EdgeCacheServer
             builder.Services.AddSingleton(sp => StoreFactory.CreateRedisTier(settings, sp)!);
         }
 
+        // Under a heap limit, what fills and memory-tier writes hold in flight is bounded too (the limit counts it).
+        var inFlight = settings.InFlightBodyBytes > 0 ? new InFlightBodyBudget(settings.InFlightBodyBytes) : null;
+        if (inFlight is not null)
+        {
+            builder.Services.AddSingleton(inFlight);
+        }
+
         builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.Create(settings, sp));
         builder.Services.AddEdgeCache(o =>
         {
@@ -122,6 +129,7 @@ internal static class EdgeCacheServer
             o.Cache.MaxObjectSize = settings.MaxObjectSizeBytes;
             o.MemoryStore.SizeLimit = settings.MemorySizeBytes;
             o.MemoryStore.FileBodyThreshold = settings.MemoryFileThresholdBytes;
+            o.MemoryStore.InFlightBudget = inFlight;
             o.ExposeCacheTags = settings.ExposeCacheTags;
         });
 
@@ -195,11 +203,8 @@ internal static class EdgeCacheServer
                 StaleIfOriginUnreachable = settings.StaleIfOriginUnreachable,
                 FetchFullObjectForRangeMiss = settings.FetchFullObjectForRangeMiss,
                 ExposeCacheTags = settings.ExposeCacheTags,
-                // Every fill in flight may hold its body whole in memory up to this size, beside the memory tier:
-                // a quarter of the memory tier's budget (1 to 64 MB) keeps a few concurrent large fills from
-                // doubling the process (the soak: four 50 MB fills at once on a 64 MB tier, RSS 724 MiB). Larger
-                // bodies still collapse while they stream; only latecomers fetch their own.
-                MaxBufferedObjectSize = Math.Min(settings.MaxObjectSizeBytes, Math.Clamp(settings.MemorySizeBytes / 4, 1L << 20, 64L << 20)),
+                MaxBufferedObjectSize = settings.MaxBufferedObjectSizeBytes,
+                InFlightBudget = inFlight,
                 MaxStoredObjectSize = settings.MaxObjectSizeBytes,
                 FillCoordinator = app.Services.GetService<EdgeCache.Redis.RedisTier>() is { } tier ? new EdgeCache.Redis.RedisFillCoordinator(tier.FillLock) : null,
             });

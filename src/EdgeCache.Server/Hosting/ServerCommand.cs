@@ -23,6 +23,7 @@ internal static class ServerCommand
         ("--disk-size", "DiskSize", "Disk tier budget, e.g. 10GB. Default: 10GB."),
         ("--data-dir", "DataDir", "Disk tier directory. Default: ./edgecache-data."),
         ("--max-object-size", "MaxObjectSize", "Largest object the cache stores. Default: 512MB."),
+        ("--heap-limit", "HeapLimit", "GC heap hard limit: auto (from the memory tier's budget and the other buffers, plus 64MB), off, or a larger size. Default: off."),
         ("--redis", "Redis", "Redis connection string: adds the shared tier and backplane. Default: off."),
         ("--admin-listen", "AdminListen", "Admin listener URL (status page, purge, metrics, health). Default: http://127.0.0.1:8788."),
         ("--admin-token", "AdminToken", "Bearer token required by the admin endpoints. Default: none."),
@@ -33,7 +34,12 @@ internal static class ServerCommand
         ("--otlp-endpoint", "OtlpEndpoint", "OTLP collector for metrics and traces, e.g. http://127.0.0.1:4317. Default: off."),
     ];
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    /// <summary>
+    /// Parses <paramref name="args"/> and runs the server. <paramref name="ownsProcess"/> says the server is the process
+    /// (the edgecache executable), not a guest in a test host: only then does it set process-wide runtime settings such
+    /// as the GC's heap limit (<see cref="HeapLimit"/>).
+    /// </summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, bool ownsProcess = false)
     {
         output ??= Console.Out;
         error ??= Console.Error;
@@ -115,11 +121,50 @@ internal static class ServerCommand
                 return UsageError;
             }
 
+            if (ownsProcess)
+            {
+                ApplyHeapLimit(app);
+            }
+
             await app.RunAsync().ConfigureAwait(false);
             return 0;
         });
 
         var code = await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }).ConfigureAwait(false);
         return exitCode != 0 ? exitCode : code;
+    }
+
+    // Before the first request: the heap has committed a few MB for start-up, well under any limit the settings allow.
+    private static void ApplyHeapLimit(WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<ServerSettings>();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Server");
+        if (settings.HeapLimitBytes == 0)
+        {
+            return;
+        }
+
+        if (HeapLimit.SetByRuntimeConfiguration())
+        {
+            ServerLog.HeapLimitLeftToRuntime(logger, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20);
+            return;
+        }
+
+        // A container's memory limit already gave the runtime one (75% of it): a derived limit above that would raise it.
+        var current = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (current > 0 && current <= settings.HeapLimitBytes)
+        {
+            ServerLog.HeapLimitLeftToRuntime(logger, current >> 20);
+            return;
+        }
+
+        if (HeapLimit.TryApply(settings.HeapLimitBytes, out var refused))
+        {
+            ServerLog.HeapLimitSet(logger, settings.HeapLimitBytes >> 20, settings.HeapLimit);
+        }
+        else
+        {
+            ServerLog.HeapLimitRefused(logger, settings.HeapLimitBytes >> 20, refused ?? string.Empty);
+        }
     }
 }

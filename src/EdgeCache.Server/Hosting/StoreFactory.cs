@@ -18,9 +18,9 @@ internal static class StoreFactory
         // Every store is purge-fenced (the tiered store fences itself; the shared tier fences what it holds).
         ICacheStore local = settings.Store switch
         {
-            "memory" => new PurgeFencedStore(CreateMemory(settings, time)),
+            "memory" => new PurgeFencedStore(CreateMemory(settings, time, services)),
             "disk" => new PurgeFencedStore(OpenDisk(settings, time, logger)),
-            _ => new TieredStore(CreateMemory(settings, time), OpenDisk(settings, time, logger), logger),
+            _ => new TieredStore(CreateMemory(settings, time, services), OpenDisk(settings, time, logger), logger),
         };
 
         return services.GetService<RedisTier>() is { } redis ? new SharedTierStore(local, redis) : local;
@@ -45,8 +45,13 @@ internal static class StoreFactory
         return new RedisTier(options, services.GetService<ILoggerFactory>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
 
-    private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time)
-        => new(new MemoryStoreOptions { SizeLimit = settings.MemorySizeBytes, FileBodyThreshold = settings.MemoryFileThresholdBytes }, time);
+    private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time, IServiceProvider services)
+        => new(new MemoryStoreOptions
+        {
+            SizeLimit = settings.MemorySizeBytes,
+            FileBodyThreshold = settings.MemoryFileThresholdBytes,
+            InFlightBudget = services.GetService<InFlightBodyBudget>(),
+        }, time);
 
     private static DiskStore OpenDisk(ServerSettings settings, TimeProvider time, ILogger logger)
     {

@@ -165,6 +165,17 @@ internal sealed class ServerSettings
     /// <summary>CDN mode: reuse a POST's fresh response for later GETs when its Content-Location is its own URI (RFC 9110 section 9.3.3). Default off.</summary>
     public bool ReusePostResponses { get; set; }
 
+    /// <summary>
+    /// The garbage collector's heap hard limit: <c>auto</c> (derived from the budgets at start-up: the memory tier, the
+    /// disk write queue, two collapse buffers, the worker engines' memory limits, plus 64 MB), <c>off</c> (the runtime's
+    /// default: no limit, or 75% of a container's memory limit), or a size of at least what <c>auto</c> derives.
+    /// A limit set in the runtime's own configuration (<c>DOTNET_GCHeapHardLimit</c>) wins over this one. Default off: the
+    /// derived limit's 64 MB headroom does not cover thousands of connections (4,000 connections of misses on a 64 MB tier
+    /// aborted the process at 160 MB; without a limit it served them at 309 MiB), and it moved steady-state RSS by no more
+    /// than the noise (docs/performance.md, "Session 10: RSS").
+    /// </summary>
+    public string HeapLimit { get; set; } = "off";
+
     /// <summary>The largest object the Cache API stores.</summary>
     public string MaxObjectSize { get; set; } = "512MB";
 
@@ -191,6 +202,23 @@ internal sealed class ServerSettings
     public long MaxObjectSizeBytes { get; private set; }
 
     public long WorkerMemoryLimitBytes { get; private set; }
+
+    /// <summary>
+    /// How much of a body one fill in flight may hold whole in memory for the requests that join it, beside the memory tier:
+    /// a quarter of the memory tier's budget (1 to 64 MB) keeps a few concurrent large fills from doubling the process
+    /// (the soak: four 50 MB fills at once on a 64 MB tier, RSS 724 MiB). Larger bodies still collapse while they stream;
+    /// only latecomers fetch their own.
+    /// </summary>
+    public long MaxBufferedObjectSizeBytes { get; private set; }
+
+    /// <summary>The heap hard limit to set at start-up in bytes; 0 when <see cref="HeapLimit"/> is off.</summary>
+    public long HeapLimitBytes { get; private set; }
+
+    /// <summary>
+    /// The body bytes fills and memory-tier writes in flight may hold on the heap at once (two collapse buffers), when a
+    /// heap limit is set; 0 (no bound but each fill's own) when it is off. The derived limit counts exactly this.
+    /// </summary>
+    public long InFlightBodyBytes => HeapLimitBytes > 0 ? 2 * MaxBufferedObjectSizeBytes : 0;
 
     /// <summary>Checks every setting; the returned messages name the setting (empty when all are valid).</summary>
     public List<string> Validate()
@@ -341,7 +369,37 @@ internal sealed class ServerSettings
         }
         MaxObjectSizeBytes = Size("--max-object-size (EdgeCache:MaxObjectSize)", MaxObjectSize, 0, errors);
         WorkerMemoryLimitBytes = Size("EdgeCache:WorkerMemoryLimit", WorkerMemoryLimit, 1024 * 1024, errors);
+        MaxBufferedObjectSizeBytes = Math.Min(MaxObjectSizeBytes, Math.Clamp(MemorySizeBytes / 4, 1L << 20, 64L << 20));
+        ValidateHeapLimit(errors);
         return errors;
+    }
+
+    private void ValidateHeapLimit(List<string> errors)
+    {
+        var text = HeapLimit?.Trim() ?? string.Empty;
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            HeapLimitBytes = 0;
+            return;
+        }
+
+        if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            HeapLimitBytes = Hosting.HeapLimit.Derive(this);
+            return;
+        }
+
+        var floor = Hosting.HeapLimit.Floor(this);
+        if (!ByteSize.TryParse(text, out var bytes))
+        {
+            errors.Add($"--heap-limit (EdgeCache:HeapLimit) must be 'auto', 'off' or a size such as 512MB, not '{HeapLimit}'.");
+        }
+        else if (bytes < floor)
+        {
+            errors.Add($"--heap-limit (EdgeCache:HeapLimit) must be at least {floor >> 20}MB with these settings (the memory tier, the disk write queue, two collapse buffers and the worker engines' memory limits, plus 64MB: what 'auto' sets), not '{HeapLimit}'; 'auto' derives one, 'off' sets none.");
+        }
+
+        HeapLimitBytes = bytes;
     }
 
     private static bool IsLoopback(Uri uri)

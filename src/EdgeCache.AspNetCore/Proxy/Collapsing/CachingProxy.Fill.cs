@@ -275,17 +275,27 @@ internal sealed partial class CachingProxy
         await using (stream.ConfigureAwait(false))
         {
             var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
+            var budget = _options.InFlightBudget;
+            long reserved = 0;
             try
             {
                 long total = 0;
+                var trimming = false;
                 int read;
                 while ((read = await stream.ReadAsync(chunk, _stopping.Token).ConfigureAwait(false)) > 0)
                 {
                     total += read;
-                    if (total > _options.MaxBufferedObjectSize && total - read <= _options.MaxBufferedObjectSize)
+                    if (!trimming && (total > _options.MaxBufferedObjectSize || (budget is not null && !budget.TryTake(read))))
                     {
+                        // Too large to keep whole, or no share of the in-flight budget left (a heap limit is near):
+                        // streamed through from here on, so many large fills at once cannot exhaust the heap.
+                        trimming = true;
                         Retire(fetch);
                         buffer.StartTrimming();
+                    }
+                    else if (!trimming && budget is not null)
+                    {
+                        reserved += read;
                     }
 
                     if (writer is not null && total > _options.EffectiveMaxStoredObjectSize)
@@ -296,7 +306,8 @@ internal sealed partial class CachingProxy
                         _hitForPass.Remember(primaryKey);
                     }
 
-                    if (total > _options.MaxBufferedObjectSize)
+                    // Not before the first chunk: the leader starts reading only once it has been appended.
+                    if (trimming && total > read)
                     {
                         await buffer.WaitForReadersAsync(TrimmedLag, _options.CollapseWaitTimeout, _time, _stopping.Token).ConfigureAwait(false);
                         if (buffer.ReaderCount == 0)
@@ -323,6 +334,10 @@ internal sealed partial class CachingProxy
             finally
             {
                 ArrayPool<byte>.Shared.Return(chunk);
+
+                // When the fill ends: readers still sending a whole buffer hold it a while longer, which the headroom
+                // of the heap limit covers.
+                budget?.Return(reserved);
             }
         }
     }

@@ -27,6 +27,9 @@ public sealed partial class MemoryStore
         private long _length;
         private bool _failed;
 
+        // The bytes of _buffer taken from the store's in-flight budget, given back once the array is published or dropped.
+        private long _reserved;
+
         public Writer(MemoryStore store, EntryMetadata metadata)
         {
             _store = store;
@@ -36,6 +39,14 @@ public sealed partial class MemoryStore
             {
                 _file = file;
                 _buffer = [];
+                return;
+            }
+
+            if (!Reserve(_exact ? metadata.BodyLength : 4096))
+            {
+                // No share of the in-flight budget: this tier does not take the body (the request is still answered).
+                _buffer = [];
+                _failed = true;
                 return;
             }
 
@@ -70,7 +81,14 @@ public sealed partial class MemoryStore
 
             if (_length + data.Length > _buffer.Length)
             {
-                Grow((int)Math.Min(Math.Max(_buffer.Length * 2L, _length + data.Length), Math.Min(_store._maxObjectSize, Array.MaxLength)));
+                var size = (int)Math.Min(Math.Max(_buffer.Length * 2L, _length + data.Length), Math.Min(_store._maxObjectSize, Array.MaxLength));
+                if (!Reserve(size - _reserved))
+                {
+                    Fail();
+                    return new ValueTask<bool>(false);
+                }
+
+                Grow(size);
             }
 
             data.Span.CopyTo(_buffer.AsSpan((int)_length));
@@ -108,6 +126,9 @@ public sealed partial class MemoryStore
                 body = _buffer;
                 _buffer = [];
                 _failed = true;
+
+                // The array is the tier's now, counted in its budget.
+                Unreserve();
             }
             else
             {
@@ -147,6 +168,15 @@ public sealed partial class MemoryStore
             _file?.Dispose();
             _file = null;
             Release();
+            Unreserve();
+        }
+
+        private bool Reserve(long bytes) => _store._inFlight is not { } budget || bytes <= 0 || (budget.TryTake(bytes) && (_reserved += bytes) > 0);
+
+        private void Unreserve()
+        {
+            _store._inFlight?.Return(_reserved);
+            _reserved = 0;
         }
 
         private void Release()

@@ -24,6 +24,7 @@ public sealed partial class MemoryStore : ICacheStore
     private readonly long _maxObjectSize;
     private readonly long _fileBodyThreshold;
     private readonly MemoryBodyFiles _files = new();
+    private readonly InFlightBodyBudget? _inFlight;
 
     // Removed bodies whose files stay open until their grace ends (under _evictionLock), and the timer that closes them.
     private readonly List<(MemoryBodyFile File, long UntilTicks)> _inGrace = [];
@@ -47,6 +48,7 @@ public sealed partial class MemoryStore : ICacheStore
         _capacity = options.SizeLimit;
         _maxObjectSize = options.EffectiveMaxObjectSize;
         _fileBodyThreshold = options.EffectiveFileBodyThreshold;
+        _inFlight = options.InFlightBudget;
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -187,12 +189,44 @@ public sealed partial class MemoryStore : ICacheStore
     /// <summary>Publishes a body collected elsewhere (the tiered store's shared buffer); the array must not change afterwards.</summary>
     internal bool PublishArray(EntryMetadata metadata, byte[] body) => Publish(metadata, body, null);
 
-    private static long Charge(string key, long bodyLength) => EntryOverhead + (key.Length * 2L) + bodyLength;
+    /// <summary>
+    /// What an entry holds on the heap: its body, its key, and its metadata's own strings (URL and host when they are not
+    /// the key, every response field, every tag). The fields are charged because they are not small beside a small
+    /// body: an nginx response's eight fields are about 1 KB, a tenth of a 10 KB body, and uncharged they let a full
+    /// 64 MB tier hold 70 MB of heap (docs/performance.md, "Session 10: RSS"). Computed from the metadata alone, so the
+    /// charge at removal is the charge at publish.
+    /// </summary>
+    private static long Charge(EntryMetadata metadata, long bodyLength)
+    {
+        const int StringOverhead = 24;
+        const int FieldOverhead = 16;
+        var charge = EntryOverhead + (metadata.Key.Length * 2L) + bodyLength;
+        if (!ReferenceEquals(metadata.Url, metadata.Key))
+        {
+            charge += StringOverhead + (metadata.Url.Length * 2L);
+        }
+
+        charge += StringOverhead + (metadata.Host.Length * 2L);
+        var headers = metadata.Headers;
+        for (var i = 0; i < headers.Count; i++)
+        {
+            // Names are mostly the shared strings of well-known fields: only the values are charged as strings.
+            charge += FieldOverhead + StringOverhead + (headers[i].Value.Length * 2L);
+        }
+
+        var tags = metadata.Tags;
+        for (var i = 0; i < tags.Count; i++)
+        {
+            charge += StringOverhead + (tags[i].Length * 2L);
+        }
+
+        return charge;
+    }
 
     private bool Publish(EntryMetadata metadata, byte[]? body, MemoryBodyFile? file)
     {
         var length = file?.Length ?? body!.Length;
-        var charge = Charge(metadata.Key, length);
+        var charge = Charge(metadata, length);
         if (charge > _capacity || length > _maxObjectSize)
         {
             file?.Release();
@@ -317,7 +351,7 @@ public sealed partial class MemoryStore : ICacheStore
         }
 
         node.Next = node.Previous = null;
-        _bytes -= Charge(node.Metadata.Key, node.Metadata.BodyLength);
+        _bytes -= Charge(node.Metadata, node.Metadata.BodyLength);
         if (node.BodyFile is { } file)
         {
             ReleaseRemovedLocked(node, file);

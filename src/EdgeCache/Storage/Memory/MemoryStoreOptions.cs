@@ -29,6 +29,13 @@ public sealed class MemoryStoreOptions
     /// </summary>
     public long FileBodyThreshold { get; set; } = 128 * 1024;
 
+    /// <summary>
+    /// A bound on the body bytes this tier's writers hold in arrays before they publish, shared with whatever else is
+    /// given the same budget (the server's collapse buffers). A write refused a share is not kept by this tier (the
+    /// tiers below still take it). Default null: no bound beyond <see cref="MaxObjectSize"/> per writer.
+    /// </summary>
+    public InFlightBodyBudget? InFlightBudget { get; set; }
+
     internal long EffectiveMaxObjectSize => MaxObjectSize ?? Math.Max(SizeLimit / 8, 1);
 
     /// <summary>The threshold in force here: <see cref="long.MaxValue"/> when off or unsupported.</summary>

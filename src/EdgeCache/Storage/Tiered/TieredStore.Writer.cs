@@ -70,16 +70,32 @@ public sealed partial class TieredStore
         return below || inMemory;
     }
 
-    /// <summary>Writes through to both tiers; memory drops out once the object outgrows it.</summary>
+    /// <summary>
+    /// Writes through to both tiers; memory drops out once the object outgrows it. A body longer or shorter than declared
+    /// is never published, and the key is deleted from both tiers (as <see cref="SharedBodyWriter"/> does): the origin
+    /// replaced the object, so the older copy either tier still holds is stale. The length is counted here, not left to
+    /// the tiers: a tier that already dropped out for its own reasons (memory's object limit) would not see it.
+    /// </summary>
     private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
     {
         private readonly string _key = metadata.Key;
 
         private ICacheEntryWriter? _memory = memory;
         private ICacheEntryWriter? _lower = lower;
+        private long _written;
+        private bool _mismatched;
 
         public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
+            _written += data.Length;
+            if (metadata.BodyLength >= 0 && _written > metadata.BodyLength)
+            {
+                // More than the declared length: neither tier may store it (once both dropped, nothing to discard).
+                _mismatched |= _lower is not null || _memory is not null;
+                await DropBothAsync().ConfigureAwait(false);
+                return false;
+            }
+
             if (_lower is not null && !await WriteToAsync(_lower, owner._lower, data, cancellationToken).ConfigureAwait(false))
             {
                 await DropAsync(ref _lower).ConfigureAwait(false);
@@ -95,6 +111,13 @@ public sealed partial class TieredStore
 
         public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
         {
+            if (metadata.BodyLength >= 0 && _written != metadata.BodyLength)
+            {
+                _mismatched |= _lower is not null || _memory is not null;
+                await DisposeAsync().ConfigureAwait(false);
+                return false;
+            }
+
             if (!await owner.CommitUnlessPurgedAsync(begun, metadata, this, static (writer, ct) => writer.CommitBothAsync(ct), cancellationToken).ConfigureAwait(false))
             {
                 // Fenced by a purge, or neither tier took it: whatever a tier still holds uncommitted goes.
@@ -113,6 +136,19 @@ public sealed partial class TieredStore
         }
 
         public async ValueTask DisposeAsync()
+        {
+            await DropBothAsync().ConfigureAwait(false);
+
+            // Once per writer, also for one abandoned after an over-long write without a commit: the delete runs under
+            // the commit lock and overtakes the key's promotions in flight, so neither tier brings the replaced copy back.
+            if (_mismatched)
+            {
+                _mismatched = false;
+                await owner.DeleteAsync(_key, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+
+        private async ValueTask DropBothAsync()
         {
             await DropAsync(ref _lower).ConfigureAwait(false);
             await DropAsync(ref _memory).ConfigureAwait(false);

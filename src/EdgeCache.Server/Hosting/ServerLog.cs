@@ -1,0 +1,14 @@
+namespace EdgeCache.Server.Hosting;
+
+/// <summary>The server's start-up messages (event IDs 502-509; the access log is 501).</summary>
+internal static partial class ServerLog
+{
+    [LoggerMessage(502, LogLevel.Information, "GC heap hard limit set to {LimitMiB} MiB (--heap-limit {Setting}).")]
+    public static partial void HeapLimitSet(ILogger logger, long limitMiB, string setting);
+
+    [LoggerMessage(503, LogLevel.Information, "GC heap hard limit left to the runtime's configuration or the container's memory limit ({LimitMiB} MiB available to the GC).")]
+    public static partial void HeapLimitLeftToRuntime(ILogger logger, long limitMiB);
+
+    [LoggerMessage(504, LogLevel.Warning, "GC heap hard limit of {LimitMiB} MiB refused by the runtime; running without one: {Reason}")]
+    public static partial void HeapLimitRefused(ILogger logger, long limitMiB, string reason);
+}
