@@ -37,7 +37,7 @@ internal static class ServerCommand
     /// <summary>
     /// Parses <paramref name="args"/> and runs the server. <paramref name="ownsProcess"/> says the server is the process
     /// (the edgecache executable), not a guest in a test host: only then does it set process-wide runtime settings such
-    /// as the GC's heap limit (<see cref="HeapLimit"/>).
+    /// as the GC's heap limit (<see cref="GcHeapLimit"/>).
     /// </summary>
     public static async Task<int> RunAsync(string[] args, TextWriter? output = null, TextWriter? error = null, bool ownsProcess = false)
     {
@@ -144,7 +144,7 @@ internal static class ServerCommand
             return;
         }
 
-        if (HeapLimit.SetByRuntimeConfiguration())
+        if (GcHeapLimit.SetByRuntimeConfiguration())
         {
             ServerLog.HeapLimitLeftToRuntime(logger, GC.GetGCMemoryInfo().TotalAvailableMemoryBytes >> 20);
             return;
@@ -158,7 +158,7 @@ internal static class ServerCommand
             return;
         }
 
-        if (HeapLimit.TryApply(settings.HeapLimitBytes, out var refused))
+        if (GcHeapLimit.TryApply(settings.HeapLimitBytes, out var refused))
         {
             ServerLog.HeapLimitSet(logger, settings.HeapLimitBytes >> 20, settings.HeapLimit);
         }

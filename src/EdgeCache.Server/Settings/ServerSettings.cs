@@ -385,11 +385,11 @@ internal sealed class ServerSettings
 
         if (string.Equals(text, "auto", StringComparison.OrdinalIgnoreCase))
         {
-            HeapLimitBytes = Hosting.HeapLimit.Derive(this);
+            HeapLimitBytes = GcHeapLimit.Derive(this);
             return;
         }
 
-        var floor = Hosting.HeapLimit.Floor(this);
+        var floor = GcHeapLimit.Floor(this);
         if (!ByteSize.TryParse(text, out var bytes))
         {
             errors.Add($"--heap-limit (EdgeCache:HeapLimit) must be 'auto', 'off' or a size such as 512MB, not '{HeapLimit}'.");

@@ -93,8 +93,8 @@ public sealed class HeapLimitSettingsTests
         var settings = new ServerSettings { Origin = "http://127.0.0.1:9", Store = "tiered", MemorySize = "64MB", HeapLimit = "150MB" };
 
         var message = Assert.Single(settings.Validate());
-        Assert.Contains($"at least {HeapLimit.Floor(settings) >> 20}MB", message, StringComparison.Ordinal);
-        Assert.Equal(176 * MiB, HeapLimit.Floor(settings));
+        Assert.Contains($"at least {GcHeapLimit.Floor(settings) >> 20}MB", message, StringComparison.Ordinal);
+        Assert.Equal(176 * MiB, GcHeapLimit.Floor(settings));
     }
 
     private static ServerSettings Valid(ServerSettings settings)

@@ -1,6 +1,5 @@
-using EdgeCache.Server.Settings;
 
-namespace EdgeCache.Server.Hosting;
+namespace EdgeCache.Server.Settings;
 
 /// <summary>
 /// The garbage collector's heap hard limit, derived from the budgets the settings give and set at start-up
@@ -14,7 +13,7 @@ namespace EdgeCache.Server.Hosting;
 /// is not counted here is a request that fails with OutOfMemoryException once the tier is full. Connections are not
 /// counted: 4,000 of them at once outgrew the headroom, which is why the limit is opt-in (<c>--heap-limit auto</c>).
 /// </remarks>
-internal static class HeapLimit
+internal static class GcHeapLimit
 {
     /// <summary>
     /// What the heap holds besides the budgets: 26-46 MB of committed heap above the live data with the tier full under
