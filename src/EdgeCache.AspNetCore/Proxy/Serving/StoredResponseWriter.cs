@@ -267,15 +267,17 @@ internal static class StoredResponseWriter
         var aborted = context.RequestAborted;
         try
         {
-            if (entry is not null && (count >= DirectSendThreshold || InSharedFile(entry)) && Hosting.DirectSendConnection.For(context) is { } direct
-                && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
-            {
-                return;
-            }
-
             if (entry is not null)
             {
-                if (entry.TryGetMemory(out var memory))
+                // Read once: it decides both whether a small body may go direct (only one in a shared file) and the array path.
+                var inMemory = entry.TryGetMemory(out var memory);
+                if ((count >= DirectSendThreshold || (!inMemory && entry is ISharedBodyFile)) && Hosting.DirectSendConnection.For(context) is { } direct
+                    && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                if (inMemory)
                 {
                     var body = memory.Slice((int)offset, (int)(count < 0 ? memory.Length - offset : count));
                     while (body.Length > WriteChunkSize)
@@ -457,8 +459,6 @@ internal static class StoredResponseWriter
         Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
         return true;
     }
-
-    private static bool InSharedFile(CacheEntry entry) => entry is ISharedBodyFile && !entry.TryGetMemory(out _);
 
     private static bool HasPreconditions(IHeaderDictionary headers)
         => headers.IfNoneMatch.Count > 0 || headers.IfModifiedSince.Count > 0
