@@ -8,22 +8,20 @@ public sealed partial class TieredStore
     /// <see cref="DiskStoreOptions.InlineBodyLimit"/>) into one array, which both tiers publish at commit: the memory entry
     /// and the queued disk row share it instead of each holding a copy. Nothing writes to the array after the commit; the
     /// disk row's checksum is taken over it then, and SQLite copies it into the row when the row commits, so the crash
-    /// guarantee is the disk tier's own (a row is whole or absent).
-    /// A body longer or shorter than declared is never published (it would be served padded or truncated), and the key is
-    /// deleted from both tiers: the origin replaced the object, so the older copy either tier still holds is stale.
+    /// guarantee is the disk tier's own (a row is whole or absent). A body of other than the declared length is handled by
+    /// <see cref="DeclaredLength"/>.
     /// </summary>
     private sealed class SharedBodyWriter(TieredStore owner, DiskStore disk, EntryMetadata metadata, long begun) : ICacheEntryWriter
     {
         private byte[]? _body = StoredBodyArrays.Allocate((int)metadata.BodyLength);
         private int _length;
-        private bool _mismatched;
+        private DeclaredLength _declared = new(owner, metadata);
 
         public ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
-            if (_body is null || data.Length > _body.Length - _length)
+            if (!_declared.TryCount(data.Length, holding: _body is not null) || _body is null)
             {
-                // More than the declared length: neither tier would store it (after a commit or dispose, nothing to discard).
-                _mismatched |= _body is not null;
+                // More than the declared length (the array is exactly that long), or after a commit or dispose.
                 _body = null;
                 return new ValueTask<bool>(false);
             }
@@ -37,14 +35,9 @@ public sealed partial class TieredStore
         {
             var body = _body;
             _body = null;
-            if (body is not null && _length != body.Length)
+            if (!_declared.CompleteAtCommit(holding: body is not null) || body is null)
             {
-                _mismatched = true;
-            }
-
-            if (_mismatched || body is null)
-            {
-                await DiscardOlderCopiesAsync(cancellationToken).ConfigureAwait(false);
+                await _declared.DeleteIfMismatchedAsync(cancellationToken).ConfigureAwait(false);
                 return false;
             }
 
@@ -64,20 +57,7 @@ public sealed partial class TieredStore
             _body = null;
 
             // A writer abandoned after an over-long write, without a commit, still drops the stale copies.
-            return DiscardOlderCopiesAsync(CancellationToken.None);
-        }
-
-        // Once per writer: the delete runs under the commit lock and overtakes the key's promotions in flight, so neither
-        // tier brings the replaced copy back.
-        private async ValueTask DiscardOlderCopiesAsync(CancellationToken cancellationToken)
-        {
-            if (!_mismatched)
-            {
-                return;
-            }
-
-            _mismatched = false;
-            await owner.DeleteAsync(metadata.Key, cancellationToken).ConfigureAwait(false);
+            return _declared.DeleteIfMismatchedAsync(CancellationToken.None);
         }
 
         // One tier's publish of the shared array; a tier that throws is logged and counts as not taking it.

@@ -71,10 +71,9 @@ public sealed partial class TieredStore
     }
 
     /// <summary>
-    /// Writes through to both tiers; memory drops out once the object outgrows it. A body longer or shorter than declared
-    /// is never published, and the key is deleted from both tiers (as <see cref="SharedBodyWriter"/> does): the origin
-    /// replaced the object, so the older copy either tier still holds is stale. The length is counted here, not left to
-    /// the tiers: a tier that already dropped out for its own reasons (memory's object limit) would not see it.
+    /// Writes through to both tiers; memory drops out once the object outgrows it. A body of other than the declared length
+    /// is handled by <see cref="DeclaredLength"/>; the length is counted here, not left to the tiers: a tier that already
+    /// dropped out for its own reasons (memory's object limit) would not see it.
     /// </summary>
     private sealed class Writer(TieredStore owner, EntryMetadata metadata, long begun, ICacheEntryWriter? memory, ICacheEntryWriter? lower) : ICacheEntryWriter
     {
@@ -82,16 +81,13 @@ public sealed partial class TieredStore
 
         private ICacheEntryWriter? _memory = memory;
         private ICacheEntryWriter? _lower = lower;
-        private long _written;
-        private bool _mismatched;
+        private DeclaredLength _declared = new(owner, metadata);
 
         public async ValueTask<bool> WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
-            _written += data.Length;
-            if (metadata.BodyLength >= 0 && _written > metadata.BodyLength)
+            if (!_declared.TryCount(data.Length, holding: _lower is not null || _memory is not null))
             {
-                // More than the declared length: neither tier may store it (once both dropped, nothing to discard).
-                _mismatched |= _lower is not null || _memory is not null;
+                // More than the declared length: neither tier may store it.
                 await DropBothAsync().ConfigureAwait(false);
                 return false;
             }
@@ -111,9 +107,8 @@ public sealed partial class TieredStore
 
         public async ValueTask<bool> CommitAsync(CancellationToken cancellationToken = default)
         {
-            if (metadata.BodyLength >= 0 && _written != metadata.BodyLength)
+            if (!_declared.CompleteAtCommit(holding: _lower is not null || _memory is not null))
             {
-                _mismatched |= _lower is not null || _memory is not null;
                 await DisposeAsync().ConfigureAwait(false);
                 return false;
             }
@@ -138,14 +133,7 @@ public sealed partial class TieredStore
         public async ValueTask DisposeAsync()
         {
             await DropBothAsync().ConfigureAwait(false);
-
-            // Once per writer, also for one abandoned after an over-long write without a commit: the delete runs under
-            // the commit lock and overtakes the key's promotions in flight, so neither tier brings the replaced copy back.
-            if (_mismatched)
-            {
-                _mismatched = false;
-                await owner.DeleteAsync(_key, CancellationToken.None).ConfigureAwait(false);
-            }
+            await _declared.DeleteIfMismatchedAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
         private async ValueTask DropBothAsync()
