@@ -18,14 +18,23 @@ internal sealed class OriginDeadlines : IDisposable
     private readonly long _sliceMilliseconds;
     private readonly long _slicesKept;
     private readonly CancellationToken _stopping;
+    private readonly TimeProvider _time;
+    private readonly long _ticksPerMillisecond;
     private readonly Lock _sync = new();
     private readonly Queue<Slice> _expiring = new();
     private Slice? _current;
     private bool _disposed;
 
-    /// <summary>Creates the deadlines for <paramref name="timeout"/>, all cancelled when <paramref name="stopping"/> is.</summary>
-    public OriginDeadlines(TimeSpan timeout, CancellationToken stopping)
+    /// <summary>
+    /// Creates the deadlines for <paramref name="timeout"/>, all cancelled when <paramref name="stopping"/> is, timed by
+    /// <paramref name="time"/> (the system clock unless a test fakes it).
+    /// </summary>
+    public OriginDeadlines(TimeSpan timeout, CancellationToken stopping, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
+
+        // Divided first: a fake clock counts 100 ns ticks since year 1, which times 1000 would overflow.
+        _ticksPerMillisecond = Math.Max(_time.TimestampFrequency / 1000, 1);
         _timeout = timeout;
         _sliceMilliseconds = Math.Clamp((long)(timeout.TotalMilliseconds / 16), 1, 1000);
 
@@ -38,7 +47,7 @@ internal sealed class OriginDeadlines : IDisposable
     /// <summary>A token cancelled between one timeout and one timeout plus a slice from now, or when the client stops.</summary>
     public CancellationToken Next()
     {
-        var number = Environment.TickCount64 / _sliceMilliseconds;
+        var number = NowMilliseconds() / _sliceMilliseconds;
         var current = Volatile.Read(ref _current);
         return current is not null && current.Number == number ? current.Source.Token : Begin(number);
     }
@@ -51,10 +60,10 @@ internal sealed class OriginDeadlines : IDisposable
             _disposed = true;
             while (_expiring.TryDequeue(out var slice))
             {
-                slice.Source.Dispose();
+                slice.Dispose();
             }
 
-            _current?.Source.Dispose();
+            _current?.Dispose();
             _current = null;
         }
     }
@@ -71,9 +80,11 @@ internal sealed class OriginDeadlines : IDisposable
                 return current.Source.Token;
             }
 
-            var source = CancellationTokenSource.CreateLinkedTokenSource(_stopping);
-            source.CancelAfter(_timeout + TimeSpan.FromMilliseconds(_sliceMilliseconds));
-            var slice = new Slice(number, source);
+            // The clock's own source (its timer runs on the time provider) and one registration on the stopping token,
+            // as a linked source would have: the same two objects per slice, and a fake clock can drive it in tests.
+            var source = new CancellationTokenSource(_timeout + TimeSpan.FromMilliseconds(_sliceMilliseconds), _time);
+            var stopping = _stopping.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), source);
+            var slice = new Slice(number, source, stopping);
             if (current is not null)
             {
                 _expiring.Enqueue(current);
@@ -81,7 +92,7 @@ internal sealed class OriginDeadlines : IDisposable
 
             while (_expiring.TryPeek(out var oldest) && oldest.Number < number - _slicesKept)
             {
-                _expiring.Dequeue().Source.Dispose();
+                _expiring.Dequeue().Dispose();
             }
 
             Volatile.Write(ref _current, slice);
@@ -89,5 +100,28 @@ internal sealed class OriginDeadlines : IDisposable
         }
     }
 
-    private sealed record Slice(long Number, CancellationTokenSource Source);
+    /// <summary>Slices whose sources are alive: the current one and those whose deadlines may not have passed (for tests).</summary>
+    internal int SlicesHeld
+    {
+        get
+        {
+            lock (_sync)
+            {
+                return _expiring.Count + (_current is null ? 0 : 1);
+            }
+        }
+    }
+
+    private long NowMilliseconds() => _time.GetTimestamp() / _ticksPerMillisecond;
+
+    private sealed record Slice(long Number, CancellationTokenSource Source, CancellationTokenRegistration Stopping) : IDisposable
+    {
+        // The registration first: its Dispose waits for a stopping callback in flight (it only cancels the source, whose
+        // own callbacks take no lock of ours), so a disposed source is never cancelled through it.
+        public void Dispose()
+        {
+            Stopping.Dispose();
+            Source.Dispose();
+        }
+    }
 }
