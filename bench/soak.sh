@@ -7,7 +7,8 @@
 #         bench/soak.sh --minutes 1     # what .ci/run does (bench/soak-ci.sh)
 # Knobs (env): OUT (results, default bench/soak-results), WORK (scratch, default a temporary folder),
 #   PORT_BASE (default 21000: Redis 21000-21002 with cluster buses 31000-31002, below the ephemeral range and clear of the test cluster's 27000-27002; origin 21100, nodes 21201-21203, admin 21211-21213),
-#   CONCURRENCY (default 12), OBJECTS (default 2000), SKIP_PUBLISH=1 (reuse $WORK/server), NOTE (a line for the summary),
+#   CLUSTER_BUS_OFFSET (default 10000: each Redis node's cluster bus is its port plus this; a smaller one keeps a run
+#   inside a narrow port range), CONCURRENCY (default 12), OBJECTS (default 2000), SKIP_PUBLISH=1 (reuse $WORK/server), NOTE (a line for the summary),
 #   FAIL_ON_LATE_PURGE=false (purged content served beyond the promise is then a figure, not a failure; it fails by default).
 # Needs redis-server / redis-cli; root for the tmpfs under node 3 (without it the disk-full fault is skipped).
 # Loopback only; every process it starts is stopped on exit, the tmpfs unmounted, $WORK removed.
@@ -60,7 +61,7 @@ start_redis() { # port
   local port=$1
   mkdir -p "$WORK/redis/$port"
   redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --dir "$WORK/redis/$port" \
-    --cluster-enabled yes --cluster-config-file "$WORK/redis/$port/nodes.conf" \
+    --cluster-enabled yes --cluster-config-file "$WORK/redis/$port/nodes.conf" --cluster-port "$((port + ${CLUSTER_BUS_OFFSET:-10000}))" \
     --logfile "$WORK/redis/$port.log" --daemonize yes
   for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
 }

@@ -53,8 +53,7 @@ internal sealed partial class SoakDriver(SoakOptions options)
     // The origin stamps each body with the Unix time it generated it; the run's clock starts here.
     private readonly long _startUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
     private long _purgeRefusals;
-    private long _floodRequests;
-    private long _floodFailures;
+    private readonly FloodTally _flood = new(options.Nodes.Count);
 
     private double Now => _clock.Elapsed.TotalSeconds;
 
@@ -72,7 +71,7 @@ internal sealed partial class SoakDriver(SoakOptions options)
         tasks.Add(FaultsAsync(stop.Token));
         await Task.WhenAll(tasks);
 
-        var report = new SoakReport(options, [.. _samples], [.. _purges], [.. _purgedServed], [.. _stale], _faults, _floodRequests, _floodFailures, until, _purgeRefusals);
+        var report = new SoakReport(options, [.. _samples], [.. _purges], [.. _purgedServed], [.. _stale], _faults, _flood, until, _purgeRefusals);
         return report.Write();
     }
 

@@ -44,6 +44,13 @@ internal sealed class SoakOptions
     /// </summary>
     public bool FailOnLatePurge { get; set; } = true;
 
+    /// <summary>
+    /// The share of the connection flood's connections to live nodes (outside a kill of theirs) that may fail before the run
+    /// fails (percent, default 1): the accept queue of a loaded 2-core machine may time out a few; a cache that drops
+    /// connections fails it.
+    /// </summary>
+    public double MaxFloodFailurePercent { get; set; } = 1;
+
     public static SoakOptions Parse(string[] args)
     {
         var o = new SoakOptions();
@@ -66,6 +73,7 @@ internal sealed class SoakOptions
                 case "--disk-slack-mb": o.DiskSlackBytes = long.Parse(value, System.Globalization.CultureInfo.InvariantCulture) << 20; break;
                 case "--disk-budgets-mb": o.DiskBudgets.AddRange(value.Split(',').Select(v => long.Parse(v, System.Globalization.CultureInfo.InvariantCulture) << 20)); break;
                 case "--note": o.Note = value; break;
+                case "--max-flood-failure-percent": o.MaxFloodFailurePercent = double.Parse(value, System.Globalization.CultureInfo.InvariantCulture); break;
                 case "--fail-on-late-purge": o.FailOnLatePurge = value == "true"; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }

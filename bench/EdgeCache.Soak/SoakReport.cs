@@ -11,8 +11,7 @@ internal sealed class SoakReport(
     IReadOnlyList<LateAnswer> purgedServed,
     IReadOnlyList<(double At, string Detail, bool Allowed)> stale,
     IReadOnlyList<Fault> faults,
-    long floodRequests,
-    long floodFailures,
+    FloodTally flood,
     double seconds,
     long purgeRefusals)
 {
@@ -116,7 +115,7 @@ internal sealed class SoakReport(
             md.AppendLine("| (none) | 0 | 0 | 0 |");
         }
 
-        md.AppendLine().AppendLine(inv, $"Connection flood: {floodRequests} new connections with one request each, {floodFailures} failed.");
+        flood.Report(md, options.MaxFloodFailurePercent);
         var resources = ReadResources();
         md.AppendLine().AppendLine("## Resources per node (sampled every 5 s)").AppendLine();
         md.AppendLine(inv, $"| node | max RSS MiB (budget {options.RssBudgetBytes >> 20}) | max open fds | max disk tier MiB | disk budget MiB (limit + {options.DiskSlackBytes >> 20} MiB, one object in grace) |");
@@ -144,10 +143,11 @@ internal sealed class SoakReport(
         Console.WriteLine(md.ToString());
 
         var lateCount = purgedServed.Count(SoakDriver.BreaksPromise);
-        var failed = bad.Count > 0 || (options.FailOnLatePurge && lateCount > 0) || overBudget || faults.Any(f => f.ExitCode != 0);
+        var floodOver = !flood.WithinBound(options.MaxFloodFailurePercent);
+        var failed = bad.Count > 0 || (options.FailOnLatePurge && lateCount > 0) || overBudget || faults.Any(f => f.ExitCode != 0) || floodOver;
         Console.WriteLine(failed
-            ? $"soak: FAILED: {bad.Count} lost or corrupt, {lateCount} purged served beyond the promise{(options.FailOnLatePurge ? string.Empty : " (a figure, not a failure)")}, resources over budget: {overBudget}, failed faults: {faults.Count(f => f.ExitCode != 0)}"
-            : $"soak: passed (no lost, corrupt or truncated response, no purged content beyond the promise, within budgets; {purgedServed.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} purged answers more than 100 ms after, within the bound)");
+            ? $"soak: FAILED: {bad.Count} lost or corrupt, {lateCount} purged served beyond the promise{(options.FailOnLatePurge ? string.Empty : " (a figure, not a failure)")}, resources over budget: {overBudget}, failed faults: {faults.Count(f => f.ExitCode != 0)}, flood failures to live nodes {flood.LiveFailures} of {flood.LiveConnections} (bound {options.MaxFloodFailurePercent} %)"
+            : $"soak: passed (no lost, corrupt or truncated response, no purged content beyond the promise, within budgets, {flood.LiveFailures} of {flood.LiveConnections} flood connections to live nodes failed; {purgedServed.Count(p => p.AfterMs > SoakDriver.PropagationWindowMs)} purged answers more than 100 ms after, within the bound)");
         return failed ? 1 : 0;
     }
 

@@ -127,6 +127,51 @@ public sealed class DiskStoreWriteBehindTests : DiskStoreTestBase
     }
 
     [Fact]
+    public async Task A_delete_after_a_dropped_newer_write_still_cancels_the_older_queued_version_and_the_queued_keys_drain()
+    {
+        // The table names no entry of the key once its newer write was dropped; the older one still waits in the queue and
+        // would reach the index (and come back) unless the delete finds it by key.
+        var disk = Open(held: true, queueCapacity: 1);
+        await PutAsync(disk, "https://example.com/held", 1);
+        await BatchHeld.Task;
+        Assert.True(await PutAsync(disk, "https://example.com/k", 2));
+        Assert.False(await PutAsync(disk, "https://example.com/k", 3));
+        Assert.Equal(1, disk.WritesDropped);
+
+        // The held batch's key and the older version of k.
+        Assert.Equal(2, disk.QueuedKeyCount);
+
+        // Nothing a read could see is removed (the older version was already hidden), so the answer is false; its row must
+        // still never reach the index.
+        await disk.DeleteAsync("https://example.com/k");
+        Assert.False(await disk.DeleteAsync("https://example.com/never-written"));
+        Release.SetResult();
+        await disk.FlushAsync();
+
+        Assert.Null(await disk.GetAsync("https://example.com/k"));
+        Assert.Equal(1, IndexRows());
+        Assert.Equal(0, disk.QueuedKeyCount);
+    }
+
+    [Fact]
+    public async Task Queued_keys_drain_to_none_after_replaced_deleted_and_committed_writes()
+    {
+        var disk = Open(held: false);
+        for (var i = 0; i < 300; i++)
+        {
+            Assert.True(await PutAsync(disk, $"https://example.com/{i % 100}", i));
+            if (i % 7 == 0)
+            {
+                await disk.DeleteAsync($"https://example.com/{(i + 3) % 100}");
+            }
+        }
+
+        await disk.FlushAsync();
+
+        Assert.Equal(0, disk.QueuedKeyCount);
+    }
+
+    [Fact]
     public async Task Full_queue_drops_the_disk_write_without_waiting_counts_it_and_memory_above_still_serves_it()
     {
         long counted = 0;
