@@ -7,7 +7,7 @@ using EdgeCache.Server.Settings;
 namespace EdgeCache.Server.Hosting;
 
 /// <summary>
-/// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses go for
+/// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses (and as many hits) go for
 /// <see cref="ServerSettings.WarmUp"/> through a caching proxy of its own (Kestrel on a loopback port, a throwaway
 /// memory store) in front of a loopback origin of its own, so Kestrel's request handling, the origin client, the
 /// fill and the memory tier's write have been called often enough for tiered compilation to promote them.
@@ -26,6 +26,9 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
     // at once (as under load), few enough that a 2-core machine still has time left for the JIT's own thread.
     private const int Concurrency = 8;
 
+    // Hits go to keys -1 to -15 (mask), misses to a new key each.
+    private const int HotKeys = 15;
+
     // The JIT has settled when it compiled fewer than SettledMethods methods in the last Settled while the misses
     // kept coming: the miss path's promotions are done (tiered compilation waits 100 ms after the last new tier-0
     // method before it promotes, then compiles in the background), what is left is the odd cold method.
@@ -37,8 +40,8 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
 
     private static readonly byte[] Body = CreateBody();
 
-    /// <summary>Misses answered by the last warm-up (for tests).</summary>
-    internal int Misses { get; private set; }
+    /// <summary>Requests (half of them misses) answered by the last warm-up (for tests).</summary>
+    internal int Requests { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -51,11 +54,11 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
         try
         {
             var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
-            Misses = await RunAsync(settings.WarmUp, cancellationToken).ConfigureAwait(false);
+            Requests = await RunAsync(settings.WarmUp, cancellationToken).ConfigureAwait(false);
 
             // The warm-up's store and buffers are garbage now: give their memory back before traffic starts.
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-            ServerLog.WarmedUp(logger, Misses, Stopwatch.GetElapsedTime(started).TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount() - methods);
+            ServerLog.WarmedUp(logger, Requests, Stopwatch.GetElapsedTime(started).TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount() - methods);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -105,8 +108,12 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
             {
                 while (!stop.IsCancellationRequested)
                 {
+                    // Every other request is a hit on one of a few hot keys: the code hits and misses share (Kestrel,
+                    // the lookup, the response head) is compiled once at tier 1 with the profile it sees here, so that
+                    // profile has to hold both shapes, as real traffic does.
                     var n = Interlocked.Increment(ref issued);
-                    using var request = new HttpRequestMessage(HttpMethod.Get, prefix + n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    var key = (n & 1) == 0 ? n : -(n & HotKeys);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, prefix + key.ToString(System.Globalization.CultureInfo.InvariantCulture));
                     using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
                     await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
                     if (response.StatusCode != HttpStatusCode.OK)

@@ -23,7 +23,7 @@ public sealed class MissPathWarmUpTests
         });
 
         var warmUp = server.App.Services.GetRequiredService<MissPathWarmUp>();
-        Assert.True(warmUp.Misses > 0, "the warm-up answered no miss");
+        Assert.True(warmUp.Requests > 0, "the warm-up answered no request");
         Assert.Empty(origin.Requests);
         Assert.Equal(0, server.App.Services.GetRequiredService<ICacheStore>().GetStatistics().Entries);
 
