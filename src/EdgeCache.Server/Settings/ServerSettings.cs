@@ -151,9 +151,10 @@ internal sealed class ServerSettings
     public bool CollapseRequests { get; set; } = true;
 
     /// <summary>
-    /// CDN mode: before the listener opens, drive unique-key misses for this long through a proxy of the server's
-    /// own (loopback origin, throwaway memory store), so the JIT has compiled the miss path before the first real
-    /// miss pays for it (docs/performance.md, "Session 11: the miss path"). 00:00:00 turns it off; at most 1 minute.
+    /// CDN mode: before the listener opens, drive unique-key misses (and as many hits) through a proxy of the server's
+    /// own (loopback origin, throwaway memory store) until the JIT settles, for at most this long, so the JIT has compiled
+    /// the miss path before the first real miss pays for it (docs/performance.md, "Session 11: the miss path").
+    /// 00:00:00 turns it off; at most 1 minute.
     /// </summary>
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
 
