@@ -60,7 +60,11 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
             GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
             ServerLog.WarmedUp(logger, Requests, Stopwatch.GetElapsedTime(started).TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount() - methods);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while warming up: the host is shutting down, nothing to report.
+        }
+        catch (Exception ex)
         {
             // A warm-up is an optimisation: the server serves without it.
             ServerLog.WarmUpFailed(logger, ex);
