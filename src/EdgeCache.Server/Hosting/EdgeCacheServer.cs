@@ -100,6 +100,14 @@ internal static class EdgeCacheServer
             k.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
         });
         builder.Services.AddSingleton(settings);
+
+        // First among the hosted services, so the warm-up is over before the others start and the server listens.
+        if (settings.Worker is null && settings.Handler != "example" && settings.WarmUp > TimeSpan.Zero)
+        {
+            builder.Services.AddSingleton<MissPathWarmUp>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<MissPathWarmUp>());
+        }
+
         builder.Services.AddSingleton<Admin.AdminHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminHostedService>());
         builder.Services.AddSingleton<Status.CacheStatusCounters>();

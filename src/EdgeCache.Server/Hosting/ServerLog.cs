@@ -11,4 +11,10 @@ internal static partial class ServerLog
 
     [LoggerMessage(504, LogLevel.Warning, "GC heap hard limit of {LimitMiB} MiB refused by the runtime; running without one: {Reason}")]
     public static partial void HeapLimitRefused(ILogger logger, long limitMiB, string reason);
+
+    [LoggerMessage(505, LogLevel.Information, "Warm-up: {Requests} requests (half of them misses) through the proxy's own loopback origin in {ElapsedMs:0} ms; {Methods} methods compiled.")]
+    public static partial void WarmedUp(ILogger logger, int requests, double elapsedMs, long methods);
+
+    [LoggerMessage(506, LogLevel.Warning, "Warm-up failed; serving without it.")]
+    public static partial void WarmUpFailed(ILogger logger, Exception exception);
 }

@@ -151,6 +151,14 @@ internal sealed class ServerSettings
     public bool CollapseRequests { get; set; } = true;
 
     /// <summary>
+    /// CDN mode: before the listener opens, drive unique-key misses (and as many hits) through a proxy of the server's
+    /// own (loopback origin, throwaway memory store) until the JIT settles, for at most this long, so the JIT has compiled
+    /// the miss path before the first real miss pays for it (docs/performance.md, "Session 11: the miss path").
+    /// 00:00:00 turns it off; at most 1 minute.
+    /// </summary>
+    public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// CDN mode: how stale a stored response may be to stand in when the origin cannot be reached (refused, reset,
     /// closed or timed out before a response); 00:00:00 turns it off (RFC 9111 section 4.2.4).
     /// </summary>
@@ -334,6 +342,11 @@ internal sealed class ServerSettings
         if (StaleIfOriginUnreachable < TimeSpan.Zero)
         {
             errors.Add($"EdgeCache:StaleIfOriginUnreachable must be zero (off) or more, not '{StaleIfOriginUnreachable}'.");
+        }
+
+        if (WarmUp < TimeSpan.Zero || WarmUp > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"EdgeCache:WarmUp must be from 00:00:00 (off) to 00:01:00, not '{WarmUp}'.");
         }
 
         if (OriginTimeout <= TimeSpan.Zero || OriginTimeout > EdgeCache.AspNetCore.Origin.OriginClient.MaxTimeout)

@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.Net;
+using EdgeCache.AspNetCore;
+using EdgeCache.AspNetCore.Proxy;
+using EdgeCache.Server.Settings;
+
+namespace EdgeCache.Server.Hosting;
+
+/// <summary>
+/// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses (and as many hits) go for
+/// <see cref="ServerSettings.WarmUp"/> through a caching proxy of its own (Kestrel on a loopback port, a throwaway
+/// memory store) in front of a loopback origin of its own, so Kestrel's request handling, the origin client, the
+/// fill and the memory tier's write have been called often enough for tiered compilation to promote them.
+/// </summary>
+/// <remarks>
+/// Without it the first real misses run tier-0 and instrumented code and share the cores with the JIT: 160-330 µs
+/// of CPU per miss for the first 10-30 s against 70-100 warm (docs/performance.md, "Session 10: the miss path").
+/// Nothing of it reaches the configured origin or the server's store. It is a hosted service, so the host starts it
+/// before the server listens; a warm-up that fails is logged and start-up goes on.
+/// </remarks>
+internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWarmUp> logger) : IHostedService
+{
+    private const int BodyLength = 1024;
+
+    // Enough concurrent misses that Kestrel, the origin client's pool and the fill see several connections
+    // at once (as under load), few enough that a 2-core machine still has time left for the JIT's own thread.
+    private const int Concurrency = 8;
+
+    // Hits go to keys -1 to -15 (mask), misses to a new key each.
+    private const int HotKeys = 15;
+
+    // The JIT has settled when it compiled fewer than SettledMethods methods in the last Settled while the misses
+    // kept coming: the miss path's promotions are done (tiered compilation waits 100 ms after the last new tier-0
+    // method before it promotes, then compiles in the background), what is left is the odd cold method.
+    private static readonly TimeSpan Settled = TimeSpan.FromMilliseconds(1000);
+
+    private const int SettledMethods = 10;
+
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    private static readonly byte[] Body = CreateBody();
+
+    /// <summary>Requests (half of them misses) answered by the last warm-up (for tests).</summary>
+    internal int Requests { get; private set; }
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (settings.WarmUp <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var methods = System.Runtime.JitInfo.GetCompiledMethodCount();
+            Requests = await RunAsync(settings.WarmUp, cancellationToken).ConfigureAwait(false);
+
+            // The warm-up's store and buffers are garbage now: give their memory back before traffic starts.
+            GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            ServerLog.WarmedUp(logger, Requests, Stopwatch.GetElapsedTime(started).TotalMilliseconds, System.Runtime.JitInfo.GetCompiledMethodCount() - methods);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopped while warming up: the host is shutting down, nothing to report.
+        }
+        catch (Exception ex)
+        {
+            // A warm-up is an optimisation: the server serves without it.
+            ServerLog.WarmUpFailed(logger, ex);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private async Task<int> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
+    {
+        var origin = BuildOrigin();
+        await using (origin.ConfigureAwait(false))
+        {
+            await origin.StartAsync(cancellationToken).ConfigureAwait(false);
+            var proxy = BuildProxy(AddressOf(origin));
+            await using (proxy.ConfigureAwait(false))
+            {
+                await proxy.StartAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    return await DriveAsync(AddressOf(proxy), duration, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    await proxy.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    await origin.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private static async Task<int> DriveAsync(Uri proxy, TimeSpan limit, CancellationToken cancellationToken)
+    {
+        // An invoker, as the origin client uses: HttpClient's own layer (timeout, base address) would be code to
+        // compile that the server never runs.
+        using var client = new HttpMessageInvoker(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false, UseProxy = false });
+        var prefix = new Uri(proxy, "/warm-up/body?n=").AbsoluteUri;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var issued = 0;
+        var answered = 0;
+        var workers = new Task[Concurrency];
+        for (var i = 0; i < workers.Length; i++)
+        {
+            workers[i] = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    // Every other request is a hit on one of a few hot keys: the code hits and misses share (Kestrel,
+                    // the lookup, the response head) is compiled once at tier 1 with the profile it sees here, so that
+                    // profile has to hold both shapes, as real traffic does.
+                    var n = Interlocked.Increment(ref issued);
+                    var key = (n & 1) == 0 ? n : -(n & HotKeys);
+                    using var request = new HttpRequestMessage(HttpMethod.Get, prefix + key.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                    using var response = await client.SendAsync(request, cancellationToken).ConfigureAwait(false);
+                    await response.Content.CopyToAsync(Stream.Null, cancellationToken).ConfigureAwait(false);
+                    if (response.StatusCode != HttpStatusCode.OK)
+                    {
+                        throw new HttpRequestException($"the warm-up's proxy answered {(int)response.StatusCode}", null, response.StatusCode);
+                    }
+
+                    Interlocked.Increment(ref answered);
+                }
+            }, cancellationToken);
+        }
+
+        try
+        {
+            await UntilJitSettlesAsync(limit, Task.WhenAny(workers), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return answered;
+    }
+
+    /// <summary>
+    /// Returns once no method has been compiled for <see cref="Settled"/> (the miss path runs tier-1 code and the
+    /// JIT's backlog is done, so it no longer competes with the first real requests), after at most <paramref name="limit"/>,
+    /// or when a worker stops (it failed).
+    /// </summary>
+    private static async Task UntilJitSettlesAsync(TimeSpan limit, Task anyWorkerDone, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var window = new long[(int)(Settled / Poll)];
+        Array.Fill(window, long.MinValue);
+        var polls = 0;
+        while (Stopwatch.GetElapsedTime(started) < limit && !anyWorkerDone.IsCompleted)
+        {
+            await Task.Delay(Poll, cancellationToken).ConfigureAwait(false);
+            var count = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var slot = polls++ % window.Length;
+            if (window[slot] != long.MinValue && count - window[slot] < SettledMethods)
+            {
+                return;
+            }
+
+            window[slot] = count;
+        }
+    }
+
+    /// <summary>The loopback origin: every GET is a cacheable 1 KB answer.</summary>
+    private WebApplication BuildOrigin()
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        ConfigureKestrel(builder, edgeCacheConnections: false);
+        var app = builder.Build();
+        app.Run(static context =>
+        {
+            context.Response.ContentLength = BodyLength;
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.Headers.CacheControl = "public, max-age=60";
+            return context.Response.Body.WriteAsync(Body, context.RequestAborted).AsTask();
+        });
+        return app;
+    }
+
+    /// <summary>The proxy, built as the server builds its own: same Kestrel options and connection middleware, same kind of store.</summary>
+    private WebApplication BuildProxy(Uri origin)
+    {
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        ConfigureKestrel(builder, edgeCacheConnections: true);
+        builder.Services.AddRoutingCore();
+        builder.Services.AddEdgeCache(o =>
+        {
+            o.Origin = origin;
+            // Small enough to fill within the first second, so eviction (part of every miss on a full tier) is warmed too.
+            o.MemoryStore.SizeLimit = 4L * 1024 * 1024;
+            o.MemoryStore.FileBodyThreshold = settings.MemoryFileThresholdBytes;
+        });
+        var app = builder.Build();
+        app.MapCachingProxy(new CachingProxyOptions
+        {
+            Origin = origin,
+            SetCookie = settings.SetCookiePolicy,
+            CollapseRequests = settings.CollapseRequests,
+            ForwardCdnCacheControl = settings.ForwardCdnCacheControl,
+            ExposeCacheTags = settings.ExposeCacheTags,
+        });
+        return app;
+    }
+
+    private void ConfigureKestrel(WebApplicationBuilder builder, bool edgeCacheConnections)
+    {
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseSockets(o =>
+        {
+            o.UnsafePreferInlineScheduling = settings.InlineScheduling;
+            o.WaitForDataBeforeAllocatingBuffer = settings.WaitForDataBeforeAllocatingBuffer;
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.RequestHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+            k.ResponseHeaderEncodingSelector = static _ => System.Text.Encoding.Latin1;
+            k.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (edgeCacheConnections)
+                {
+                    listen.UseEdgeCacheConnections(settings.DirectSend ? new EdgeCache.AspNetCore.Hosting.DirectSendCounters() : null);
+                }
+            });
+        });
+    }
+
+    private static Uri AddressOf(WebApplication app) => new(EdgeCacheServer.Addresses(app).First());
+
+    private static byte[] CreateBody()
+    {
+        var body = new byte[BodyLength];
+        Array.Fill(body, (byte)'w');
+        return body;
+    }
+}

@@ -1,0 +1,61 @@
+using System.Net;
+using EdgeCache.Server.Hosting;
+using EdgeCache.Storage;
+using EdgeCache.Testing;
+
+namespace EdgeCache.Server.Tests.Hosting;
+
+/// <summary>
+/// The start-up warm-up (<c>EdgeCache:WarmUp</c>) on a real server in front of a real origin: it runs its misses
+/// through its own loopback origin and store before the listener opens, so the configured origin sees nothing of it
+/// and the server's store holds nothing of it; the first real request is an ordinary miss.
+/// </summary>
+public sealed class MissPathWarmUpTests
+{
+    [Fact]
+    public async Task The_warm_up_misses_go_to_its_own_origin_and_store_and_never_to_the_configured_ones()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Origin"] = origin.BaseUri.ToString(),
+            ["WarmUp"] = "00:00:01",
+        });
+
+        var warmUp = server.App.Services.GetRequiredService<MissPathWarmUp>();
+        Assert.True(warmUp.Requests > 0, "the warm-up answered no request");
+        Assert.Empty(origin.Requests);
+        Assert.Equal(0, server.App.Services.GetRequiredService<ICacheStore>().GetStatistics().Entries);
+
+        // The warm-up's own path, asked of the real server, is an ordinary miss to the configured origin.
+        using var response = await server.Client.GetAsync("/warm-up/body?n=1");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("fwd=uri-miss", response.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
+        Assert.Single(origin.Requests);
+    }
+
+    [Fact]
+    public async Task With_the_warm_up_off_no_warm_up_service_runs()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+        {
+            ["Origin"] = origin.BaseUri.ToString(),
+            ["WarmUp"] = "00:00:00",
+        });
+
+        Assert.Null(server.App.Services.GetService<MissPathWarmUp>());
+        using var response = await server.Client.GetAsync("/a");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("00:01:01")]
+    public void A_warm_up_below_zero_or_above_a_minute_is_refused(string value)
+    {
+        var settings = new EdgeCache.Server.Settings.ServerSettings { Origin = "http://127.0.0.1:1", WarmUp = TimeSpan.Parse(value, System.Globalization.CultureInfo.InvariantCulture) };
+
+        Assert.Contains(settings.Validate(), e => e.Contains("EdgeCache:WarmUp", StringComparison.Ordinal));
+    }
+}
