@@ -9,7 +9,9 @@
 #   STORE_A / STORE_B (each build's store, default $STORE: one build against two stores with A=HEAD),
 #   ENV_A / ENV_B (NAME=VALUE settings for that build's server only, space-separated, e.g.
 #   ENV_B="EDGECACHE__MEMORYFILETHRESHOLD=64KB": one build against another setting with A=HEAD),
-#   SKIP_PUBLISH=1 (reuse $OUT/a and $OUT/b).
+#   SKIP_PUBLISH=1 (reuse $OUT/a and $OUT/b), RESTART=1 (start each server afresh for each of its runs, with WARM
+#   seconds of wrk first, default 10: a server process can settle for its lifetime into a regime of thread-pool
+#   spinning and failed speculative reads that a run-once A/B reads as the build's; docs/performance.md, session 11).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A="${1:-HEAD~1}"
@@ -33,22 +35,28 @@ require('http').createServer((q, s) => { s.writeHead(200, {'Content-Type': 'text
   .listen($ORIGIN_PORT, '127.0.0.1');" &
 declare -A PID PORT
 PORT[a]=$((PORT_BASE + 1)); PORT[b]=$((PORT_BASE + 2))
-for t in a b; do
-  data=()
+RESTART="${RESTART:-0}" WARM="${WARM:-10}"
+start() {
+  local t=$1 data=()
   if [ "${STORES[$t]}" != memory ]; then rm -rf "$OUT/data-$t"; data=(--data-dir "$OUT/data-$t"); fi
   # shellcheck disable=SC2086 # ENV_A / ENV_B are lists of NAME=VALUE words
-  env ${ENVS[$t]} dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store "${STORES[$t]}" "${data[@]}" --admin-listen none >"$OUT/$t.log" 2>&1 &
+  env ${ENVS[$t]} dotnet "$OUT/$t/EdgeCache.Server.dll" --origin "http://127.0.0.1:$ORIGIN_PORT" --listen "http://127.0.0.1:${PORT[$t]}" --store "${STORES[$t]}" "${data[@]}" --admin-listen none >>"$OUT/$t.log" 2>&1 &
   PID[$t]=$!
-done
-for t in a b; do
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:${PORT[$t]}/1k" >/dev/null && break; sleep 0.1; done
-  wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:${PORT[$t]}/1k" >/dev/null   # warm-up (JIT)
-done
+}
+warm() { wrk -t1 -c"$CONNS" -d"$2s" "http://127.0.0.1:${PORT[$1]}/1k" >/dev/null; }   # warm-up (JIT)
+stop() { kill "${PID[$1]}" 2>/dev/null || true; wait "${PID[$1]}" 2>/dev/null || true; }
+: >"$OUT/a.log"; : >"$OUT/b.log"
+if [ "$RESTART" != 1 ]; then
+  for t in a b; do start "$t"; done
+  for t in a b; do warm "$t" 2; done
+fi
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, clock ticks
 TICK=$(getconf CLK_TCK)
 printf "run\tbuild\treq/s\tcpu_us_per_req\tp99_ms\n" | tee "$OUT/results.tsv"
 for r in $(seq "$REPEAT"); do
   for t in a b; do
+    if [ "$RESTART" = 1 ]; then start "$t"; warm "$t" "$WARM"; fi
     before=$(cpu "${PID[$t]}")
     res=$(wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "http://127.0.0.1:${PORT[$t]}/1k")
     after=$(cpu "${PID[$t]}")
@@ -57,9 +65,10 @@ for r in $(seq "$REPEAT"); do
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v*=1000}; print v}' <<<"$res")
     us=$(awk -v d=$((after - before)) -v n="$reqs" -v k="$TICK" 'BEGIN {printf "%.1f", d / k * 1e6 / n}')
     printf "%s\t%s\t%s\t%s\t%s\n" "$r" "$t" "$rps" "$us" "$p99" | tee -a "$OUT/results.tsv"
+    if [ "$RESTART" = 1 ]; then stop "$t"; fi
   done
 done
-python3 - "$OUT/results.tsv" "$A" "SIZE=$SIZE STORE A=${STORES[a]} B=${STORES[b]} ENV A=${ENVS[a]:-none} B=${ENVS[b]:-none} CONNS=$CONNS, load average $(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+python3 - "$OUT/results.tsv" "$A" "SIZE=$SIZE STORE A=${STORES[a]} B=${STORES[b]} ENV A=${ENVS[a]:-none} B=${ENVS[b]:-none} CONNS=$CONNS RESTART=$RESTART, load average $(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])][1:]
 m = lambda t, i: statistics.median(float(r[i]) for r in rows if r[1] == t)

@@ -82,22 +82,22 @@ internal sealed class DirectSendOutput : PipeWriter
     /// </summary>
     /// <param name="body">The bytes.</param>
     /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
-    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, null, 0, body.Length, limit));
+    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, 0, body.Length, limit));
 
     /// <summary>
-    /// Queues <paramref name="count"/> bytes of <paramref name="file"/> from <paramref name="offset"/>, sent with
-    /// sendfile(2). The output owns <paramref name="file"/> from here and disposes of it once sent or failed.
+    /// Queues <paramref name="count"/> bytes of <paramref name="file"/> (opened for asynchronous reads) from
+    /// <paramref name="offset"/>, sent with sendfile(2). The output owns <paramref name="file"/> from here and
+    /// disposes of it once sent or failed.
     /// </summary>
-    public void SendFile(FileStream file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, null, null, offset, count, limit));
+    public void SendFile(SafeFileHandle file, long offset, long count, TimeSpan limit) => Queue(new DirectBody(_written, default, file, null, offset, count, limit));
 
     /// <summary>
     /// Queues <paramref name="count"/> bytes of a store's shared body file from <paramref name="offset"/>, sent with
-    /// sendfile(2). The caller took a reference on it (<see cref="ISharedBodyFile.TryAcquireBodyFile(out FileStream?, out SafeFileHandle?, out long)"/>); the
-    /// output owns that reference from here and gives it back once the body is sent or failed. <paramref name="handle"/>
-    /// is <paramref name="file"/>'s, read once by the store (no <c>lseek</c> per send).
+    /// sendfile(2). The caller took a reference on it (<see cref="ISharedBodyFile.TryAcquireBodyFile"/>, which gave
+    /// <paramref name="file"/>); the output owns that reference from here and gives it back once the body is sent or failed.
     /// </summary>
-    public void SendSharedFile(ISharedBodyFile owner, FileStream file, SafeFileHandle handle, long offset, long count, TimeSpan limit)
-        => Queue(new DirectBody(_written, default, file, owner, handle, offset, count, limit));
+    public void SendSharedFile(ISharedBodyFile owner, SafeFileHandle file, long offset, long count, TimeSpan limit)
+        => Queue(new DirectBody(_written, default, file, owner, offset, count, limit));
 
     /// <summary>
     /// The time a direct body of <paramref name="count"/> bytes may take: Kestrel's minimum response data rate
@@ -286,7 +286,7 @@ internal sealed class DirectSendOutput : PipeWriter
                 _connection);
             if (file is not null)
             {
-                await SendHeadAndFileAsync(before, file, body.Handle, body.Offset, body.Count).ConfigureAwait(false);
+                await SendHeadAndFileAsync(before, file, body.Offset, body.Count).ConfigureAwait(false);
             }
             else
             {
@@ -343,7 +343,7 @@ internal sealed class DirectSendOutput : PipeWriter
     /// with <c>send(MSG_MORE)</c> and <c>sendfile</c> on the descriptor (<see cref="NativeSocketSend"/>), then, for
     /// whatever the socket did not take at once, through the socket API, which waits for it to drain.
     /// </summary>
-    private async ValueTask SendHeadAndFileAsync(ReadOnlySequence<byte> head, FileStream file, SafeFileHandle? fileHandle, long offset, long count)
+    private async ValueTask SendHeadAndFileAsync(ReadOnlySequence<byte> head, SafeFileHandle file, long offset, long count)
     {
         if (NativeHandle() is { } handle)
         {
@@ -364,7 +364,7 @@ internal sealed class DirectSendOutput : PipeWriter
                 head = default;
             }
 
-            var sent = NativeSocketSend.SendFile(handle, fileHandle ?? file.SafeFileHandle, offset, count);
+            var sent = NativeSocketSend.SendFile(handle, file, offset, count);
             if (sent < 0)
             {
                 throw new InvalidDataException("The body file ended before the entry's length.");
@@ -456,16 +456,20 @@ internal sealed class DirectSendOutput : PipeWriter
         }
     }
 
-    private async ValueTask SendFileAsync(FileStream file, long offset, long count)
+    private async ValueTask SendFileAsync(SafeFileHandle file, long offset, long count)
     {
-        // SendPacketsAsync is the socket API that takes a file region; on Linux it is sendfile(2).
+        // SendPacketsAsync is the socket API that takes a file region (on Linux it is sendfile(2)), but only through a
+        // FileStream: this one borrows the handle. It is never disposed (that would close the handle, which is the
+        // body's owner's), and its finalizer, which would not close it either, is not needed.
+        var stream = new FileStream(file, FileAccess.Read, bufferSize: 0, isAsync: file.IsAsync);
+        GC.SuppressFinalize(stream);
         var args = _fileArgs ??= new SocketAsyncEventArgs();
         while (count > 0)
         {
             var piece = (int)Math.Min(count, 1 << 30);
             // Completed runs on a thread-pool thread already: the loop continues there, without a second hop.
             var completion = new TaskCompletionSource();
-            args.SendPacketsElements = [new SendPacketsElement(file, offset, piece)];
+            args.SendPacketsElements = [new SendPacketsElement(stream, offset, piece)];
             args.UserToken = completion;
             args.Completed += OnFileSent;
             try
@@ -492,7 +496,8 @@ internal sealed class DirectSendOutput : PipeWriter
 
     private static void OnFileSent(object? sender, SocketAsyncEventArgs args) => ((TaskCompletionSource)args.UserToken!).TrySetResult();
 
-    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, FileStream? file, ISharedBodyFile? shared, SafeFileHandle? handle, long offset, long count, TimeSpan limit)
+    /// <summary>A queued direct body: stored memory, or a file region (a file of its own, or a reference on a store's shared one).</summary>
+    private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, SafeFileHandle? file, ISharedBodyFile? shared, long offset, long count, TimeSpan limit)
     {
         /// <summary>The body is sent or dropped: its own file is closed, a shared one's reference given back.</summary>
         public void Done()
@@ -513,10 +518,7 @@ internal sealed class DirectSendOutput : PipeWriter
 
         public ReadOnlyMemory<byte> Memory { get; } = memory;
 
-        public FileStream? File { get; } = file;
-
-        /// <summary>The shared file's handle as the store read it once, or null (then <see cref="FileStream.SafeFileHandle"/>).</summary>
-        public SafeFileHandle? Handle { get; } = handle;
+        public SafeFileHandle? File { get; } = file;
 
         public long Offset { get; } = offset;
 

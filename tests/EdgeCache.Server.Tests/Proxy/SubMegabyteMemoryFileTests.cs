@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using EdgeCache.AspNetCore.Hosting;
 using EdgeCache.Storage;
 using EdgeCache.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -150,22 +149,8 @@ public sealed class SubMegabyteMemoryFileTests() : LargeBodyOriginTests(Body, "e
 
         for (var i = 0; i < 3; i++)
         {
-            // Thirty pipelined requests (6 MB) against a small receive buffer: the server is mid-body at the reset.
-            using var tcp = new TcpClient { ReceiveBufferSize = 4096 };
-            await tcp.ConnectAsync(server.BaseUri.Host, server.BaseUri.Port);
-            var stream = tcp.GetStream();
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat(Get, 30))));
-            var buffer = new byte[8192];
-            var read = 0;
-            while (read < 150 * 1024)
-            {
-                var n = await stream.ReadAsync(buffer);
-                Assert.True(n > 0);
-                read += n;
-            }
-
-            tcp.Client.LingerState = new LingerOption(true, 0);
-            tcp.Close();
+            // Thirty pipelined requests (6 MB): the server is mid-body at the reset, with responses queued behind it.
+            await HangUpMidBodyAsync(server, requests: 30, readBytes: 150 * 1024);
             Assert.Equal(Body, await server.Client.GetByteArrayAsync("/big.bin"));
         }
 
@@ -185,35 +170,8 @@ public sealed class SubMegabyteMemoryFileTests() : LargeBodyOriginTests(Body, "e
     }
 
     [Fact]
-    public async Task TLS_with_HTTP2_and_HTTP11_reads_the_file_on_the_ordinary_path_and_stays_exact()
-    {
-        using var certificates = TestCertificates.Create();
-        await using var server = await StartAsync(new()
-        {
-            ["Listen"] = "https://127.0.0.1:0",
-            ["CertificatePath"] = certificates.ServerPemPath,
-            ["CertificateKeyPath"] = certificates.ServerKeyPath,
-        });
-        var counters = Counters(server);
-        using var client = new HttpClient(certificates.TrustingHandler()) { BaseAddress = server.BaseUri };
-
-        foreach (var version in new[] { HttpVersion.Version20, HttpVersion.Version20, HttpVersion.Version11 })
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/big.bin") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact };
-            request.Headers.TryAddWithoutValidation("Range", "bytes=-500");
-            using var response = await client.SendAsync(request);
-            Assert.Equal(version, response.Version);
-            Assert.Equal(Body.AsSpan(Size - 500).ToArray(), await response.Content.ReadAsByteArrayAsync());
-
-            using var whole = await client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/big.bin") { Version = version, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
-            Assert.Equal(Body, await whole.Content.ReadAsByteArrayAsync());
-            await server.DrainAsync();
-        }
-
-        Assert.Equal(1, Origin.Hits("/big.bin"));
-        Assert.Equal(1, Memory(server).BodyFiles);
-        Assert.Equal(0, counters.DirectSends);
-    }
+    public Task TLS_with_HTTP2_and_HTTP11_reads_the_file_on_the_ordinary_path_and_stays_exact()
+        => AssertTlsTakesTheOrdinaryPathAsync(new() { ["Store"] = "memory" }, suffixLength: 500, after: server => Assert.Equal(1, Memory(server).BodyFiles));
 
     [Fact]
     public async Task The_memory_budget_counts_file_bodies_and_eviction_closes_their_files()
@@ -250,19 +208,12 @@ public sealed class SubMegabyteMemoryFileTests() : LargeBodyOriginTests(Body, "e
         Assert.Equal(1, Origin.Hits($"/k{last}.bin"));
     }
 
+    // No MemoryFileThreshold: these pin the default.
     private Task<InProcessServer> StartAsync(Dictionary<string, string?>? extra = null)
     {
-        // No MemoryFileThreshold: these pin the default.
-        var settings = new Dictionary<string, string?> { ["Origin"] = Origin.BaseUri.ToString(), ["Store"] = "memory" };
-        foreach (var (key, value) in extra ?? [])
-        {
-            settings[key] = value;
-        }
-
-        return InProcessServer.StartAsync(settings);
+        var settings = new Dictionary<string, string?>(extra ?? []) { ["Store"] = "memory" };
+        return StartServerAsync(settings);
     }
-
-    private static DirectSendCounters Counters(InProcessServer server) => server.App.Services.GetRequiredService<DirectSendCounters>();
 
     private static MemoryStore Memory(InProcessServer server)
     {

@@ -43,7 +43,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
         var shared = Assert.IsAssignableFrom<ISharedBodyFile>(entry);
         Assert.True(shared.TryAcquireBodyFile(out var file, out var length));
         var read = new byte[length];
-        Assert.Equal(body.Length, RandomAccess.Read(file.SafeFileHandle, read, 0));
+        Assert.Equal(body.Length, RandomAccess.Read(file, read, 0));
         shared.ReleaseBodyFile();
         Assert.Equal(body, read);
         Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry));

@@ -290,7 +290,7 @@ internal static class StoredResponseWriter
                     return;
                 }
 
-                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out _, out var file, out var fileLength))
+                if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var file, out var fileLength))
                 {
                     try
                     {
@@ -402,7 +402,7 @@ internal static class StoredResponseWriter
             return true;
         }
 
-        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedHandle, out var sharedLength))
+        if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedLength))
         {
             // The memory tier's body file, open and shared by every hit: no open per request. The reference taken
             // here keeps it open until the send ends, even if the entry is evicted or purged meanwhile.
@@ -426,7 +426,7 @@ internal static class StoredResponseWriter
                 throw;
             }
 
-            direct.SendSharedFile(shared, sharedFile, sharedHandle, offset, count, Hosting.DirectSendOutput.Limit(context, count));
+            direct.SendSharedFile(shared, sharedFile, offset, count, Hosting.DirectSendOutput.Limit(context, count));
             Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
             return true;
         }
@@ -438,11 +438,13 @@ internal static class StoredResponseWriter
 
         // Opened before the head goes out, and kept open until sent (the output owns it once queued): a purge
         // that unlinks the file meanwhile does not cut the body short. A file shorter than the entry says fails
-        // the response, never truncates it. SendPacketsElement takes only a stream opened for asynchronous I/O.
-        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
+        // the response, never truncates it. A handle, not a FileStream: the send reads at offsets only, and a
+        // FileStream's handle getter moves the offset (an lseek) per access. Asynchronous: the socket API's file
+        // send (the part the socket does not take at once) takes only such a file.
+        var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
         try
         {
-            if (offset + count > length || file.Length < start + length)
+            if (offset + count > length || RandomAccess.GetLength(file) < start + length)
             {
                 throw new InvalidDataException($"The body file {path} is shorter than its entry says.");
             }
@@ -451,7 +453,7 @@ internal static class StoredResponseWriter
         }
         catch
         {
-            await file.DisposeAsync().ConfigureAwait(false);
+            file.Dispose();
             throw;
         }
 

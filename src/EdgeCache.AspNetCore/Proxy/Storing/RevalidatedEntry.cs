@@ -3,7 +3,7 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <summary>A stored body under metadata updated by a 304 (RFC 9111 section 4.3.4): the bytes are the stored entry's.</summary>
 internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) : CacheEntry(metadata), IFileBackedBody, ISharedBodyFile
 {
-    public bool TryAcquireBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileStream? file, out long length)
+    public bool TryAcquireBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Microsoft.Win32.SafeHandles.SafeFileHandle? file, out long length)
     {
         if (body is ISharedBodyFile shared)
         {
@@ -11,17 +11,6 @@ internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) 
         }
 
         (file, length) = (null, 0);
-        return false;
-    }
-
-    public bool TryAcquireBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out FileStream? file, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Microsoft.Win32.SafeHandles.SafeFileHandle? handle, out long length)
-    {
-        if (body is ISharedBodyFile shared)
-        {
-            return shared.TryAcquireBodyFile(out file, out handle, out length);
-        }
-
-        (file, handle, length) = (null, null, 0);
         return false;
     }
 

@@ -49,21 +49,16 @@ public sealed class MemoryCacheEntry : CacheEntry, ISharedBodyFile
     }
 
     /// <inheritdoc />
-    public bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, out long length) => TryAcquireBodyFile(out file, out _, out length);
-
-    /// <inheritdoc />
-    public bool TryAcquireBodyFile([NotNullWhen(true)] out FileStream? file, [NotNullWhen(true)] out SafeFileHandle? handle, out long length)
+    public bool TryAcquireBodyFile([NotNullWhen(true)] out SafeFileHandle? file, out long length)
     {
         if (_file is not null && _file.TryAcquire())
         {
-            file = _file.File;
-            handle = _file.Handle;
+            file = _file.Handle;
             length = _file.Length;
             return true;
         }
 
         file = null;
-        handle = null;
         length = 0;
         return false;
     }
