@@ -13,7 +13,7 @@ public sealed partial class MemoryStore : ICacheStore
     // entry just before it went and has not taken its reference yet (the lookup and the send are microseconds
     // apart; this allows for a stalled thread). A body not hit that recently closes when it is removed, or
     // when its last reader finishes.
-    private static readonly long RemovalGraceTicks = TimeSpan.FromSeconds(1).Ticks;
+    private static readonly long DefaultRemovalGraceTicks = TimeSpan.FromSeconds(1).Ticks;
 
     // The entry handed to readers is also the SIEVE queue node and the hash chain node: one object per
     // entry besides its metadata, key and body.
@@ -30,6 +30,7 @@ public sealed partial class MemoryStore : ICacheStore
     // Removed bodies whose files stay open until their grace ends (under _evictionLock), and the timer that closes them.
     private readonly List<(ITierBody Body, long UntilTicks)> _inGrace = [];
     private ITimer? _graceTimer;
+    private long _removalGraceTicks = DefaultRemovalGraceTicks;
     private bool _disposed;
 
     // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
@@ -64,6 +65,16 @@ public sealed partial class MemoryStore : ICacheStore
 
     /// <summary>Bytes of the native slabs those blocks are cut from, free blocks included (what the process holds for them).</summary>
     public long NativeSlabBytes => _arena.SlabBytes;
+
+    /// <summary>
+    /// The removal grace (tests: zero takes it away, so that only the readers' own references keep removed bodies,
+    /// which is what a test of those references needs).
+    /// </summary>
+    internal TimeSpan RemovalGrace
+    {
+        get => TimeSpan.FromTicks(_removalGraceTicks);
+        set => _removalGraceTicks = value.Ticks;
+    }
 
     /// <summary>The native blocks' allocator (tests).</summary>
     internal NativeBodyArena Arena => _arena;
@@ -403,13 +414,13 @@ public sealed partial class MemoryStore : ICacheStore
 
     /// <summary>
     /// Gives back the tier's reference on a removed entry's body file or native block: now, unless the entry was hit
-    /// within the grace (<see cref="RemovalGraceTicks"/>), in which case when that ends. Readers' references keep it longer.
+    /// within the grace (<see cref="RemovalGrace"/>), in which case when that ends. Readers' references keep it longer.
     /// </summary>
     private void ReleaseRemovedLocked(MemoryCacheEntry node, ITierBody file)
     {
         file.MarkRemoved();
         var now = _time.GetUtcNow().UtcTicks;
-        var until = Volatile.Read(ref node.LastHitTicks) + RemovalGraceTicks;
+        var until = Volatile.Read(ref node.LastHitTicks) + _removalGraceTicks;
         if (until <= now || _disposed)
         {
             file.Release();
