@@ -32,12 +32,28 @@ internal sealed unsafe class NativeBodyArena
 
     private static readonly int s_classCount = ClassIndex(Limit - 1) + 1;
 
+    private static long s_processSlabBytes;
+    private static long s_processUsedBytes;
+
     private readonly Lock _lock = new();
     private readonly List<Slab>?[] _partial = new List<Slab>?[s_classCount];
     private long _slabBytes;
     private long _usedBytes;
     private long _removedBytes;
     private int _slabs;
+
+    public NativeBodyArena()
+    {
+        // The process-wide gauges exist once any tier could hold a native body.
+        _ = StorageTelemetry.MemoryNativeBytes;
+        _ = StorageTelemetry.MemoryNativeSlabBytes;
+    }
+
+    /// <summary>Bytes in blocks in use, over every arena in the process.</summary>
+    public static long ProcessUsedBytes => Interlocked.Read(ref s_processUsedBytes);
+
+    /// <summary>Bytes in slabs, over every arena in the process.</summary>
+    public static long ProcessSlabBytes => Interlocked.Read(ref s_processSlabBytes);
 
     /// <summary>Bytes in slabs now (blocks in use and free ones).</summary>
     public long SlabBytes => Interlocked.Read(ref _slabBytes);
@@ -90,6 +106,7 @@ internal sealed unsafe class NativeBodyArena
             }
 
             _usedBytes += size;
+            Interlocked.Add(ref s_processUsedBytes, size);
             return new NativeBody(this, slab, block, slab.Base + ((long)block * size), length);
         }
     }
@@ -106,6 +123,7 @@ internal sealed unsafe class NativeBodyArena
         lock (_lock)
         {
             _usedBytes -= slab.BlockSize;
+            Interlocked.Add(ref s_processUsedBytes, -slab.BlockSize);
             if (removed)
             {
                 _removedBytes -= slab.BlockSize;
@@ -122,6 +140,7 @@ internal sealed unsafe class NativeBodyArena
                 }
 
                 _slabBytes -= (long)slab.Count * slab.BlockSize;
+                Interlocked.Add(ref s_processSlabBytes, -(long)slab.Count * slab.BlockSize);
                 _slabs--;
                 NativeMemory.AlignedFree(slab.Base);
                 return;
@@ -175,6 +194,7 @@ internal sealed unsafe class NativeBodyArena
         var slab = new Slab((byte*)memory, size, count) { PartialIndex = partial.Count };
         partial.Add(slab);
         _slabBytes += (long)count * size;
+        Interlocked.Add(ref s_processSlabBytes, (long)count * size);
         _slabs++;
         return true;
     }
