@@ -82,7 +82,8 @@ internal sealed class DirectSendOutput : PipeWriter
     /// </summary>
     /// <param name="body">The bytes.</param>
     /// <param name="limit">How long the send may take before the connection is aborted (see <see cref="Limit"/>).</param>
-    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit) => Queue(new DirectBody(_written, body, null, null, 0, body.Length, limit));
+    /// <param name="lease">The entry whose memory lease (<see cref="Storage.CacheEntry.TryAcquireMemory"/>) keeps <paramref name="body"/>: the output owns the lease from here and gives it back once the body is sent or dropped.</param>
+    public void SendMemory(ReadOnlyMemory<byte> body, TimeSpan limit, Storage.CacheEntry? lease = null) => Queue(new DirectBody(_written, body, null, null, 0, body.Length, limit) { Lease = lease });
 
     /// <summary>
     /// Queues <paramref name="count"/> bytes of <paramref name="file"/> (opened for asynchronous reads) from
@@ -499,9 +500,13 @@ internal sealed class DirectSendOutput : PipeWriter
     /// <summary>A queued direct body: stored memory, or a file region (a file of its own, or a reference on a store's shared one).</summary>
     private sealed class DirectBody(long position, ReadOnlyMemory<byte> memory, SafeFileHandle? file, ISharedBodyFile? shared, long offset, long count, TimeSpan limit)
     {
-        /// <summary>The body is sent or dropped: its own file is closed, a shared one's reference given back.</summary>
+        /// <summary>The entry whose memory lease holds <see cref="Memory"/>, or null (an array).</summary>
+        public Storage.CacheEntry? Lease { get; init; }
+
+        /// <summary>The body is sent or dropped: its own file is closed, a shared one's reference (or a memory lease) given back.</summary>
         public void Done()
         {
+            Lease?.ReleaseMemory();
             if (shared is not null)
             {
                 shared.ReleaseBodyFile();

@@ -134,6 +134,14 @@ internal static class WorkersMatchResponder
             return new ByteArrayContent([]);
         }
 
+        // A memory-tier body in a native block: its stream holds a reference on the block until it is disposed, so an
+        // eviction meanwhile cannot free the bytes under the reader (a lease in memory content could not say when
+        // the last stream read from the content is done).
+        if (entry is MemoryCacheEntry { NativeBody: not null } && offset == 0 && length == entry.Metadata.BodyLength)
+        {
+            return new StreamContent(entry.OpenBody());
+        }
+
         return new StreamContent(new StreamSlice(entry.OpenBody(), offset, length));
     }
 

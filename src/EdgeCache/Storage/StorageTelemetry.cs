@@ -20,6 +20,14 @@ internal static class StorageTelemetry
         "edgecache.store.memory_file_bytes", static () => MemoryBodyFiles.ProcessBytes, "By",
         "Bytes in the memory tier's memory files: shared memory (Shmem), counted in the tier's bytes but not in the process's RSS.");
 
+    internal static ObservableGauge<long> MemoryNativeBytes { get; } = Meter.CreateObservableGauge(
+        "edgecache.store.memory_native_bytes", static () => NativeBodyArena.ProcessUsedBytes, "By",
+        "Bytes in the native blocks that hold the memory tier's bodies under 64 KB (off the GC heap), stored, being read or being written.");
+
+    internal static ObservableGauge<long> MemoryNativeSlabBytes { get; } = Meter.CreateObservableGauge(
+        "edgecache.store.memory_native_slab_bytes", static () => NativeBodyArena.ProcessSlabBytes, "By",
+        "Bytes of the native slabs those blocks are cut from, free blocks included: what the process holds for them.");
+
     internal static Counter<long> WritesDropped { get; } = Meter.CreateCounter<long>(
         "edgecache.store.writes_dropped", "{entry}", "Store writes dropped because the tier's write-behind queue was full (the response was still served), per tier.");
 }

@@ -265,16 +265,32 @@ internal static class StoredResponseWriter
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
+
+        // One lease for the whole copy, taken once: it decides both whether a small body may go direct (only one in a
+        // shared file) and the memory path, and it keeps a native body's block (which an eviction, purge or
+        // overwrite would free and reuse) until the bytes are written, or until a direct send that takes it over sent them.
+        ReadOnlyMemory<byte> memory = default;
+        var inMemory = entry is not null && entry.TryAcquireMemory(out memory);
+        var leased = inMemory;
         try
         {
             if (entry is not null)
             {
-                // Read once: it decides both whether a small body may go direct (only one in a shared file) and the array path.
-                var inMemory = entry.TryGetMemory(out var memory);
-                if ((count >= DirectSendThreshold || (!inMemory && entry is ISharedBodyFile)) && Hosting.DirectSendConnection.For(context) is { } direct
-                    && await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
+                if ((count >= DirectSendThreshold || (!inMemory && entry is ISharedBodyFile)) && Hosting.DirectSendConnection.For(context) is { } direct)
                 {
-                    return;
+                    if (inMemory)
+                    {
+                        await StartDirectAsync(response, direct, aborted).ConfigureAwait(false);
+                        leased = false;
+                        direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count), entry);
+                        Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
+                        return;
+                    }
+
+                    if (await TrySendDirectAsync(context, direct, entry, offset, count).ConfigureAwait(false))
+                    {
+                        return;
+                    }
                 }
 
                 if (inMemory)
@@ -340,6 +356,28 @@ internal static class StoredResponseWriter
         {
             // The client went away (a direct send fails with the socket's error, not a cancellation).
         }
+        finally
+        {
+            if (leased)
+            {
+                entry!.ReleaseMemory();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts the response for a direct body. Starting writes the head into the output without flushing it: the
+    /// flush at the end of the response sends head and body in one system call. When the head did not land there
+    /// (a flush still in progress holds it, or the response had started), flush so that it goes first.
+    /// </summary>
+    private static async Task StartDirectAsync(HttpResponse response, Hosting.DirectSendOutput direct, CancellationToken aborted)
+    {
+        var written = direct.Written;
+        await response.StartAsync(aborted).ConfigureAwait(false);
+        if (direct.Written == written)
+        {
+            await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
+        }
     }
 
     /// <summary>
@@ -385,23 +423,6 @@ internal static class StoredResponseWriter
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
-        if (entry.TryGetMemory(out var memory))
-        {
-            // Starting the response writes its head into the output without flushing it: the flush at the end
-            // of the response sends head and body in one system call. When the head did not land there (a
-            // flush still in progress holds it, or the response had started), flush so that it goes first.
-            var written = direct.Written;
-            await response.StartAsync(aborted).ConfigureAwait(false);
-            if (direct.Written == written)
-            {
-                await response.BodyWriter.FlushAsync(aborted).ConfigureAwait(false);
-            }
-
-            direct.SendMemory(memory.Slice((int)offset, (int)count), Hosting.DirectSendOutput.Limit(context, count));
-            Hosting.DirectSendOutput.AdvancePlaceholder(response.BodyWriter, count);
-            return true;
-        }
-
         if (entry is ISharedBodyFile shared && shared.TryAcquireBodyFile(out var sharedFile, out var sharedLength))
         {
             // The memory tier's body file, open and shared by every hit: no open per request. The reference taken

@@ -20,6 +20,10 @@ internal sealed class RevalidatedEntry(EntryMetadata metadata, CacheEntry body) 
 
     public override bool TryGetMemory(out ReadOnlyMemory<byte> memory) => body.TryGetMemory(out memory);
 
+    public override bool TryAcquireMemory(out ReadOnlyMemory<byte> memory) => body.TryAcquireMemory(out memory);
+
+    public override void ReleaseMemory() => body.ReleaseMemory();
+
     public override string? BodyFilePath => body.BodyFilePath;
 
     public bool TryGetBodyFile([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? path, out long offset, out long length)

@@ -8,7 +8,7 @@ namespace EdgeCache.Storage;
 /// each send or stream that reads it. The last release closes the file, which frees its pages at once; nothing
 /// waits for the garbage collector.
 /// </summary>
-internal sealed class MemoryBodyFile
+internal sealed class MemoryBodyFile : ITierBody
 {
     private readonly MemoryBodyFiles _files;
     private int _references = 1;

@@ -2,17 +2,17 @@ using System.Buffers;
 
 namespace EdgeCache.Storage;
 
-/// <content>The write path: one body collected into an array, or a memory file, and published at commit.</content>
+/// <content>The write path: one body collected into a native block, an array, or a memory file, and published at commit.</content>
 public sealed partial class MemoryStore
 {
     /// <summary>
-    /// Collects one body. A body of declared length is written straight into the array that is stored (one
-    /// allocation, no copy); one of unknown length grows, and only its small growth buffers come from the shared
+    /// Collects one body. A body of declared length is written straight into the native block (under 64 KB) or the
+    /// array that is stored (one allocation, no copy); one of unknown length grows, and only its small growth buffers come from the shared
     /// pool: the pool keeps up to eight arrays per core in every size bucket for as long as they are used, and
     /// renting the whole way up to a 5 MB body (4 KB, 8 KB, ... 8 MB) held about 250 MB of large arrays beside a
     /// 64 MB tier in the soak (docs/reliability.md). A body from <see cref="MemoryStoreOptions.FileBodyThreshold"/> up
     /// goes into a memory file instead: straight there when its length is declared, else from its array at commit;
-    /// when no file can be made it stays in the array.
+    /// when no file can be made it stays in the array. One of unknown length under 64 KB is copied into a native block at commit.
     /// </summary>
     private sealed class Writer : ICacheEntryWriter
     {
@@ -23,6 +23,7 @@ public sealed partial class MemoryStore
         private readonly bool _exact;
         private byte[] _buffer;
         private MemoryBodyFiles.Writer? _file;
+        private NativeBody? _native;
         private bool _pooled;
         private long _length;
         private bool _failed;
@@ -50,6 +51,14 @@ public sealed partial class MemoryStore
                 return;
             }
 
+            if (_exact && metadata.BodyLength < store._fileBodyThreshold && NativeBodyArena.Fits(metadata.BodyLength)
+                && store._arena.TryAllocate((int)metadata.BodyLength) is { } native)
+            {
+                _native = native;
+                _buffer = [];
+                return;
+            }
+
             _buffer = _exact ? StoredBodyArrays.Allocate((int)metadata.BodyLength) : ArrayPool<byte>.Shared.Rent(4096);
             _pooled = !_exact;
         }
@@ -69,6 +78,19 @@ public sealed partial class MemoryStore
                     return new ValueTask<bool>(false);
                 }
 
+                _length += data.Length;
+                return new ValueTask<bool>(true);
+            }
+
+            if (_native is not null)
+            {
+                if (_length + data.Length > _native.Length)
+                {
+                    Fail();
+                    return new ValueTask<bool>(false);
+                }
+
+                data.Span.CopyTo(_native.Writable[(int)_length..]);
                 _length += data.Length;
                 return new ValueTask<bool>(true);
             }
@@ -111,6 +133,22 @@ public sealed partial class MemoryStore
                 var readBack = sealedFile is null ? _file.TryReadBack() : null;
                 Fail();
                 return new ValueTask<bool>(sealedFile is not null ? _store.Publish(metadata, null, sealedFile) : readBack is not null && _store.Publish(metadata, readBack, null));
+            }
+
+            if (_native is not null)
+            {
+                // The block is the tier's now (its reference passes to the entry), counted in its budget.
+                var native = _native;
+                _native = null;
+                Fail();
+                return new ValueTask<bool>(_store.PublishNative(metadata, native));
+            }
+
+            if (!_exact && NativeBodyArena.Fits(_length) && _length < _store._fileBodyThreshold && _store._arena.TryAllocate((int)_length) is { } copy)
+            {
+                _buffer.AsSpan(0, (int)_length).CopyTo(copy.Writable);
+                Fail();
+                return new ValueTask<bool>(_store.PublishNative(metadata, copy));
             }
 
             // A body of declared length that is here already failed to get a file when it began: not tried again.
@@ -167,6 +205,8 @@ public sealed partial class MemoryStore
             _failed = true;
             _file?.Dispose();
             _file = null;
+            _native?.Release();
+            _native = null;
             Release();
             Unreserve();
         }

@@ -9,11 +9,11 @@ public sealed partial class MemoryStore : ICacheStore
     // Bytes charged per entry beyond key and body: entry, dictionary slot, metadata record.
     private const int EntryOverhead = 256;
 
-    // How long a removed entry's body file stays open after the entry's last hit, for a reader that found the
+    // How long a removed entry's body file or native block stays after the entry's last hit, for a reader that found the
     // entry just before it went and has not taken its reference yet (the lookup and the send are microseconds
     // apart; this allows for a stalled thread). A body not hit that recently closes when it is removed, or
     // when its last reader finishes.
-    private static readonly long RemovalGraceTicks = TimeSpan.FromSeconds(1).Ticks;
+    private static readonly long DefaultRemovalGraceTicks = TimeSpan.FromSeconds(1).Ticks;
 
     // The entry handed to readers is also the SIEVE queue node and the hash chain node: one object per
     // entry besides its metadata, key and body.
@@ -24,11 +24,13 @@ public sealed partial class MemoryStore : ICacheStore
     private readonly long _maxObjectSize;
     private readonly long _fileBodyThreshold;
     private readonly MemoryBodyFiles _files = new();
+    private readonly NativeBodyArena _arena = new();
     private readonly InFlightBodyBudget? _inFlight;
 
     // Removed bodies whose files stay open until their grace ends (under _evictionLock), and the timer that closes them.
-    private readonly List<(MemoryBodyFile File, long UntilTicks)> _inGrace = [];
+    private readonly List<(ITierBody Body, long UntilTicks)> _inGrace = [];
     private ITimer? _graceTimer;
+    private long _removalGraceTicks = DefaultRemovalGraceTicks;
     private bool _disposed;
 
     // SIEVE queue: new nodes go in at the head; the hand walks from the tail towards the head.
@@ -55,8 +57,27 @@ public sealed partial class MemoryStore : ICacheStore
     /// <inheritdoc />
     public string Name => "memory";
 
-    /// <summary>Bytes held now: stored entries, and the files of removed ones that a reader still holds open.</summary>
-    public long Bytes => Volatile.Read(ref _bytes) + _files.RemovedBytes;
+    /// <summary>Bytes held now: stored entries, and the files and native blocks of removed ones that a reader still holds.</summary>
+    public long Bytes => Volatile.Read(ref _bytes) + _files.RemovedBytes + _arena.RemovedBytes;
+
+    /// <summary>Bytes in the native blocks bodies under 64 KB are kept in (off the GC heap; counted in <see cref="Bytes"/>).</summary>
+    public long NativeBodyBytes => _arena.UsedBytes;
+
+    /// <summary>Bytes of the native slabs those blocks are cut from, free blocks included (what the process holds for them).</summary>
+    public long NativeSlabBytes => _arena.SlabBytes;
+
+    /// <summary>
+    /// The removal grace (tests: zero takes it away, so that only the readers' own references keep removed bodies,
+    /// which is what a test of those references needs).
+    /// </summary>
+    internal TimeSpan RemovalGrace
+    {
+        get => TimeSpan.FromTicks(_removalGraceTicks);
+        set => _removalGraceTicks = value.Ticks;
+    }
+
+    /// <summary>The native blocks' allocator (tests).</summary>
+    internal NativeBodyArena Arena => _arena;
 
     /// <summary>Bodies kept in memory files now (see <see cref="MemoryStoreOptions.FileBodyThreshold"/>), including removed ones still being read.</summary>
     public long BodyFiles => _files.OpenFiles;
@@ -132,9 +153,10 @@ public sealed partial class MemoryStore : ICacheStore
         {
             if (purge.Soft)
             {
-                // The marked entry takes over the body (and, for a file, the tier's reference on it).
+                // The marked entry takes over the body (and, for a file or a native block, the tier's reference on it).
                 var metadata = node.Metadata with { Invalidated = true };
-                var marked = node.BodyFile is { } file ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, node.Body!);
+                var marked = node.NativeBody is { } native ? new MemoryCacheEntry(metadata, native)
+                    : node.BodyFile is { } file ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, node.Body!);
                 if (Replace(node, marked))
                 {
                     count++;
@@ -169,9 +191,9 @@ public sealed partial class MemoryStore : ICacheStore
                     RemoveLocked(node);
                 }
 
-                foreach (var (file, _) in _inGrace)
+                foreach (var (body, _) in _inGrace)
                 {
-                    file.Release();
+                    body.Release();
                 }
 
                 _inGrace.Clear();
@@ -186,8 +208,33 @@ public sealed partial class MemoryStore : ICacheStore
     internal bool CollectsInArray(EntryMetadata metadata)
         => metadata.BodyLength > 0 && metadata.BodyLength <= _maxObjectSize && metadata.BodyLength < _fileBodyThreshold;
 
-    /// <summary>Publishes a body collected elsewhere (the tiered store's shared buffer); the array must not change afterwards.</summary>
-    internal bool PublishArray(EntryMetadata metadata, byte[] body) => Publish(metadata, body, null);
+    /// <summary>
+    /// Publishes a body collected elsewhere (the tiered store's shared buffer); the array must not change afterwards.
+    /// A body under 64 KB is copied into a native block, so the array is garbage once the disk tier has written it.
+    /// </summary>
+    internal bool PublishArray(EntryMetadata metadata, byte[] body)
+    {
+        if (NativeBodyArena.Fits(body.Length) && _arena.TryAllocate(body.Length) is { } native)
+        {
+            body.CopyTo(native.Writable);
+            return PublishNative(metadata, native);
+        }
+
+        return Publish(metadata, body, null);
+    }
+
+    /// <summary>Publishes a body written into a native block; the tier takes over the writer's reference.</summary>
+    private bool PublishNative(EntryMetadata metadata, NativeBody native)
+    {
+        var charge = Charge(metadata, native.BlockSize);
+        if (charge > _capacity || native.Length > _maxObjectSize)
+        {
+            native.Release();
+            return false;
+        }
+
+        return Insert(new MemoryCacheEntry(metadata, native), charge);
+    }
 
     /// <summary>
     /// What an entry holds on the heap: its body, its key, and its metadata's own strings (URL and host when they are not
@@ -233,12 +280,17 @@ public sealed partial class MemoryStore : ICacheStore
             return false;
         }
 
-        var node = file is not null ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, body!);
+        return Insert(file is not null ? new MemoryCacheEntry(metadata, file) : new MemoryCacheEntry(metadata, body!), charge);
+    }
+
+    private bool Insert(MemoryCacheEntry node, long charge)
+    {
+        var metadata = node.Metadata;
         lock (_evictionLock)
         {
             if (_disposed)
             {
-                file?.Release();
+                node.CountedBody?.Release();
                 return false;
             }
 
@@ -247,8 +299,8 @@ public sealed partial class MemoryStore : ICacheStore
                 RemoveLocked(old);
             }
 
-            // Removed bodies still open (being sent, or in their grace) are memory the tier uses: they count.
-            while (_bytes + _files.RemovedBytes + charge > _capacity && _tail is not null)
+            // Removed bodies still held (being sent, or in their grace) are memory the tier uses: they count.
+            while (_bytes + _files.RemovedBytes + _arena.RemovedBytes + charge > _capacity && _tail is not null)
             {
                 EvictOneLocked();
             }
@@ -351,24 +403,24 @@ public sealed partial class MemoryStore : ICacheStore
         }
 
         node.Next = node.Previous = null;
-        _bytes -= Charge(node.Metadata, node.Metadata.BodyLength);
-        if (node.BodyFile is { } file)
+        _bytes -= Charge(node.Metadata, node.ChargedBodyLength);
+        if (node.CountedBody is { } counted)
         {
-            ReleaseRemovedLocked(node, file);
+            ReleaseRemovedLocked(node, counted);
         }
 
         return true;
     }
 
     /// <summary>
-    /// Gives back the tier's reference on a removed entry's body file: now, unless the entry was hit within the
-    /// grace (<see cref="RemovalGraceTicks"/>), in which case when that ends. Readers' references keep it open longer.
+    /// Gives back the tier's reference on a removed entry's body file or native block: now, unless the entry was hit
+    /// within the grace (<see cref="RemovalGrace"/>), in which case when that ends. Readers' references keep it longer.
     /// </summary>
-    private void ReleaseRemovedLocked(MemoryCacheEntry node, MemoryBodyFile file)
+    private void ReleaseRemovedLocked(MemoryCacheEntry node, ITierBody file)
     {
         file.MarkRemoved();
         var now = _time.GetUtcNow().UtcTicks;
-        var until = Volatile.Read(ref node.LastHitTicks) + RemovalGraceTicks;
+        var until = Volatile.Read(ref node.LastHitTicks) + _removalGraceTicks;
         if (until <= now || _disposed)
         {
             file.Release();
