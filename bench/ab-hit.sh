@@ -10,8 +10,8 @@
 #   ENV_A / ENV_B (NAME=VALUE settings for that build's server only, space-separated, e.g.
 #   ENV_B="EDGECACHE__MEMORYFILETHRESHOLD=64KB": one build against another setting with A=HEAD),
 #   SKIP_PUBLISH=1 (reuse $OUT/a and $OUT/b), RESTART=1 (start each server afresh for each of its runs, with WARM
-#   seconds of wrk first, default 10: a server process can settle for its lifetime into a regime of thread-pool
-#   spinning and failed speculative reads that a run-once A/B reads as the build's; docs/performance.md, session 11).
+#   seconds of wrk first, default 10: so that a difference cannot come from one server process's state for its
+#   lifetime, its thread pool or its JIT, rather than from its build; docs/performance.md, session 11).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 A="${1:-HEAD~1}"
