@@ -50,6 +50,7 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
             return;
         }
 
+        ServerLog.WarmingUp(logger, settings.WarmUp);
         var started = Stopwatch.GetTimestamp();
         try
         {
