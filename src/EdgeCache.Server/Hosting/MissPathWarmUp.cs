@@ -7,8 +7,8 @@ using EdgeCache.Server.Settings;
 namespace EdgeCache.Server.Hosting;
 
 /// <summary>
-/// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses (and as many hits) go for
-/// <see cref="ServerSettings.WarmUp"/> through a caching proxy of its own (Kestrel on a loopback port, a throwaway
+/// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses (and as many hits) go, until
+/// the JIT settles or for at most <see cref="ServerSettings.WarmUp"/>, through a caching proxy of its own (Kestrel on a loopback port, a throwaway
 /// memory store) in front of a loopback origin of its own, so Kestrel's request handling, the origin client, the
 /// fill and the memory tier's write have been called often enough for tiered compilation to promote them.
 /// </summary>
@@ -26,7 +26,7 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
     // at once (as under load), few enough that a 2-core machine still has time left for the JIT's own thread.
     private const int Concurrency = 8;
 
-    // Hits go to keys -1 to -15 (mask), misses to a new key each.
+    // Hits (odd request numbers) go to the keys -1, -3, ... -15; misses (even ones) to a new key each.
     private const int HotKeys = 15;
 
     // The JIT has settled when it compiled fewer than SettledMethods methods in the last Settled while the misses
@@ -50,6 +50,7 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
             return;
         }
 
+        ServerLog.WarmingUp(logger, settings.WarmUp);
         var started = Stopwatch.GetTimestamp();
         try
         {

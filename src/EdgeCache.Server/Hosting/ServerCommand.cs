@@ -126,7 +126,17 @@ internal static class ServerCommand
                 ApplyHeapLimit(app);
             }
 
-            await app.RunAsync().ConfigureAwait(false);
+            // Read before the run: the host disposes its services (the lifetime with them) when it ends.
+            var stopping = app.Lifetime.ApplicationStopping;
+            try
+            {
+                await app.RunAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopped before it had started (during the warm-up, say): a stop that was asked for, not a failure.
+            }
+
             return 0;
         });
 

@@ -17,4 +17,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(506, LogLevel.Warning, "Warm-up failed; serving without it.")]
     public static partial void WarmUpFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(507, LogLevel.Information, "Warm-up: at most {Limit} of misses through a loopback origin of its own before the listener opens (EdgeCache:WarmUp).")]
+    public static partial void WarmingUp(ILogger logger, TimeSpan limit);
 }

@@ -49,6 +49,27 @@ public sealed class MissPathWarmUpTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task A_stop_during_the_warm_up_exits_cleanly_and_sends_nothing_to_the_origin()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        await using var server = await ServerProcess.StartAsync(
+            ["--origin", origin.BaseUri.ToString(), "--store", "memory"],
+            environment: new Dictionary<string, string> { ["EdgeCache__WarmUp"] = "00:01:00" },
+            waitUntilListening: false);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
+        while (!server.Output.Contains("[507]", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the warm-up never started:\n" + server.Output);
+            await Task.Delay(50);
+        }
+
+        var exitCode = await server.TerminateAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(0, exitCode);
+        Assert.Empty(origin.Requests);
+    }
+
     [Theory]
     [InlineData("-00:00:01")]
     [InlineData("00:01:01")]
