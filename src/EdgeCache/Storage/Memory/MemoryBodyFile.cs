@@ -34,22 +34,7 @@ internal sealed class MemoryBodyFile : ITierBody
     public long Length { get; }
 
     /// <summary>Takes a reference; <see langword="false"/> once the last one was released (the file is closed).</summary>
-    public bool TryAcquire()
-    {
-        var seen = Volatile.Read(ref _references);
-        while (seen > 0)
-        {
-            var before = Interlocked.CompareExchange(ref _references, seen + 1, seen);
-            if (before == seen)
-            {
-                return true;
-            }
-
-            seen = before;
-        }
-
-        return false;
-    }
+    public bool TryAcquire() => ReferenceCount.TryAcquire(ref _references);
 
     /// <summary>Gives back a reference; the last one closes the file.</summary>
     public void Release()

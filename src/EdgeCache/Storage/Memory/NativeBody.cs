@@ -48,22 +48,7 @@ internal sealed unsafe class NativeBody : MemoryManager<byte>, ITierBody
     public Span<byte> Writable => new(_pointer, _length);
 
     /// <summary>Takes a reference; <see langword="false"/> once the last one was released (the block is free).</summary>
-    public bool TryAcquire()
-    {
-        var seen = Volatile.Read(ref _references);
-        while (seen > 0)
-        {
-            var before = Interlocked.CompareExchange(ref _references, seen + 1, seen);
-            if (before == seen)
-            {
-                return true;
-            }
-
-            seen = before;
-        }
-
-        return false;
-    }
+    public bool TryAcquire() => ReferenceCount.TryAcquire(ref _references);
 
     /// <summary>Gives back a reference; the last one frees the block.</summary>
     public void Release()
