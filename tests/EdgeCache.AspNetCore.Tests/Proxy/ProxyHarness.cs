@@ -26,7 +26,10 @@ internal sealed class ProxyHarness : ProxyHarnessBase
     {
     }
 
-    public static async Task<ProxyHarness> StartAsync(params (string Key, string Value)[] settings)
+    public static Task<ProxyHarness> StartAsync(params (string Key, string Value)[] settings) => StartAsync(store: null, settings);
+
+    /// <summary>Starts the proxy over <paramref name="store"/> (a wrapper that injects a fault) instead of the default memory store.</summary>
+    public static async Task<ProxyHarness> StartAsync(Func<IServiceProvider, ICacheStore>? store, params (string Key, string Value)[] settings)
     {
         var origin = await TestOrigin.StartAsync();
         var time = WholeSecondClock();
@@ -77,6 +80,11 @@ internal sealed class ProxyHarness : ProxyHarnessBase
         });
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Services.AddSingleton<TimeProvider>(time);
+        if (store is not null)
+        {
+            builder.Services.AddSingleton(store);
+        }
+
         builder.Services.AddEdgeCache(o =>
         {
             if (maxObjectSize is { } limit)
@@ -90,6 +98,10 @@ internal sealed class ProxyHarness : ProxyHarnessBase
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new ProxyHarness(app, origin, time, ClientFor(address));
     }
+
+    /// <summary>Waits until the work the proxy tracks (fills and their store writes) has finished.</summary>
+    public Task DrainAsync()
+        => Services.GetRequiredService<EdgeCache.AspNetCore.Hosting.WaitUntilTracker>().DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
     private static long ParseSize(string value) => value.EndsWith("MB", StringComparison.Ordinal)
         ? long.Parse(value[..^2], CultureInfo.InvariantCulture) << 20

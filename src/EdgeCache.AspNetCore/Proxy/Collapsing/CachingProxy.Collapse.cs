@@ -39,8 +39,10 @@ internal sealed partial class CachingProxy
                     if (existing.Outcome.IsCompletedSuccessfully && existing.Outcome.Result is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
                     {
                         // The fill has its whole body and is only being stored: this request came after it,
-                        // so it is a hit (or, asking for more than a stored copy, a fetch of its own), not collapsed.
-                        if (ReferenceEquals(requestCc, CacheControlDirectives.Empty))
+                        // so it is a hit if the stored copy would be one (fresh, no no-cache), or else a fetch
+                        // of its own, not collapsed. A slow commit (a shared tier) must not stretch a response's
+                        // freshness or let a no-cache response be reused without validation (RFC 9111 section 4).
+                        if (ReferenceEquals(requestCc, CacheControlDirectives.Empty) && IsFreshAfterFill(filled))
                         {
                             await ServeOutcomeAsync(context, target, lookup, requestCc, forward, filled, FetchRole.AfterFill, hitForPass).ConfigureAwait(false);
                             return;
@@ -248,6 +250,14 @@ internal sealed partial class CachingProxy
 
         Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
         return Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.FilledElsewhere, Status = filled.Metadata.StatusCode, Entry = filled });
+    }
+
+    /// <summary>Whether a fill's response, whole but not yet stored, may answer a later request as its stored copy would.</summary>
+    private bool IsFreshAfterFill(FetchOutcome filled)
+    {
+        var age = EntryAge.Current(filled.InitialAge, filled.ResponseTime, _time.GetUtcNow());
+        var stored = ResponseFacts.From(filled.Status, filled.Headers).Directives;
+        return Reuse.Decide(filled.FreshnessLifetime, age, invalidated: false, stored, CacheControlDirectives.Empty) == ReuseDecision.Fresh;
     }
 
     /// <summary>Whether a purge came after <paramref name="fetch"/> began (so it must not serve requests that came after the purge).</summary>
