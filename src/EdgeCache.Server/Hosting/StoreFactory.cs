@@ -26,6 +26,34 @@ internal static class StoreFactory
         return services.GetService<RedisTier>() is { } redis ? new SharedTierStore(local, redis) : local;
     }
 
+    /// <summary>
+    /// The start-up warm-up's throwaway store, of the kind <c>--store</c> names so the same writers are compiled: a
+    /// <paramref name="memoryBytes"/> memory tier and, for disk and tiered, a disk tier in <paramref name="directory"/>
+    /// (never the configured data directory) with the configured write queue. No Redis tier.
+    /// </summary>
+    public static ICacheStore CreateWarmUpStore(ServerSettings settings, string directory, long memoryBytes, IServiceProvider services)
+    {
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Storage");
+        MemoryStore Memory() => new(new MemoryStoreOptions { SizeLimit = memoryBytes, FileBodyThreshold = settings.MemoryFileThresholdBytes }, time);
+        DiskStore Disk() => DiskStore.Open(new DiskStoreOptions
+        {
+            DataDirectory = directory,
+            SizeLimit = WarmUpDiskBytes,
+            WriteQueueBytes = Math.Clamp(settings.DiskWriteQueueBytes, DiskStoreOptions.MinWriteQueueBytes, WarmUpDiskBytes / 4),
+            MaxObjectSize = WarmUpDiskBytes / 4,
+        }, time, logger);
+        return settings.Store switch
+        {
+            "memory" => new PurgeFencedStore(Memory()),
+            "disk" => new PurgeFencedStore(Disk()),
+            _ => new TieredStore(Memory(), Disk(), logger),
+        };
+    }
+
+    // The warm-up's disk tier: a few thousand 1 KB entries, so its eviction runs too and its files stay small.
+    private const long WarmUpDiskBytes = 16L * 1024 * 1024;
+
     /// <summary>The Redis tier for <c>--redis</c>, or null when it is not configured.</summary>
     public static RedisTier? CreateRedisTier(ServerSettings settings, IServiceProvider services)
     {
