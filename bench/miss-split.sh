@@ -98,10 +98,13 @@ fi
 i=2
 for b in $BUILDS; do
   label=${b%%=*} dir=${b#*=} envname="ENV_$label" argsname="ARGS_$label"
+  # Each build its own data directory in WORK: without one, tiered and disk servers all opened ./edgecache-data of
+  # the caller's directory, one SQLite index and one set of body files written by every build at once, kept across runs.
   PORT[$label]=$((PORT_BASE + i)); i=$((i + 1))
   # shellcheck disable=SC2086 # ENV_<label> is a list of NAME=VALUE words
   env ${!envname:-} dotnet "$dir/EdgeCache.Server.dll" --origin "http://127.0.0.1:$P_ORIGIN" \
-    --listen "http://127.0.0.1:${PORT[$label]}" --store "$STORE" --admin-listen none ${!argsname:-} >"$WORK/logs/$label.log" 2>&1 &
+    --listen "http://127.0.0.1:${PORT[$label]}" --store "$STORE" --data-dir "$WORK/data-$label" --admin-listen none \
+    ${!argsname:-} >"$WORK/logs/$label.log" 2>&1 &
   PID[$label]=$!; ALL+=("$label")
 done
 for t in "${ALL[@]}"; do

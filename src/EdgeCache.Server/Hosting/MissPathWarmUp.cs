@@ -3,18 +3,23 @@ using System.Net;
 using EdgeCache.AspNetCore;
 using EdgeCache.AspNetCore.Proxy;
 using EdgeCache.Server.Settings;
+using EdgeCache.Storage;
 
 namespace EdgeCache.Server.Hosting;
 
 /// <summary>
 /// CDN mode's start-up warm-up: before the public listener opens, unique-key 1 KB misses (and as many hits) go, until
 /// the JIT settles or for at most <see cref="ServerSettings.WarmUp"/>, through a caching proxy of its own (Kestrel on a loopback port, a throwaway
-/// memory store) in front of a loopback origin of its own, so Kestrel's request handling, the origin client, the
-/// fill and the memory tier's write have been called often enough for tiered compilation to promote them.
+/// store of the kind <c>--store</c> names, a disk tier's files in a temporary directory removed after) in front of a
+/// loopback origin of its own, so Kestrel's request handling, the origin client, the fill and the store's writers
+/// have been called often enough for tiered compilation to promote them.
 /// </summary>
 /// <remarks>
 /// Without it the first real misses run tier-0 and instrumented code and share the cores with the JIT: 160-330 µs
 /// of CPU per miss for the first 10-30 s against 70-100 warm (docs/performance.md, "Session 10: the miss path").
+/// The store has to be of the configured kind: tier-1 code is compiled once, with the profile the warm-up gave it, and
+/// a tiered server warmed up on a memory store kept the memory store's guesses at its store calls for good (its warm
+/// tiered misses cost 1.19x those of the same build without the warm-up; "Session 12: the miss path and start-up").
 /// Nothing of it reaches the configured origin or the server's store. It is a hosted service, so the host starts it
 /// before the server listens; a warm-up that fails is logged and start-up goes on.
 /// </remarks>
@@ -40,8 +45,15 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
 
     private static readonly byte[] Body = CreateBody();
 
+    // The warm-up store's memory tier: small enough to fill within the first second, so eviction (part of every
+    // miss on a full tier, and the tiered store's demotion) is warmed too.
+    private const long WarmUpMemoryBytes = 4L * 1024 * 1024;
+
     /// <summary>Requests (half of them misses) answered by the last warm-up (for tests).</summary>
     internal int Requests { get; private set; }
+
+    /// <summary>The temporary directory the last warm-up's disk tier used (removed when it ended), or null (for tests).</summary>
+    internal string? StoreDirectory { get; private set; }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -76,23 +88,38 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
 
     private async Task<int> RunAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
-        var origin = BuildOrigin();
-        await using (origin.ConfigureAwait(false))
+        // The disk and tiered stores' writers (the write-behind queue, the committer, the index) are warmed in a
+        // directory of the warm-up's own: the configured data directory is never opened by it.
+        var directory = settings.Store == "memory" ? null : Directory.CreateTempSubdirectory("edgecache-warm-up-").FullName;
+        StoreDirectory = directory;
+        try
         {
-            await origin.StartAsync(cancellationToken).ConfigureAwait(false);
-            var proxy = BuildProxy(AddressOf(origin));
-            await using (proxy.ConfigureAwait(false))
+            var origin = BuildOrigin();
+            await using (origin.ConfigureAwait(false))
             {
-                await proxy.StartAsync(cancellationToken).ConfigureAwait(false);
-                try
+                await origin.StartAsync(cancellationToken).ConfigureAwait(false);
+                var proxy = BuildProxy(AddressOf(origin), directory);
+                await using (proxy.ConfigureAwait(false))
                 {
-                    return await DriveAsync(AddressOf(proxy), duration, cancellationToken).ConfigureAwait(false);
+                    await proxy.StartAsync(cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        return await DriveAsync(AddressOf(proxy), duration, cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        await proxy.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                        await origin.StopAsync(CancellationToken.None).ConfigureAwait(false);
+                    }
                 }
-                finally
-                {
-                    await proxy.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                    await origin.StopAsync(CancellationToken.None).ConfigureAwait(false);
-                }
+            }
+        }
+        finally
+        {
+            // The proxy's disposal above closed the store (its container owns it), so its files can go.
+            if (directory is not null)
+            {
+                Directory.Delete(directory, recursive: true);
             }
         }
     }
@@ -186,16 +213,20 @@ internal sealed class MissPathWarmUp(ServerSettings settings, ILogger<MissPathWa
     }
 
     /// <summary>The proxy, built as the server builds its own: same Kestrel options and connection middleware, same kind of store.</summary>
-    private WebApplication BuildProxy(Uri origin)
+    private WebApplication BuildProxy(Uri origin, string? storeDirectory)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
         ConfigureKestrel(builder, edgeCacheConnections: true);
         builder.Services.AddRoutingCore();
+        if (storeDirectory is not null)
+        {
+            builder.Services.AddSingleton<ICacheStore>(sp => StoreFactory.CreateWarmUpStore(settings, storeDirectory, WarmUpMemoryBytes, sp));
+        }
+
         builder.Services.AddEdgeCache(o =>
         {
             o.Origin = origin;
-            // Small enough to fill within the first second, so eviction (part of every miss on a full tier) is warmed too.
-            o.MemoryStore.SizeLimit = 4L * 1024 * 1024;
+            o.MemoryStore.SizeLimit = WarmUpMemoryBytes;
             o.MemoryStore.FileBodyThreshold = settings.MemoryFileThresholdBytes;
         });
         var app = builder.Build();

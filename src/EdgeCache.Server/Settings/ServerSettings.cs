@@ -152,7 +152,7 @@ internal sealed class ServerSettings
 
     /// <summary>
     /// CDN mode: before the listener opens, drive unique-key misses (and as many hits) through a proxy of the server's
-    /// own (loopback origin, throwaway memory store) until the JIT settles, for at most this long, so the JIT has compiled
+    /// own (loopback origin, a throwaway store of the configured kind) until the JIT settles, for at most this long, so the JIT has compiled
     /// the miss path before the first real miss pays for it (docs/performance.md, "Session 11: the miss path").
     /// 00:00:00 turns it off; at most 1 minute.
     /// </summary>

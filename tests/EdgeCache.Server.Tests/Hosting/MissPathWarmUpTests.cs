@@ -24,6 +24,7 @@ public sealed class MissPathWarmUpTests
 
         var warmUp = server.App.Services.GetRequiredService<MissPathWarmUp>();
         Assert.True(warmUp.Requests > 0, "the warm-up answered no request");
+        Assert.Null(warmUp.StoreDirectory); // a memory store's warm-up touches no directory
         Assert.Empty(origin.Requests);
         Assert.Equal(0, server.App.Services.GetRequiredService<ICacheStore>().GetStatistics().Entries);
 
@@ -32,6 +33,49 @@ public sealed class MissPathWarmUpTests
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("fwd=uri-miss", response.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
         Assert.Single(origin.Requests);
+    }
+
+    [Theory]
+    [InlineData("tiered")]
+    [InlineData("disk")]
+    public async Task A_disk_backed_warm_up_writes_only_to_a_temporary_directory_of_its_own_and_removes_it(string store)
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        var dataDir = Directory.CreateTempSubdirectory("edgecache-warm-up-test-").FullName;
+        try
+        {
+            var server = await InProcessServer.StartAsync(new Dictionary<string, string?>
+            {
+                ["Origin"] = origin.BaseUri.ToString(),
+                ["Store"] = store,
+                ["DataDir"] = dataDir,
+                ["WarmUp"] = "00:00:01",
+            });
+            await using (server)
+            {
+                var warmUp = server.App.Services.GetRequiredService<MissPathWarmUp>();
+                Assert.True(warmUp.Requests > 0, "the warm-up answered no request");
+                Assert.NotNull(warmUp.StoreDirectory);
+                Assert.False(Directory.Exists(warmUp.StoreDirectory), "the warm-up left its store directory behind: " + warmUp.StoreDirectory);
+                Assert.False(
+                    Path.GetFullPath(warmUp.StoreDirectory).StartsWith(dataDir, StringComparison.Ordinal),
+                    "the warm-up's store was under the configured data directory");
+                Assert.Empty(origin.Requests);
+                Assert.Equal(0, server.App.Services.GetRequiredService<ICacheStore>().GetStatistics().Entries);
+
+                // The configured store is whole and empty: the first request of a warm-up key is a miss to the real origin, then a hit.
+                using var first = await server.Client.GetAsync("/warm-up/body?n=2");
+                Assert.Contains("fwd=uri-miss", first.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
+                await server.DrainAsync();
+                using var second = await server.Client.GetAsync("/warm-up/body?n=2");
+                Assert.Contains("hit", second.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
+                Assert.Single(origin.Requests);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
     }
 
     [Fact]
