@@ -8,9 +8,6 @@ internal sealed partial class DiskIndex
 {
     private const string FindSql = "SELECT id, key, size, expires, invalidated, metadata, checksum, body FROM entries WHERE hash = $hash";
 
-    // 256 KB (a negative cache_size is in KiB).
-    private const string ReaderCachePragma = "PRAGMA cache_size=-256";
-
     private readonly ConcurrentBag<ReadSession> _readers = [];
 
     private ReadSession RentReader()
@@ -41,16 +38,6 @@ internal sealed partial class DiskIndex
         {
             Connection = new SqliteConnection(connectionString);
             Connection.Open();
-
-            // A reader looks up one row by its key hash: the hash index's upper pages are all it reuses, and the file's
-            // pages are in the OS's page cache anyway. SQLite's default cache (2 MB a connection, up to
-            // 2 x cores + 2 pooled readers) only held copies of bodies read once (docs/performance.md, "Session 12: tiered RSS").
-            using (var pragma = Connection.CreateCommand())
-            {
-                pragma.CommandText = ReaderCachePragma;
-                pragma.ExecuteNonQuery();
-            }
-
             Find = Connection.CreateCommand();
             Find.CommandText = FindSql;
             Hash = Find.Parameters.Add("$hash", SqliteType.Blob);
