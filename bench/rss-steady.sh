@@ -7,7 +7,9 @@
 # for any query string, and, per setting, `edgecache --store $STORE --memory-size $MEMORY_SIZE` in front of it
 # (tiered and disk: a fresh data directory under WORK per setting):
 #   misses: MISS_DUR s of wrk -c$CONNS where every request is a new key (all misses that get stored, so the
-#           tier fills to its budget and then evicts);
+#           tier fills to its budget and then evicts); with MISS_REQS, until that many misses were answered instead
+#           (MISS_DUR is then only the cap): on a loaded machine 30 s may not fill the tier, and steady RSS moves
+#           with how far past full it got, so a fixed count compares settings that ran at different rates;
 #   hits:   HIT_DUR s of wrk -c$CONNS over HOT keys requested once before (all hits).
 # VmRSS is sampled every second; the report gives, per phase, the median of the second half of the samples
 # ("steady") and the maximum, the steady RssAnon (RSS less the mapped assembly files), the steady thread
@@ -20,13 +22,13 @@
 #   STORE=tiered SETTINGS='default=;r2r=PUBLISH=/tmp/r2r' SKIP_PUBLISH=1 bench/rss-steady.sh
 # A setting's PUBLISH=DIR runs the build published in DIR instead of OUT (A/B of two builds in one run);
 # every other assignment goes to the server's environment.
-# Knobs (env): SETTINGS (name=ENV ENV...;name=...), STORE (memory), BODY (bytes, 10240), MEMORY_SIZE (64MB), MISS_DUR (30),
+# Knobs (env): SETTINGS (name=ENV ENV...;name=...), STORE (memory), BODY (bytes, 10240), MEMORY_SIZE (64MB), MISS_DUR (30), MISS_REQS,
 #   HIT_DUR (15), HOT (500), CONNS (32), PORT_BASE (38450), OUT (publish dir, /tmp/edgecache-load),
 #   SKIP_PUBLISH=1, WORK (/tmp/edgecache-rss-steady).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BODY="${BODY:-10240}" MEMORY_SIZE="${MEMORY_SIZE:-64MB}" MISS_DUR="${MISS_DUR:-30}" HIT_DUR="${HIT_DUR:-15}"
-HOT="${HOT:-500}" CONNS="${CONNS:-32}" PORT_BASE="${PORT_BASE:-38450}" OUT="${OUT:-/tmp/edgecache-load}"
+HOT="${HOT:-500}" CONNS="${CONNS:-32}" MISS_REQS="${MISS_REQS:-0}" PORT_BASE="${PORT_BASE:-38450}" OUT="${OUT:-/tmp/edgecache-load}"
 WORK="${WORK:-/tmp/edgecache-rss-steady}" STORE="${STORE:-memory}"
 SETTINGS="${SETTINGS:-default=;conserve=DOTNET_GCConserveMemory=5;server=DOTNET_gcServer=1;server-nodatas=DOTNET_gcServer=1 DOTNET_GCDynamicAdaptationMode=0;nonconcurrent=DOTNET_gcConcurrent=0}"
 ORIGIN_PORT=$PORT_BASE EDGE_PORT=$((PORT_BASE + 1))
@@ -56,13 +58,18 @@ http {
 }
 CONF
 # Every request a new key: the thread id keeps wrk's threads apart, a counter the requests.
-cat >"$WORK/unique.lua" <<'LUA'
+cat >"$WORK/unique.lua" <<LUA
 local n = 0
 local id = 0
+local answered = 0
 setup = function(thread) id = id + 1; thread:set("id", id) end
 request = function()
   n = n + 1
   return wrk.format("GET", "/body.bin?u=" .. (id or 0) .. "-" .. n)
+end
+response = function()
+  answered = answered + 1
+  if $MISS_REQS > 0 and answered >= $MISS_REQS then wrk.thread:stop() end
 end
 LUA
 cat >"$WORK/hot.lua" <<LUA

@@ -1,5 +1,4 @@
 using EdgeCache.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -9,22 +8,9 @@ namespace EdgeCache.Tests.Storage;
 /// after (counted by the store and by the process's own descriptor table), that the budget counts the files,
 /// and that a file that cannot be made leaves the body in an array.
 /// </summary>
-public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
+public sealed class MemoryStoreBodyFileTests : MemoryStoreTestBase
 {
     private const int Large = 200_000;
-
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<MemoryStore> _stores = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-    }
 
     [Theory]
     [InlineData(true)]
@@ -98,7 +84,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
         await reader.ReadExactlyAsync(first);
 
         Assert.Equal(1, await store.PurgeAsync(PurgeRequest.Everything));
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
 
         // Removed from the tier, but still open and counted while the reader holds it.
         Assert.Null(await store.GetAsync(metadata.Key));
@@ -131,7 +117,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
         var shared = (ISharedBodyFile)entry;
         Assert.True(shared.TryAcquireBodyFile(out _, out _));
         shared.ReleaseBodyFile();
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
 
         Assert.Equal(0, store.BodyFiles);
         Assert.Equal(0, store.Bytes);
@@ -156,7 +142,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
         // A reader holds the oldest survivor's body while it is evicted: its bytes still count, so the next
         // write evicts one entry more than it otherwise would.
         var held = (await store.GetAsync("https://example.com/b5"))!.OpenBody();
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
         Assert.True(await store.DeleteAsync("https://example.com/b5"));
         Assert.Equal(4, store.Count);
         Assert.True(store.Bytes > 4L * Large);
@@ -202,7 +188,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
         Assert.Equal(StoreTestData.Body(7, Large), await StoreTestData.ReadBodyAsync(marked));
         Assert.Equal(1, store.BodyFiles);
 
-        _time.Advance(TimeSpan.FromSeconds(5));
+        Time.Advance(TimeSpan.FromSeconds(5));
         Assert.Equal(1, await store.PurgeAsync(PurgeRequest.Everything));
         Assert.Equal(0, store.BodyFiles);
         AssertDescriptors(store, 0);
@@ -221,10 +207,10 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
                 Assert.Equal(metadata.BodyLength, stream.Length);
             }
 
-            _time.Advance(TimeSpan.FromMilliseconds(300));
+            Time.Advance(TimeSpan.FromMilliseconds(300));
         }
 
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(store.Count, store.BodyFiles);
         AssertDescriptors(store, store.Count);
         Assert.True(store.Bytes <= 2 * 1024 * 1024);
@@ -251,9 +237,7 @@ public sealed class MemoryStoreBodyFileTests : IAsyncLifetime
     private MemoryStore NewStore(long sizeLimit = 64L * 1024 * 1024, long fileBodyThreshold = 64 * 1024)
     {
         Assert.True(OperatingSystem.IsLinux(), "memory files are Linux's; these tests run there");
-        var store = new MemoryStore(new MemoryStoreOptions { SizeLimit = sizeLimit, MaxObjectSize = sizeLimit / 2, FileBodyThreshold = fileBodyThreshold }, _time);
-        _stores.Add(store);
-        return store;
+        return NewStore(new MemoryStoreOptions { SizeLimit = sizeLimit, MaxObjectSize = sizeLimit / 2, FileBodyThreshold = fileBodyThreshold });
     }
 
     private static async Task<EntryMetadata> PutLargeAsync(MemoryStore store, string url, int seed, int length = Large)

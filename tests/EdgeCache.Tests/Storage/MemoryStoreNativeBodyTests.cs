@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using EdgeCache.Storage;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
@@ -11,23 +10,10 @@ namespace EdgeCache.Tests.Storage;
 /// goes back once the tier and every reader let go. Freed blocks are poisoned here, so a read after a free sees
 /// the poison instead of passing by luck.
 /// </summary>
-public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
+public sealed class MemoryStoreNativeBodyTests : MemoryStoreTestBase
 {
     private const int Size = 10_240;
     private const byte Poison = 0xDB;
-
-    private readonly FakeTimeProvider _time = new(StoreTestData.Epoch);
-    private readonly List<MemoryStore> _stores = [];
-
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    public async Task DisposeAsync()
-    {
-        foreach (var store in _stores)
-        {
-            await store.DisposeAsync();
-        }
-    }
 
     [Theory]
     [InlineData(true)]
@@ -108,7 +94,7 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
         Assert.True(store.Bytes >= NativeBodyArena.BlockSize(Size) || how == "store disposed");
 
         entry.ReleaseMemory();
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
 
         // Released for good: the memory refuses to give the freed block's bytes (now poison, or another body's).
         Assert.Throws<ObjectDisposedException>(() => memory.Span.Length);
@@ -134,7 +120,7 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
         Assert.Equal(1000, stream.Read(first));
 
         await RemoveAsync(store, metadata.Key, how);
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
         for (var i = 0; i < 80; i++)
         {
             await StoreTestData.PutAsync(store, StoreTestData.Metadata($"https://example.com/new{i}"), StoreTestData.Body(200 + i, Size));
@@ -158,7 +144,7 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
         Assert.True(await StoreTestData.PutAsync(store, metadata, StoreTestData.Body(5, Size)));
         OpenAndDrop((await store.GetAsync(metadata.Key))!);
         Assert.True(await store.DeleteAsync(metadata.Key));
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
         Assert.Equal(NativeBodyArena.BlockSize(Size), store.Bytes);
 
         GC.Collect();
@@ -181,7 +167,7 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
         Assert.True(entry.TryAcquireMemory(out var memory));
         Assert.Equal(body, memory.ToArray());
         entry.ReleaseMemory();
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
 
         Assert.False(entry.TryAcquireMemory(out _));
         Assert.Equal(0, store.NativeBodyBytes);
@@ -195,7 +181,7 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
         Assert.True(await StoreTestData.PutAsync(store, metadata, StoreTestData.Body(7, Size)));
         var entry = (await store.GetAsync(metadata.Key))!;
         Assert.True(await store.DeleteAsync(metadata.Key));
-        _time.Advance(TimeSpan.FromSeconds(2));
+        Time.Advance(TimeSpan.FromSeconds(2));
 
         Assert.False(entry.TryAcquireMemory(out _));
         Assert.Throws<InvalidOperationException>(entry.ReleaseMemory);
@@ -243,9 +229,8 @@ public sealed class MemoryStoreNativeBodyTests : IAsyncLifetime
 
     private MemoryStore NewStore(long sizeLimit = 16L << 20)
     {
-        var store = new MemoryStore(new MemoryStoreOptions { SizeLimit = sizeLimit }, _time);
+        var store = NewStore(new MemoryStoreOptions { SizeLimit = sizeLimit });
         store.Arena.PoisonOnFree = Poison;
-        _stores.Add(store);
         return store;
     }
 }

@@ -4,7 +4,8 @@ namespace EdgeCache.Tests.Storage;
 
 /// <summary>
 /// A small body of declared length is collected once and kept by both tiers: the memory entry and the disk row's
-/// queued body are one array, and the disk row holds exactly the body once memory no longer does.
+/// queued body are one native block, which the queued row holds until its row is written (charged to the memory tier
+/// meanwhile, even once memory dropped the entry), and the disk row holds exactly the body once memory no longer does.
 /// </summary>
 // One collection for the tests that drop disk writes: a listener of the process-wide writes_dropped meter counts them all.
 [Collection("Dropped disk writes")]
@@ -13,22 +14,65 @@ public sealed class TieredStoreSharedBodyTests : DiskStoreTestBase
     private const int BodySize = 10_240;
 
     [Fact]
-    public async Task The_queued_disk_row_holds_the_one_collected_array_and_memory_a_native_copy_of_it()
+    public async Task The_queued_disk_row_and_the_memory_entry_share_one_native_block_off_the_GC_heap()
     {
-        // The body is collected once; the memory tier copies it off the GC heap, so the array is garbage as soon as
-        // the disk tier has written it instead of living as long as the memory entry.
+        // The body is collected once, into the memory tier's block; the queued row holds a reference on that block
+        // instead of an array, so nothing of the body waits on the GC heap for its row to be written.
         var (tiered, memory, disk) = Create(held: true);
         Assert.True(await PutAsync(tiered, "https://example.com/first", 1));
         await BatchHeld.Task;
+        var before = memory.NativeBodyBytes;
         Assert.True(await PutAsync(tiered, "https://example.com/shared", 2));
 
         var inMemory = Assert.IsType<MemoryCacheEntry>(await memory.GetAsync("https://example.com/shared"));
-        var queued = Assert.IsType<MemoryCacheEntry>(await disk.GetAsync("https://example.com/shared"));
         Assert.Null(inMemory.Body);
         Assert.NotNull(inMemory.NativeBody);
-        Assert.NotNull(queued.Body);
-        Assert.Equal(StoreTestData.Body(2, BodySize), queued.Body);
+        Assert.Equal(NativeBodyArena.BlockSize(BodySize), memory.NativeBodyBytes - before);
         Assert.Equal(StoreTestData.Body(2, BodySize), await StoreTestData.ReadBodyAsync(inMemory));
+
+        // Served from the queue, as a copy of its own.
+        var queued = Assert.IsType<MemoryCacheEntry>(await disk.GetAsync("https://example.com/shared"));
+        Assert.Equal(StoreTestData.Body(2, BodySize), queued.Body);
+    }
+
+    [Theory]
+    [InlineData("deleted from memory")]
+    [InlineData("evicted")]
+    public async Task A_block_the_queued_row_still_holds_stays_charged_and_whole_until_the_row_is_written_then_is_freed(string how)
+    {
+        var (tiered, memory, disk) = Create(held: true, memorySize: 64 * 1024);
+        memory.Arena.PoisonOnFree = 0xDB;
+        Assert.True(await PutAsync(tiered, "https://example.com/first", 1));
+        await BatchHeld.Task;
+        var body = StoreTestData.Body(2, BodySize);
+        Assert.True(await StoreTestData.PutAsync(tiered, Metadata("https://example.com/held"), body, chunkSize: 1000));
+        if (how == "evicted")
+        {
+            // Memory holds 64 KB: more bodies (whose rows queue behind the held batch) push it out, and their blocks
+            // would take the freed block first if the queue did not hold it.
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.True(await PutAsync(tiered, $"https://example.com/other/{i}", 10 + i));
+            }
+        }
+        else
+        {
+            Assert.True(await memory.DeleteAsync("https://example.com/held"));
+            Assert.True(await PutAsync(tiered, "https://example.com/after", 3));
+        }
+
+        Assert.Null(await memory.GetAsync("https://example.com/held"));
+
+        // No entry's, but still the memory tier's memory: it counts against its budget until the row lets go.
+        Assert.True(memory.Arena.RemovedBytes >= NativeBodyArena.BlockSize(BodySize));
+        var queued = Assert.IsType<MemoryCacheEntry>(await disk.GetAsync("https://example.com/held"));
+        Assert.Equal(body, queued.Body);
+
+        Release.SetResult();
+        await disk.FlushAsync();
+        Assert.Equal(body, RowBody("https://example.com/held"));
+        Assert.Equal(0, memory.Arena.RemovedBytes);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/held"))!));
     }
 
     [Theory]

@@ -95,7 +95,7 @@ internal sealed class DiskEntryWriter : ICacheEntryWriter
             _open = false;
             if (_inline is not null)
             {
-                return new ValueTask<bool>(_store.Publish(_metadata, null, _inline, _length, checksum));
+                return new ValueTask<bool>(_store.Publish(_metadata, null, _inline, null, _length, checksum));
             }
 
             var file = _file!;
@@ -112,7 +112,7 @@ internal sealed class DiskEntryWriter : ICacheEntryWriter
             bool stored;
             try
             {
-                stored = _store.Publish(_metadata, _tempPath, null, _length, checksum);
+                stored = _store.Publish(_metadata, _tempPath, null, null, _length, checksum);
             }
             finally
             {

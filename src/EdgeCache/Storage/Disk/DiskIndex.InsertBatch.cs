@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
 
 namespace EdgeCache.Storage;
@@ -85,6 +86,10 @@ internal sealed partial class DiskIndex
         private readonly SqliteParameter _id, _hash, _key, _url, _host, _size, _expires, _accessed, _invalidated, _metadata, _checksum, _body;
         private readonly SqliteParameter _tagValue, _tagId, _replaceHash, _addBytes, _addEntries;
 
+        // A body that is not an array of its own (the memory tier's native block) is bound from this copy: SQLite takes its
+        // own copy of a bound blob, so one array serves every row of its length instead of an array per row.
+        private byte[] _blob = [];
+
         public InsertStatements(SqliteConnection writer)
         {
             _insert = writer.CreateCommand();
@@ -163,7 +168,7 @@ internal sealed partial class DiskIndex
             _invalidated.Value = row.Invalidated ? 1 : 0;
             _metadata.Value = row.Metadata;
             _checksum.Value = row.Checksum;
-            _body.Value = (object?)row.Body ?? DBNull.Value;
+            _body.Value = row.Body is { } body ? AsBlob(body) : DBNull.Value;
             _insert.ExecuteNonQuery();
             for (var i = 0; i < tags.Count; i++)
             {
@@ -171,6 +176,22 @@ internal sealed partial class DiskIndex
                 _tagId.Value = row.Id;
                 _tag.ExecuteNonQuery();
             }
+        }
+
+        private byte[] AsBlob(ReadOnlyMemory<byte> body)
+        {
+            if (MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length)
+            {
+                return segment.Array;
+            }
+
+            if (_blob.Length != body.Length)
+            {
+                _blob = GC.AllocateUninitializedArray<byte>(body.Length);
+            }
+
+            body.Span.CopyTo(_blob);
+            return _blob;
         }
 
         public void AddToTotals(long bytes, long entries)

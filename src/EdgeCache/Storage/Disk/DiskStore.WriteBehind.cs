@@ -57,7 +57,12 @@ public sealed partial class DiskStore
     /// The final step of a write: rename the temp file into place and queue its index row. Returns false
     /// (the body file removed) when the store is closing or the queue is full.
     /// </summary>
-    internal bool Publish(EntryMetadata metadata, string? tempPath, byte[]? body, long length, long checksum)
+    /// <remarks>
+    /// A body kept in the row is an array of its own or, with <paramref name="bodyOwner"/>, the memory tier's block: the
+    /// queued entry then owns one reference on it, which the committer gives back; when the entry is not queued the
+    /// caller keeps it.
+    /// </remarks>
+    internal bool Publish(EntryMetadata metadata, string? tempPath, ReadOnlyMemory<byte>? body, ITierBody? bodyOwner, long length, long checksum)
     {
         if (Volatile.Read(ref _disposed) != 0)
         {
@@ -77,6 +82,7 @@ public sealed partial class DiskStore
             id,
             path,
             body,
+            bodyOwner,
             length,
             checksum,
             metadata.ExpiresAt.ToUnixTimeMilliseconds(),
@@ -155,6 +161,13 @@ public sealed partial class DiskStore
 
             Interlocked.Add(ref _processed, batch.Count);
             Interlocked.Add(ref _queuedBodyBytes, -BodyBytes(batch));
+
+            // Committed, cancelled or given up: either way no row will read the bodies again.
+            foreach (var entry in batch)
+            {
+                entry.ReleaseBody();
+            }
+
             batch.Clear();
             Interlocked.Exchange(ref _batchDone, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).SetResult();
         }
@@ -170,24 +183,42 @@ public sealed partial class DiskStore
         => metadata.BodyLength >= 0 && metadata.BodyLength <= _options.InlineBodyLimit && metadata.BodyLength <= _maxObjectSize && Volatile.Read(ref _disposed) == 0;
 
     /// <summary>
-    /// Publishes a body collected elsewhere (the tiered store's buffer, which its memory tier keeps too) into its index
-    /// row: the queue and the memory entry then hold one array, not two copies. The array must not change afterwards.
+    /// Publishes a body collected elsewhere (the tiered store's, which its memory tier keeps too) into its index row: the
+    /// queue and the memory entry then hold one copy, not two. The bytes must not change afterwards. With
+    /// <paramref name="owner"/> (the memory tier's native block) the queued row takes a reference of its own on it and
+    /// gives it back once the row is committed or given up, so the queue holds nothing on the GC heap: arrays that waited
+    /// there were the tiered store's extra resident memory over the memory store's (docs/performance.md, "Session 12:
+    /// tiered RSS").
     /// </summary>
-    internal bool PublishInRow(EntryMetadata metadata, byte[] body)
+    internal bool PublishInRow(EntryMetadata metadata, ReadOnlyMemory<byte> body, ITierBody? owner)
     {
         if (body.Length != metadata.BodyLength || !KeepsInRow(metadata) || body.Length > _options.SizeLimit)
         {
             return false;
         }
 
+        if (owner is not null && !owner.TryAcquire())
+        {
+            return false;
+        }
+
+        var queued = false;
         try
         {
-            return Publish(metadata, null, body, body.Length, (long)XxHash3.HashToUInt64(body));
+            queued = Publish(metadata, null, body, owner, body.Length, (long)XxHash3.HashToUInt64(body.Span));
+            return queued;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             StorageLog.DiskWriteFailed(_logger, metadata.Key, ex);
             return false;
+        }
+        finally
+        {
+            if (!queued)
+            {
+                owner?.Release();
+            }
         }
     }
 

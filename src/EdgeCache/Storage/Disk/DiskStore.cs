@@ -188,11 +188,12 @@ public sealed partial class DiskStore : ICacheStore
                 if (_pending.TryGetValue(key, out var pending))
                 {
                     // A pending entry replaces whatever the index holds for the key: never fall through to it.
-                    if (pending.ExpiresMs > now && !HiddenByUnappliedPurge(pending.Id, pending.Metadata) && (pending.Body is not null || BodyIsWhole(pending.Path!, pending.Size)))
+                    if (pending.ExpiresMs > now && !HiddenByUnappliedPurge(pending.Id, pending.Metadata)
+                        && TryReadPending(pending, out var array))
                     {
                         Interlocked.Increment(ref _hits);
                         var metadata = pending.Invalidated ? pending.Metadata with { Invalidated = true } : pending.Metadata;
-                        return new ValueTask<CacheEntry?>(pending.Body is { } body ? new MemoryCacheEntry(metadata, body) : new DiskCacheEntry(metadata, pending.Path!));
+                        return new ValueTask<CacheEntry?>(array is not null ? new MemoryCacheEntry(metadata, array) : new DiskCacheEntry(metadata, pending.Path!));
                     }
                 }
                 else if (Hash(key) is var hash && _index.MayContain(hash) && _index.TryFind(hash, out var row) && row.Key == key)

@@ -6,6 +6,9 @@ namespace EdgeCache.Storage;
 /// </summary>
 internal interface ITierBody
 {
+    /// <summary>Takes a reference; <see langword="false"/> once the last one was released (the body is freed).</summary>
+    bool TryAcquire();
+
     /// <summary>Gives back one reference; the last frees the body.</summary>
     void Release();
 

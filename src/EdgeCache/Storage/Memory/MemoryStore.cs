@@ -223,6 +223,36 @@ public sealed partial class MemoryStore : ICacheStore
         return Publish(metadata, body, null);
     }
 
+    /// <summary>
+    /// A native block for a body of <paramref name="length"/> that is collected elsewhere and published with
+    /// <see cref="PublishShared"/> (the tiered store's shared writer), holding the caller's one reference; null when the
+    /// body would not be a block here (too large) or the system has no memory.
+    /// </summary>
+    internal NativeBody? TryAllocateShared(long length)
+        => NativeBodyArena.Fits(length) && length < _fileBodyThreshold && length <= _maxObjectSize ? _arena.TryAllocate((int)length) : null;
+
+    /// <summary>
+    /// Publishes a block from <see cref="TryAllocateShared"/> that others hold references on too (the writer, the disk
+    /// tier's queued row): the tier takes a reference of its own; the caller keeps and gives back its own. A block the
+    /// tier does not take counts as removed bytes for as long as another holder keeps it, as an evicted one does.
+    /// </summary>
+    internal bool PublishShared(EntryMetadata metadata, NativeBody native)
+    {
+        if (!native.TryAcquire())
+        {
+            return false;
+        }
+
+        if (PublishNative(metadata, native))
+        {
+            return true;
+        }
+
+        // PublishNative gave the tier's reference back; the caller's keeps the block alive until it is counted.
+        native.MarkRemoved();
+        return false;
+    }
+
     /// <summary>Publishes a body written into a native block; the tier takes over the writer's reference.</summary>
     private bool PublishNative(EntryMetadata metadata, NativeBody native)
     {

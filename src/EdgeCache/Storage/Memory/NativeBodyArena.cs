@@ -1,11 +1,10 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace EdgeCache.Storage;
 
 /// <summary>
 /// Native memory for the memory tier's small bodies, off the garbage-collected heap: slabs from
-/// <see cref="NativeMemory.AlignedAlloc"/>, each cut into blocks of one size class, with a free list per slab.
+/// <see cref="SlabMemory"/>, each cut into blocks of one size class, with a free list per slab.
 /// A freed block is reused by the next body of its class at once, and a slab whose blocks are all free goes back
 /// to the system, so the tier's bodies cost what they occupy and nothing waits for a collection (on the GC heap,
 /// evicted 10 KB arrays left 18-25 MB of free space in generation 2 beside a 64 MB tier: docs/performance.md).
@@ -142,7 +141,7 @@ internal sealed unsafe class NativeBodyArena
                 _slabBytes -= (long)slab.Count * slab.BlockSize;
                 Interlocked.Add(ref s_processSlabBytes, -(long)slab.Count * slab.BlockSize);
                 _slabs--;
-                NativeMemory.AlignedFree(slab.Base);
+                SlabMemory.Free(slab.Base, (nuint)((long)slab.Count * slab.BlockSize));
                 return;
             }
 
@@ -181,12 +180,8 @@ internal sealed unsafe class NativeBodyArena
     private bool TryAddSlab(List<Slab> partial, int size)
     {
         var count = Math.Max(1, SlabTarget / size);
-        void* memory;
-        try
-        {
-            memory = NativeMemory.AlignedAlloc((nuint)((long)count * size), 64);
-        }
-        catch (OutOfMemoryException)
+        var memory = SlabMemory.TryAllocate((nuint)((long)count * size));
+        if (memory is null)
         {
             return false;
         }

@@ -138,7 +138,7 @@ public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatist
         ArgumentNullException.ThrowIfNull(metadata);
         if (_lower is DiskStore disk && disk.KeepsInRow(metadata) && _memory.CollectsInArray(metadata))
         {
-            // Both tiers would keep the body in an array of its own: one array serves both.
+            // Both tiers would keep the body as one piece of its own (a memory block, a row): one copy serves both.
             return new SharedBodyWriter(this, disk, metadata, sequence);
         }
 
