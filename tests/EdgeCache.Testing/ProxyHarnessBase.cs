@@ -86,8 +86,27 @@ public abstract class ProxyHarnessBase : IAsyncDisposable
         return (response, await response.Content.ReadAsStringAsync().ConfigureAwait(false));
     }
 
-    /// <summary>Advances the proxy's clock (the origin's Date comes from the real clock; routes can set Date from <see cref="Time"/>).</summary>
+    /// <summary>
+    /// Advances the proxy's clock without waiting (the origin's Date comes from the real clock; routes can set Date
+    /// from <see cref="Time"/>). For tests that move the clock while a fill or a revalidation is deliberately held;
+    /// the others use <see cref="AdvanceAsync"/>.
+    /// </summary>
     public void Advance(TimeSpan by) => Time.Advance(by);
+
+    /// <summary>
+    /// Waits until the proxy's tracked work (fills and their store commits, background revalidations) has
+    /// finished, then advances the clock. A request sent after a fill's body has reached the client but before the
+    /// store has committed it finds no stored entry; if the clock has moved past its freshness it makes its own
+    /// fetch, not the conditional one or the stale answer the test expects. Draining first closes that window.
+    /// </summary>
+    public async Task AdvanceAsync(TimeSpan by)
+    {
+        await DrainAsync().ConfigureAwait(false);
+        Time.Advance(by);
+    }
+
+    /// <summary>Waits (bounded) until the work the proxy tracks (fills and their store writes) has finished.</summary>
+    public abstract Task DrainAsync();
 
     /// <summary>An HTTP-date for the fake clock, plus an offset.</summary>
     public string HttpDateAt(TimeSpan offset = default) => (Time.GetUtcNow() + offset).ToString("r");

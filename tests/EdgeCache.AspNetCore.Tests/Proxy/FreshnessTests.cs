@@ -12,7 +12,7 @@ public sealed class FreshnessTests
         h.Origin.Fixed("/s", "s", ("Cache-Control", "max-age=1, s-maxage=100"));
 
         await h.GetAsync("/s");
-        h.Advance(TimeSpan.FromSeconds(50));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(50));
         var second = await h.GetAsync("/s");
 
         Assert.Equal(1, h.Origin.Hits("/s"));
@@ -31,9 +31,9 @@ public sealed class FreshnessTests
         });
 
         await h.GetAsync("/e");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var fresh = await h.GetAsync("/e");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         await h.GetAsync("/e");
 
         Assert.Contains("hit", fresh.CacheStatus());
@@ -79,9 +79,9 @@ public sealed class FreshnessTests
         });
 
         await h.GetAsync("/h");
-        h.Advance(TimeSpan.FromSeconds(90));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(90));
         var fresh = await h.GetAsync("/h");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var stale = await h.GetAsync("/h");
 
         Assert.Contains("hit", fresh.CacheStatus());
@@ -95,9 +95,9 @@ public sealed class FreshnessTests
         h.Origin.Fixed("/aged", "a", ("Cache-Control", "max-age=60"), ("Age", "30"));
 
         var first = await h.GetAsync("/aged");
-        h.Advance(TimeSpan.FromSeconds(10));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(10));
         var second = await h.GetAsync("/aged");
-        h.Advance(TimeSpan.FromSeconds(25));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(25));
         await h.GetAsync("/aged");
 
         Assert.Equal("30", first.Header("Age"));

@@ -39,9 +39,9 @@ public sealed class HeadUpdateTests
         Document(h, "/head", "\"a\"");
 
         await h.GetTextAsync("/head");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var head = await h.SendAsync(HttpMethod.Head, "/head");
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var (get, body) = await h.GetTextAsync("/head");
 
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
@@ -69,7 +69,7 @@ public sealed class HeadUpdateTests
         Document(h, "/head-changed", "\"b\"");
 
         await h.GetTextAsync("/head-changed");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var head = await h.SendAsync(HttpMethod.Head, "/head-changed");
         var get = await h.GetAsync("/head-changed");
 
@@ -87,7 +87,7 @@ public sealed class HeadUpdateTests
         Document(h, "/head-length", "\"a\"", headLength: 12);
 
         await h.GetTextAsync("/head-length");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var head = await h.SendAsync(HttpMethod.Head, "/head-length");
         var (get, body) = await h.GetTextAsync("/head-length");
 
@@ -103,7 +103,7 @@ public sealed class HeadUpdateTests
         Document(h, "/head-nostore", "\"a\"", headCacheControl: "no-store");
 
         await h.GetTextAsync("/head-nostore");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         await h.SendAsync(HttpMethod.Head, "/head-nostore");
         var get = await h.GetAsync("/head-nostore");
 
@@ -130,7 +130,7 @@ public sealed class HeadUpdateTests
         });
 
         await h.GetTextAsync("/head304");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var head = await h.SendAsync(HttpMethod.Head, "/head304");
         var get = await h.GetAsync("/head304");
 
@@ -147,7 +147,7 @@ public sealed class HeadUpdateTests
         Document(h, "/head-body", "\"a\"");
 
         await h.GetTextAsync("/head-body");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         await h.SendAsync(HttpMethod.Head, "/head-body");
         var (get, body) = await h.GetTextAsync("/head-body");
         var range = await h.GetAsync("/head-body", ("Range", "bytes=5-8"));
@@ -170,7 +170,7 @@ public sealed class HeadUpdateTests
 
         var date = h.HttpDateAt();
         var missNotModified = await h.GetAsync("/dated", ("If-Modified-Since", date));
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var hitNotModified = await h.GetAsync("/dated", ("If-Modified-Since", date));
         var hitModified = await h.GetAsync("/dated", ("If-Modified-Since", h.HttpDateAt(TimeSpan.FromSeconds(-60))));
 

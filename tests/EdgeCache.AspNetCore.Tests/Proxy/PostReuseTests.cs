@@ -54,7 +54,7 @@ public sealed class PostReuseTests
 
         var post = await PostAsync(h, "/form");
         var postBody = await post.Content.ReadAsStringAsync();
-        h.Advance(TimeSpan.FromSeconds(10));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(10));
         var (get, body) = await h.GetTextAsync("/form");
         var head = await h.SendAsync(HttpMethod.Head, "/form");
 

@@ -99,8 +99,8 @@ internal sealed class ProxyHarness : ProxyHarnessBase
         return new ProxyHarness(app, origin, time, ClientFor(address));
     }
 
-    /// <summary>Waits until the work the proxy tracks (fills and their store writes) has finished.</summary>
-    public Task DrainAsync()
+    /// <inheritdoc />
+    public override Task DrainAsync()
         => Services.GetRequiredService<EdgeCache.AspNetCore.Hosting.WaitUntilTracker>().DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 
     private static long ParseSize(string value) => value.EndsWith("MB", StringComparison.Ordinal)

@@ -23,7 +23,7 @@ public sealed class StaleServingTests
         });
 
         await h.GetAsync("/swr");
-        h.Advance(TimeSpan.FromSeconds(15));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(15));
         var (stale1, body1) = await h.GetTextAsync("/swr");
         var (stale2, body2) = await h.GetTextAsync("/swr");
         release.SetResult();
@@ -48,7 +48,7 @@ public sealed class StaleServingTests
 
         await h.GetAsync("/sie");
         await h.Origin.StopAsync();
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var (stale, body) = await h.GetTextAsync("/sie");
 
         Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
@@ -67,7 +67,7 @@ public sealed class StaleServingTests
 
         await h.GetAsync("/sie2");
         await h.Origin.StopAsync();
-        h.Advance(TimeSpan.FromSeconds(100));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(100));
         var (response, body) = await h.GetTextAsync("/sie2");
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
@@ -94,7 +94,7 @@ public sealed class StaleServingTests
         });
 
         await h.GetAsync("/sie503");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var (stale, body) = await h.GetTextAsync("/sie503");
 
         Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
@@ -111,7 +111,7 @@ public sealed class StaleServingTests
 
         await h.GetAsync("/rsie");
         await h.Origin.StopAsync();
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var accepted = await h.GetAsync("/rsie", ("Cache-Control", "stale-if-error=60"));
         var refused = await h.GetAsync("/rsie");
 

@@ -13,7 +13,7 @@ public sealed class StoringTests
         h.Origin.Fixed("/a", "hello", ("Cache-Control", "max-age=60"));
 
         var (first, body1) = await h.GetTextAsync("/a");
-        h.Advance(TimeSpan.FromSeconds(5));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(5));
         var (second, body2) = await h.GetTextAsync("/a");
 
         Assert.Equal("hello", body1);

@@ -29,7 +29,7 @@ public sealed class ValidationTests
         ValidatingRoute(h, "/val", "max-age=10");
 
         await h.GetAsync("/val");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var (revalidated, body) = await h.GetTextAsync("/val");
         var (hit, hitBody) = await h.GetTextAsync("/val");
 
@@ -65,7 +65,7 @@ public sealed class ValidationTests
         });
 
         await h.GetAsync("/lm");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var (second, body) = await h.GetTextAsync("/lm");
 
         Assert.Equal(lastModified, h.Origin.Requests.Last().Headers["If-Modified-Since"]);
@@ -85,7 +85,7 @@ public sealed class ValidationTests
         });
 
         await h.GetAsync("/new");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var (expired, body2) = await h.GetTextAsync("/new");
         var (_, body3) = await h.GetTextAsync("/new");
 
@@ -121,7 +121,7 @@ public sealed class ValidationTests
         });
 
         await h.GetAsync("/flaky");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         var error = await h.GetAsync("/flaky");
         var (recovered, body) = await h.GetTextAsync("/flaky");
 
@@ -154,7 +154,7 @@ public sealed class ValidationTests
         h.Origin.Fixed("/mr", "mr", ("Cache-Control", cacheControl));
 
         await h.GetAsync("/mr");
-        h.Advance(TimeSpan.FromSeconds(20));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(20));
         await h.Origin.StopAsync();
         var response = await h.GetAsync("/mr");
 
@@ -181,7 +181,7 @@ public sealed class ValidationTests
         ValidatingRoute(h, "/rma", "max-age=600");
 
         await h.GetAsync("/rma");
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var young = await h.GetAsync("/rma", ("Cache-Control", "max-age=60"));
         var old = await h.GetAsync("/rma", ("Cache-Control", "max-age=10"));
 
@@ -197,7 +197,7 @@ public sealed class ValidationTests
         h.Origin.Fixed("/ms", "ms", ("Cache-Control", "max-age=10"));
 
         await h.GetAsync("/ms");
-        h.Advance(TimeSpan.FromSeconds(30));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(30));
         var accepted = await h.GetAsync("/ms", ("Cache-Control", "max-stale=60"));
         var refused = await h.GetAsync("/ms", ("Cache-Control", "max-stale=5"));
 
@@ -214,7 +214,7 @@ public sealed class ValidationTests
         h.Origin.Fixed("/mf", "mf", ("Cache-Control", "max-age=60"));
 
         await h.GetAsync("/mf");
-        h.Advance(TimeSpan.FromSeconds(50));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(50));
         var refused = await h.GetAsync("/mf", ("Cache-Control", "min-fresh=20"));
 
         Assert.DoesNotContain("; hit", refused.CacheStatus());

@@ -61,7 +61,7 @@ public sealed class CdnCacheControlForwardingTests
         h.Origin.Fixed("/own", "o", ("Surrogate-Control", "max-age=5"), ("EdgeCache-Cache-Control", "max-age=600"), ("CDN-Cache-Control", "max-age=1"));
 
         await h.GetAsync("/own");
-        h.Advance(TimeSpan.FromSeconds(60));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(60));
         var hit = await h.GetAsync("/own");
 
         // The field aimed at this cache alone wins over CDN-Cache-Control, and neither it nor Surrogate-Control leaves.
@@ -82,7 +82,7 @@ public sealed class CdnCacheControlForwardingTests
 
         var plainMiss = await h.GetAsync("/ruled/plain");
         await h.GetAsync("/ruled/own");
-        h.Advance(TimeSpan.FromMinutes(30));
+        await h.AdvanceAsync(TimeSpan.FromMinutes(30));
         var plainHit = await h.GetAsync("/ruled/plain");
         var ownHit = await h.GetAsync("/ruled/own");
 
@@ -107,7 +107,7 @@ public sealed class CdnCacheControlForwardingTests
         h.Origin.Fixed("/browser/page", "p", ("Cache-Control", "public, max-age=600"));
 
         var miss = await h.GetAsync("/browser/page");
-        h.Advance(TimeSpan.FromSeconds(300));
+        await h.AdvanceAsync(TimeSpan.FromSeconds(300));
         var hit = await h.GetAsync("/browser/page");
 
         Assert.Equal("HIT", hit.CfStatus());

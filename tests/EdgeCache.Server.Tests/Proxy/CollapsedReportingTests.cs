@@ -98,7 +98,7 @@ public sealed class CollapsedReportingTests : IAsyncLifetime
     {
         _origin.Answer("/exp", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nCache-Control: max-age=10\r\n\r\nv1");
         Assert.Equal("MISS", (await _proxy.GetAsync("/exp")).CfStatus());
-        _proxy.Advance(TimeSpan.FromSeconds(11));
+        await _proxy.AdvanceAsync(TimeSpan.FromSeconds(11));
 
         var expired = await _proxy.GetAsync("/exp");
         Assert.Equal("EXPIRED", expired.CfStatus());
@@ -106,7 +106,7 @@ public sealed class CollapsedReportingTests : IAsyncLifetime
 
         // The refill hangs: a collapsed request that stops waiting goes to the origin itself, and the stale
         // entry it found still makes it EXPIRED, not MISS.
-        _proxy.Advance(TimeSpan.FromSeconds(11));
+        await _proxy.AdvanceAsync(TimeSpan.FromSeconds(11));
         var release = new TaskCompletionSource();
         _origin.Hold("/exp", () => release.Task);
         var before = _origin.For("/exp").Count;

@@ -43,4 +43,8 @@ internal sealed class ProxyHarness : ProxyHarnessBase
         var address = EdgeCacheServer.Addresses(app).First();
         return new ProxyHarness(app, origin, time, ClientFor(address));
     }
+
+    /// <inheritdoc />
+    public override Task DrainAsync()
+        => Services.GetRequiredService<EdgeCache.AspNetCore.Hosting.WaitUntilTracker>().DrainAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
 }
