@@ -13,12 +13,15 @@
 #   target before round 1, default 10), DUR (s per round, 5), ROUNDS (5), CONNS (32), WORK (default a fresh
 #   mktemp dir; never reuse one: nginx's cache directory from an earlier run makes its misses dear), STORE
 #   (memory), ENV_<label> (NAME=VALUE words for that build's server only), ARGS_<label> (more command-line
-#   arguments for it, e.g. "--memory-size 32MB").
+#   arguments for it, e.g. "--memory-size 32MB"), CEILING (a publish dir of ../shared/bench/ceiling, e.g. from
+#   `dotnet publish -c Release -o DIR` there: adds the anchors' bare-Kestrel "ceiling" as a target, a plain
+#   HttpClient fetch of the origin per request under /fetch/1k.bin, the floor of a C# miss; default none; its
+#   environment ENV_ceiling).
 # Output: one line per target and round, then medians: req/s, CPU µs per miss of proxy / origin / wrk / total.
 set -euo pipefail
 export LC_ALL=C
 BUILDS="${BUILDS:-edgecache=/tmp/edgecache-load}"
-WITH_NGINX="${WITH_NGINX:-1}" PORT_BASE="${PORT_BASE:-24100}" WARM="${WARM:-10}" DUR="${DUR:-5}" ROUNDS="${ROUNDS:-5}"
+CEILING="${CEILING:-}" WITH_NGINX="${WITH_NGINX:-1}" PORT_BASE="${PORT_BASE:-24100}" WARM="${WARM:-10}" DUR="${DUR:-5}" ROUNDS="${ROUNDS:-5}"
 CONNS="${CONNS:-32}" STORE="${STORE:-memory}"
 WORK="${WORK:-$(mktemp -d /tmp/miss-split.XXXXXX)}"
 mkdir -p "$WORK/www" "$WORK/conf" "$WORK/logs" "$WORK/nginx-cache" "$WORK/nginx-tmp"
@@ -83,11 +86,11 @@ request = function()
 end
 EOF
 
-declare -A PID PORT
+declare -A PID PORT URLPATH
 ALL=()
 cleanup() { local p; for p in "${PID[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
-for port in $(seq "$P_ORIGIN" $((P_ORIGIN + 1 + $(wc -w <<<"$BUILDS")))); do
+for port in $(seq "$P_ORIGIN" $((P_ORIGIN + 2 + $(wc -w <<<"$BUILDS")))); do
   ! ss -ltnH "sport = :$port" | grep -q . || { echo "port $port is in use (set PORT_BASE)" >&2; exit 2; }
 done
 nginx -c "$WORK/conf/origin.conf" -g 'daemon off;' >"$WORK/logs/origin.log" 2>&1 & PID[origin]=$!
@@ -107,8 +110,13 @@ for b in $BUILDS; do
     ${!argsname:-} >"$WORK/logs/$label.log" 2>&1 &
   PID[$label]=$!; ALL+=("$label")
 done
+if [ -n "$CEILING" ]; then
+  PORT[ceiling]=$((PORT_BASE + i)); URLPATH[ceiling]=/fetch/1k.bin
+  env ${ENV_ceiling:-} PORT="${PORT[ceiling]}" ORIGIN="http://127.0.0.1:$P_ORIGIN" dotnet "$CEILING/Ceiling.dll" >"$WORK/logs/ceiling.log" 2>&1 &
+  PID[ceiling]=$!; ALL+=(ceiling)
+fi
 for t in "${ALL[@]}"; do
-  for _ in $(seq 200); do curl -fs -o /dev/null "http://127.0.0.1:${PORT[$t]}/1k.bin" && break; sleep 0.2; done
+  for _ in $(seq 200); do curl -fs -o /dev/null "http://127.0.0.1:${PORT[$t]}${URLPATH[$t]:-/1k.bin}" && break; sleep 0.2; done
 done
 
 descendants() { local p=$1 c; echo "$p"; for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do descendants "$c"; done; }
@@ -117,7 +125,7 @@ ticks() { local t=0 p v; for p in $(descendants "$1"); do
 HZ=$(getconf CLK_TCK)
 for t in "${ALL[@]}"; do
   echo "warming $t ${WARM}s" >&2
-  timeout $((WARM + 20)) wrk -t1 -c"$CONNS" -d"${WARM}s" -s "$WORK/unique.lua" "http://127.0.0.1:${PORT[$t]}/1k.bin" >/dev/null 2>&1
+  timeout $((WARM + 20)) wrk -t1 -c"$CONNS" -d"${WARM}s" -s "$WORK/unique.lua" "http://127.0.0.1:${PORT[$t]}${URLPATH[$t]:-/1k.bin}" >/dev/null 2>&1
 done
 
 RES="$WORK/split.tsv"; : >"$RES"
@@ -128,7 +136,7 @@ for r in $(seq "$ROUNDS"); do
     load=$(cut -d' ' -f1 /proc/loadavg)
     p0=$(ticks "${PID[$t]}") o0=$(ticks "${PID[origin]}")
     out=$(/usr/bin/time -f 'WRKCPU %U %S' timeout $((DUR + 20)) wrk -t1 -c"$CONNS" -d"${DUR}s" --timeout 10s \
-      -s "$WORK/unique.lua" "http://127.0.0.1:${PORT[$t]}/1k.bin" 2>&1)
+      -s "$WORK/unique.lua" "http://127.0.0.1:${PORT[$t]}${URLPATH[$t]:-/1k.bin}" 2>&1)
     p1=$(ticks "${PID[$t]}") o1=$(ticks "${PID[origin]}")
     reqs=$(awk '/requests in/{print $1; exit}' <<<"$out")
     rps=$(awk '/^Requests\/sec:/{printf "%.0f", $2; exit}' <<<"$out")

@@ -25,7 +25,12 @@ public static class EntryBuilder
     /// <param name="response">The response being stored.</param>
     /// <param name="stripped">Fields stored without (<see cref="EntryDecision.StrippedFields"/>).</param>
     /// <param name="policy">The profile; <see langword="null"/> keeps the origin's <c>Date</c>.</param>
-    public static List<KeyValuePair<string, string>> StoredHeaders(FetchedResponse response, IReadOnlyList<string> stripped, ICacheEntryPolicy? policy = null)
+    /// <remarks>
+    /// An array of exactly the lines kept: the memory tier holds it for the entry's life, so it is one object in the old
+    /// generation per entry instead of a list and its (larger) array; values an earlier stored response had too share
+    /// that response's string (<see cref="RecentHeaderValues"/>).
+    /// </remarks>
+    public static KeyValuePair<string, string>[] StoredHeaders(FetchedResponse response, IReadOnlyList<string> stripped, ICacheEntryPolicy? policy = null)
     {
         ArgumentNullException.ThrowIfNull(response);
         ArgumentNullException.ThrowIfNull(stripped);
@@ -34,8 +39,8 @@ public static class EntryBuilder
             return StorableLines(response.Lines, stripped);
         }
 
-        var headers = StorableLines(response.Lines, stripped, dropDate: true);
-        headers.Add(new("Date", HttpDate.Format(response.ResponseTime)));
+        var headers = StorableLines(response.Lines, stripped, dropDate: true, extra: 1);
+        headers[^1] = new("Date", HttpDate.Format(response.ResponseTime));
         return headers;
     }
 
@@ -127,26 +132,37 @@ public static class EntryBuilder
         };
     }
 
-    internal static List<KeyValuePair<string, string>> StorableLines(IReadOnlyList<KeyValuePair<string, string>> lines, IReadOnlyList<string> stripped, bool dropDate = false)
+    internal static KeyValuePair<string, string>[] StorableLines(IReadOnlyList<KeyValuePair<string, string>> lines, IReadOnlyList<string> stripped, bool dropDate = false, int extra = 0)
     {
-        var headers = new List<KeyValuePair<string, string>>(lines.Count);
+        // Two passes (count, then copy) so the array is exactly as long as what is kept, plus `extra` slots at the end.
+        var kept = 0;
         for (var i = 0; i < lines.Count; i++)
         {
-            var header = lines[i];
-            var name = header.Key;
-            if (name.Equals("Age", StringComparison.OrdinalIgnoreCase)
-                || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
-                || name.Equals(EdgeCacheStatusNames.Header, StringComparison.OrdinalIgnoreCase)
-                || name.Equals(VaryMarkerField, StringComparison.OrdinalIgnoreCase)
-                || (dropDate && name.Equals("Date", StringComparison.OrdinalIgnoreCase))
-                || EntryDecision.Contains(stripped, name))
+            if (IsStorable(lines[i].Key, stripped, dropDate))
             {
-                continue;
+                kept++;
             }
+        }
 
-            headers.Add(header);
+        var headers = new KeyValuePair<string, string>[kept + extra];
+        var n = 0;
+        for (var i = 0; i < lines.Count && n < kept; i++)
+        {
+            var header = lines[i];
+            if (IsStorable(header.Key, stripped, dropDate))
+            {
+                headers[n++] = new(header.Key, RecentHeaderValues.Share(header.Value));
+            }
         }
 
         return headers;
     }
+
+    private static bool IsStorable(string name, IReadOnlyList<string> stripped, bool dropDate)
+        => !(name.Equals("Age", StringComparison.OrdinalIgnoreCase)
+            || name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)
+            || name.Equals(EdgeCacheStatusNames.Header, StringComparison.OrdinalIgnoreCase)
+            || name.Equals(VaryMarkerField, StringComparison.OrdinalIgnoreCase)
+            || (dropDate && name.Equals("Date", StringComparison.OrdinalIgnoreCase))
+            || EntryDecision.Contains(stripped, name));
 }

@@ -18,8 +18,8 @@ internal sealed class GrowingBuffer
     private readonly Lock _sync = new();
     private readonly int _segmentSize;
     private readonly long _declaredLength;
-    private readonly List<byte[]?> _segments = [];
-    private readonly List<ReaderPosition> _readers = [];
+    private readonly List<byte[]?> _segments;
+    private readonly List<ReaderPosition> _readers = new(1);
     // Made when somebody waits, and dropped when signalled: a 1 KB miss whose reader never has to wait then
     // allocates none of them (five before, one per signal).
     private TaskCompletionSource? _changed;
@@ -42,6 +42,9 @@ internal sealed class GrowingBuffer
         // miss allocates (and zeroes). HttpClient never reads past a Content-Length.
         _segmentSize = declaredLength is > 0 and < MaxSegmentSize ? (int)declaredLength : MaxSegmentSize;
         _declaredLength = declaredLength;
+
+        // Room for exactly the segments a declared length needs (one for a small body), not the list's first 4, then 8.
+        _segments = new(declaredLength > 0 ? (int)Math.Min((declaredLength + _segmentSize - 1) / _segmentSize, 16) : 4);
     }
 
     /// <summary>The size of each segment (for tests).</summary>

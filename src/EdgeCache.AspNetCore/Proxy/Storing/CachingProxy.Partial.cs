@@ -77,7 +77,7 @@ internal sealed partial class CachingProxy
             return false;
         }
 
-        var headers = EntryBuilder.StoredHeaders(fetched, decision.StrippedFields);
+        var headers = new List<KeyValuePair<string, string>>(EntryBuilder.StoredHeaders(fetched, decision.StrippedFields));
         var etag = fetched.ETag;
         var partKey = PartKey(target.Key);
         var existing = await GetAsync(partKey, CancellationToken.None).ConfigureAwait(false);
