@@ -108,6 +108,13 @@ internal static class EdgeCacheServer
             builder.Services.AddHostedService(sp => sp.GetRequiredService<MissPathWarmUp>());
         }
 
+        // After the warm-up (hosted services start in order): its first trim gives back what the warm-up's JIT freed.
+        if (settings.NativeHeapTrimInterval > TimeSpan.Zero && NativeHeap.CanTrim)
+        {
+            builder.Services.AddSingleton<NativeHeapTrimmer>();
+            builder.Services.AddHostedService(sp => sp.GetRequiredService<NativeHeapTrimmer>());
+        }
+
         builder.Services.AddSingleton<Admin.AdminHostedService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<Admin.AdminHostedService>());
         builder.Services.AddSingleton<Status.CacheStatusCounters>();

@@ -20,4 +20,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(507, LogLevel.Information, "Warm-up: at most {Limit} of misses through a loopback origin of its own before the listener opens (EdgeCache:WarmUp).")]
     public static partial void WarmingUp(ILogger logger, TimeSpan limit);
+
+    [LoggerMessage(508, LogLevel.Debug, "Native heap trimmed (malloc_trim): memory released {Released}, in {ElapsedMs:0.00} ms.")]
+    public static partial void NativeHeapTrimmed(ILogger logger, bool released, double elapsedMs);
 }

@@ -159,6 +159,13 @@ internal sealed class ServerSettings
     public TimeSpan WarmUp { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// On Linux with glibc: how often the server gives the C heap's free memory back to the system
+    /// (<c>malloc_trim</c>), first once it has started; 00:00:00 turns it off; otherwise from 1 second to 1 hour
+    /// (docs/performance.md, "Session 13: tiered RSS").
+    /// </summary>
+    public TimeSpan NativeHeapTrimInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
     /// CDN mode: how stale a stored response may be to stand in when the origin cannot be reached (refused, reset,
     /// closed or timed out before a response); 00:00:00 turns it off (RFC 9111 section 4.2.4).
     /// </summary>
@@ -347,6 +354,11 @@ internal sealed class ServerSettings
         if (WarmUp < TimeSpan.Zero || WarmUp > TimeSpan.FromMinutes(1))
         {
             errors.Add($"EdgeCache:WarmUp must be from 00:00:00 (off) to 00:01:00, not '{WarmUp}'.");
+        }
+
+        if (NativeHeapTrimInterval != TimeSpan.Zero && (NativeHeapTrimInterval < TimeSpan.FromSeconds(1) || NativeHeapTrimInterval > TimeSpan.FromHours(1)))
+        {
+            errors.Add($"EdgeCache:NativeHeapTrimInterval must be 00:00:00 (off) or from 00:00:01 to 01:00:00, not '{NativeHeapTrimInterval}'.");
         }
 
         if (OriginTimeout <= TimeSpan.Zero || OriginTimeout > EdgeCache.AspNetCore.Origin.OriginClient.MaxTimeout)

@@ -62,6 +62,38 @@ public sealed class KeyHashFilterTests
         Assert.True(filter.MayContain(First));
     }
 
+    [Fact]
+    public void Two_buckets_that_share_a_byte_keep_their_own_counts_and_saturation()
+    {
+        var filter = new KeyHashFilter(1 << 16);
+        filter.Fill([]);
+        var even = Hash(4);
+        var odd = Hash(5);
+        for (var i = 0; i < 20; i++)
+        {
+            filter.Add(odd);
+        }
+
+        Assert.False(filter.MayContain(even));
+        filter.Add(even);
+        filter.Add(even);
+        filter.Remove(even);
+        Assert.True(filter.MayContain(even));
+        filter.Remove(even);
+        Assert.False(filter.MayContain(even));
+        for (var i = 0; i < 20; i++)
+        {
+            filter.Remove(odd);
+        }
+
+        Assert.True(filter.MayContain(odd));
+        Assert.Equal(1, filter.Occupied);
+    }
+
+    [Fact]
+    public void Counts_take_half_a_byte_a_bucket()
+        => Assert.Equal(1 << 21, new KeyHashFilter(KeyHashFilter.BucketsFor(10L * 1024 * 1024 * 1024)).SizeBytes);
+
     [Theory]
     [InlineData(0L, 1 << 16)]
     [InlineData(4L * 1024 * 1024 * 1024, 1 << 20)]
