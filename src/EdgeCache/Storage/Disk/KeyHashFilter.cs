@@ -26,7 +26,7 @@ internal sealed class KeyHashFilter
     private readonly int _mask;
     private volatile bool _ready;
 
-    /// <summary>A filter of <paramref name="buckets"/> one-byte counts (a power of two).</summary>
+    /// <summary>A filter of <paramref name="buckets"/> four-bit counts (a power of two).</summary>
     public KeyHashFilter(int buckets)
     {
         if (buckets <= 0 || (buckets & (buckets - 1)) != 0)
