@@ -8,6 +8,8 @@
 //   2 vmsplice        send(head, MSG_MORE), vmsplice(2) of an anonymous mapping into a pipe, splice(2) to the socket
 //   3 vmsplice memfd  the same from a read-only MAP_SHARED mapping of a memfd
 //   4 file sendfile   send(head, MSG_MORE), then sendfile(2) from FILE (a page-cache file, as nginx's cache file)
+//   5 vmsplice huge   as 2, from an anonymous mapping marked MADV_HUGEPAGE (transparent huge pages, when the
+//                     system's setting is "madvise" or "always")
 //
 // Usage: sendbench PORT MODE [LEN [FILE]]   (127.0.0.1 only; a request is anything ending in CRLF CRLF)
 #define _GNU_SOURCE
@@ -16,6 +18,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +29,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-enum { COPY, MEMFD, VMSPLICE, VMSPLICE_MEMFD, FILE_SENDFILE };
+enum { COPY, MEMFD, VMSPLICE, VMSPLICE_MEMFD, FILE_SENDFILE, VMSPLICE_HUGE };
 
 struct conn { int fd; int pipe[2]; };
 
@@ -96,6 +99,13 @@ int main(int argc, char **argv)
     } else if (mode == VMSPLICE) {
         body = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         memcpy(body, bytes, len);
+    } else if (mode == VMSPLICE_HUGE) {
+        // 2 MB aligned, so that the kernel can back it with whole huge pages
+        size_t huge = 2u << 20, span = (len + huge - 1) / huge * huge;
+        char *raw = mmap(NULL, span + huge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        body = (char *)(((uintptr_t)raw + huge - 1) & ~(uintptr_t)(huge - 1));
+        if (madvise(body, span, MADV_HUGEPAGE)) perror("madvise");
+        memcpy(body, bytes, len);
     } else if (mode == FILE_SENDFILE) {
         if (argc < 5 || (body_fd = open(argv[4], O_RDONLY)) < 0) { perror("open FILE"); return 2; }
     } else {
@@ -123,7 +133,7 @@ int main(int argc, char **argv)
                     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                     c = calloc(1, sizeof *c);
                     c->fd = fd;
-                    if (mode == VMSPLICE || mode == VMSPLICE_MEMFD) {
+                    if (mode == VMSPLICE || mode == VMSPLICE_MEMFD || mode == VMSPLICE_HUGE) {
                         pipe2(c->pipe, O_NONBLOCK);
                         fcntl(c->pipe[1], F_SETPIPE_SZ, 256 * 1024);
                     }
