@@ -4,6 +4,7 @@
 # memory or from a memfd mapping, sendfile from a page-cache file), one single-threaded C server per way, wrk -t1
 # against each in turn, the order rotated each round, server CPU (utime + stime from /proc) over responses.
 # It answers "would a zero-copy send of a memory-tier body pay at this size on this kernel" without .NET's noise.
+# Mode 5 (not in the default MODES) is vmsplice from an anonymous mapping marked MADV_HUGEPAGE.
 #
 # Usage: bench/send-methods.sh              (needs gcc and wrk)
 # Knobs (env): SIZE (body bytes, 102400), MODES ("0 1 2 3 4"), ROUNDS (5), DUR (s per run, 4), CONNS (32),
@@ -19,7 +20,7 @@ mkdir -p "$OUT"
 gcc -O2 -Wall -Wextra -o "$OUT/sendbench" "$ROOT/bench/send-methods/sendbench.c"
 head -c "$SIZE" /dev/zero | tr '\0' x >"$OUT/body"
 cat "$OUT/body" >/dev/null   # in the page cache
-declare -A PID NAME=([0]=copy [1]=memfd-sendfile [2]=vmsplice [3]=vmsplice-memfd [4]=file-sendfile)
+declare -A PID NAME=([0]=copy [1]=memfd-sendfile [2]=vmsplice [3]=vmsplice-memfd [4]=file-sendfile [5]=vmsplice-huge)
 trap 'for m in "${!PID[@]}"; do kill "${PID[$m]}" 2>/dev/null || true; done' EXIT
 for m in $MODES; do
   "$OUT/sendbench" $((PORT_BASE + m)) "$m" "$SIZE" "$OUT/body" &
