@@ -12,7 +12,11 @@ internal sealed partial class CachingProxy
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
     /// it running for the others.
     /// </summary>
-    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
+    /// <remarks>
+    /// Not async: the registration is synchronous, and only the wait for the outcome (<see cref="ServeWhenFetchedAsync"/>,
+    /// <see cref="ServeCollapsedAsync"/>) is a frame of its own, the one a miss keeps on the heap while the origin answers.
+    /// </remarks>
+    private Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
     {
         InFlightFetch fetch;
         var leader = true;
@@ -36,7 +40,7 @@ internal sealed partial class CachingProxy
                         continue;
                     }
 
-                    if (existing.Outcome.IsCompletedSuccessfully && existing.Outcome.Result is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
+                    if (existing.Published is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
                     {
                         // The fill has its whole body and is only being stored: this request came after it,
                         // so it is a hit if the stored copy would be one (fresh, no no-cache), or else a fetch
@@ -44,8 +48,7 @@ internal sealed partial class CachingProxy
                         // freshness or let a no-cache response be reused without validation (RFC 9111 section 4).
                         if (ReferenceEquals(requestCc, CacheControlDirectives.Empty) && IsFreshAfterFill(filled))
                         {
-                            await ServeOutcomeAsync(context, target, lookup, requestCc, forward, filled, FetchRole.AfterFill, hitForPass).ConfigureAwait(false);
-                            return;
+                            return ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, filled, FetchRole.AfterFill, hitForPass);
                         }
 
                         fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
@@ -72,40 +75,50 @@ internal sealed partial class CachingProxy
             fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
         }
 
-        FetchOutcome outcome;
-        if (leader)
+        if (!leader)
         {
-            if (!TryStartFetch(context, target, lookup, requestCc, fetch))
-            {
-                await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
-                    Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
-                return;
-            }
-
-            // Bounded by the origin timeout; not by the client, so the response is always disposed.
-            outcome = await fetch.LeaderOutcome.ConfigureAwait(false);
-        }
-        else
-        {
-            try
-            {
-                outcome = await fetch.Outcome.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return ServeCollapsedAsync(context, target, lookup.Entry, requestCc, forward, fetch, hitForPass);
         }
 
-        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader ? FetchRole.Leader : FetchRole.Collapsed, hitForPass).ConfigureAwait(false);
+        if (!TryStartFetch(context, target, lookup, requestCc, fetch))
+        {
+            return OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via);
+        }
+
+        // Bounded by the origin timeout; not by the client, so the response is always disposed.
+        var outcome = fetch.LeaderOutcome;
+        return outcome.IsCompletedSuccessfully
+            ? ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, outcome.Result, FetchRole.Leader, hitForPass)
+            : ServeWhenFetchedAsync(context, target, lookup.Entry, requestCc, forward, outcome, hitForPass);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass)
+    /// <summary>The leader, once the fetch it started has an outcome for it.</summary>
+    private async Task ServeWhenFetchedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, ValueTask<FetchOutcome> outcome, bool hitForPass)
+        => await ServeOutcomeAsync(context, target, stale, requestCc, forward, await outcome.ConfigureAwait(false), FetchRole.Leader, hitForPass).ConfigureAwait(false);
+
+    /// <summary>A request collapsed onto another's fetch: waits for its outcome (up to <see cref="CachingProxyOptions.CollapseWaitTimeout"/>), then serves it.</summary>
+    private async Task ServeCollapsedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, bool hitForPass)
+    {
+        FetchOutcome outcome;
+        try
+        {
+            outcome = await fetch.Outcome.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, stale, requestCc).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass).ConfigureAwait(false);
+    }
+
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass)
     {
         var leader = role == FetchRole.Leader;
         switch (outcome.Kind)
@@ -115,7 +128,7 @@ internal sealed partial class CachingProxy
                     && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
                 {
                     // The response varies on a field this request sends differently: it is not ours to use.
-                    await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                    await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
                     return;
                 }
 
@@ -124,7 +137,7 @@ internal sealed partial class CachingProxy
                 var status = role == FetchRole.AfterFill
                     ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
                     : new CacheStatus(
-                        lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                        stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
                         Ttl: ttl, Stored: leader, Collapsed: !leader);
                 // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
                 // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
@@ -150,7 +163,7 @@ internal sealed partial class CachingProxy
                     {
                         var passStatus = hitForPass
                             ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
-                            : new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
+                            : new CacheStatus(stale is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
                         // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
                         await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
@@ -176,7 +189,7 @@ internal sealed partial class CachingProxy
                 return;
 
             default:
-                if (lookup.Entry is { } stale
+                if (stale is not null
                     && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
                 {
                     return;
@@ -184,7 +197,7 @@ internal sealed partial class CachingProxy
 
                 await WriteOriginErrorAsync(
                     context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
-                    new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
+                    new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
                 return;
         }
     }

@@ -1,14 +1,21 @@
+using System.Threading.Tasks.Sources;
+
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>One origin fetch that concurrent requests for the same key wait on.</summary>
-internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, long purgeSequence)
+/// <remarks>
+/// A miss that nobody joins allocates no task for its outcome: the leader awaits the fetch itself (a value-task
+/// source, completed inline on the fetch's own thread: one thread-pool hop less per miss), and the task collapsed
+/// requests wait on is made by the first of them that asks for it.
+/// </remarks>
+internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, long purgeSequence) : IValueTaskSource<FetchOutcome>
 {
-    private readonly TaskCompletionSource<FetchOutcome> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    // The leader's continuation runs on the fetch's own thread when this is set: one thread-pool hop less
-    // per miss. Collapsed requests wait on _outcome, whose continuations are queued, so the fetch never
-    // runs more than the one request inline.
-    private readonly TaskCompletionSource<FetchOutcome> _leaderOutcome = new(TaskCreationOptions.None);
+    // RunContinuationsAsynchronously is false: the leader's continuation runs inline where it is released. Collapsed
+    // requests wait on _waiters, whose continuations are queued, so the fetch never runs more than the one request inline.
+    private ManualResetValueTaskSourceCore<FetchOutcome> _leader;
+    private FetchOutcome? _published;
+    private TaskCompletionSource<FetchOutcome>? _waiters;
+    private int _leaderReleased;
     private int _followers;
 
     /// <summary>The key the fetch is registered under.</summary>
@@ -20,11 +27,38 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     /// <summary>The stored response being revalidated, or null for a miss.</summary>
     public CacheEntry? StaleEntry { get; } = staleEntry;
 
-    /// <summary>Completed once the origin's response headers are in (or the fetch failed): what collapsed requests wait on.</summary>
-    public Task<FetchOutcome> Outcome => _outcome.Task;
+    /// <summary>The outcome once published (the origin's response headers are in, or the fetch failed), else null.</summary>
+    public FetchOutcome? Published => Volatile.Read(ref _published);
 
-    /// <summary>What the request that started the fetch waits on: the same outcome, released by <see cref="Publish"/> or <see cref="ReleaseLeader"/>.</summary>
-    public Task<FetchOutcome> LeaderOutcome => _leaderOutcome.Task;
+    /// <summary>Completed once the outcome is published: what collapsed requests wait on.</summary>
+    public Task<FetchOutcome> Outcome
+    {
+        get
+        {
+            if (Volatile.Read(ref _waiters) is { } waiters)
+            {
+                return waiters.Task;
+            }
+
+            var created = new TaskCompletionSource<FetchOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            waiters = Interlocked.CompareExchange(ref _waiters, created, null) ?? created;
+
+            // Publish sets _published before it reads _waiters, this sets _waiters before it reads _published (both
+            // interlocked): at least one of the two sees the other's write, so the outcome always reaches the task.
+            if (Volatile.Read(ref _published) is { } outcome)
+            {
+                waiters.TrySetResult(outcome);
+            }
+
+            return waiters.Task;
+        }
+    }
+
+    /// <summary>
+    /// What the request that started the fetch waits on: the same outcome, released by <see cref="Publish"/> or
+    /// <see cref="ReleaseLeader"/>. Awaited once, by the leader only.
+    /// </summary>
+    public ValueTask<FetchOutcome> LeaderOutcome => new(this, _leader.Version);
 
     /// <summary>How many requests joined the fetch besides its leader.</summary>
     public int Followers => Volatile.Read(ref _followers);
@@ -37,14 +71,15 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     /// </summary>
     public bool Publish(FetchOutcome outcome, bool holdLeader = false)
     {
-        if (!_outcome.TrySetResult(outcome))
+        if (Interlocked.CompareExchange(ref _published, outcome, null) is not null)
         {
             return false;
         }
 
+        Volatile.Read(ref _waiters)?.TrySetResult(outcome);
         if (!holdLeader)
         {
-            _leaderOutcome.TrySetResult(outcome);
+            SetLeader(outcome);
         }
 
         return true;
@@ -57,13 +92,25 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     /// </summary>
     public void ReleaseLeader(FetchOutcome? instead = null)
     {
-        if (instead is not null)
+        if ((instead ?? Published) is { } outcome)
         {
-            _leaderOutcome.TrySetResult(instead);
+            SetLeader(outcome);
         }
-        else if (_outcome.Task.IsCompletedSuccessfully)
+    }
+
+    FetchOutcome IValueTaskSource<FetchOutcome>.GetResult(short token) => _leader.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<FetchOutcome>.GetStatus(short token) => _leader.GetStatus(token);
+
+    void IValueTaskSource<FetchOutcome>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _leader.OnCompleted(continuation, state, token, flags);
+
+    // The leader's outcome is set once: the first release wins, as the task's TrySetResult did.
+    private void SetLeader(FetchOutcome outcome)
+    {
+        if (Interlocked.Exchange(ref _leaderReleased, 1) == 0)
         {
-            _leaderOutcome.TrySetResult(_outcome.Task.Result);
+            _leader.SetResult(outcome);
         }
     }
 }
