@@ -48,15 +48,26 @@ internal sealed partial class CachingProxy
                         // freshness or let a no-cache response be reused without validation (RFC 9111 section 4).
                         if (ReferenceEquals(requestCc, CacheControlDirectives.Empty) && IsFreshAfterFill(filled))
                         {
-                            return ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, filled, FetchRole.AfterFill, hitForPass);
+                            if (!existing.TryHold())
+                            {
+                                // The fill ended meanwhile (it has left the table): look again.
+                                continue;
+                            }
+
+                            return ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, filled, FetchRole.AfterFill, hitForPass, existing);
                         }
 
                         fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
                         break;
                     }
 
+                    if (!existing.TryJoin())
+                    {
+                        // The fill ended meanwhile (it has left the table): look again.
+                        continue;
+                    }
+
                     fetch = existing;
-                    fetch.Join();
                     leader = false;
                     Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
                     break;
@@ -89,13 +100,14 @@ internal sealed partial class CachingProxy
         // Bounded by the origin timeout; not by the client, so the response is always disposed.
         var outcome = fetch.LeaderOutcome;
         return outcome.IsCompletedSuccessfully
-            ? ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, outcome.Result, FetchRole.Leader, hitForPass)
-            : ServeWhenFetchedAsync(context, target, lookup.Entry, requestCc, forward, outcome, hitForPass);
+            ? ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, outcome.Result, FetchRole.Leader, hitForPass, fetch)
+            : ServeWhenFetchedAsync(context, target, lookup.Entry, requestCc, forward, fetch, outcome, hitForPass);
     }
 
     /// <summary>The leader, once the fetch it started has an outcome for it.</summary>
-    private async Task ServeWhenFetchedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, ValueTask<FetchOutcome> outcome, bool hitForPass)
-        => await ServeOutcomeAsync(context, target, stale, requestCc, forward, await outcome.ConfigureAwait(false), FetchRole.Leader, hitForPass).ConfigureAwait(false);
+    private async Task ServeWhenFetchedAsync(
+        HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, ValueTask<FetchOutcome> outcome, bool hitForPass)
+        => await ServeOutcomeAsync(context, target, stale, requestCc, forward, await outcome.ConfigureAwait(false), FetchRole.Leader, hitForPass, fetch).ConfigureAwait(false);
 
     /// <summary>A request collapsed onto another's fetch: waits for its outcome (up to <see cref="CachingProxyOptions.CollapseWaitTimeout"/>), then serves it.</summary>
     private async Task ServeCollapsedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, bool hitForPass)
@@ -107,98 +119,108 @@ internal sealed partial class CachingProxy
         }
         catch (TimeoutException)
         {
+            fetch.Release();
             await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, stale, requestCc).ConfigureAwait(false);
             return;
         }
         catch (OperationCanceledException)
         {
+            fetch.Release();
             return;
         }
 
-        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass).ConfigureAwait(false);
+        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass, fetch).ConfigureAwait(false);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass)
+    /// <summary>Serves a fetch's outcome, then lets go of <paramref name="hold"/> (the request's hold on the fetch's buffer).</summary>
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass, InFlightFetch hold)
     {
-        var leader = role == FetchRole.Leader;
-        switch (outcome.Kind)
+        try
         {
-            case FetchOutcomeKind.Shared:
-                if (!leader && outcome.VaryNames.Length > 0
-                    && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
-                {
-                    // The response varies on a field this request sends differently: it is not ours to use.
-                    await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
-                    return;
-                }
-
-                var age = EntryAge.Current(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
-                var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
-                var status = role == FetchRole.AfterFill
-                    ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
-                    : new CacheStatus(
-                        stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
-                        Ttl: ttl, Stored: leader, Collapsed: !leader);
-                // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
-                // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
-                var ageSeconds = !leader ? EntryAge.HeaderSeconds(age) : outcome.OriginAge ?? -1;
-                await StoredResponseWriter.WriteAsync(
-                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                    Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
-                return;
-
-            case FetchOutcomeKind.Pass:
-                if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
-                {
-                    // The whole object was fetched to answer a range from it, but it may not be stored
-                    // (or is too large): ask the origin for just the range instead of sending it all.
-                    unwanted.Dispose();
-                    await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "partial"), invalidate: false).ConfigureAwait(false);
-                    return;
-                }
-
-                if (leader && outcome.Response is { } response)
-                {
-                    using (response)
+            var leader = role == FetchRole.Leader;
+            switch (outcome.Kind)
+            {
+                case FetchOutcomeKind.Shared:
+                    if (!leader && outcome.VaryNames.Length > 0
+                        && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
                     {
-                        var passStatus = hitForPass
-                            ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
-                            : new CacheStatus(stale is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
-
-                        // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
-                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+                        // The response varies on a field this request sends differently: it is not ours to use.
+                        await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                        return;
                     }
 
+                    var age = EntryAge.Current(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
+                    var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
+                    var status = role == FetchRole.AfterFill
+                        ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
+                        : new CacheStatus(
+                            stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                            Ttl: ttl, Stored: leader, Collapsed: !leader);
+                    // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
+                    // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
+                    var ageSeconds = !leader ? EntryAge.HeaderSeconds(age) : outcome.OriginAge ?? -1;
+                    await StoredResponseWriter.WriteAsync(
+                        context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
+                        Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
                     return;
-                }
 
-                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
-                return;
+                case FetchOutcomeKind.Pass:
+                    if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
+                    {
+                        // The whole object was fetched to answer a range from it, but it may not be stored
+                        // (or is too large): ask the origin for just the range instead of sending it all.
+                        unwanted.Dispose();
+                        await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "partial"), invalidate: false).ConfigureAwait(false);
+                        return;
+                    }
 
-            case FetchOutcomeKind.FilledElsewhere:
-                var shared = outcome.Entry!;
-                var sharedAge = EntryAge.Current(shared.Metadata, _time.GetUtcNow());
-                await ServeEntryAsync(context, shared, sharedAge, new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
-                return;
+                    if (leader && outcome.Response is { } response)
+                    {
+                        using (response)
+                        {
+                            var passStatus = hitForPass
+                                ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
+                                : new CacheStatus(stale is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
-            case FetchOutcomeKind.Revalidated:
-                var entry = outcome.Entry!;
-                var entryAge = EntryAge.Current(entry.Metadata, _time.GetUtcNow());
-                var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
-                await ServeEntryAsync(context, entry, entryAge, new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
-                return;
+                            // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
+                            await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+                        }
 
-            default:
-                if (stale is not null
-                    && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
-                {
+                        return;
+                    }
+
+                    await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
                     return;
-                }
 
-                await WriteOriginErrorAsync(
-                    context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
-                    new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
-                return;
+                case FetchOutcomeKind.FilledElsewhere:
+                    var shared = outcome.Entry!;
+                    var sharedAge = EntryAge.Current(shared.Metadata, _time.GetUtcNow());
+                    await ServeEntryAsync(context, shared, sharedAge, new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
+                    return;
+
+                case FetchOutcomeKind.Revalidated:
+                    var entry = outcome.Entry!;
+                    var entryAge = EntryAge.Current(entry.Metadata, _time.GetUtcNow());
+                    var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
+                    await ServeEntryAsync(context, entry, entryAge, new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
+                    return;
+
+                default:
+                    if (stale is not null
+                        && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    await WriteOriginErrorAsync(
+                        context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
+                        new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
+                    return;
+            }
+        }
+        finally
+        {
+            hold.Release();
         }
     }
 

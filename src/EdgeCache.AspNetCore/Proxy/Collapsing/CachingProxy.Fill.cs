@@ -303,6 +303,9 @@ internal sealed partial class CachingProxy
             {
                 response.Dispose();
             }
+
+            // After Retire: a request that finds the fetch now cannot hold it once the last reader let go.
+            fetch.Release();
         }
     }
 

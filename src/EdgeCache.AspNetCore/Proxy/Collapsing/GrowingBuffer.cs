@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>
@@ -151,7 +153,8 @@ internal sealed class GrowingBuffer
                 var offset = (int)(_length % _segmentSize);
                 if (offset == 0 && _length / _segmentSize == _segments.Count)
                 {
-                    _segments.Add(new byte[_segmentSize]);
+                    // Pooled: Recycle gives it back once nobody can read it (a trimmed one is left to the GC).
+                    _segments.Add(ArrayPool<byte>.Shared.Rent(_segmentSize));
                 }
 
                 var segment = _segments[(int)(_length / _segmentSize)]!;
@@ -166,6 +169,27 @@ internal sealed class GrowingBuffer
         }
 
         changed?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Gives the segments back to the pool. Only for the fetch's last holder (<see cref="InFlightFetch.Release"/>):
+    /// nobody may read the body after this, and a reader that tried anyway would find it released, never other bytes.
+    /// </summary>
+    public void Recycle()
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _segments.Count; i++)
+            {
+                if (_segments[i] is { } segment)
+                {
+                    _segments[i] = null;
+                    ArrayPool<byte>.Shared.Return(segment);
+                }
+            }
+
+            _released = _segments.Count;
+        }
     }
 
     /// <summary>Marks the body complete.</summary>

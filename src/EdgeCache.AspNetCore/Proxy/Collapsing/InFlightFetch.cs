@@ -18,6 +18,11 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     private int _leaderReleased;
     private int _followers;
 
+    // Who may still read the fill's buffer: the fill and the leader from the start, then every request that joined or
+    // serves the filled body. The last to let go gives the buffer's segments back to the pool; a hold is taken only while
+    // the count is above zero, so a recycled buffer is never read. A hold never let go only keeps the segments from the pool.
+    private int _holders = 2;
+
     /// <summary>The key the fetch is registered under.</summary>
     public string CollapseKey { get; } = collapseKey;
 
@@ -63,7 +68,52 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     /// <summary>How many requests joined the fetch besides its leader.</summary>
     public int Followers => Volatile.Read(ref _followers);
 
-    public void Join() => Interlocked.Increment(ref _followers);
+    /// <summary>Joins as a collapsed request, holding the fetch (<see cref="Release"/>); false once the fetch has ended.</summary>
+    public bool TryJoin()
+    {
+        if (!TryHold())
+        {
+            return false;
+        }
+
+        Interlocked.Increment(ref _followers);
+        return true;
+    }
+
+    /// <summary>Takes a hold on the fetch's buffer, to serve it (<see cref="Release"/>); false once the fetch has ended and nobody reads it.</summary>
+    public bool TryHold()
+    {
+        var seen = Volatile.Read(ref _holders);
+        while (seen > 0)
+        {
+            var before = Interlocked.CompareExchange(ref _holders, seen + 1, seen);
+            if (before == seen)
+            {
+                return true;
+            }
+
+            seen = before;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Lets go of a hold: the fill's or the leader's own (each exactly once, when done with the buffer), or one taken by
+    /// <see cref="TryJoin"/> or <see cref="TryHold"/>. The last one recycles the buffer's segments.
+    /// </summary>
+    public void Release()
+    {
+        var left = Interlocked.Decrement(ref _holders);
+        if (left == 0)
+        {
+            Published?.Buffer?.Recycle();
+        }
+        else if (left < 0)
+        {
+            throw new InvalidOperationException("A fetch was released more often than it was held.");
+        }
+    }
 
     /// <summary>
     /// Publishes the outcome to collapsed requests and, unless <paramref name="holdLeader"/>, to the leader
