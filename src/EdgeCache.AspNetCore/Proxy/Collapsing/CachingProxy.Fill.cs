@@ -91,12 +91,24 @@ internal sealed partial class CachingProxy
 
             var requestTime = _time.GetUtcNow();
             HttpResponseMessage response;
+
+            // Awaited here, not in a frame of the client's: one frame less on the heap per miss while the origin answers.
+            var sending = _client.TryStartFill(message, out var started);
             try
             {
-                response = await _client.SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                if (sending is null)
+                {
+                    response = await _client.SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                }
+                else
+                {
+                    response = await sending.ConfigureAwait(false);
+                    Origin.OriginClient.Answered(started);
+                }
             }
-            catch (Exception ex)
+            catch (Exception caught)
             {
+                var ex = sending is null ? caught : _client.Failed(message, started, caught);
                 var (code, detail) = OriginFailure.Classify(ex);
                 ProxyLog.OriginFailed(_logger, state.Target.OriginUrl, detail, ex);
                 Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail, Disconnected = detail });
