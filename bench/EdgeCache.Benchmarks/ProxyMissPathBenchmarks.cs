@@ -52,7 +52,7 @@ public class ProxyMissPathBenchmarks : IDisposable
 
         _proxy = new CachingProxy(
             new CachingProxyOptions { Origin = new Uri(Origin) }, _store, TimeProvider.System,
-            NullLogger.Instance, static _ => { }, new CannedOrigin(AsyncOrigin));
+            NullLogger.Instance, tracker: null, new CannedOrigin(AsyncOrigin));
     }
 
     [GlobalCleanup]

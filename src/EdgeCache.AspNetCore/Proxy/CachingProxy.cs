@@ -26,7 +26,8 @@ internal sealed partial class CachingProxy : IDisposable
 
     private readonly ILogger _logger;
 
-    private readonly Action<Task> _track;
+    // Null: fills and background work are not tracked (benchmarks).
+    private readonly Hosting.WaitUntilTracker? _tracker;
 
     private readonly OriginRequestFactory _requests;
 
@@ -54,7 +55,7 @@ internal sealed partial class CachingProxy : IDisposable
 
     private readonly SharedCachePolicy _policy;
 
-    public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
+    public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Hosting.WaitUntilTracker? tracker, HttpMessageHandler? handler = null)
     {
         options.Validate();
         _options = options;
@@ -62,7 +63,7 @@ internal sealed partial class CachingProxy : IDisposable
         _fenced = store as IPurgeFencedStore;
         _time = time;
         _logger = logger;
-        _track = track;
+        _tracker = tracker;
         _requests = new OriginRequestFactory(options);
         _policy = new SharedCachePolicy(
             options.MaxHeuristicFreshness, options.StaleRetention > options.StaleIfOriginUnreachable ? options.StaleRetention : options.StaleIfOriginUnreachable);

@@ -244,7 +244,7 @@ internal sealed partial class CachingProxy
         }
 
         // Nobody serves this outcome: an uncacheable answer is dropped.
-        _track(fetch.Outcome.ContinueWith(
+        _tracker?.Track(fetch.Outcome.ContinueWith(
             static t => t.Result.Response?.Dispose(),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
     }

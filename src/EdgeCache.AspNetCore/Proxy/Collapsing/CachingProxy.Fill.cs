@@ -35,7 +35,9 @@ internal sealed partial class CachingProxy
             OriginRequestFactory.AddValidators(message, metadata.GetHeader("ETag"), metadata.GetHeader("Last-Modified"));
         }
 
-        _track(RunFetchAsync(fetch, message, CreateFetchState(context, target, lookup, requestCc, snapshot: !leaderWaits)));
+        // Counted before it starts: the fetch may end before RunFetchAsync returns.
+        _tracker?.Begin();
+        _ = RunFetchAsync(fetch, message, CreateFetchState(context, target, lookup, requestCc, snapshot: !leaderWaits));
         return true;
     }
 
@@ -75,78 +77,91 @@ internal sealed partial class CachingProxy
     /// </summary>
     private async Task RunFetchAsync(InFlightFetch fetch, HttpRequestMessage message, FetchState state)
     {
-        IAsyncDisposable? fillLease = null;
-        Task? fill = null;
+        // The fetch reports its own end to the tracker (which logs what escaped): no frame of the tracker's waits on it.
+        Exception? escaped = null;
         try
         {
-            if (_options.FillCoordinator is { } coordinator && fetch.StaleEntry is null && fetch.CollapseKey.Length > 0)
-            {
-                fillLease = await coordinator.TryAcquireAsync(fetch.CollapseKey, _stopping.Token).ConfigureAwait(false);
-                if (fillLease is null && await ServeOtherNodesFillAsync(coordinator, fetch).ConfigureAwait(false))
-                {
-                    message.Dispose();
-                    return;
-                }
-            }
-
-            var requestTime = _time.GetUtcNow();
-            HttpResponseMessage response;
-
-            // Awaited here, not in a frame of the client's: one frame less on the heap per miss while the origin answers.
-            var sending = _client.TryStartFill(message, out var started);
+            IAsyncDisposable? fillLease = null;
+            Task? fill = null;
             try
             {
-                if (sending is null)
+                if (_options.FillCoordinator is { } coordinator && fetch.StaleEntry is null && fetch.CollapseKey.Length > 0)
                 {
-                    response = await _client.SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                    fillLease = await coordinator.TryAcquireAsync(fetch.CollapseKey, _stopping.Token).ConfigureAwait(false);
+                    if (fillLease is null && await ServeOtherNodesFillAsync(coordinator, fetch).ConfigureAwait(false))
+                    {
+                        message.Dispose();
+                        return;
+                    }
                 }
-                else
+
+                var requestTime = _time.GetUtcNow();
+                HttpResponseMessage response;
+
+                // Awaited here, not in a frame of the client's: one frame less on the heap per miss while the origin answers.
+                var sending = _client.TryStartFill(message, out var started);
+                try
                 {
-                    response = await sending.ConfigureAwait(false);
-                    Origin.OriginClient.Answered(started);
+                    if (sending is null)
+                    {
+                        response = await _client.SendAsync(message, CancellationToken.None).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        response = await sending.ConfigureAwait(false);
+                        Origin.OriginClient.Answered(started);
+                    }
                 }
+                catch (Exception caught)
+                {
+                    var ex = sending is null ? caught : _client.Failed(message, started, caught);
+                    var (code, detail) = OriginFailure.Classify(ex);
+                    ProxyLog.OriginFailed(_logger, state.Target.OriginUrl, detail, ex);
+                    Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail, Disconnected = detail });
+                    return;
+                }
+                finally
+                {
+                    message.Dispose();
+                }
+
+                // From here the fill owns the response and the lease, and ends the fetch.
+                fill = FillAsync(fetch, response, fillLease, requestTime, state);
             }
-            catch (Exception caught)
+            catch (Exception ex)
             {
-                var ex = sending is null ? caught : _client.Failed(message, started, caught);
-                var (code, detail) = OriginFailure.Classify(ex);
-                ProxyLog.OriginFailed(_logger, state.Target.OriginUrl, detail, ex);
-                Finish(fetch, new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = code, Error = detail, Disconnected = detail });
-                return;
+                ProxyLog.BodyFailed(_logger, state.Target.OriginUrl, ex);
+                var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
+                Finish(fetch, failed);
+                fetch.ReleaseLeader(failed);
             }
             finally
             {
-                message.Dispose();
+                if (fill is null)
+                {
+                    // A held leader always gets its outcome.
+                    fetch.ReleaseLeader();
+                    if (fillLease is not null)
+                    {
+                        await fillLease.DisposeAsync().ConfigureAwait(false);
+                    }
+
+                    Retire(fetch);
+                }
             }
 
-            // From here the fill owns the response and the lease, and ends the fetch.
-            fill = FillAsync(fetch, response, fillLease, requestTime, state);
+            if (fill is not null)
+            {
+                await fill.ConfigureAwait(false);
+            }
         }
         catch (Exception ex)
         {
-            ProxyLog.BodyFailed(_logger, state.Target.OriginUrl, ex);
-            var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
-            Finish(fetch, failed);
-            fetch.ReleaseLeader(failed);
+            escaped = ex;
         }
         finally
         {
-            if (fill is null)
-            {
-                // A held leader always gets its outcome.
-                fetch.ReleaseLeader();
-                if (fillLease is not null)
-                {
-                    await fillLease.DisposeAsync().ConfigureAwait(false);
-                }
-
-                Retire(fetch);
-            }
-        }
-
-        if (fill is not null)
-        {
-            await fill.ConfigureAwait(false);
+            _tracker?.End(escaped);
         }
     }
 
