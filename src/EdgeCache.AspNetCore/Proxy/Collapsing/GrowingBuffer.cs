@@ -21,7 +21,10 @@ internal sealed class GrowingBuffer
     private readonly int _segmentSize;
     private readonly long _declaredLength;
     private readonly List<byte[]?> _segments;
-    private readonly List<ReaderPosition> _readers = new(1);
+    // The readers copying now: the first in a field of its own (most bodies have one reader), any others in a list.
+    private ReaderPosition? _reader;
+    private List<ReaderPosition>? _moreReaders;
+    private int _readerCount;
     // Made when somebody waits, and dropped when signalled: a 1 KB miss whose reader never has to wait then
     // allocates none of them (five before, one per signal).
     private TaskCompletionSource? _changed;
@@ -59,7 +62,7 @@ internal sealed class GrowingBuffer
         {
             lock (_sync)
             {
-                return _readers.Count;
+                return _readerCount;
             }
         }
     }
@@ -86,7 +89,7 @@ internal sealed class GrowingBuffer
             Task wait;
             lock (_sync)
             {
-                if (!_trimming || (_hadReader && (_readers.Count == 0 || _length - MinReaderPosition() <= maxLag)))
+                if (!_trimming || (_hadReader && (_readerCount == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
                 }
@@ -257,7 +260,16 @@ internal sealed class GrowingBuffer
                 throw new IOException("The start of this body was already released.");
             }
 
-            _readers.Add(reader);
+            if (_reader is null)
+            {
+                _reader = reader;
+            }
+            else
+            {
+                (_moreReaders ??= []).Add(reader);
+            }
+
+            _readerCount++;
             if (!_hadReader)
             {
                 _hadReader = true;
@@ -276,7 +288,16 @@ internal sealed class GrowingBuffer
             TaskCompletionSource? consumed;
             lock (_sync)
             {
-                _readers.Remove(reader);
+                if (ReferenceEquals(_reader, reader))
+                {
+                    _reader = null;
+                }
+                else
+                {
+                    _moreReaders!.Remove(reader);
+                }
+
+                _readerCount--;
                 consumed = _consumed;
                 _consumed = null;
                 Trim();
@@ -369,10 +390,13 @@ internal sealed class GrowingBuffer
     // Under the lock.
     private long MinReaderPosition()
     {
-        var min = long.MaxValue;
-        foreach (var reader in _readers)
+        var min = _reader?.Position ?? long.MaxValue;
+        if (_moreReaders is not null)
         {
-            min = Math.Min(min, reader.Position);
+            foreach (var reader in _moreReaders)
+            {
+                min = Math.Min(min, reader.Position);
+            }
         }
 
         return min;
