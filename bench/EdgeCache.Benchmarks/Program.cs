@@ -2,7 +2,8 @@ using BenchmarkDotNet.Running;
 using EdgeCache.Benchmarks;
 
 // `hitratio` and `overhead` are simulations that print tables, `js-cpu` a JavaScript worker's CPU per request,
-// `disk-commit` the disk tier's CPU per 1 KB write including its row's commit, `disk-miss` its CPU per lookup of an absent key;
+// `disk-commit` the disk tier's CPU per 1 KB write including its row's commit, `disk-miss` its CPU per lookup of an absent key,
+// `miss-alloc` what a proxy miss allocates by type;
 // anything else goes to BenchmarkDotNet.
 switch (args.FirstOrDefault())
 {
@@ -17,6 +18,9 @@ switch (args.FirstOrDefault())
         break;
     case "disk-commit":
         await DiskCommitCpu.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "20000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
+        break;
+    case "miss-alloc":
+        await MissAllocation.RunAsync(args.ElementAtOrDefault(1) ?? "memory", args.ElementAtOrDefault(3) == "async", int.Parse(args.ElementAtOrDefault(2) ?? "100000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);
         break;
     case "disk-miss":
         await DiskMissCpu.RunAsync(int.Parse(args.ElementAtOrDefault(1) ?? "100000", System.Globalization.CultureInfo.InvariantCulture), int.Parse(args.ElementAtOrDefault(2) ?? "200000", System.Globalization.CultureInfo.InvariantCulture), Console.Out).ConfigureAwait(false);

@@ -46,7 +46,7 @@ public class ProxyHitPathBenchmarks : IDisposable
         _entry = _store.GetAsync(key).Result ?? throw new InvalidOperationException("the entry was not stored");
         _proxy = new CachingProxy(
             new CachingProxyOptions { Origin = new Uri(Origin) }, _store, new FixedTimeProvider(BenchData.Now.AddSeconds(30)),
-            NullLogger.Instance, static _ => { });
+            NullLogger.Instance, tracker: null);
         _context.Request.Method = HttpMethods.Get;
         _context.Request.Scheme = "http";
         _context.Request.Host = new HostString("bench.example");

@@ -13,7 +13,9 @@ namespace EdgeCache.Benchmarks;
 /// (key, lookup, collapse registration, origin request built, response headers evaluated and stored,
 /// body teed into the collapse buffer and the memory store, response written). The origin is an
 /// in-process handler that answers at once with a 1 KB body, so sockets and HTTP parsing are left out
-/// (the load script measures those); the handler's own response objects are part of Allocated.
+/// (the load script measures those); the handler's own response objects are part of Allocated. With
+/// <see cref="AsyncOrigin"/> the origin answers after a yield, as a socket's does: the miss then suspends, and the
+/// frames that a real miss keeps on the heap while it waits (every async method on the way) are part of Allocated too.
 /// </summary>
 [MemoryDiagnoser]
 public class ProxyMissPathBenchmarks : IDisposable
@@ -29,6 +31,10 @@ public class ProxyMissPathBenchmarks : IDisposable
     /// <summary>The store behind the proxy: memory, or the embedded default (memory over disk).</summary>
     [Params("memory", "tiered")]
     public string Store { get; set; } = "memory";
+
+    /// <summary>The origin answers after a yield (the miss suspends while it waits), not at once.</summary>
+    [Params(false, true)]
+    public bool AsyncOrigin { get; set; }
 
     [GlobalSetup]
     public void Setup()
@@ -46,7 +52,7 @@ public class ProxyMissPathBenchmarks : IDisposable
 
         _proxy = new CachingProxy(
             new CachingProxyOptions { Origin = new Uri(Origin) }, _store, TimeProvider.System,
-            NullLogger.Instance, static _ => { }, new CannedOrigin());
+            NullLogger.Instance, tracker: null, new CannedOrigin(AsyncOrigin));
     }
 
     [GlobalCleanup]
@@ -79,9 +85,18 @@ public class ProxyMissPathBenchmarks : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    private sealed class CannedOrigin : HttpMessageHandler
+    private sealed class CannedOrigin(bool yields) : HttpMessageHandler
     {
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+            => yields ? AfterYieldAsync(request) : Task.FromResult(Respond(request));
+
+        private static async Task<HttpResponseMessage> AfterYieldAsync(HttpRequestMessage request)
+        {
+            await Task.Yield();
+            return Respond(request);
+        }
+
+        private static HttpResponseMessage Respond(HttpRequestMessage request)
         {
             var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new ByteArrayContent(Body), RequestMessage = request };
             response.Headers.TryAddWithoutValidation("Date", "Fri, 27 Nov 2026 12:00:00 GMT");
@@ -91,7 +106,7 @@ public class ProxyMissPathBenchmarks : IDisposable
             response.Content.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             response.Content.Headers.ContentLength = Body.Length;
             response.Content.Headers.TryAddWithoutValidation("Last-Modified", "Thu, 26 Nov 2026 10:00:00 GMT");
-            return Task.FromResult(response);
+            return response;
         }
     }
 }

@@ -32,8 +32,25 @@ public sealed partial class WaitUntilTracker : IHostedLifecycleService
     public void Track(Task work)
     {
         ArgumentNullException.ThrowIfNull(work);
-        Interlocked.Increment(ref _pending);
+        Begin();
         _ = ObserveAsync(work);
+    }
+
+    /// <summary>
+    /// Counts work that reports its own end (<see cref="End"/>, exactly once, after this): for work started on every
+    /// request (the proxy's fills), which would otherwise keep a frame of <see cref="Track"/>'s on the heap while it runs.
+    /// </summary>
+    internal void Begin() => Interlocked.Increment(ref _pending);
+
+    /// <summary>Work counted by <see cref="Begin"/> ended, with what escaped it (logged as a tracked task's failure is).</summary>
+    internal void End(Exception? escaped)
+    {
+        if (escaped is not null)
+        {
+            LogFailure(escaped);
+        }
+
+        Ended();
     }
 
     /// <summary>Waits until no tracked work is pending, or the token fires.</summary>
@@ -65,22 +82,32 @@ public sealed partial class WaitUntilTracker : IHostedLifecycleService
         }
         catch (Exception ex)
         {
-            LogWorkFailed(_logger, ex.GetType().Name, ex.Message);
-            LogWorkFailedDetail(_logger, ex);
+            LogFailure(ex);
         }
         finally
         {
-            if (Interlocked.Decrement(ref _pending) == 0)
-            {
-                TaskCompletionSource? drained;
-                lock (_sync)
-                {
-                    drained = _drained;
-                    _drained = null;
-                }
+            Ended();
+        }
+    }
 
-                drained?.TrySetResult();
+    private void LogFailure(Exception ex)
+    {
+        LogWorkFailed(_logger, ex.GetType().Name, ex.Message);
+        LogWorkFailedDetail(_logger, ex);
+    }
+
+    private void Ended()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            TaskCompletionSource? drained;
+            lock (_sync)
+            {
+                drained = _drained;
+                _drained = null;
             }
+
+            drained?.TrySetResult();
         }
     }
 

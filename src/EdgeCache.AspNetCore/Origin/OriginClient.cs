@@ -58,16 +58,15 @@ public sealed class OriginClient : IDisposable
         {
             return await _invoker.SendAsync(request, linked?.Token ?? deadline).ConfigureAwait(false);
         }
-        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
-        {
-            errorType = "timeout";
-            throw new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.###} s.", ex);
-        }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
-            // A client that went away is not an origin failure; anything else is, by kind.
-            errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
-            throw;
+            var thrown = Failure(request, ex, out errorType);
+            if (ReferenceEquals(thrown, ex))
+            {
+                throw;
+            }
+
+            throw thrown;
         }
         finally
         {
@@ -77,6 +76,56 @@ public sealed class OriginClient : IDisposable
                 activity?.SetStatus(ActivityStatusCode.Error, errorType);
             }
         }
+    }
+
+    /// <summary>
+    /// Starts a request for a caller that awaits the origin in a frame of its own (a cache fill: every miss), so that
+    /// no frame of this client's waits on the heap too: only the deadline's token, and the bookkeeping of
+    /// <see cref="SendAsync"/> done by <see cref="Answered"/> or <see cref="Failed"/>, which the caller must call.
+    /// Null while an activity listener wants the fetch's span: the caller then uses <see cref="SendAsync"/>.
+    /// </summary>
+    internal Task<HttpResponseMessage>? TryStartFill(HttpRequestMessage request, out long started)
+    {
+        started = Stopwatch.GetTimestamp();
+        if (EdgeCacheTelemetry.ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        try
+        {
+            return _invoker.SendAsync(request, _deadlines.Next());
+        }
+        catch (Exception ex)
+        {
+            // As from SendAsync: a failure to start is the awaited task's, and goes through Failed.
+            return Task.FromException<HttpResponseMessage>(ex);
+        }
+    }
+
+    /// <summary>A request of <see cref="TryStartFill"/> was answered.</summary>
+    internal static void Answered(long started) => EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), null);
+
+    /// <summary>A request of <see cref="TryStartFill"/> failed: recorded as <see cref="SendAsync"/> does; returns what it would have thrown.</summary>
+    internal Exception Failed(HttpRequestMessage request, long started, Exception ex)
+    {
+        string? errorType = null;
+        var thrown = _stopping.IsCancellationRequested ? ex : Failure(request, ex, out errorType);
+        EdgeCacheTelemetry.RecordOrigin(Stopwatch.GetElapsedTime(started), errorType);
+        return thrown;
+    }
+
+    // How an origin failure (not a caller that went away) is recorded, and what the caller sees: past the deadline, a timeout.
+    private Exception Failure(HttpRequestMessage request, Exception ex, out string errorType)
+    {
+        if (ex is OperationCanceledException)
+        {
+            errorType = "timeout";
+            return new TimeoutException($"The origin did not answer {request.RequestUri} within {Timeout.TotalSeconds:0.###} s.", ex);
+        }
+
+        errorType = ex is HttpRequestException http ? http.HttpRequestError.ToString() : ex.GetType().Name;
+        return ex;
     }
 
     /// <summary>Cancels what is in flight and closes the connections.</summary>

@@ -26,7 +26,8 @@ internal sealed partial class CachingProxy : IDisposable
 
     private readonly ILogger _logger;
 
-    private readonly Action<Task> _track;
+    // Null: fills and background work are not tracked (benchmarks).
+    private readonly Hosting.WaitUntilTracker? _tracker;
 
     private readonly OriginRequestFactory _requests;
 
@@ -54,7 +55,7 @@ internal sealed partial class CachingProxy : IDisposable
 
     private readonly SharedCachePolicy _policy;
 
-    public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Action<Task> track, HttpMessageHandler? handler = null)
+    public CachingProxy(CachingProxyOptions options, ICacheStore store, TimeProvider time, ILogger logger, Hosting.WaitUntilTracker? tracker, HttpMessageHandler? handler = null)
     {
         options.Validate();
         _options = options;
@@ -62,7 +63,7 @@ internal sealed partial class CachingProxy : IDisposable
         _fenced = store as IPurgeFencedStore;
         _time = time;
         _logger = logger;
-        _track = track;
+        _tracker = tracker;
         _requests = new OriginRequestFactory(options);
         _policy = new SharedCachePolicy(
             options.MaxHeuristicFreshness, options.StaleRetention > options.StaleIfOriginUnreachable ? options.StaleRetention : options.StaleIfOriginUnreachable);
@@ -120,15 +121,16 @@ internal sealed partial class CachingProxy : IDisposable
         }
     }
 
-    private async Task HandleAsync(HttpContext context)
+    // Not async, nor are the methods it hands on to: each path ends in one call whose task is returned as it is, so a
+    // miss waiting for the origin keeps no suspended frame of these on the heap (InvokeAsync's and the one that waits).
+    private Task HandleAsync(HttpContext context)
     {
         var request = context.Request;
         var target = Resolve(context);
         if (target is null)
         {
-            await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the URL or Host cannot be forwarded.\n",
-                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-target")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
-            return;
+            return OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the URL or Host cannot be forwarded.\n",
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-target")), EdgeCacheStatus.Dynamic, _via);
         }
 
         var method = request.Method;
@@ -137,8 +139,7 @@ internal sealed partial class CachingProxy : IDisposable
         {
             if (policy.Bypass)
             {
-                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "bypass", Detail: "rule"), invalidate: !Invalidation.IsSafe(method)).ConfigureAwait(false);
-                return;
+                return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "bypass", Detail: "rule"), invalidate: !Invalidation.IsSafe(method));
             }
 
             if (policy.CacheKey is { Length: > 0 } ruleKey)
@@ -148,16 +149,26 @@ internal sealed partial class CachingProxy : IDisposable
         }
 
         EdgeCacheFeature.For(context).Key = target.Key;
-        var isGet = HttpMethods.IsGet(method);
-        if (!isGet && !HttpMethods.IsHead(method))
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
         {
-            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "method"), invalidate: !Invalidation.IsSafe(method), storePost: HttpMethods.IsPost(method)).ConfigureAwait(false);
-            return;
+            return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "method"), invalidate: !Invalidation.IsSafe(method), storePost: HttpMethods.IsPost(method));
         }
 
         var cacheControl = request.Headers.CacheControl;
         var requestCc = cacheControl.Count == 0 ? CacheControlDirectives.Empty : CacheControlDirectives.Parse((IEnumerable<string>)cacheControl!);
-        var lookup = await LookupAsync(target.Key, request.Headers, policy, context.RequestAborted).ConfigureAwait(false);
+        var lookup = LookupAsync(target.Key, request.Headers, policy, context.RequestAborted);
+        return lookup.IsCompletedSuccessfully
+            ? ServeLookupAsync(context, target, requestCc, lookup.Result)
+            : ServeLookupWhenFoundAsync(context, target, requestCc, lookup);
+    }
+
+    private async Task ServeLookupWhenFoundAsync(HttpContext context, ProxyTarget target, CacheControlDirectives requestCc, ValueTask<Lookup> lookup)
+        => await ServeLookupAsync(context, target, requestCc, await lookup.ConfigureAwait(false)).ConfigureAwait(false);
+
+    /// <summary>Answers a GET or HEAD from what the store holds for it: the entry, a revalidation, or a fetch.</summary>
+    private Task ServeLookupAsync(HttpContext context, ProxyTarget target, CacheControlDirectives requestCc, Lookup lookup)
+    {
+        var isGet = HttpMethods.IsGet(context.Request.Method);
         if (lookup.Entry is { } entry)
         {
             var metadata = entry.Metadata;
@@ -169,96 +180,93 @@ internal sealed partial class CachingProxy : IDisposable
             if (!invalidated && ReferenceEquals(requestCc, CacheControlDirectives.Empty) && metadata.FreshnessLifetime > age)
             {
                 var ttl = (long)(metadata.FreshnessLifetime - age).TotalSeconds;
-                await StoredResponseWriter.WriteAsync(
+                return StoredResponseWriter.WriteAsync(
                     context, metadata.StatusCode, metadata.Headers, entry, null, metadata.BodyLength, EntryAge.HeaderSeconds(age),
-                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), EdgeCacheStatus.Hit, _via, _passOn).ConfigureAwait(false);
-                return;
+                    string.Concat(_hitPrefix, StoredResponseWriter.Number(ttl)), EdgeCacheStatus.Hit, _via, _passOn);
             }
 
             var stored = ResponseFacts.From(metadata.StatusCode, metadata.Headers).Directives;
             switch (Reuse.Decide(metadata.FreshnessLifetime, age, invalidated, stored, requestCc))
             {
                 case ReuseDecision.Fresh:
-                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Hit, Hit: true)).ConfigureAwait(false);
-                    return;
+                    return ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Hit, Hit: true));
                 case ReuseDecision.StaleAcceptedByClient:
-                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Stale, Hit: true, Detail: "max-stale")).ConfigureAwait(false);
-                    return;
+                    return ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Stale, Hit: true, Detail: "max-stale"));
                 case ReuseDecision.StaleWhileRevalidate:
                     StartBackgroundRevalidation(context, target, lookup, requestCc);
-                    await ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Updating, Hit: true, Detail: "stale-while-revalidate")).ConfigureAwait(false);
-                    return;
+                    return ServeEntryAsync(context, entry, age, new CacheStatus(EdgeCacheStatus.Updating, Hit: true, Detail: "stale-while-revalidate"));
             }
 
             if (requestCc.OnlyIfCached)
             {
-                await OnlyIfCachedAsync(context).ConfigureAwait(false);
-                return;
+                return OnlyIfCachedAsync(context);
             }
 
             var forward = requestCc.NoCache || requestCc.MaxAge is not null || requestCc.MinFresh is not null ? "request" : "stale";
             if (requestCc.NoStore)
             {
-                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc).ConfigureAwait(false);
-                return;
+                return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc);
             }
 
-            if (!isGet)
-            {
-                await RevalidateWithHeadAsync(context, target, lookup, requestCc, forward).ConfigureAwait(false);
-                return;
-            }
-
-            await FetchThroughAsync(context, target, lookup, requestCc, forward).ConfigureAwait(false);
-            return;
+            return isGet
+                ? FetchThroughAsync(context, target, lookup, requestCc, forward)
+                : RevalidateWithHeadAsync(context, target, lookup, requestCc, forward);
         }
 
         if (requestCc.OnlyIfCached)
         {
-            await OnlyIfCachedAsync(context).ConfigureAwait(false);
-            return;
+            return OnlyIfCachedAsync(context);
         }
 
         if (requestCc.NoStore)
         {
-            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false).ConfigureAwait(false);
-            return;
+            return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false);
         }
 
         if (target.Key.Length == 0)
         {
-            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass"), invalidate: false).ConfigureAwait(false);
-            return;
+            return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass"), invalidate: false);
         }
 
-        if (isGet && request.Headers.Range.Count > 0 && await TryServeFromPartAsync(context, target, requestCc).ConfigureAwait(false))
+        return isGet && context.Request.Headers.Range.Count > 0
+            ? ServeRangeMissAsync(context, target, requestCc, lookup)
+            : FetchMissAsync(context, target, requestCc, lookup);
+    }
+
+    /// <summary>A range of an object not in the store: from a stored part of it when one covers the range, else as any miss.</summary>
+    private async Task ServeRangeMissAsync(HttpContext context, ProxyTarget target, CacheControlDirectives requestCc, Lookup lookup)
+    {
+        if (await TryServeFromPartAsync(context, target, requestCc).ConfigureAwait(false))
         {
             return;
         }
 
+        await FetchMissAsync(context, target, requestCc, lookup).ConfigureAwait(false);
+    }
+
+    private Task FetchMissAsync(HttpContext context, ProxyTarget target, CacheControlDirectives requestCc, Lookup lookup)
+    {
+        var request = context.Request;
         var hitForPass = _hitForPass.IsPass(target.Key);
         if (hitForPass && request.Headers.Range.Count > 0)
         {
             // The last answer could not be stored: let the origin answer the range itself.
-            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
-            return;
+            return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false);
         }
 
         if (hitForPass)
         {
             // Hit-for-pass: no queueing behind other requests, but a response that has become
             // cacheable is still stored (so the key recovers at once).
-            await FetchThroughAsync(context, target, lookup, requestCc, "bypass", hitForPass: true).ConfigureAwait(false);
-            return;
+            return FetchThroughAsync(context, target, lookup, requestCc, "bypass", hitForPass: true);
         }
 
         if (!_options.FetchFullObjectForRangeMiss && request.Headers.Range.Count > 0)
         {
-            await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Miss, Forward: "partial"), invalidate: false).ConfigureAwait(false);
-            return;
+            return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Miss, Forward: "partial"), invalidate: false);
         }
 
-        await FetchThroughAsync(context, target, lookup, requestCc, lookup.Forward).ConfigureAwait(false);
+        return FetchThroughAsync(context, target, lookup, requestCc, lookup.Forward);
     }
 
     /// <summary>Maps the request onto the origin and computes its cache key; null when it cannot be forwarded.</summary>

@@ -36,7 +36,7 @@ public static class CachingProxyEndpointRouteBuilderExtensions
             services.GetRequiredService<ICacheStore>(),
             services.GetRequiredService<TimeProvider>(),
             services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Proxy"),
-            tracker.Track);
+            tracker);
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(proxy.Dispose);
         return endpoints.Map("/{**path}", proxy.InvokeAsync);
     }

@@ -84,6 +84,9 @@ public sealed class CacheControlDirectives
     /// <summary>True when at least one directive was read.</summary>
     public bool Any { get; private set; }
 
+    /// <summary>The one field value these directives were parsed from, when <see cref="RecentCacheControl"/> shares them.</summary>
+    internal string? Source { get; set; }
+
     /// <summary>Parses every field line of a header; never throws.</summary>
     public static CacheControlDirectives Parse(IEnumerable<string>? fieldValues)
     {

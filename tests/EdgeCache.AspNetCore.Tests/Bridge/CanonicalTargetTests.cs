@@ -149,7 +149,7 @@ public sealed class CanonicalTargetTests
         => Assert.Equal(extension, CanonicalTarget.ExtensionOf(CanonicalTarget.Parse(raw)!.MatchPath).ToString());
 
     private static CachingProxy Proxy()
-        => new(new CachingProxyOptions { Origin = new Uri(Origin) }, new MemoryStore(), TimeProvider.System, NullLogger.Instance, static _ => { });
+        => new(new CachingProxyOptions { Origin = new Uri(Origin) }, new MemoryStore(), TimeProvider.System, NullLogger.Instance, tracker: null);
 
     private static DefaultHttpContext Context(string rawTarget)
     {

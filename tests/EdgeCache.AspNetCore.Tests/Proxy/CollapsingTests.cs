@@ -26,6 +26,38 @@ public sealed class CollapsingTests
     }
 
     [Fact]
+    public async Task Concurrent_misses_for_many_keys_each_get_their_own_body_while_buffers_are_recycled()
+    {
+        await using var h = await ProxyHarness.StartAsync();
+        for (var i = 0; i < 200; i++)
+        {
+            var body = string.Concat(Enumerable.Repeat($"key {i:D3};", 100));
+            h.Origin.Route($"/k{i}", async (ctx, _) =>
+            {
+                await Task.Yield();
+                ctx.Response.Headers.CacheControl = "max-age=60";
+                ctx.Response.ContentLength = body.Length;
+                await ctx.Response.WriteAsync(body);
+            });
+        }
+
+        // Three requests per key at once (a leader and whoever collapses onto it), in rounds, so that pooled segments
+        // of earlier fills are reused by later ones while some of their readers may still be sending.
+        for (var round = 0; round < 4; round++)
+        {
+            var keys = Enumerable.Range(round * 50, 50).ToArray();
+            var requests = keys.SelectMany(i => Enumerable.Range(0, 3).Select(async _ => (i, await h.Client.GetStringAsync($"/k{i}")))).ToArray();
+            var answers = await Task.WhenAll(requests).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.All(answers, a => Assert.Equal(string.Concat(Enumerable.Repeat($"key {a.i:D3};", 100)), a.Item2));
+        }
+
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal(string.Concat(Enumerable.Repeat($"key {i:D3};", 100)), await h.Client.GetStringAsync($"/k{i}"));
+        }
+    }
+
+    [Fact]
     public async Task Collapsing_waiters_receive_the_body_while_it_streams_in()
     {
         await using var h = await ProxyHarness.StartAsync();

@@ -12,7 +12,11 @@ internal sealed partial class CachingProxy
     /// what it produced. The fetch itself is owned by no request, so a leader that goes away leaves
     /// it running for the others.
     /// </summary>
-    private async Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
+    /// <remarks>
+    /// Not async: the registration is synchronous, and only the wait for the outcome (<see cref="ServeWhenFetchedAsync"/>,
+    /// <see cref="ServeCollapsedAsync"/>) is a frame of its own, the one a miss keeps on the heap while the origin answers.
+    /// </remarks>
+    private Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
     {
         InFlightFetch fetch;
         var leader = true;
@@ -36,7 +40,7 @@ internal sealed partial class CachingProxy
                         continue;
                     }
 
-                    if (existing.Outcome.IsCompletedSuccessfully && existing.Outcome.Result is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
+                    if (existing.Published is { Kind: FetchOutcomeKind.Shared, Buffer.IsWhole: true } filled)
                     {
                         // The fill has its whole body and is only being stored: this request came after it,
                         // so it is a hit if the stored copy would be one (fresh, no no-cache), or else a fetch
@@ -44,16 +48,26 @@ internal sealed partial class CachingProxy
                         // freshness or let a no-cache response be reused without validation (RFC 9111 section 4).
                         if (ReferenceEquals(requestCc, CacheControlDirectives.Empty) && IsFreshAfterFill(filled))
                         {
-                            await ServeOutcomeAsync(context, target, lookup, requestCc, forward, filled, FetchRole.AfterFill, hitForPass).ConfigureAwait(false);
-                            return;
+                            if (!existing.TryHold())
+                            {
+                                // The fill ended meanwhile (it has left the table): look again.
+                                continue;
+                            }
+
+                            return ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, filled, FetchRole.AfterFill, hitForPass, existing);
                         }
 
                         fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
                         break;
                     }
 
+                    if (!existing.TryJoin())
+                    {
+                        // The fill ended meanwhile (it has left the table): look again.
+                        continue;
+                    }
+
                     fetch = existing;
-                    fetch.Join();
                     leader = false;
                     Diagnostics.EdgeCacheTelemetry.RecordCollapsed();
                     break;
@@ -72,120 +86,141 @@ internal sealed partial class CachingProxy
             fetch = new InFlightFetch(string.Empty, lookup.Entry, PurgeSequence);
         }
 
-        FetchOutcome outcome;
-        if (leader)
+        if (!leader)
         {
-            if (!TryStartFetch(context, target, lookup, requestCc, fetch))
-            {
-                await OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
-                    Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via).ConfigureAwait(false);
-                return;
-            }
-
-            // Bounded by the origin timeout; not by the client, so the response is always disposed.
-            outcome = await fetch.LeaderOutcome.ConfigureAwait(false);
-        }
-        else
-        {
-            try
-            {
-                outcome = await fetch.Outcome.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, lookup.Entry, requestCc).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return ServeCollapsedAsync(context, target, lookup.Entry, requestCc, forward, fetch, hitForPass);
         }
 
-        await ServeOutcomeAsync(context, target, lookup, requestCc, forward, outcome, leader ? FetchRole.Leader : FetchRole.Collapsed, hitForPass).ConfigureAwait(false);
+        if (!TryStartFetch(context, target, lookup, requestCc, fetch))
+        {
+            return OriginResponseWriter.WriteErrorAsync(context, StatusCodes.Status400BadRequest, "400 Bad Request: the request cannot be forwarded.\n",
+                Status(new CacheStatus(EdgeCacheStatus.Dynamic, Detail: "bad-request")), EdgeCacheStatus.Dynamic, _via);
+        }
+
+        // Bounded by the origin timeout; not by the client, so the response is always disposed.
+        var outcome = fetch.LeaderOutcome;
+        return outcome.IsCompletedSuccessfully
+            ? ServeOutcomeAsync(context, target, lookup.Entry, requestCc, forward, outcome.Result, FetchRole.Leader, hitForPass, fetch)
+            : ServeWhenFetchedAsync(context, target, lookup.Entry, requestCc, forward, fetch, outcome, hitForPass);
     }
 
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass)
+    /// <summary>The leader, once the fetch it started has an outcome for it.</summary>
+    private async Task ServeWhenFetchedAsync(
+        HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, ValueTask<FetchOutcome> outcome, bool hitForPass)
+        => await ServeOutcomeAsync(context, target, stale, requestCc, forward, await outcome.ConfigureAwait(false), FetchRole.Leader, hitForPass, fetch).ConfigureAwait(false);
+
+    /// <summary>A request collapsed onto another's fetch: waits for its outcome (up to <see cref="CachingProxyOptions.CollapseWaitTimeout"/>), then serves it.</summary>
+    private async Task ServeCollapsedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, bool hitForPass)
     {
-        var leader = role == FetchRole.Leader;
-        switch (outcome.Kind)
+        FetchOutcome outcome;
+        try
         {
-            case FetchOutcomeKind.Shared:
-                if (!leader && outcome.VaryNames.Length > 0
-                    && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
-                {
-                    // The response varies on a field this request sends differently: it is not ours to use.
-                    await PassAsync(context, target, new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
-                    return;
-                }
+            outcome = await fetch.Outcome.WaitAsync(_options.CollapseWaitTimeout, _time, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            fetch.Release();
+            await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, stale, requestCc).ConfigureAwait(false);
+            return;
+        }
+        catch (OperationCanceledException)
+        {
+            fetch.Release();
+            return;
+        }
 
-                var age = EntryAge.Current(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
-                var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
-                var status = role == FetchRole.AfterFill
-                    ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
-                    : new CacheStatus(
-                        lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
-                        Ttl: ttl, Stored: leader, Collapsed: !leader);
-                // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
-                // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
-                var ageSeconds = !leader ? EntryAge.HeaderSeconds(age) : outcome.OriginAge ?? -1;
-                await StoredResponseWriter.WriteAsync(
-                    context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                    Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
-                return;
+        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass, fetch).ConfigureAwait(false);
+    }
 
-            case FetchOutcomeKind.Pass:
-                if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
-                {
-                    // The whole object was fetched to answer a range from it, but it may not be stored
-                    // (or is too large): ask the origin for just the range instead of sending it all.
-                    unwanted.Dispose();
-                    await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "partial"), invalidate: false).ConfigureAwait(false);
-                    return;
-                }
-
-                if (leader && outcome.Response is { } response)
-                {
-                    using (response)
+    /// <summary>Serves a fetch's outcome, then lets go of <paramref name="hold"/> (the request's hold on the fetch's buffer).</summary>
+    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass, InFlightFetch hold)
+    {
+        try
+        {
+            var leader = role == FetchRole.Leader;
+            switch (outcome.Kind)
+            {
+                case FetchOutcomeKind.Shared:
+                    if (!leader && outcome.VaryNames.Length > 0
+                        && !string.Equals(VaryKey.Build(target.Key, outcome.Generation, outcome.VaryNames, context.Request.Headers, RequestField, context.Features.Get<ProxyCachePolicyFeature>()?.VaryModes), outcome.VariantKey, StringComparison.Ordinal))
                     {
-                        var passStatus = hitForPass
-                            ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
-                            : new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
-
-                        // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
-                        await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+                        // The response varies on a field this request sends differently: it is not ours to use.
+                        await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: "vary-miss"), invalidate: false).ConfigureAwait(false);
+                        return;
                     }
 
+                    var age = EntryAge.Current(outcome.InitialAge, outcome.ResponseTime, _time.GetUtcNow());
+                    var ttl = (long)Math.Floor((outcome.FreshnessLifetime - age).TotalSeconds);
+                    var status = role == FetchRole.AfterFill
+                        ? new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Ttl: ttl)
+                        : new CacheStatus(
+                            stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus,
+                            Ttl: ttl, Stored: leader, Collapsed: !leader);
+                    // RFC 9111 section 5.1: Age says a response was not produced by the origin for this request,
+                    // so the request that fetched it gets only the origin's own Age; collapsed requests get the real one.
+                    var ageSeconds = !leader ? EntryAge.HeaderSeconds(age) : outcome.OriginAge ?? -1;
+                    await StoredResponseWriter.WriteAsync(
+                        context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
+                        Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
                     return;
-                }
 
-                await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
-                return;
+                case FetchOutcomeKind.Pass:
+                    if (leader && outcome.Response is { } unwanted && context.Request.Headers.Range.Count > 0 && (int)unwanted.StatusCode == StatusCodes.Status200OK)
+                    {
+                        // The whole object was fetched to answer a range from it, but it may not be stored
+                        // (or is too large): ask the origin for just the range instead of sending it all.
+                        unwanted.Dispose();
+                        await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "partial"), invalidate: false).ConfigureAwait(false);
+                        return;
+                    }
 
-            case FetchOutcomeKind.FilledElsewhere:
-                var shared = outcome.Entry!;
-                var sharedAge = EntryAge.Current(shared.Metadata, _time.GetUtcNow());
-                await ServeEntryAsync(context, shared, sharedAge, new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
-                return;
+                    if (leader && outcome.Response is { } response)
+                    {
+                        using (response)
+                        {
+                            var passStatus = hitForPass
+                                ? new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", ForwardStatus: outcome.ForwardStatus, Detail: "hit-for-pass")
+                                : new CacheStatus(stale is null ? EdgeCacheStatus.Bypass : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus);
 
-            case FetchOutcomeKind.Revalidated:
-                var entry = outcome.Entry!;
-                var entryAge = EntryAge.Current(entry.Metadata, _time.GetUtcNow());
-                var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
-                await ServeEntryAsync(context, entry, entryAge, new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
-                return;
+                            // The client's preconditions were not sent (the fetch was meant to be stored): answer them here.
+                            await OriginResponseWriter.WriteAsync(context, response, Status(passStatus), passStatus.Outcome, _via, _time.GetUtcNow(), _passOn, evaluatePreconditions: true).ConfigureAwait(false);
+                        }
 
-            default:
-                if (lookup.Entry is { } stale
-                    && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
-                {
+                        return;
+                    }
+
+                    await PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass", Detail: "hit-for-pass"), invalidate: false).ConfigureAwait(false);
                     return;
-                }
 
-                await WriteOriginErrorAsync(
-                    context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
-                    new CacheStatus(lookup.Entry is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
-                return;
+                case FetchOutcomeKind.FilledElsewhere:
+                    var shared = outcome.Entry!;
+                    var sharedAge = EntryAge.Current(shared.Metadata, _time.GetUtcNow());
+                    await ServeEntryAsync(context, shared, sharedAge, new CacheStatus(EdgeCacheStatus.Hit, Hit: true, Detail: "filled-by-peer")).ConfigureAwait(false);
+                    return;
+
+                case FetchOutcomeKind.Revalidated:
+                    var entry = outcome.Entry!;
+                    var entryAge = EntryAge.Current(entry.Metadata, _time.GetUtcNow());
+                    var revalidatedHeaders = leader && outcome.LeaderCookies.Count > 0 ? [.. entry.Metadata.Headers, .. outcome.LeaderCookies] : entry.Metadata.Headers;
+                    await ServeEntryAsync(context, entry, entryAge, new CacheStatus(EdgeCacheStatus.Revalidated, Forward: forward, ForwardStatus: 304, Collapsed: !leader), revalidatedHeaders).ConfigureAwait(false);
+                    return;
+
+                default:
+                    if (stale is not null
+                        && await TryServeStaleOnErrorAsync(context, stale, requestCc, forward, outcome.ForwardStatus, outcome.Disconnected).ConfigureAwait(false))
+                    {
+                        return;
+                    }
+
+                    await WriteOriginErrorAsync(
+                        context, outcome.ForwardStatus >= 500 ? StatusCodes.Status502BadGateway : outcome.Status, outcome.Error ?? "origin-unreachable",
+                        new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, ForwardStatus: outcome.ForwardStatus)).ConfigureAwait(false);
+                    return;
+            }
+        }
+        finally
+        {
+            hold.Release();
         }
     }
 
@@ -209,7 +244,7 @@ internal sealed partial class CachingProxy
         }
 
         // Nobody serves this outcome: an uncacheable answer is dropped.
-        _track(fetch.Outcome.ContinueWith(
+        _tracker?.Track(fetch.Outcome.ContinueWith(
             static t => t.Result.Response?.Dispose(),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default));
     }

@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace EdgeCache.AspNetCore.Proxy;
 
 /// <summary>
@@ -19,7 +21,10 @@ internal sealed class GrowingBuffer
     private readonly int _segmentSize;
     private readonly long _declaredLength;
     private readonly List<byte[]?> _segments;
-    private readonly List<ReaderPosition> _readers = new(1);
+    // The readers copying now: the first in a field of its own (most bodies have one reader), any others in a list.
+    private ReaderPosition? _reader;
+    private List<ReaderPosition>? _moreReaders;
+    private int _readerCount;
     // Made when somebody waits, and dropped when signalled: a 1 KB miss whose reader never has to wait then
     // allocates none of them (five before, one per signal).
     private TaskCompletionSource? _changed;
@@ -57,7 +62,7 @@ internal sealed class GrowingBuffer
         {
             lock (_sync)
             {
-                return _readers.Count;
+                return _readerCount;
             }
         }
     }
@@ -84,7 +89,7 @@ internal sealed class GrowingBuffer
             Task wait;
             lock (_sync)
             {
-                if (!_trimming || (_hadReader && (_readers.Count == 0 || _length - MinReaderPosition() <= maxLag)))
+                if (!_trimming || (_hadReader && (_readerCount == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
                 }
@@ -151,7 +156,8 @@ internal sealed class GrowingBuffer
                 var offset = (int)(_length % _segmentSize);
                 if (offset == 0 && _length / _segmentSize == _segments.Count)
                 {
-                    _segments.Add(new byte[_segmentSize]);
+                    // Pooled: Recycle gives it back once nobody can read it (a trimmed one is left to the GC).
+                    _segments.Add(ArrayPool<byte>.Shared.Rent(_segmentSize));
                 }
 
                 var segment = _segments[(int)(_length / _segmentSize)]!;
@@ -166,6 +172,27 @@ internal sealed class GrowingBuffer
         }
 
         changed?.TrySetResult();
+    }
+
+    /// <summary>
+    /// Gives the segments back to the pool. Only for the fetch's last holder (<see cref="InFlightFetch.Release"/>):
+    /// nobody may read the body after this, and a reader that tried anyway would find it released, never other bytes.
+    /// </summary>
+    public void Recycle()
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _segments.Count; i++)
+            {
+                if (_segments[i] is { } segment)
+                {
+                    _segments[i] = null;
+                    ArrayPool<byte>.Shared.Return(segment);
+                }
+            }
+
+            _released = _segments.Count;
+        }
     }
 
     /// <summary>Marks the body complete.</summary>
@@ -233,7 +260,16 @@ internal sealed class GrowingBuffer
                 throw new IOException("The start of this body was already released.");
             }
 
-            _readers.Add(reader);
+            if (_reader is null)
+            {
+                _reader = reader;
+            }
+            else
+            {
+                (_moreReaders ??= []).Add(reader);
+            }
+
+            _readerCount++;
             if (!_hadReader)
             {
                 _hadReader = true;
@@ -252,7 +288,16 @@ internal sealed class GrowingBuffer
             TaskCompletionSource? consumed;
             lock (_sync)
             {
-                _readers.Remove(reader);
+                if (ReferenceEquals(_reader, reader))
+                {
+                    _reader = null;
+                }
+                else
+                {
+                    _moreReaders!.Remove(reader);
+                }
+
+                _readerCount--;
                 consumed = _consumed;
                 _consumed = null;
                 Trim();
@@ -345,10 +390,13 @@ internal sealed class GrowingBuffer
     // Under the lock.
     private long MinReaderPosition()
     {
-        var min = long.MaxValue;
-        foreach (var reader in _readers)
+        var min = _reader?.Position ?? long.MaxValue;
+        if (_moreReaders is not null)
         {
-            min = Math.Min(min, reader.Position);
+            foreach (var reader in _moreReaders)
+            {
+                min = Math.Min(min, reader.Position);
+            }
         }
 
         return min;

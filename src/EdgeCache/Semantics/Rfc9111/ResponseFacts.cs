@@ -61,6 +61,9 @@ public sealed class ResponseFacts
     public static ResponseFacts From(int status, IReadOnlyList<KeyValuePair<string, string>> headers)
     {
         var facts = new ResponseFacts(status);
+
+        // Most responses have one Cache-Control line: its value alone, and a list only from a second line.
+        string? cacheControlLine = null;
         List<string>? cacheControl = null;
         List<string>? own = null;
         List<string>? cdn = null;
@@ -71,7 +74,16 @@ public sealed class ResponseFacts
             var (name, value) = headers[i];
             if (Is(name, "Cache-Control"))
             {
-                (cacheControl ??= []).Add(value);
+                if (cacheControlLine is null && cacheControl is null)
+                {
+                    cacheControlLine = value;
+                }
+                else
+                {
+                    cacheControl ??= [cacheControlLine!];
+                    cacheControl.Add(value);
+                    cacheControlLine = null;
+                }
             }
             else if (Is(name, EdgeCacheControl))
             {
@@ -147,7 +159,7 @@ public sealed class ResponseFacts
         }
         else
         {
-            facts.Directives = CacheControlDirectives.Parse(cacheControl);
+            facts.Directives = cacheControlLine is not null ? RecentCacheControl.Parse(cacheControlLine) : CacheControlDirectives.Parse(cacheControl);
         }
 
         return facts;
