@@ -63,6 +63,22 @@ public sealed class TestOrigin : IAsyncDisposable
     /// <summary>Sets how a path (without query) answers; the int is that path's hit count, from 1.</summary>
     public void Route(string path, Func<HttpContext, int, Task> handler) => _routes[path] = handler;
 
+    /// <summary>
+    /// A path that answers 200 with <c>max-age=60</c> and a declared length, sends <paramref name="first"/> at once and
+    /// <paramref name="second"/> only after <paramref name="release"/> completes (at most 10 s): a body the proxy is
+    /// still receiving while the test looks.
+    /// </summary>
+    public void HeldHalfway(string path, string first, string second, Task release)
+        => Route(path, async (ctx, _) =>
+        {
+            ctx.Response.Headers.CacheControl = "max-age=60";
+            ctx.Response.ContentLength = first.Length + second.Length;
+            await ctx.Response.WriteAsync(first);
+            await ctx.Response.Body.FlushAsync();
+            await release.WaitAsync(TimeSpan.FromSeconds(10));
+            await ctx.Response.WriteAsync(second);
+        });
+
     /// <summary>A path that answers 200 with a fixed body and the given headers.</summary>
     public void Fixed(string path, string body, params (string Name, string Value)[] headers)
         => Route(path, async (ctx, _) =>

@@ -168,7 +168,6 @@ internal sealed partial class CachingProxy : IDisposable
     /// <summary>Answers a GET or HEAD from what the store holds for it: the entry, a revalidation, or a fetch.</summary>
     private Task ServeLookupAsync(HttpContext context, ProxyTarget target, CacheControlDirectives requestCc, Lookup lookup)
     {
-        var isGet = HttpMethods.IsGet(context.Request.Method);
         if (lookup.Entry is { } entry)
         {
             var metadata = entry.Metadata;
@@ -208,7 +207,7 @@ internal sealed partial class CachingProxy : IDisposable
                 return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Bypass, Forward: "request"), invalidate: false, stale: entry, requestCc: requestCc);
             }
 
-            return isGet
+            return HttpMethods.IsGet(context.Request.Method)
                 ? FetchThroughAsync(context, target, lookup, requestCc, forward)
                 : RevalidateWithHeadAsync(context, target, lookup, requestCc, forward);
         }
@@ -228,7 +227,7 @@ internal sealed partial class CachingProxy : IDisposable
             return PassAsync(context, target, new CacheStatus(EdgeCacheStatus.Dynamic, Forward: "bypass"), invalidate: false);
         }
 
-        return isGet && context.Request.Headers.Range.Count > 0
+        return HttpMethods.IsGet(context.Request.Method) && context.Request.Headers.Range.Count > 0
             ? ServeRangeMissAsync(context, target, requestCc, lookup)
             : FetchMissAsync(context, target, requestCc, lookup);
     }

@@ -27,7 +27,7 @@ internal static class RecentCacheControl
             return CacheControlDirectives.Parse(value);
         }
 
-        var slot = (int)((uint)((length * 31) ^ (value[0] * 7) ^ (value[length >> 1] * 131) ^ (value[length - 1] * 8191)) % Slots);
+        var slot = FieldValueSlot.Of(value, Slots);
         var seen = Volatile.Read(ref Table[slot]);
         if (seen is not null && string.Equals(seen.Source, value, StringComparison.Ordinal))
         {

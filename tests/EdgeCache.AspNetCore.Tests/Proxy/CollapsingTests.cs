@@ -62,15 +62,7 @@ public sealed class CollapsingTests
     {
         await using var h = await ProxyHarness.StartAsync();
         var release = new TaskCompletionSource();
-        h.Origin.Route("/stream", async (ctx, _) =>
-        {
-            ctx.Response.Headers.CacheControl = "max-age=60";
-            ctx.Response.ContentLength = 20;
-            await ctx.Response.WriteAsync("first half");
-            await ctx.Response.Body.FlushAsync();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await ctx.Response.WriteAsync("second hlf");
-        });
+        h.Origin.HeldHalfway("/stream", "first half", "second hlf", release.Task);
 
         using var leader = await h.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);
         using var follower = await h.Client.GetAsync("/stream", HttpCompletionOption.ResponseHeadersRead);

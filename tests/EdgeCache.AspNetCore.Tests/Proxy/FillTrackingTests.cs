@@ -1,5 +1,4 @@
 using EdgeCache.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeCache.AspNetCore.Tests.Proxy;
@@ -12,15 +11,7 @@ public sealed class FillTrackingTests
     {
         await using var h = await ProxyHarness.StartAsync();
         var release = new TaskCompletionSource();
-        h.Origin.Route("/slow", async (ctx, _) =>
-        {
-            ctx.Response.Headers.CacheControl = "max-age=60";
-            ctx.Response.ContentLength = 20;
-            await ctx.Response.WriteAsync("first half");
-            await ctx.Response.Body.FlushAsync();
-            await release.Task.WaitAsync(TimeSpan.FromSeconds(10));
-            await ctx.Response.WriteAsync("second hlf");
-        });
+        h.Origin.HeldHalfway("/slow", "first half", "second hlf", release.Task);
         var tracker = h.Services.GetRequiredService<WaitUntilTracker>();
 
         using var response = await h.Client.GetAsync("/slow", HttpCompletionOption.ResponseHeadersRead);

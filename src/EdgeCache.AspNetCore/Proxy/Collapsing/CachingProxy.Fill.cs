@@ -130,10 +130,7 @@ internal sealed partial class CachingProxy
             }
             catch (Exception ex)
             {
-                ProxyLog.BodyFailed(_logger, state.Target.OriginUrl, ex);
-                var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
-                Finish(fetch, failed);
-                fetch.ReleaseLeader(failed);
+                FailBody(fetch, state.Target.OriginUrl, ex);
             }
             finally
             {
@@ -302,14 +299,8 @@ internal sealed partial class CachingProxy
         }
         catch (Exception ex)
         {
-            ProxyLog.BodyFailed(_logger, url, ex);
             buffer?.Fail(ex);
-            var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
-            Finish(fetch, failed);
-
-            // A leader still held has sent nothing yet: it can answer 502 (or a stale copy) instead of a
-            // status line followed by a broken body.
-            fetch.ReleaseLeader(failed);
+            FailBody(fetch, url, ex);
         }
         finally
         {
@@ -334,6 +325,18 @@ internal sealed partial class CachingProxy
             // After Retire: a request that finds the fetch now cannot hold it once the last reader let go.
             fetch.Release();
         }
+    }
+
+    /// <summary>The fetch broke after the origin answered (or while it was being set up): it ends as a 502 for everyone.</summary>
+    private void FailBody(InFlightFetch fetch, string url, Exception ex)
+    {
+        ProxyLog.BodyFailed(_logger, url, ex);
+        var failed = new FetchOutcome { Kind = FetchOutcomeKind.Failed, Status = StatusCodes.Status502BadGateway, Error = "origin-body-failed", Disconnected = "origin-body-failed" };
+        Finish(fetch, failed);
+
+        // A leader still held has sent nothing yet: it can answer 502 (or a stale copy) instead of a
+        // status line followed by a broken body.
+        fetch.ReleaseLeader(failed);
     }
 
     /// <summary>

@@ -24,7 +24,6 @@ internal sealed class GrowingBuffer
     // The readers copying now: the first in a field of its own (most bodies have one reader), any others in a list.
     private ReaderPosition? _reader;
     private List<ReaderPosition>? _moreReaders;
-    private int _readerCount;
     // Made when somebody waits, and dropped when signalled: a 1 KB miss whose reader never has to wait then
     // allocates none of them (five before, one per signal).
     private TaskCompletionSource? _changed;
@@ -62,10 +61,13 @@ internal sealed class GrowingBuffer
         {
             lock (_sync)
             {
-                return _readerCount;
+                return ReadersLocked;
             }
         }
     }
+
+    // Under the lock.
+    private int ReadersLocked => (_reader is null ? 0 : 1) + (_moreReaders?.Count ?? 0);
 
     /// <summary>Stops keeping the whole body: from now on, bytes every reader has passed are released.</summary>
     public void StartTrimming()
@@ -89,7 +91,7 @@ internal sealed class GrowingBuffer
             Task wait;
             lock (_sync)
             {
-                if (!_trimming || (_hadReader && (_readerCount == 0 || _length - MinReaderPosition() <= maxLag)))
+                if (!_trimming || (_hadReader && (ReadersLocked == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
                 }
@@ -269,7 +271,6 @@ internal sealed class GrowingBuffer
                 (_moreReaders ??= []).Add(reader);
             }
 
-            _readerCount++;
             if (!_hadReader)
             {
                 _hadReader = true;
@@ -297,7 +298,6 @@ internal sealed class GrowingBuffer
                     _moreReaders!.Remove(reader);
                 }
 
-                _readerCount--;
                 consumed = _consumed;
                 _consumed = null;
                 Trim();
