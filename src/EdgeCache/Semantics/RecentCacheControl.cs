@@ -14,7 +14,7 @@ internal static class RecentCacheControl
 {
     // Longer values are rare and cost more to compare.
     private const int MaxLength = 128;
-    private const int Slots = 64;
+    internal const int Slots = 64;
 
     private static readonly CacheControlDirectives?[] Table = new CacheControlDirectives?[Slots];
 

@@ -37,4 +37,28 @@ public sealed class RecentCacheControlTests
         Assert.Equal(60, two.MaxAge);
         Assert.Equal(61, other.MaxAge);
     }
+
+    [Fact]
+    public void A_private_value_in_the_slot_of_a_public_one_is_never_read_as_public()
+    {
+        // An attacker's origin path answering "public" must not make another response's "private" shareable: find a
+        // public value that takes the same slot as the private one, then read them in turn.
+        const string privateValue = "private, max-age=600";
+        var slot = FieldValueSlot.Of(privateValue, RecentCacheControl.Slots);
+        var publicValue = Enumerable.Range(1, 5000)
+            .SelectMany(n => new[] { $"public, max-age={n}", $"max-age={n}, public", $"public, s-maxage={n}", $"s-maxage={n},public" })
+            .First(v => FieldValueSlot.Of(v, RecentCacheControl.Slots) == slot);
+
+        for (var round = 0; round < 3; round++)
+        {
+            var shared = ResponseFacts.From(200, [new("Cache-Control", publicValue)]).Directives;
+            var own = ResponseFacts.From(200, [new("Cache-Control", privateValue)]).Directives;
+
+            Assert.True(shared.Public);
+            Assert.False(shared.Private);
+            Assert.True(own.Private);
+            Assert.False(own.Public);
+            Assert.Equal(600, own.MaxAge);
+        }
+    }
 }
