@@ -27,6 +27,7 @@ internal sealed partial class DiskIndex
             ObjectDisposedException.ThrowIf(_disposed, this);
             var statements = _insertStatements ??= new InsertStatements(_writer);
             _removedHashes.Clear();
+            _removedKeys.Clear();
             using var transaction = _writer.BeginTransaction();
             statements.Enlist(transaction);
             var evicted = 0;
@@ -39,6 +40,7 @@ internal sealed partial class DiskIndex
                 if (removed.Count > before)
                 {
                     _removedHashes.Add(row.Hash);
+                    _removedKeys.Add(removed[before].Key);
                 }
 
                 bytes -= SizeOf(removed, before);

@@ -8,6 +8,9 @@ internal sealed partial class DiskIndex
     // Hashes of the rows the current write transaction removed: taken off the filter once it commits (under the write lock).
     private readonly List<byte[]> _removedHashes = [];
 
+    // Keys of the same rows: dropped from the lookup cache once the transaction commits.
+    private readonly List<string> _removedKeys = [];
+
     /// <summary>False only when no row has this key hash (a query is then not needed to know the key is absent).</summary>
     public bool MayContain(byte[] hash) => _filter.MayContain(hash);
 
@@ -43,6 +46,8 @@ internal sealed partial class DiskIndex
 
     private void ForgetRemovedHashes()
     {
+        Lookups.Invalidate(_removedKeys);
+        _removedKeys.Clear();
         foreach (var hash in _removedHashes)
         {
             _filter.Remove(hash);

@@ -34,12 +34,16 @@ internal sealed partial class DiskIndex : IDisposable
     private long _idLimit;
     private bool _disposed;
 
-    private DiskIndex(string connectionString, SqliteConnection writer, int filterBuckets)
+    private DiskIndex(string connectionString, SqliteConnection writer, int filterBuckets, int lookupCacheSize)
     {
         _connectionString = connectionString;
         _writer = writer;
         _filter = new KeyHashFilter(filterBuckets);
+        Lookups = new DiskLookupCache(lookupCacheSize);
     }
+
+    /// <summary>Rows kept in memory after a hit; every write transaction drops the rows it removed once it commits.</summary>
+    public DiskLookupCache Lookups { get; }
 
     public long Bytes => Volatile.Read(ref _bytes);
 
@@ -50,7 +54,7 @@ internal sealed partial class DiskIndex : IDisposable
 
     public int PendingTouches => Volatile.Read(ref _pendingTouches);
 
-    public static DiskIndex Open(string path, int filterBuckets = 1 << 16)
+    public static DiskIndex Open(string path, int filterBuckets = 1 << 16, int lookupCacheSize = 0)
     {
         var connectionString = new SqliteConnectionStringBuilder
         {
@@ -67,7 +71,7 @@ internal sealed partial class DiskIndex : IDisposable
             Execute(writer, Schema);
             AddColumn(writer, "checksum INTEGER");
             AddColumn(writer, "body BLOB");
-            var index = new DiskIndex(connectionString, writer, filterBuckets);
+            var index = new DiskIndex(connectionString, writer, filterBuckets, lookupCacheSize);
             index.ReadTotals();
 
             // Ids up to the stored limit may name files of a crashed process: start above them.
@@ -199,6 +203,12 @@ internal sealed partial class DiskIndex : IDisposable
                 count = removed.Count - before;
             }
         });
+        if (purge.Soft && count > 0)
+        {
+            // The rows it marked are not listed: none of the rows kept in memory may still say "valid".
+            Lookups.Clear();
+        }
+
         return count;
     }
 
@@ -270,6 +280,7 @@ internal sealed partial class DiskIndex : IDisposable
                 }
 
                 _writer.Dispose();
+                Lookups.Clear();
             }
         }
     }
@@ -298,6 +309,7 @@ internal sealed partial class DiskIndex : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             _removedHashes.Clear();
+            _removedKeys.Clear();
             using var transaction = _writer.BeginTransaction();
             action(transaction);
             var totals = Totals(transaction);
@@ -322,6 +334,7 @@ internal sealed partial class DiskIndex : IDisposable
         {
             removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
             _removedHashes.Add((byte[])reader.GetValue(4));
+            _removedKeys.Add(reader.GetString(2));
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Hashing;
+using Microsoft.Win32.SafeHandles;
 
 namespace EdgeCache.Storage;
 
@@ -27,6 +28,39 @@ public sealed partial class DiskStore
     {
         var info = new FileInfo(path);
         return info.Exists && info.Length == size;
+    }
+
+    /// <summary>
+    /// Whether the body file is there with its row's length. With the lookup cache on, the file is opened (for the
+    /// asynchronous reads a socket's file send needs) and handed back with one reference, for the cache to keep; off, it
+    /// is only looked at, and each send opens it by name.
+    /// </summary>
+    private bool OpenWholeBody(string path, long size, out DiskBodyHandle? file)
+    {
+        file = null;
+        if (!_lookups.Enabled)
+        {
+            return BodyIsWhole(path, size);
+        }
+
+        SafeFileHandle handle;
+        try
+        {
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        if (RandomAccess.GetLength(handle) != size)
+        {
+            handle.Dispose();
+            return false;
+        }
+
+        file = new DiskBodyHandle(handle, size);
+        return true;
     }
 
     private string BodyPath(long id) => Path.Combine(

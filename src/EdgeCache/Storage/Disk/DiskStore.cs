@@ -34,6 +34,10 @@ public sealed partial class DiskStore : ICacheStore
     private const int ExpiredBatch = 1000;
     private const int TouchFlushThreshold = 10_000;
 
+    // A row kept in the lookup cache is read from the index again after this long, so that a body file removed or
+    // damaged behind the store's back (every change the store makes drops the row at once) is noticed.
+    private const long LookupRevalidationMs = 30_000;
+
     private readonly DiskStoreOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -41,6 +45,7 @@ public sealed partial class DiskStore : ICacheStore
     private readonly string _tempDirectory;
     private readonly string _bodyDirectory;
     private readonly long _maxObjectSize;
+    private readonly DiskLookupCache _lookups;
 
     // Bytes on disk outside the index: removed bodies waiting out their grace, and bodies still being written.
     // Both count against the size limit, so the directory as a whole stays within it.
@@ -82,6 +87,7 @@ public sealed partial class DiskStore : ICacheStore
         _tempDirectory = Path.Combine(root, "tmp");
         _bodyDirectory = Path.Combine(root, "bodies");
         _maxObjectSize = options.EffectiveMaxObjectSize;
+        _lookups = index.Lookups;
         _maintenanceTimer = time.CreateTimer(static s => ((DiskStore)s!).Maintain(), this, options.MaintenanceInterval, options.MaintenanceInterval);
         _committer = Task.Factory.StartNew(CommitQueued, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
@@ -144,7 +150,7 @@ public sealed partial class DiskStore : ICacheStore
             var indexPath = Path.Combine(root, IndexFileName);
             clean = File.Exists(marker) || !File.Exists(indexPath);
             rebooted = SwapBootId(Path.Combine(root, BootIdFile));
-            index = DiskIndex.Open(indexPath, KeyHashFilter.BucketsFor(options.SizeLimit));
+            index = DiskIndex.Open(indexPath, KeyHashFilter.BucketsFor(options.SizeLimit), options.LookupCacheSize);
 
             // From here on a crash must trigger recovery at the next open.
             File.Delete(marker);
@@ -196,39 +202,17 @@ public sealed partial class DiskStore : ICacheStore
                         return new ValueTask<CacheEntry?>(array is not null ? new MemoryCacheEntry(metadata, array) : new DiskCacheEntry(metadata, pending.Path!));
                     }
                 }
-                else if (Hash(key) is var hash && _index.MayContain(hash) && _index.TryFind(hash, out var row) && row.Key == key)
+                else if (_lookups.TryGet(key, out var cached) && cached.ExpiresMs > now && now - cached.ReadMs < LookupRevalidationMs)
                 {
-                    if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata) && !HiddenByUnappliedPurge(row.Id, metadata))
+                    // Kept from an earlier hit: no query, no open, no allocation. Every change of the row since dropped it.
+                    if (!HiddenByUnappliedPurge(cached.Id, cached.Entry.Metadata))
                     {
-                        if (row.Body is { } body)
-                        {
-                            // In the row: SQLite's write-ahead log (checksummed frames) keeps a committed row whole through a power loss.
-                            if (body.Length == row.Size)
-                            {
-                                _index.Touch(row.Id, now);
-                                RequestTouchFlush();
-                                Interlocked.Increment(ref _hits);
-                                return new ValueTask<CacheEntry?>(new MemoryCacheEntry(row.Invalidated ? metadata with { Invalidated = true } : metadata, body));
-                            }
-                        }
-
-                        var path = BodyPath(row.Id);
-                        if (row.Body is null && BodyIsWhole(path, row.Size) && (row.Id >= Volatile.Read(ref _verifyBelow) || BodyMatches(path, row.Size, row.Checksum)))
-                        {
-                            _index.Touch(row.Id, now);
-                            RequestTouchFlush();
-                            Interlocked.Increment(ref _hits);
-                            if (row.Invalidated)
-                            {
-                                metadata = metadata with { Invalidated = true };
-                            }
-
-                            return new ValueTask<CacheEntry?>(new DiskCacheEntry(metadata, path));
-                        }
-
-                        StorageLog.DiskBodyMissing(_logger, key);
-                        RemoveRow(row.Id);
+                        return new ValueTask<CacheEntry?>(Hit(cached.Id, now, cached.Entry));
                     }
+                }
+                else if (FindInIndex(key, now) is { } found)
+                {
+                    return new ValueTask<CacheEntry?>(found);
                 }
             }
         }
@@ -239,6 +223,67 @@ public sealed partial class DiskStore : ICacheStore
 
         Interlocked.Increment(ref _misses);
         return default;
+    }
+
+    /// <summary>
+    /// The lookup of a key that is neither pending nor kept in memory: the index row, its body checked, and the entry kept
+    /// in the lookup cache for the next hit. Null for a miss (a row kept before that no longer answers is dropped).
+    /// </summary>
+    private CacheEntry? FindInIndex(string key, long now)
+    {
+        // Read before the query: a row that a commit removes meanwhile is then not kept (see DiskLookupCache).
+        var version = _lookups.Version;
+        if (Hash(key) is var hash && _index.MayContain(hash) && _index.TryFind(hash, out var row) && row.Key == key)
+        {
+            if (row.ExpiresMs > now && EntryMetadataSerializer.TryDeserialize(row.Metadata, out var metadata) && !HiddenByUnappliedPurge(row.Id, metadata))
+            {
+                if (row.Invalidated)
+                {
+                    metadata = metadata with { Invalidated = true };
+                }
+
+                if (row.Body is { } body)
+                {
+                    // In the row: SQLite's write-ahead log (checksummed frames) keeps a committed row whole through a power loss.
+                    if (body.Length == row.Size)
+                    {
+                        var inRow = new MemoryCacheEntry(metadata, body);
+                        _lookups.TryAdd(key, new DiskLookupCache.CachedRow(row.Id, inRow, row.ExpiresMs, now, null, body.Length), version);
+                        return Hit(row.Id, now, inRow);
+                    }
+                }
+                else
+                {
+                    var path = BodyPath(row.Id);
+                    if (OpenWholeBody(path, row.Size, out var file) && (row.Id >= Volatile.Read(ref _verifyBelow) || BodyMatches(path, row.Size, row.Checksum)))
+                    {
+                        var inFile = new DiskCacheEntry(metadata, path, file);
+                        if (file is not null)
+                        {
+                            _lookups.TryAdd(key, new DiskLookupCache.CachedRow(row.Id, inFile, row.ExpiresMs, now, file, 0), version);
+                        }
+
+                        return Hit(row.Id, now, inFile);
+                    }
+
+                    file?.Release();
+                }
+
+                StorageLog.DiskBodyMissing(_logger, key);
+                RemoveRow(row.Id);
+            }
+        }
+
+        _lookups.Remove(key);
+        return null;
+    }
+
+    private CacheEntry Hit(long id, long now, CacheEntry entry)
+    {
+        _index.Touch(id, now);
+        RequestTouchFlush();
+        Interlocked.Increment(ref _hits);
+        return entry;
     }
 
     /// <inheritdoc />
@@ -409,6 +454,9 @@ public sealed partial class DiskStore : ICacheStore
     }
 
     internal long MaxObjectSize => _maxObjectSize;
+
+    /// <summary>Rows kept in the lookup cache (tests).</summary>
+    internal int LookupCacheCount => _lookups.Count;
 
     internal long SizeLimit => _options.SizeLimit;
 

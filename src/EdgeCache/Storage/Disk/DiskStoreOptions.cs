@@ -55,6 +55,19 @@ public sealed class DiskStoreOptions
     /// </summary>
     public int InlineBodyLimit { get; set; } = 16 * 1024;
 
+    /// <summary>
+    /// How many entries found on disk are kept in memory with their body files open (or their small bodies), so that
+    /// the next hit on one costs no index query and no open of its file: the disk tier's counterpart of nginx's keys
+    /// zone and <c>open_file_cache</c>. Default 4096; 0 turns it off; at most 1,000,000. Each entry of a body in a file
+    /// holds one file descriptor; bodies kept in their row are held up to 1 KB per entry of this size in all (4 MB by
+    /// default). Every change of the index drops the entries it touches, and an entry is read again from the index
+    /// after 30 seconds, so a file removed or damaged behind the store's back is noticed.
+    /// </summary>
+    public int LookupCacheSize { get; set; } = 4096;
+
+    /// <summary>The largest <see cref="LookupCacheSize"/>.</summary>
+    public const int MaxLookupCacheSize = 1_000_000;
+
     /// <summary>Fault injection for tests: awaited before each batch of index rows is committed (a slow disk).</summary>
     internal Func<Task>? BeforeBatchCommit { get; set; }
 
@@ -99,6 +112,11 @@ public sealed class DiskStoreOptions
         if (WriteQueueBytes is < MinWriteQueueBytes or > MaxWriteQueueBytes)
         {
             throw new ArgumentOutOfRangeException(nameof(WriteQueueBytes), WriteQueueBytes, "WriteQueueBytes must be between 1 MB and 1 GB.");
+        }
+
+        if (LookupCacheSize is < 0 or > MaxLookupCacheSize)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LookupCacheSize), LookupCacheSize, "LookupCacheSize must be between 0 and 1,000,000.");
         }
 
         if (DeletionGrace < TimeSpan.Zero)
