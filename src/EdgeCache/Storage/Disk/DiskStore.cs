@@ -202,17 +202,21 @@ public sealed partial class DiskStore : ICacheStore
                         return new ValueTask<CacheEntry?>(array is not null ? new MemoryCacheEntry(metadata, array) : new DiskCacheEntry(metadata, pending.Path!));
                     }
                 }
-                else if (_lookups.TryGet(key, out var cached) && cached.ExpiresMs > now && now - cached.ReadMs < LookupRevalidationMs)
+                else
                 {
-                    // Kept from an earlier hit: no query, no open, no allocation. Every change of the row since dropped it.
-                    if (!HiddenByUnappliedPurge(cached.Id, cached.Entry.Metadata))
+                    var kept = _lookups.TryGet(key, out var cached);
+                    if (kept && cached!.ExpiresMs > now && now - cached.ReadMs < LookupRevalidationMs)
                     {
-                        return new ValueTask<CacheEntry?>(Hit(cached.Id, now, cached.Entry));
+                        // Kept from an earlier hit: no query, no open, no allocation. Every change of the row since dropped it.
+                        if (!HiddenByUnappliedPurge(cached.Id, cached.Entry.Metadata))
+                        {
+                            return new ValueTask<CacheEntry?>(Hit(cached.Id, now, cached.Entry));
+                        }
                     }
-                }
-                else if (FindInIndex(key, now) is { } found)
-                {
-                    return new ValueTask<CacheEntry?>(found);
+                    else if (FindInIndex(key, now, kept) is { } found)
+                    {
+                        return new ValueTask<CacheEntry?>(found);
+                    }
                 }
             }
         }
@@ -227,9 +231,10 @@ public sealed partial class DiskStore : ICacheStore
 
     /// <summary>
     /// The lookup of a key that is neither pending nor kept in memory: the index row, its body checked, and the entry kept
-    /// in the lookup cache for the next hit. Null for a miss (a row kept before that no longer answers is dropped).
+    /// in the lookup cache for the next hit. Null for a miss (a row kept before, <paramref name="kept"/>, that no longer
+    /// answers is dropped).
     /// </summary>
-    private CacheEntry? FindInIndex(string key, long now)
+    private CacheEntry? FindInIndex(string key, long now, bool kept)
     {
         // Read before the query: a row that a commit removes meanwhile is then not kept (see DiskLookupCache).
         var version = _lookups.Version;
@@ -274,7 +279,11 @@ public sealed partial class DiskStore : ICacheStore
             }
         }
 
-        _lookups.Remove(key);
+        if (kept)
+        {
+            _lookups.Remove(key);
+        }
+
         return null;
     }
 
