@@ -18,9 +18,9 @@ internal static class StoreFactory
         // Every store is purge-fenced (the tiered store fences itself; the shared tier fences what it holds).
         ICacheStore local = settings.Store switch
         {
-            "memory" => new PurgeFencedStore(CreateMemory(settings, time, services)),
+            "memory" => new PurgeFencedStore(CreateMemory(settings, time, services, tiered: false)),
             "disk" => new PurgeFencedStore(OpenDisk(settings, time, logger)),
-            _ => new TieredStore(CreateMemory(settings, time, services), OpenDisk(settings, time, logger), logger),
+            _ => new TieredStore(CreateMemory(settings, time, services, tiered: true), OpenDisk(settings, time, logger), logger),
         };
 
         return services.GetService<RedisTier>() is { } redis ? new SharedTierStore(local, redis) : local;
@@ -35,7 +35,12 @@ internal static class StoreFactory
     {
         var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Storage");
-        MemoryStore Memory() => new(new MemoryStoreOptions { SizeLimit = memoryBytes, FileBodyThreshold = settings.MemoryFileThresholdBytes }, time);
+        MemoryStore Memory() => new(new MemoryStoreOptions
+        {
+            SizeLimit = memoryBytes,
+            FileBodyThreshold = settings.MemoryFileThresholdBytes,
+            MaxObjectSize = settings.MemoryMaxObjectBytes(tiered: true) is { } max ? Math.Min(max, memoryBytes) : null,
+        }, time);
         DiskStore Disk() => DiskStore.Open(new DiskStoreOptions
         {
             DataDirectory = directory,
@@ -68,11 +73,12 @@ internal static class StoreFactory
         return new RedisTier(options, services.GetService<ILoggerFactory>(), services.GetService<TimeProvider>() ?? TimeProvider.System);
     }
 
-    private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time, IServiceProvider services)
+    private static MemoryStore CreateMemory(ServerSettings settings, TimeProvider time, IServiceProvider services, bool tiered)
         => new(new MemoryStoreOptions
         {
             SizeLimit = settings.MemorySizeBytes,
             FileBodyThreshold = settings.MemoryFileThresholdBytes,
+            MaxObjectSize = settings.MemoryMaxObjectBytes(tiered),
             InFlightBudget = services.GetService<InFlightBodyBudget>(),
         }, time);
 

@@ -48,6 +48,13 @@ internal sealed class ServerSettings
     /// </summary>
     public string MemoryFileThreshold { get; set; } = "128KB";
 
+    /// <summary>
+    /// The largest body the memory tier keeps: <c>auto</c> (default) is an eighth of <c>--memory-size</c> for
+    /// <c>--store memory</c>, and for <c>tiered</c> 64KB (or the eighth, when smaller): larger bodies live on the disk tier
+    /// only, whose hits send them from the page cache through its open files; or a size up to <c>--memory-size</c>.
+    /// </summary>
+    public string MemoryMaxObjectSize { get; set; } = "auto";
+
     public string DiskSize { get; set; } = "10GB";
 
     public string DataDir { get; set; } = "./edgecache-data";
@@ -206,8 +213,26 @@ internal sealed class ServerSettings
 
     public long MemorySizeBytes { get; private set; }
 
+    /// <summary>
+    /// The memory tier's object limit for a memory tier that is the whole store (<paramref name="tiered"/> false) or sits
+    /// over the disk tier: the setting, or for <c>auto</c> null (the tier's own default, an eighth of its size) and, over
+    /// disk, <see cref="TieredMemoryMaxObject"/> at most.
+    /// </summary>
+    public long? MemoryMaxObjectBytes(bool tiered)
+        => MemoryMaxObjectSizeBytes ?? (tiered ? Math.Min(TieredMemoryMaxObject, Math.Max(MemorySizeBytes / 8, 1)) : null);
+
+    /// <summary>
+    /// <c>auto</c>'s memory object limit over the disk tier: a larger body costs less per hit sent from the disk tier's
+    /// open file with sendfile(2) than from memory (docs/performance.md, "Session 15: large bodies from the disk tier's
+    /// open files"), so keeping it in memory too only spends the memory tier's budget twice over the page cache.
+    /// </summary>
+    public const long TieredMemoryMaxObject = 64 * 1024;
+
     /// <summary>The memory tier's file-body threshold in bytes; 0 when off.</summary>
     public long MemoryFileThresholdBytes { get; private set; }
+
+    /// <summary>The memory tier's object limit in bytes as set; null for <c>auto</c> (see <see cref="MemoryMaxObjectBytes"/>).</summary>
+    public long? MemoryMaxObjectSizeBytes { get; private set; }
 
     public long DiskSizeBytes { get; private set; }
 
@@ -383,6 +408,15 @@ internal sealed class ServerSettings
             if (MemoryFileThresholdBytes is > 0 and < EdgeCache.Storage.MemoryStoreOptions.MinFileBodyThreshold)
             {
                 errors.Add($"EdgeCache:MemoryFileThreshold must be 0 or 'off', or at least 4KB, not '{MemoryFileThreshold}'.");
+            }
+        }
+
+        if (!string.Equals(MemoryMaxObjectSize?.Trim(), "auto", StringComparison.OrdinalIgnoreCase))
+        {
+            MemoryMaxObjectSizeBytes = Size("EdgeCache:MemoryMaxObjectSize", MemoryMaxObjectSize ?? string.Empty, 0, errors);
+            if (MemoryMaxObjectSizeBytes > MemorySizeBytes && MemorySizeBytes > 0)
+            {
+                errors.Add($"EdgeCache:MemoryMaxObjectSize must be 'auto' or a size up to --memory-size, not '{MemoryMaxObjectSize}'.");
             }
         }
 

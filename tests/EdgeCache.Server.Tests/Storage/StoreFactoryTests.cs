@@ -108,6 +108,35 @@ public sealed class StoreFactoryTests
         Assert.Equal(0, memory.BodyFiles);
     }
 
+    [Theory]
+    [InlineData("memory", "auto", 8L * 1024 * 1024)]
+    [InlineData("tiered", "auto", 64L * 1024)]
+    [InlineData("tiered", "32MB", 32L * 1024 * 1024)]
+    [InlineData("memory", "1MB", 1024L * 1024)]
+    public async Task The_memory_tier_keeps_bodies_up_to_its_object_limit_and_over_disk_auto_is_64KB(string store, string limit, long expected)
+    {
+        using var directory = new StorageDirectory();
+        var settings = Settings(store, directory.Path);
+        settings.MemoryMaxObjectSize = limit;
+        Assert.Empty(settings.Validate());
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var created = StoreFactory.Create(settings, services);
+
+        var memory = created is TieredStore tiered ? tiered.Memory : Assert.IsType<MemoryStore>(Assert.IsType<PurgeFencedStore>(created).Inner);
+
+        Assert.Equal(expected, memory.MaxObjectSize);
+    }
+
+    [Theory]
+    [InlineData("65MB")]
+    [InlineData("huge")]
+    public void A_MemoryMaxObjectSize_over_the_memory_size_or_not_a_size_is_a_startup_error_naming_the_setting(string value)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", MemorySize = "64MB", MemoryMaxObjectSize = value };
+
+        Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:MemoryMaxObjectSize", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Data_directory_that_cannot_be_created_is_a_startup_error_naming_the_flag()
     {
