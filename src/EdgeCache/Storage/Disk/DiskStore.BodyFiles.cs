@@ -52,6 +52,11 @@ public sealed partial class DiskStore
         {
             return false;
         }
+        catch (IOException)
+        {
+            // Out of descriptors, say: the hit is still a hit, sent by opening the file by name as without the cache.
+            return BodyIsWhole(path, size);
+        }
 
         if (RandomAccess.GetLength(handle) != size)
         {
