@@ -5,10 +5,10 @@ namespace EdgeCache.Storage;
 
 /// <summary>
 /// A memory tier over a slower tier (disk). Reads try memory first; a hit below is promoted into
-/// memory when it fits and the <see cref="Promotion"/> policy admits it (by default the key's second hit below
-/// within a window; the first is served from below). Writes go through to both tiers (the body is streamed to the lower tier and
-/// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
-/// every tier. A tier that throws is logged and the other answers.
+/// memory when it fits and the <see cref="Promotion"/> policy admits it (by default on the key's second
+/// hit below within a window; the first is served from below). Writes go through to both tiers (the body
+/// is streamed to the lower tier and buffered for memory only while it stays under memory's object limit).
+/// Deletes and purges reach every tier. A tier that throws is logged and the other answers.
 /// </summary>
 public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 {
