@@ -20,7 +20,7 @@ internal static class StoreFactory
         {
             "memory" => new PurgeFencedStore(CreateMemory(settings, time, services, tiered: false)),
             "disk" => new PurgeFencedStore(OpenDisk(settings, time, logger)),
-            _ => new TieredStore(CreateMemory(settings, time, services, tiered: true), OpenDisk(settings, time, logger), logger),
+            _ => new TieredStore(CreateMemory(settings, time, services, tiered: true), OpenDisk(settings, time, logger), settings.TieredPromotionPolicy, logger),
         };
 
         return services.GetService<RedisTier>() is { } redis ? new SharedTierStore(local, redis) : local;
@@ -48,7 +48,7 @@ internal static class StoreFactory
             WriteQueueBytes = Math.Clamp(settings.DiskWriteQueueBytes, DiskStoreOptions.MinWriteQueueBytes, WarmUpDiskBytes / 4),
             MaxObjectSize = WarmUpDiskBytes / 4,
         }, time, logger);
-        return settings.Store == "disk" ? new PurgeFencedStore(Disk()) : new TieredStore(Memory(), Disk(), logger);
+        return settings.Store == "disk" ? new PurgeFencedStore(Disk()) : new TieredStore(Memory(), Disk(), settings.TieredPromotionPolicy, logger);
     }
 
     // The warm-up's disk tier: about sixteen thousand 1 KB entries, so a quiet machine's warm-up (some 50,000 misses) runs its eviction too.

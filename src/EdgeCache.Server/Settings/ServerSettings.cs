@@ -65,6 +65,13 @@ internal sealed class ServerSettings
     /// </summary>
     public string DiskWriteQueueSize { get; set; } = "16MB";
 
+    /// <summary>
+    /// Tiered store: <c>second-hit</c> (default) copies an entry found below memory up into memory on its second hit there
+    /// within a window, <c>first-hit</c> on every hit (<see cref="EdgeCache.Storage.PromotionPolicy"/>). The default keeps a
+    /// working set larger than the memory tier from copying every disk hit into memory and evicting another entry for it.
+    /// </summary>
+    public string TieredPromotion { get; set; } = "second-hit";
+
     /// <summary>The Redis connection string (StackExchange.Redis form); adds the shared tier, the backplane and cross-node collapsing.</summary>
     public string? Redis { get; set; }
 
@@ -147,6 +154,9 @@ internal sealed class ServerSettings
     /// (stored without the cookie) or <c>share</c> (dangerous: the cookie is replayed to everyone).
     /// </summary>
     public string SetCookie { get; set; } = "do-not-store";
+
+    /// <summary>The tiered store's promotion policy, validated.</summary>
+    public EdgeCache.Storage.PromotionPolicy TieredPromotionPolicy { get; private set; }
 
     /// <summary>The Set-Cookie policy, validated.</summary>
     public EdgeCache.AspNetCore.Proxy.SetCookiePolicy SetCookiePolicy { get; private set; }
@@ -368,6 +378,19 @@ internal sealed class ServerSettings
                 break;
             default:
                 errors.Add($"EdgeCache:SetCookie must be 'do-not-store', 'store-without' or 'share', not '{SetCookie}'.");
+                break;
+        }
+
+        switch (TieredPromotion)
+        {
+            case "second-hit":
+                TieredPromotionPolicy = EdgeCache.Storage.PromotionPolicy.SecondHit;
+                break;
+            case "first-hit":
+                TieredPromotionPolicy = EdgeCache.Storage.PromotionPolicy.FirstHit;
+                break;
+            default:
+                errors.Add($"EdgeCache:TieredPromotion must be 'second-hit' or 'first-hit', not '{TieredPromotion}'.");
                 break;
         }
 

@@ -86,6 +86,39 @@ public sealed class StoreFactoryTests
         Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:DiskWriteQueueSize", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(null, PromotionPolicy.SecondHit)]
+    [InlineData("second-hit", PromotionPolicy.SecondHit)]
+    [InlineData("first-hit", PromotionPolicy.FirstHit)]
+    public async Task TieredPromotion_reaches_the_tiered_store_and_defaults_to_the_second_hit(string? value, PromotionPolicy expected)
+    {
+        using var directory = new StorageDirectory();
+        var settings = Settings("tiered", directory.Path);
+        if (value is not null)
+        {
+            settings.TieredPromotion = value;
+            Assert.Empty(settings.Validate());
+        }
+
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var created = StoreFactory.Create(settings, services);
+        await using var warmUp = StoreFactory.CreateWarmUpStore(settings, Path.Combine(directory.Path, "warm-up"), 4L * 1024 * 1024, services);
+
+        Assert.Equal(expected, Assert.IsType<TieredStore>(created).Promotion);
+        Assert.Equal(expected, Assert.IsType<TieredStore>(warmUp).Promotion);
+    }
+
+    [Theory]
+    [InlineData("SecondHit")]
+    [InlineData("always")]
+    [InlineData("")]
+    public void A_TieredPromotion_other_than_second_hit_or_first_hit_is_a_startup_error_naming_the_setting(string value)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", TieredPromotion = value };
+
+        Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:TieredPromotion", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task The_memory_tier_gets_the_file_threshold_from_the_settings()
     {

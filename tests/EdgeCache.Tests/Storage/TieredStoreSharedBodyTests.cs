@@ -108,8 +108,10 @@ public sealed class TieredStoreSharedBodyTests : DiskStoreTestBase
         await disk.FlushAsync();
         Assert.Equal(body, RowBody("https://example.com/row"));
 
-        // Served from the disk tier (and promoted) with the same bytes.
+        // Served from the disk tier with the same bytes, and so is the copy its second hit there promotes.
         Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/row"))!));
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync((await tiered.GetAsync("https://example.com/row"))!));
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync((await memory.GetAsync("https://example.com/row"))!));
     }
 
     [Fact]

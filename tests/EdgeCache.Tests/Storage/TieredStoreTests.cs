@@ -3,7 +3,7 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeCache.Tests.Storage;
 
-/// <summary>What only the tiered store promises: promotion, write-through, fallback from a failing tier.</summary>
+/// <summary>What only the tiered store promises: promotion on a second hit below (or the first, by policy), write-through, fallback from a failing tier.</summary>
 public sealed class TieredStoreTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "edgecache-tests", Guid.NewGuid().ToString("N"));
@@ -87,12 +87,29 @@ public sealed class TieredStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Disk_hit_is_promoted_into_memory()
+    public async Task A_first_disk_hit_is_served_from_disk_and_not_promoted()
+    {
+        var (tiered, memory, _) = Create();
+        var body = StoreTestData.Body(1, 5000);
+        await StoreTestData.PutAsync(tiered, StoreTestData.Metadata("https://example.com/a"), body);
+        await memory.DeleteAsync("https://example.com/a");
+
+        var entry = await tiered.GetAsync("https://example.com/a");
+
+        Assert.NotNull(entry);
+        Assert.IsNotType<MemoryCacheEntry>(entry);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry));
+        Assert.Null(await memory.GetAsync("https://example.com/a"));
+    }
+
+    [Fact]
+    public async Task A_second_disk_hit_is_promoted_into_memory()
     {
         var (tiered, memory, _) = Create();
         var body = StoreTestData.Body(1, 5000);
         await StoreTestData.PutAsync(tiered, StoreTestData.Metadata("https://example.com/a", tags: ["t"]), body);
         await memory.DeleteAsync("https://example.com/a");
+        Assert.NotNull(await tiered.GetAsync("https://example.com/a"));
 
         var entry = await tiered.GetAsync("https://example.com/a");
 
@@ -102,6 +119,56 @@ public sealed class TieredStoreTests : IAsyncLifetime
         Assert.NotNull(promoted);
         Assert.Equal(body, await StoreTestData.ReadBodyAsync(promoted));
         Assert.Equal(["t"], promoted.Metadata.Tags);
+    }
+
+    [Fact]
+    public async Task A_single_disk_hit_is_forgotten_once_the_window_has_passed()
+    {
+        var (tiered, memory, disk) = Create();
+        await StoreTestData.PutAsync(disk, StoreTestData.Metadata("https://example.com/a"), StoreTestData.Body(1, 100));
+        Assert.NotNull(await tiered.GetAsync("https://example.com/a"));
+
+        // Memory is nearly empty, so the window is the shortest one: that many hits below of other keys end it.
+        for (var i = 0; i < PromotionDoorkeeper.MinWindow; i++)
+        {
+            var other = $"https://example.com/other/{i}";
+            await StoreTestData.PutAsync(disk, StoreTestData.Metadata(other), StoreTestData.Body(i, 100));
+            Assert.NotNull(await tiered.GetAsync(other));
+        }
+
+        Assert.NotNull(await tiered.GetAsync("https://example.com/a"));
+        Assert.Null(await memory.GetAsync("https://example.com/a"));
+        Assert.NotNull(await tiered.GetAsync("https://example.com/a"));
+        Assert.NotNull(await memory.GetAsync("https://example.com/a"));
+    }
+
+    [Fact]
+    public async Task With_the_first_hit_policy_a_disk_hit_is_promoted_at_once()
+    {
+        var (tiered, memory, _) = Create(promotion: PromotionPolicy.FirstHit);
+        var body = StoreTestData.Body(1, 5000);
+        await StoreTestData.PutAsync(tiered, StoreTestData.Metadata("https://example.com/a"), body);
+        await memory.DeleteAsync("https://example.com/a");
+
+        var entry = await tiered.GetAsync("https://example.com/a");
+
+        Assert.Equal(PromotionPolicy.FirstHit, tiered.Promotion);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(entry!));
+        var promoted = await memory.GetAsync("https://example.com/a");
+        Assert.NotNull(promoted);
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(promoted));
+    }
+
+    [Fact]
+    public void The_default_policy_is_the_second_hit_and_an_undefined_one_is_refused()
+    {
+        var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = 1024 * 1024 }, _time);
+        var lower = new MemoryStore(new MemoryStoreOptions { SizeLimit = 1024 * 1024 }, _time);
+        var tiered = new TieredStore(memory, lower);
+        _stores.Add(tiered);
+
+        Assert.Equal(PromotionPolicy.SecondHit, tiered.Promotion);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new TieredStore(memory, lower, (PromotionPolicy)2));
     }
 
     [Fact]
@@ -178,11 +245,11 @@ public sealed class TieredStoreTests : IAsyncLifetime
         Assert.True(_logger.HasWarning("the broken tier failed during write"));
     }
 
-    private (TieredStore Tiered, MemoryStore Memory, DiskStore Disk) Create(long memoryObjectLimit = 1024 * 1024)
+    private (TieredStore Tiered, MemoryStore Memory, DiskStore Disk) Create(long memoryObjectLimit = 1024 * 1024, PromotionPolicy promotion = PromotionPolicy.SecondHit)
     {
         var memory = new MemoryStore(new MemoryStoreOptions { SizeLimit = 8 * 1024 * 1024, MaxObjectSize = memoryObjectLimit }, _time);
         var disk = DiskStore.Open(new DiskStoreOptions { DataDirectory = _directory, SizeLimit = 64 * 1024 * 1024 }, _time);
-        var tiered = new TieredStore(memory, disk, _logger);
+        var tiered = new TieredStore(memory, disk, promotion, _logger);
         _stores.Add(tiered);
         return (tiered, memory, disk);
     }

@@ -5,9 +5,10 @@ namespace EdgeCache.Storage;
 
 /// <summary>
 /// A memory tier over a slower tier (disk). Reads try memory first; a hit below is promoted into
-/// memory when it fits. Writes go through to both tiers (the body is streamed to the lower tier and
-/// buffered for memory only while it stays under memory's object limit). Deletes and purges reach
-/// every tier. A tier that throws is logged and the other answers.
+/// memory when it fits and the <see cref="Promotion"/> policy admits it (by default on the key's second
+/// hit below within a window; the first is served from below). Writes go through to both tiers (the body
+/// is streamed to the lower tier and buffered for memory only while it stays under memory's object limit).
+/// Deletes and purges reach every tier. A tier that throws is logged and the other answers.
 /// </summary>
 public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatistics
 {
@@ -26,18 +27,40 @@ public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatist
 
     // A copy from below that a write or delete overtook would put the older entry (or a deleted one) back in memory.
     private readonly PromotionsInFlight _promotions = new();
+
+    // Null with PromotionPolicy.FirstHit.
+    private readonly PromotionDoorkeeper? _doorkeeper;
     private long _hits;
     private long _misses;
 
-    /// <summary>Creates a tiered store; it owns both tiers and disposes them.</summary>
+    /// <summary>Creates a tiered store that promotes on the second hit below (<see cref="PromotionPolicy.SecondHit"/>); it owns both tiers and disposes them.</summary>
     public TieredStore(MemoryStore memory, ICacheStore lower, ILogger? logger = null)
+        : this(memory, lower, PromotionPolicy.SecondHit, logger)
+    {
+    }
+
+    /// <summary>Creates a tiered store with the given promotion policy; it owns both tiers and disposes them.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="promotion"/> is not a defined policy.</exception>
+    public TieredStore(MemoryStore memory, ICacheStore lower, PromotionPolicy promotion, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(lower);
+        if (!Enum.IsDefined(promotion))
+        {
+            throw new ArgumentOutOfRangeException(nameof(promotion), promotion, "The promotion policy must be SecondHit or FirstHit.");
+        }
+
         _memory = memory;
         _lower = lower;
         _logger = logger ?? NullLogger.Instance;
+
+        // The window follows memory's entry count: a key promoted into a full tier displaces another and lasts about
+        // until memory has taken that many new entries, so one that recurs less often would be gone before its next hit.
+        _doorkeeper = promotion == PromotionPolicy.SecondHit ? new PromotionDoorkeeper(() => memory.Count) : null;
     }
+
+    /// <summary>When a hit below memory is copied up into memory. Default <see cref="PromotionPolicy.SecondHit"/>.</summary>
+    public PromotionPolicy Promotion => _doorkeeper is null ? PromotionPolicy.FirstHit : PromotionPolicy.SecondHit;
 
     /// <inheritdoc />
     public string Name => "tiered";
@@ -114,13 +137,16 @@ public sealed partial class TieredStore : IPurgeFencedStore, ITieredStoreStatist
         }
 
         Interlocked.Increment(ref _hits);
-        if (entry.Metadata.BodyLength >= 0 && entry.Metadata.BodyLength <= _memory.MaxObjectSize)
+        if (entry.Metadata.BodyLength >= 0 && entry.Metadata.BodyLength <= _memory.MaxObjectSize && Admits(key))
         {
             return await PromoteAsync(entry, begun, cancellationToken).ConfigureAwait(false);
         }
 
         return entry;
     }
+
+    // Only hits that could be promoted are recorded: a body memory would decline never is, so it takes no room in the filter.
+    private bool Admits(string key) => _doorkeeper?.RecordAndCheck(key) ?? true;
 
     /// <inheritdoc />
     public long PurgeSequence => _fence.Current;
