@@ -34,11 +34,17 @@ internal sealed partial class DiskIndex
             long addedBytes = 0;
             foreach (var (row, tags) in rows)
             {
+                // A hash the filter has never counted has no row to replace (its "no" is never wrong, and a row of this
+                // batch counts before it is inserted): the delete's probe and statement are skipped for nearly every
+                // new key, the common row of a miss stream.
                 var before = removed.Count;
-                statements.Replace(row.Hash, removed);
-                if (removed.Count > before)
+                if (_filter.MayContain(row.Hash))
                 {
-                    _removedHashes.Add(row.Hash);
+                    statements.Replace(row.Hash, removed);
+                    if (removed.Count > before)
+                    {
+                        _removedHashes.Add(row.Hash);
+                    }
                 }
 
                 bytes -= SizeOf(removed, before);
@@ -61,7 +67,17 @@ internal sealed partial class DiskIndex
 
                 // Counted before the row can be found: a reader never gets a wrong "no" from the filter.
                 _filter.Add(row.Hash);
-                statements.Insert(row, tags);
+                if (!statements.TryInsert(row, tags))
+                {
+                    // A row of this hash that the filter did not count (it never should; the statement is undone, the
+                    // transaction goes on): replaced after all. Its removal is not taken off the filter, which never
+                    // counted it.
+                    before = removed.Count;
+                    statements.Replace(row.Hash, removed);
+                    bytes -= SizeOf(removed, before);
+                    statements.Insert(row, tags);
+                }
+
                 bytes += row.Size;
                 addedBytes += row.Size;
             }
@@ -78,6 +94,9 @@ internal sealed partial class DiskIndex
     /// <summary>The statements of <see cref="InsertBatch"/>, prepared on the writer connection once.</summary>
     private sealed class InsertStatements : IDisposable
     {
+        // SQLITE_CONSTRAINT_UNIQUE.
+        private const int SqliteUniqueConstraint = 2067;
+
         private readonly SqliteCommand _insert;
         private readonly SqliteCommand _tag;
         private readonly SqliteCommand _replace;
@@ -152,6 +171,21 @@ internal sealed partial class DiskIndex
             while (reader.Read())
             {
                 removed.Add(new Removed(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3) != 0));
+            }
+        }
+
+        /// <summary>Inserts the row and its tags; false (nothing inserted) when a row of its hash is still there.</summary>
+        public bool TryInsert(NewRow row, IReadOnlyList<string> tags)
+        {
+            try
+            {
+                Insert(row, tags);
+                return true;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteUniqueConstraint)
+            {
+                // The only UNIQUE constraint of the table is the hash's (the id's is the primary key's, another code).
+                return false;
             }
         }
 
