@@ -84,6 +84,27 @@ public sealed class DiskIndexReplaceTests : IDisposable
         Assert.True(index.TryFind(Hash("c"), out _));
     }
 
+    [Fact]
+    public void A_row_keeps_an_empty_body_as_an_empty_blob_and_no_body_as_null()
+    {
+        using var index = OpenFilled();
+        var (empty, _) = Row(index, "empty", 0);
+        var (file, _) = Row(index, "file", 10);
+        var (small, _) = Row(index, "small", 3);
+        index.InsertBatch([(empty with { Body = ReadOnlyMemory<byte>.Empty }, []), (file with { Body = null }, []), (small with { Body = new byte[] { 1, 2, 3 } }, ["t"])], long.MaxValue, []);
+
+        Assert.True(index.TryFind(Hash("empty"), out var emptyRow));
+        Assert.NotNull(emptyRow.Body);
+        Assert.Empty(emptyRow.Body);
+        Assert.True(index.TryFind(Hash("file"), out var fileRow));
+        Assert.Null(fileRow.Body);
+        Assert.True(index.TryFind(Hash("small"), out var smallRow));
+        Assert.Equal([1, 2, 3], smallRow.Body);
+        Assert.Equal("small", smallRow.Key);
+        Assert.Equal([1], smallRow.Metadata);
+        Assert.Equal(1L, Scalar("SELECT count(*) FROM tags WHERE tag = 't'"));
+    }
+
     private DiskIndex OpenFilled()
     {
         var index = DiskIndex.Open(_path);
