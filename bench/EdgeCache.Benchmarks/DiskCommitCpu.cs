@@ -24,12 +24,14 @@ internal static class DiskCommitCpu
             {
                 var process = Process.GetCurrentProcess();
                 var cpu = process.TotalProcessorTime;
+                var allocated = GC.GetTotalAllocatedBytes(precise: true);
                 var wall = Stopwatch.StartNew();
                 await PutAsync(store, body, "r" + round.ToString(CultureInfo.InvariantCulture), count).ConfigureAwait(false);
                 process.Refresh();
                 var used = process.TotalProcessorTime - cpu;
+                var bytes = (GC.GetTotalAllocatedBytes(precise: true) - allocated) / (double)count;
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: {count} puts of 1 KB, {used.TotalMicroseconds / count:F1} us CPU per put (put + row commit), {wall.Elapsed.TotalMicroseconds / count:F1} us wall, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+                    $"round {round}: {count} puts of 1 KB, {used.TotalMicroseconds / count:F1} us CPU per put (put + row commit), {wall.Elapsed.TotalMicroseconds / count:F1} us wall, {bytes:F0} B allocated per put, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
             }
         }
         finally

@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace EdgeCache.Storage;
 
@@ -35,12 +35,18 @@ internal sealed partial class DiskIndex
             long addedBytes = 0;
             foreach (var (row, tags) in rows)
             {
+                // A hash the filter has never counted has no row to replace (its "no" is never wrong, and a row of this
+                // batch counts before it is inserted): the delete's probe and statement are skipped for nearly every
+                // new key, the common row of a miss stream.
                 var before = removed.Count;
-                statements.Replace(row.Hash, removed);
-                if (removed.Count > before)
+                if (_filter.MayContain(row.Hash))
                 {
-                    _removedHashes.Add(row.Hash);
-                    _removedKeys.Add(removed[before].Key);
+                    statements.Replace(row.Hash, removed);
+                    if (removed.Count > before)
+                    {
+                        _removedHashes.Add(row.Hash);
+                        _removedKeys.Add(removed[before].Key);
+                    }
                 }
 
                 bytes -= SizeOf(removed, before);
@@ -63,7 +69,22 @@ internal sealed partial class DiskIndex
 
                 // Counted before the row can be found: a reader never gets a wrong "no" from the filter.
                 _filter.Add(row.Hash);
-                statements.Insert(row, tags);
+                if (!statements.TryInsert(row, tags))
+                {
+                    // A row of this hash that the filter did not count (it never should; the statement is undone, the
+                    // transaction goes on): replaced after all. Its removal is not taken off the filter, which never
+                    // counted it.
+                    before = removed.Count;
+                    statements.Replace(row.Hash, removed);
+                    for (var i = before; i < removed.Count; i++)
+                    {
+                        _removedKeys.Add(removed[i].Key);
+                    }
+
+                    bytes -= SizeOf(removed, before);
+                    statements.Insert(row, tags);
+                }
+
                 bytes += row.Size;
                 addedBytes += row.Size;
             }
@@ -80,44 +101,34 @@ internal sealed partial class DiskIndex
     /// <summary>The statements of <see cref="InsertBatch"/>, prepared on the writer connection once.</summary>
     private sealed class InsertStatements : IDisposable
     {
-        private readonly SqliteCommand _insert;
+        // SQLITE_CONSTRAINT_UNIQUE.
+        private const int SqliteUniqueConstraint = 2067;
+
+        // The insert of every row, bound through SQLitePCL on the writer connection's handle (it runs in the connection's
+        // transaction like any statement): Microsoft.Data.Sqlite looks each of a command's parameters up by name and boxes
+        // its value at every execution, twelve times a row on the committer.
+        private readonly sqlite3 _db;
+        private readonly sqlite3_stmt _insert;
         private readonly SqliteCommand _tag;
         private readonly SqliteCommand _replace;
         private readonly SqliteCommand _totals;
         private readonly SqliteCommand _addTotals;
-        private readonly SqliteParameter _id, _hash, _key, _url, _host, _size, _expires, _accessed, _invalidated, _metadata, _checksum, _body;
         private readonly SqliteParameter _tagValue, _tagId, _replaceHash, _addBytes, _addEntries;
-
-        // A body that is not an array of its own (the memory tier's native block) is bound from this copy: SQLite takes its
-        // own copy of a bound blob, so one array serves every row of its length instead of an array per row.
-        private byte[] _blob = [];
 
         public InsertStatements(SqliteConnection writer)
         {
-            _insert = writer.CreateCommand();
-            _insert.CommandText = """
+            _db = writer.Handle!;
+            Check(raw.sqlite3_prepare_v2(_db, """
                 INSERT INTO entries(id, hash, key, url, host, size, expires, accessed, invalidated, metadata, checksum, body)
-                VALUES ($id, $hash, $key, $url, $host, $size, $expires, $accessed, $invalidated, $metadata, $checksum, $body)
-                """;
-            _id = _insert.Parameters.Add("$id", SqliteType.Integer);
-            _hash = _insert.Parameters.Add("$hash", SqliteType.Blob);
-            _key = _insert.Parameters.Add("$key", SqliteType.Text);
-            _url = _insert.Parameters.Add("$url", SqliteType.Text);
-            _host = _insert.Parameters.Add("$host", SqliteType.Text);
-            _size = _insert.Parameters.Add("$size", SqliteType.Integer);
-            _expires = _insert.Parameters.Add("$expires", SqliteType.Integer);
-            _accessed = _insert.Parameters.Add("$accessed", SqliteType.Integer);
-            _invalidated = _insert.Parameters.Add("$invalidated", SqliteType.Integer);
-            _metadata = _insert.Parameters.Add("$metadata", SqliteType.Blob);
-            _checksum = _insert.Parameters.Add("$checksum", SqliteType.Integer);
-            _body = _insert.Parameters.Add("$body", SqliteType.Blob);
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+                """, out _insert));
 
             _tag = writer.CreateCommand();
             _tag.CommandText = "INSERT OR IGNORE INTO tags(tag, id) VALUES ($tag, $id)";
             _tagValue = _tag.Parameters.Add("$tag", SqliteType.Text);
             _tagId = _tag.Parameters.Add("$id", SqliteType.Integer);
 
-            // Replacing the row of the same hash is the common first step of every row.
+            // Replacing the row of the same hash: run for a row whose hash the key filter may have.
             _replace = writer.CreateCommand();
             _replace.CommandText = "DELETE FROM entries WHERE hash = $hash RETURNING id, size, key, body IS NULL";
             _replaceHash = _replace.Parameters.Add("$hash", SqliteType.Blob);
@@ -133,7 +144,6 @@ internal sealed partial class DiskIndex
 
         public void Enlist(SqliteTransaction transaction)
         {
-            _insert.Transaction = transaction;
             _tag.Transaction = transaction;
             _replace.Transaction = transaction;
             _totals.Transaction = transaction;
@@ -157,43 +167,60 @@ internal sealed partial class DiskIndex
             }
         }
 
+        /// <summary>Inserts the row and its tags; false (nothing inserted) when a row of its hash is still there.</summary>
+        public bool TryInsert(NewRow row, IReadOnlyList<string> tags)
+        {
+            try
+            {
+                Insert(row, tags);
+                return true;
+            }
+            catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == SqliteUniqueConstraint)
+            {
+                // The only UNIQUE constraint of the table is the hash's (the id's is the primary key's, another code).
+                return false;
+            }
+        }
+
         public void Insert(NewRow row, IReadOnlyList<string> tags)
         {
-            _id.Value = row.Id;
-            _hash.Value = row.Hash;
-            _key.Value = row.Key;
-            _url.Value = row.Url;
-            _host.Value = row.Host;
-            _size.Value = row.Size;
-            _expires.Value = row.ExpiresMs;
-            _accessed.Value = row.AccessedMs;
-            _invalidated.Value = row.Invalidated ? 1 : 0;
-            _metadata.Value = row.Metadata;
-            _checksum.Value = row.Checksum;
-            _body.Value = row.Body is { } body ? AsBlob(body) : DBNull.Value;
-            _insert.ExecuteNonQuery();
+            var insert = _insert;
+            Check(raw.sqlite3_bind_int64(insert, 1, row.Id));
+            Check(raw.sqlite3_bind_blob(insert, 2, row.Hash));
+            Check(raw.sqlite3_bind_text(insert, 3, row.Key));
+            Check(raw.sqlite3_bind_text(insert, 4, row.Url));
+            Check(raw.sqlite3_bind_text(insert, 5, row.Host));
+            Check(raw.sqlite3_bind_int64(insert, 6, row.Size));
+            Check(raw.sqlite3_bind_int64(insert, 7, row.ExpiresMs));
+            Check(raw.sqlite3_bind_int64(insert, 8, row.AccessedMs));
+            Check(raw.sqlite3_bind_int64(insert, 9, row.Invalidated ? 1 : 0));
+            Check(raw.sqlite3_bind_blob(insert, 10, row.Metadata));
+            Check(raw.sqlite3_bind_int64(insert, 11, row.Checksum));
+
+            // SQLite copies a bound blob, so the memory tier's native block is bound as it is. An empty body is an empty
+            // blob, not NULL (NULL: the body is in a file).
+            Check(row.Body is not { } body ? raw.sqlite3_bind_null(insert, 12)
+                : body.IsEmpty ? raw.sqlite3_bind_zeroblob(insert, 12, 0)
+                : raw.sqlite3_bind_blob(insert, 12, body.Span));
+            var rc = raw.sqlite3_step(insert);
+            try
+            {
+                if (rc != raw.SQLITE_DONE)
+                {
+                    SqliteException.ThrowExceptionForRC(rc, _db);
+                }
+            }
+            finally
+            {
+                raw.sqlite3_reset(insert);
+            }
+
             for (var i = 0; i < tags.Count; i++)
             {
                 _tagValue.Value = tags[i];
                 _tagId.Value = row.Id;
                 _tag.ExecuteNonQuery();
             }
-        }
-
-        private byte[] AsBlob(ReadOnlyMemory<byte> body)
-        {
-            if (MemoryMarshal.TryGetArray(body, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length)
-            {
-                return segment.Array;
-            }
-
-            if (_blob.Length != body.Length)
-            {
-                _blob = GC.AllocateUninitializedArray<byte>(body.Length);
-            }
-
-            body.Span.CopyTo(_blob);
-            return _blob;
         }
 
         public void AddToTotals(long bytes, long entries)
@@ -206,6 +233,14 @@ internal sealed partial class DiskIndex
             _addBytes.Value = bytes;
             _addEntries.Value = entries;
             _addTotals.ExecuteNonQuery();
+        }
+
+        private void Check(int rc)
+        {
+            if (rc != raw.SQLITE_OK)
+            {
+                SqliteException.ThrowExceptionForRC(rc, _db);
+            }
         }
 
         public void Dispose()
