@@ -12,8 +12,9 @@
 #   nginx proxy_cache, default 1), PORT_BASE (24100: origin, +1 nginx, +2.. the builds), WARM (s of misses per
 #   target before round 1, default 10), DUR (s per round, 5), ROUNDS (5), CONNS (32), WORK (default a fresh
 #   mktemp dir; never reuse one: nginx's cache directory from an earlier run makes its misses dear), STORE
-#   (memory), ENV_<label> (NAME=VALUE words for that build's server only), ARGS_<label> (more command-line
-#   arguments for it, e.g. "--memory-size 32MB"), CEILING (a publish dir of ../shared/bench/ceiling, e.g. from
+#   (memory; left out for a build whose ARGS_<label> names its own --store), ENV_<label> (NAME=VALUE words
+#   for that build's server only), ARGS_<label> (more command-line arguments for it, e.g. "--memory-size 32MB"
+#   or "--store tiered"), CEILING (a publish dir of ../shared/bench/ceiling, e.g. from
 #   `dotnet publish -c Release -o DIR` there: adds the anchors' bare-Kestrel "ceiling" as a target, a plain
 #   HttpClient fetch of the origin per request under /fetch/1k.bin, the floor of a C# miss; default none; its
 #   environment ENV_ceiling).
@@ -104,9 +105,12 @@ for b in $BUILDS; do
   # Each build its own data directory in WORK: without one, tiered and disk servers all opened ./edgecache-data of
   # the caller's directory, one SQLite index and one set of body files written by every build at once, kept across runs.
   PORT[$label]=$((PORT_BASE + i)); i=$((i + 1))
+  # An ARGS_<label> that names its own --store wins: the server refuses a second --store, so STORE is left out.
+  storeargs=(--store "$STORE")
+  case " ${!argsname:-} " in *" --store "*) storeargs=() ;; esac
   # shellcheck disable=SC2086 # ENV_<label> is a list of NAME=VALUE words
   env ${!envname:-} dotnet "$dir/EdgeCache.Server.dll" --origin "http://127.0.0.1:$P_ORIGIN" \
-    --listen "http://127.0.0.1:${PORT[$label]}" --store "$STORE" --data-dir "$WORK/data-$label" --admin-listen none \
+    --listen "http://127.0.0.1:${PORT[$label]}" "${storeargs[@]}" --data-dir "$WORK/data-$label" --admin-listen none \
     ${!argsname:-} >"$WORK/logs/$label.log" 2>&1 &
   PID[$label]=$!; ALL+=("$label")
 done
