@@ -104,12 +104,21 @@ public sealed partial class MemoryStore : ICacheStore
             if (node.Metadata.ExpiresAtUtcTicks > now)
             {
                 node.Visited = true;
-                node.LastHitTicks = now;
-                Interlocked.Increment(ref _hits);
-                return new ValueTask<CacheEntry?>(node);
-            }
 
-            Remove(node);
+                // The hit time is what keeps a removed body through its grace, so it goes out before the removal flag is
+                // read (a full fence: the removal writes the flag, then reads this). Either the removal sees this hit and
+                // keeps the body, or this sees the removal and the entry, whose body may be freed already, is a miss.
+                Interlocked.Exchange(ref node.LastHitTicks, now);
+                if (!Volatile.Read(ref node.Removed))
+                {
+                    Interlocked.Increment(ref _hits);
+                    return new ValueTask<CacheEntry?>(node);
+                }
+            }
+            else
+            {
+                Remove(node);
+            }
         }
 
         Interlocked.Increment(ref _misses);
@@ -450,6 +459,9 @@ public sealed partial class MemoryStore : ICacheStore
     {
         file.MarkRemoved();
         var now = _time.GetUtcNow().UtcTicks;
+
+        // Pairs with the hit's fence in GetAsync: the Removed flag set before must be visible before the hit time is read.
+        Interlocked.MemoryBarrier();
         var until = Volatile.Read(ref node.LastHitTicks) + _removalGraceTicks;
         if (until <= now || _disposed)
         {
