@@ -234,6 +234,32 @@ public sealed class DiskStoreLookupCacheTests : DiskStoreTestBase
     }
 
     [Fact]
+    public async Task Out_of_descriptors_a_hit_is_still_a_whole_hit_and_is_kept_once_the_open_succeeds()
+    {
+        var failOpens = true;
+        var store = Open(bodyOpenFault: () => failOpens ? new IOException("injected: open failed (EMFILE)") : null);
+        var body = StoreTestData.Body(1, 100_000);
+        await PutAsync(store, Key, body);
+
+        var first = await store.GetAsync(Key);
+        var second = await store.GetAsync(Key);
+
+        // Not a missing body: the row stays, each hit reads the index and the send opens the file by name.
+        Assert.NotNull(first);
+        Assert.NotSame(first, second);
+        Assert.Equal(0, store.LookupCacheCount);
+        Assert.False(((ISharedBodyFile)second!).TryAcquireBodyFile(out _, out _));
+        Assert.Equal(body, await StoreTestData.ReadBodyAsync(second));
+        Assert.Equal(2, store.GetStatistics().Hits);
+
+        failOpens = false;
+        var kept = await store.GetAsync(Key);
+        Assert.Same(kept, await store.GetAsync(Key));
+        Assert.Equal(1, store.LookupCacheCount);
+        Assert.Equal(body, await ReadAsync(kept!));
+    }
+
+    [Fact]
     public void The_size_is_validated_at_open()
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() => new DiskStoreOptions { DataDirectory = DataDirectory, LookupCacheSize = -1 }.Validate());
@@ -267,6 +293,8 @@ public sealed class DiskStoreLookupCacheTests : DiskStoreTestBase
         await store.FlushAsync();
     }
 
-    private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null, int lookupCacheSize = 4096)
-        => Track(DiskStore.Open(new DiskStoreOptions { DataDirectory = DataDirectory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize, LookupCacheSize = lookupCacheSize }, Time));
+    private DiskStore Open(long sizeLimit = 64L * 1024 * 1024, long? maxObjectSize = null, int lookupCacheSize = 4096, Func<Exception?>? bodyOpenFault = null)
+        => Track(DiskStore.Open(
+            new DiskStoreOptions { DataDirectory = DataDirectory, SizeLimit = sizeLimit, MaxObjectSize = maxObjectSize, LookupCacheSize = lookupCacheSize, BodyOpenFault = bodyOpenFault },
+            Time));
 }

@@ -46,6 +46,11 @@ public sealed partial class DiskStore
         SafeFileHandle handle;
         try
         {
+            if (_options.BodyOpenFault?.Invoke() is { } fault)
+            {
+                throw fault;
+            }
+
             handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.Asynchronous);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)

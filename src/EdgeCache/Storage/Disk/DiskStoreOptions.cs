@@ -71,6 +71,9 @@ public sealed class DiskStoreOptions
     /// <summary>Fault injection for tests: awaited before each batch of index rows is committed (a slow disk).</summary>
     internal Func<Task>? BeforeBatchCommit { get; set; }
 
+    /// <summary>Fault injection for tests: called before a body file is opened for the lookup cache; an exception it returns is thrown by the open (e.g. EMFILE).</summary>
+    internal Func<Exception?>? BodyOpenFault { get; set; }
+
     /// <summary>Fault injection for tests: called before the index applies a purge (throw to play a full disk).</summary>
     internal Action? BeforeIndexPurge { get; set; }
 
