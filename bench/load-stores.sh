@@ -6,11 +6,16 @@
 #   miss 1k              every request a new key (fetched from the origin and stored), after a warm-up
 #   set 100k             WORKING_SET distinct 100 KB keys drawn at random: three times the memory tier, so
 #                        tiered serves most from its disk tier and memory misses to the origin
+#   set 32k              (opt-in, STORE_CASES) SMALL_SET distinct 32 KB keys at random, three times the memory tier
+#                        by default: bodies the tiered store's memory tier takes, so its disk hits promote
 # Every case prints req/s, server CPU per request (user+sys of the server process / requests: the steadier
 # figure on a shared machine), origin requests during the case, and the load average when it started.
 # Knobs: see bench/load.sh; BASELINE_OUT (a publish directory of another build) adds base-<store> targets
-# for BASELINE_STORES (default tiered), to compare two builds in one interleaved run. STORE_CASES (default
-# "hot 1k|hot 100k|hot 1m|miss 1k|set 100k") picks cases by label, e.g. STORE_CASES="miss 1k". Reuses $WORK/conf/{origin,nginx-cache}.conf and $OUT/EdgeCache.Server.dll.
+# for BASELINE_STORES (default tiered), to compare two builds in one interleaved run; BASELINE_ENV (assignments for
+# the base targets only, after PRODUCT_ENV) makes them one build with another setting instead, with
+# BASELINE_OUT=$OUT, e.g. BASELINE_ENV=EDGECACHE__TIEREDPROMOTION=first-hit. STORE_CASES (default
+# "hot 1k|hot 100k|hot 1m|miss 1k|set 100k") picks cases by label, e.g. STORE_CASES="miss 1k". SMALL_SET (default
+# 6000 = 192 MB) sizes "set 32k". Reuses $WORK/conf/{origin,nginx-cache}.conf and $OUT/EdgeCache.Server.dll.
 set -euo pipefail
 export LC_ALL=C
 WORK="${WORK:-/tmp/edgecache-load-run}"
@@ -22,6 +27,7 @@ WARM="${STORE_WARM:-10}"
 CONNS="${CONNS:-32}"
 MEMORY_SIZE="${MEMORY_SIZE:-64MB}"
 WORKING_SET="${WORKING_SET:-2000}"
+SMALL_SET="${SMALL_SET:-6000}"
 STORE_PORT="${STORE_PORT:-38400}"
 S="$WORK/stores"
 
@@ -32,6 +38,7 @@ ORIGIN_PORT=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/conf/origin
 NGINX_PORT=$(sed -n 's/.*listen 127.0.0.1:\([0-9]*\).*/\1/p' "$WORK/conf/nginx-cache.conf" | head -1)
 ORIGIN="http://127.0.0.1:$ORIGIN_PORT"
 rm -rf "$S" "$WORK/nginx-cache"/*; mkdir -p "$S/logs"
+[ -f "$WORK/www/32k.bin" ] || head -c 32768 /dev/urandom >"$WORK/www/32k.bin"
 : >"$WORK/logs/origin-access.log"
 
 declare -A PID URLBASE
@@ -58,7 +65,7 @@ if [ -n "${BASELINE_OUT:-}" ]; then
   for store in ${BASELINE_STORES:-tiered}; do
     name="base-$store"
     # shellcheck disable=SC2086
-    env ${PRODUCT_ENV:-} dotnet "$BASELINE_OUT/EdgeCache.Server.dll" --origin "$ORIGIN" --listen "http://127.0.0.1:$port" --store "$store" \
+    env ${PRODUCT_ENV:-} ${BASELINE_ENV:-} dotnet "$BASELINE_OUT/EdgeCache.Server.dll" --origin "$ORIGIN" --listen "http://127.0.0.1:$port" --store "$store" \
       --memory-size "$MEMORY_SIZE" --disk-size 4GB --data-dir "$S/data-base-$store" --admin-listen none >"$S/logs/$name.log" 2>&1 &
     PID[$name]=$!
     URLBASE[$name]="http://127.0.0.1:$port"
@@ -81,6 +88,10 @@ LUA
 cat >"$S/set.lua" <<LUA
 math.randomseed(os.time())
 request = function() return wrk.format("GET", wrk.path .. "?k=" .. math.random(1, $WORKING_SET)) end
+LUA
+cat >"$S/small-set.lua" <<LUA
+math.randomseed(os.time())
+request = function() return wrk.format("GET", wrk.path .. "?k=" .. math.random(1, $SMALL_SET)) end
 LUA
 
 descendants() { local c; echo "$1"; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do descendants "$c"; done; }
@@ -118,11 +129,12 @@ for t in "${TARGETS[@]}"; do
   DUR=$WARM run "$t" warm /1k.bin "$S/unique.lua" 0
   case "$SELECTED" in *"|hot "*) for o in 1k 100k 1m; do DUR=2 run "$t" warm "/$o.bin" "" 0; done ;; esac
   case "$SELECTED" in *"|set 100k|"*) DUR=$WARM run "$t" warm /100k.bin "$S/set.lua" 0 ;; esac
+  case "$SELECTED" in *"|set 32k|"*) DUR=$WARM run "$t" warm /32k.bin "$S/small-set.lua" 0 ;; esac
 done
 echo "warm-up done; load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 CASES=()
-for c in "hot 1k|/1k.bin|" "hot 100k|/100k.bin|" "hot 1m|/1m.bin|" "miss 1k|/1k.bin|$S/unique.lua" "set 100k|/100k.bin|$S/set.lua"; do
+for c in "hot 1k|/1k.bin|" "hot 100k|/100k.bin|" "hot 1m|/1m.bin|" "miss 1k|/1k.bin|$S/unique.lua" "set 100k|/100k.bin|$S/set.lua" "set 32k|/32k.bin|$S/small-set.lua"; do
   case "$SELECTED" in *"|${c%%|*}|"*) CASES+=("$c") ;; esac
 done
 n=${#TARGETS[@]}
