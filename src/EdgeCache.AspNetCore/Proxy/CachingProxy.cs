@@ -100,7 +100,17 @@ internal sealed partial class CachingProxy : IDisposable
     {
         try
         {
-            await HandleAsync(context).ConfigureAwait(false);
+            try
+            {
+                await HandleAsync(context).ConfigureAwait(false);
+            }
+            catch (StoredBodyUnavailableException gone) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            {
+                // Once only: the entry is out of the store now, so the second pass is a miss that the origin answers.
+                ProxyLog.StoredBodyGone(_logger, context.Request.Path.Value ?? "/", gone.InnerException ?? gone);
+                context.Response.Clear();
+                await HandleAsync(context).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested)
         {

@@ -23,6 +23,9 @@ internal static partial class ProxyLog
     [LoggerMessage(205, LogLevel.Information, "Rejected a request whose URL or Host cannot be mapped onto the origin: {Reason}")]
     public static partial void BadTarget(ILogger logger, string reason);
 
+    [LoggerMessage(208, LogLevel.Information, "The stored body for {Path} was gone before its send began; answered again as a miss")]
+    public static partial void StoredBodyGone(ILogger logger, string path, Exception exception);
+
     [LoggerMessage(207, LogLevel.Information, "Rejected a request to {Url} whose body breaks its framing: {Reason}")]
     public static partial void BadRequestBody(ILogger logger, string url, string reason);
 }

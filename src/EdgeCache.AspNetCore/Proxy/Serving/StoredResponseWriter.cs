@@ -346,8 +346,14 @@ internal static class StoredResponseWriter
                 await buffer.CopyToAsync(response.Body, offset, count, aborted).ConfigureAwait(false);
             }
         }
-        catch (Exception) when (!aborted.IsCancellationRequested)
+        catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
+            if (!response.HasStarted)
+            {
+                // Nothing went out: the proxy can still answer from the origin (CachingProxy.InvokeAsync).
+                throw new StoredBodyUnavailableException(ex);
+            }
+
             // The body broke off after the status line went out: abort so the client sees a failed
             // transfer, never a short body that looks complete.
             context.Abort();

@@ -52,7 +52,18 @@ internal sealed partial class CachingProxy
             return await WriteAsync(writer, memory, key).ConfigureAwait(false);
         }
 
-        var stream = entry.OpenBody();
+        Stream stream;
+        try
+        {
+            stream = entry.OpenBody();
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // The stale body left the store while the origin answered: nothing to refresh (serving it retries as a miss).
+            ProxyLog.StoreFailed(_logger, key, ex);
+            return false;
+        }
+
         await using (stream.ConfigureAwait(false))
         {
             var chunk = ArrayPool<byte>.Shared.Rent(64 * 1024);
