@@ -89,6 +89,7 @@ internal static class StoreFactory
             DataDirectory = settings.DataDir,
             SizeLimit = settings.DiskSizeBytes,
             WriteQueueBytes = settings.DiskWriteQueueBytes,
+            LookupCacheSize = settings.DiskLookupCacheSize,
 
             // The disk tier takes anything the cache would store, up to its whole budget.
             MaxObjectSize = Math.Min(settings.MaxObjectSizeBytes, settings.DiskSizeBytes),

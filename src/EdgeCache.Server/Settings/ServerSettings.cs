@@ -66,6 +66,13 @@ internal sealed class ServerSettings
     public string DiskWriteQueueSize { get; set; } = "16MB";
 
     /// <summary>
+    /// How many disk-tier hits the disk tier keeps in memory with their body files open, so that the next hit on one
+    /// queries no index and opens no file (<see cref="EdgeCache.Storage.DiskStoreOptions.LookupCacheSize"/>): 0 off, at most
+    /// 1,000,000, default 4096. Each kept body file holds a file descriptor.
+    /// </summary>
+    public int DiskLookupCacheSize { get; set; } = 4096;
+
+    /// <summary>
     /// Tiered store: <c>second-hit</c> (default) copies an entry found below memory up into memory on its second hit there
     /// within a window, <c>first-hit</c> on every hit (<see cref="EdgeCache.Storage.PromotionPolicy"/>). The default keeps a
     /// working set larger than the memory tier from copying every disk hit into memory and evicting another entry for it.
@@ -379,6 +386,11 @@ internal sealed class ServerSettings
             default:
                 errors.Add($"EdgeCache:SetCookie must be 'do-not-store', 'store-without' or 'share', not '{SetCookie}'.");
                 break;
+        }
+
+        if (DiskLookupCacheSize is < 0 or > EdgeCache.Storage.DiskStoreOptions.MaxLookupCacheSize)
+        {
+            errors.Add($"EdgeCache:DiskLookupCacheSize must be from 0 (off) to {EdgeCache.Storage.DiskStoreOptions.MaxLookupCacheSize}, not '{DiskLookupCacheSize}'.");
         }
 
         switch (TieredPromotion)

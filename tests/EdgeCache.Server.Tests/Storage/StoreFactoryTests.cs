@@ -161,6 +161,44 @@ public sealed class StoreFactoryTests
     }
 
     [Theory]
+    [InlineData(4096, 1)]
+    [InlineData(0, 0)]
+    public async Task DiskLookupCacheSize_reaches_the_disk_tier_and_zero_keeps_no_hit(int size, int kept)
+    {
+        using var directory = new StorageDirectory();
+        var settings = Settings("disk", directory.Path);
+        settings.DiskLookupCacheSize = size;
+        Assert.Empty(settings.Validate());
+        await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
+        await using var created = StoreFactory.Create(settings, services);
+        var disk = Assert.IsType<DiskStore>(Assert.IsType<PurgeFencedStore>(created).Inner);
+        var writer = (await disk.BeginWriteAsync(new EntryMetadata
+        {
+            Key = "k", Url = "https://example.com/k", Host = "example.com", StatusCode = 200, Headers = [],
+            RequestTime = DateTimeOffset.UtcNow, ResponseTime = DateTimeOffset.UtcNow, FreshnessLifetime = TimeSpan.FromHours(1),
+            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1), Tags = [], BodyLength = 100_000,
+        }))!;
+        Assert.True(await writer.WriteAsync(new byte[100_000]));
+        Assert.True(await writer.CommitAsync());
+        await writer.DisposeAsync();
+        await disk.FlushAsync();
+
+        Assert.NotNull(await disk.GetAsync("k"));
+        Assert.NotNull(await disk.GetAsync("k"));
+        Assert.Equal(kept, disk.LookupCacheCount);
+    }
+
+    [Theory]
+    [InlineData(-1)]
+    [InlineData(DiskStoreOptions.MaxLookupCacheSize + 1)]
+    public void A_DiskLookupCacheSize_outside_0_to_a_million_is_a_startup_error_naming_the_setting(int value)
+    {
+        var settings = new ServerSettings { Origin = "http://127.0.0.1:9", DiskLookupCacheSize = value };
+
+        Assert.Contains(settings.Validate(), message => message.Contains("EdgeCache:DiskLookupCacheSize", StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData("65MB")]
     [InlineData("huge")]
     public void A_MemoryMaxObjectSize_over_the_memory_size_or_not_a_size_is_a_startup_error_naming_the_setting(string value)
