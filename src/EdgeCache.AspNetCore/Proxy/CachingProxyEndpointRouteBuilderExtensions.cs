@@ -35,7 +35,7 @@ public static class CachingProxyEndpointRouteBuilderExtensions
             options,
             services.GetRequiredService<ICacheStore>(),
             services.GetRequiredService<TimeProvider>(),
-            services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Proxy"),
+            services.GetRequiredService<ILoggerFactory>().CreateLogger(ProxyLog.Category),
             tracker);
         services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopped.Register(proxy.Dispose);
         return endpoints.Map("/{**path}", proxy.InvokeAsync);

@@ -5,6 +5,9 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <summary>The caching proxy's log messages (source-generated).</summary>
 internal static partial class ProxyLog
 {
+    /// <summary>The proxy's log category.</summary>
+    public const string Category = "EdgeCache.Proxy";
+
     [LoggerMessage(201, LogLevel.Warning, "The origin failed for {Url}: {Reason}")]
     public static partial void OriginFailed(ILogger logger, string url, string reason, Exception exception);
 
@@ -25,6 +28,9 @@ internal static partial class ProxyLog
 
     [LoggerMessage(208, LogLevel.Information, "The stored body for {Path} was gone before its send began; answered again as a miss")]
     public static partial void StoredBodyGone(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(209, LogLevel.Warning, "The stored body for {Path} broke off after the response started; the connection was aborted")]
+    public static partial void StoredBodyBrokeOff(ILogger logger, string path, Exception exception);
 
     [LoggerMessage(207, LogLevel.Information, "Rejected a request to {Url} whose body breaks its framing: {Reason}")]
     public static partial void BadRequestBody(ILogger logger, string url, string reason);

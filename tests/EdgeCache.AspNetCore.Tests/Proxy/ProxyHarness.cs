@@ -29,7 +29,11 @@ internal sealed class ProxyHarness : ProxyHarnessBase
     public static Task<ProxyHarness> StartAsync(params (string Key, string Value)[] settings) => StartAsync(store: null, settings);
 
     /// <summary>Starts the proxy over <paramref name="store"/> (a wrapper that injects a fault) instead of the default memory store.</summary>
-    public static async Task<ProxyHarness> StartAsync(Func<IServiceProvider, ICacheStore>? store, params (string Key, string Value)[] settings)
+    public static Task<ProxyHarness> StartAsync(Func<IServiceProvider, ICacheStore>? store, params (string Key, string Value)[] settings)
+        => StartAsync(store, logs: null, settings);
+
+    /// <summary>As above, with the proxy's log (<c>EdgeCache.Proxy</c>, Information and up) also going to <paramref name="logs"/>.</summary>
+    public static async Task<ProxyHarness> StartAsync(Func<IServiceProvider, ICacheStore>? store, ILoggerProvider? logs, params (string Key, string Value)[] settings)
     {
         var origin = await TestOrigin.StartAsync();
         var time = WholeSecondClock();
@@ -72,6 +76,12 @@ internal sealed class ProxyHarness : ProxyHarnessBase
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Error);
+        if (logs is not null)
+        {
+            builder.Logging.AddProvider(logs);
+            builder.Logging.AddFilter("EdgeCache.Proxy", LogLevel.Information);
+        }
+
         builder.WebHost.UseKestrel(k =>
         {
             k.AddServerHeader = false;

@@ -355,7 +355,12 @@ internal static class StoredResponseWriter
             }
 
             // The body broke off after the status line went out: abort so the client sees a failed
-            // transfer, never a short body that looks complete.
+            // transfer, never a short body that looks complete. Said in the log, or the reset is all anyone sees.
+            if (context.RequestServices?.GetService(typeof(Microsoft.Extensions.Logging.ILoggerFactory)) is Microsoft.Extensions.Logging.ILoggerFactory logs)
+            {
+                ProxyLog.StoredBodyBrokeOff(logs.CreateLogger(ProxyLog.Category), context.Request.Path.Value ?? "/", ex);
+            }
+
             context.Abort();
         }
         catch (Exception) when (aborted.IsCancellationRequested)
