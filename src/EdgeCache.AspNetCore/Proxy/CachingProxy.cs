@@ -104,9 +104,11 @@ internal sealed partial class CachingProxy : IDisposable
             {
                 await HandleAsync(context).ConfigureAwait(false);
             }
-            catch (StoredBodyUnavailableException gone) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
+            catch (StoredBodyUnavailableException gone) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested
+                && (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)))
             {
                 // Once only: the entry is out of the store now, so the second pass is a miss that the origin answers.
+                // GET and HEAD only: a reused POST's body was read for its key, and cannot be read again.
                 ProxyLog.StoredBodyGone(_logger, context.Request.Path.Value ?? "/", gone.InnerException ?? gone);
                 context.Response.Clear();
                 await HandleAsync(context).ConfigureAwait(false);
