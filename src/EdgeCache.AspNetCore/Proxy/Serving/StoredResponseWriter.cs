@@ -348,9 +348,10 @@ internal static class StoredResponseWriter
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
-            if (!response.HasStarted)
+            if (!response.HasStarted && entry is not null)
             {
-                // Nothing went out: the proxy can still answer from the origin (CachingProxy.InvokeAsync).
+                // A stored entry's body, and nothing went out: the proxy can still answer from the origin
+                // (CachingProxy.InvokeAsync). A fill's shared buffer is not retried: its fetch is the origin's answer.
                 throw new StoredBodyUnavailableException(ex);
             }
 
