@@ -12,7 +12,10 @@ public sealed class FileBasedWorkerTests
     public async Task The_one_file_worker_runs_with_dotnet_run_and_caches_what_it_fetched()
     {
         await using var origin = await TestOrigin.StartAsync();
-        var port = ServerProcess.FreePort();
+        // Outside the ephemeral range that other tests' servers on port 0 are given: the first run compiles for up to a
+        // minute, and a port picked from that range was once bound meanwhile by another test's proxy, whose origin
+        // answers "/one-file v1" too (CI, session 16).
+        var port = ServerProcess.FreePort(20000, 30000);
         var info = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = RepositoryPaths.Root,
@@ -20,7 +23,7 @@ public sealed class FileBasedWorkerTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "run", "samples/FileBasedWorker/worker.cs", "--", "--origin", origin.BaseUri.ToString(), "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default", "Warning" })
+        foreach (var arg in new[] { "run", "samples/FileBasedWorker/worker.cs", "--", "--origin", origin.BaseUri.ToString(), "--urls", $"http://127.0.0.1:{port}", "--Logging:LogLevel:Default", "Warning", "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information" })
         {
             info.ArgumentList.Add(arg);
         }
@@ -37,9 +40,16 @@ public sealed class FileBasedWorkerTests
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(10) };
 
-            // The first run compiles the file: wait (bounded) until it answers.
+            // The first run compiles the file: wait (bounded) until this process says it listens, then until it answers.
             HttpResponseMessage? first = null;
             var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(6);
+            var listening = $"Now listening on: http://127.0.0.1:{port}";
+            while (DateTime.UtcNow < deadline && !process.HasExited && !Said(output, listening))
+            {
+                await Task.Delay(250);
+            }
+
+            Assert.True(Said(output, listening), $"the one-file worker did not listen on {port}:\n{output}");
             while (first is null && DateTime.UtcNow < deadline && !process.HasExited)
             {
                 try
@@ -79,6 +89,14 @@ public sealed class FileBasedWorkerTests
             }
 
             await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    private static bool Said(StringBuilder output, string line)
+    {
+        lock (output)
+        {
+            return output.ToString().Contains(line, StringComparison.Ordinal);
         }
     }
 }
