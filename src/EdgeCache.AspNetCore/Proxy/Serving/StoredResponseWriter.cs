@@ -348,10 +348,12 @@ internal static class StoredResponseWriter
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
         {
-            if (!response.HasStarted && entry is not null)
+            if (!response.HasStarted)
             {
-                // A stored entry's body, and nothing went out: the proxy can still answer from the origin
-                // (CachingProxy.InvokeAsync). A fill's shared buffer is not retried: its fetch is the origin's answer.
+                // Nothing went out: the proxy can still answer from the origin (CachingProxy.InvokeAsync). A stored
+                // entry's body gone past its grace, or a collapsed request's start of a fill's buffer already released
+                // (a follower that joined before the fill started trimming but attached after it): a second origin
+                // request beats a reset connection.
                 throw new StoredBodyUnavailableException(ex);
             }
 
