@@ -127,15 +127,7 @@ public sealed class StoreFactoryTests
         await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
         await using var created = StoreFactory.Create(settings, services);
         var memory = Assert.IsType<MemoryStore>(Assert.IsType<PurgeFencedStore>(created).Inner);
-        var writer = (await memory.BeginWriteAsync(new EntryMetadata
-        {
-            Key = "k", Url = "https://example.com/k", Host = "example.com", StatusCode = 200, Headers = [],
-            RequestTime = DateTimeOffset.UtcNow, ResponseTime = DateTimeOffset.UtcNow, FreshnessLifetime = TimeSpan.FromHours(1),
-            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1), Tags = [], BodyLength = 100_000,
-        }))!;
-        Assert.True(await writer.WriteAsync(new byte[100_000]));
-        Assert.True(await writer.CommitAsync());
-        await writer.DisposeAsync();
+        await PutAsync(memory, "k", 100_000);
 
         Assert.True((await memory.GetAsync("k"))!.TryGetMemory(out _));
         Assert.Equal(0, memory.BodyFiles);
@@ -172,15 +164,7 @@ public sealed class StoreFactoryTests
         await using var services = new ServiceCollection().AddLogging().BuildServiceProvider();
         await using var created = StoreFactory.Create(settings, services);
         var disk = Assert.IsType<DiskStore>(Assert.IsType<PurgeFencedStore>(created).Inner);
-        var writer = (await disk.BeginWriteAsync(new EntryMetadata
-        {
-            Key = "k", Url = "https://example.com/k", Host = "example.com", StatusCode = 200, Headers = [],
-            RequestTime = DateTimeOffset.UtcNow, ResponseTime = DateTimeOffset.UtcNow, FreshnessLifetime = TimeSpan.FromHours(1),
-            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1), Tags = [], BodyLength = 100_000,
-        }))!;
-        Assert.True(await writer.WriteAsync(new byte[100_000]));
-        Assert.True(await writer.CommitAsync());
-        await writer.DisposeAsync();
+        await PutAsync(disk, "k", 100_000);
         await disk.FlushAsync();
 
         Assert.NotNull(await disk.GetAsync("k"));
@@ -226,6 +210,20 @@ public sealed class StoreFactoryTests
         Assert.Equal(ServerCommand.UsageError, code);
         Assert.Contains("--data-dir", error.ToString(), StringComparison.Ordinal);
         Assert.Contains("a-file", error.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Stores <paramref name="length"/> zero bytes under <paramref name="key"/>, fresh for an hour.</summary>
+    private static async Task PutAsync(ICacheStore store, string key, int length)
+    {
+        var writer = (await store.BeginWriteAsync(new EntryMetadata
+        {
+            Key = key, Url = $"https://example.com/{key}", Host = "example.com", StatusCode = 200, Headers = [],
+            RequestTime = DateTimeOffset.UtcNow, ResponseTime = DateTimeOffset.UtcNow, FreshnessLifetime = TimeSpan.FromHours(1),
+            ExpiresAt = DateTimeOffset.UtcNow.AddHours(1), Tags = [], BodyLength = length,
+        }))!;
+        Assert.True(await writer.WriteAsync(new byte[length]));
+        Assert.True(await writer.CommitAsync());
+        await writer.DisposeAsync();
     }
 
     private static ServerSettings Settings(string store, string dataDirectory)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Primitives;
 
 namespace EdgeCache.AspNetCore.Proxy;
@@ -359,7 +360,7 @@ internal static class StoredResponseWriter
 
             // The body broke off after the status line went out: abort so the client sees a failed
             // transfer, never a short body that looks complete. Said in the log, or the reset is all anyone sees.
-            if (context.RequestServices?.GetService(typeof(Microsoft.Extensions.Logging.ILoggerFactory)) is Microsoft.Extensions.Logging.ILoggerFactory logs)
+            if (context.RequestServices?.GetService<Microsoft.Extensions.Logging.ILoggerFactory>() is { } logs)
             {
                 ProxyLog.StoredBodyBrokeOff(logs.CreateLogger(ProxyLog.Category), context.Request.Path.Value ?? "/", ex);
             }
