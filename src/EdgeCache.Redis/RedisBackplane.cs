@@ -33,6 +33,9 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     private Task _subscribing = Task.CompletedTask;
     private Guid _epoch;
     private long _position;
+
+    // Completed, and replaced, each time the position moves: what a purge waits on for this node to reach it.
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
     private long _received;
     private long _applied;
@@ -66,6 +69,9 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
 
     /// <summary>The epoch and position a write records when it begins (every purge up to it is applied here).</summary>
     internal (Guid Epoch, long Position) Position => (_epoch, Interlocked.Read(ref _position));
+
+    /// <summary>For tests: runs before a logged purge from the channel is applied (a message held up on its way).</summary>
+    internal Func<long, Task>? LoggedMessageFault { get; set; }
 
     /// <summary>Whether the node is subscribed now.</summary>
     public bool IsSubscribed { get; private set; }
@@ -130,8 +136,65 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
             "publish", db => db.PublishAsync(channel, logged), -1L, options.OperationTimeout, cancellationToken).ConfigureAwait(false);
 
         // The answer waits for the other nodes to have applied it (bounded): a request after the answer finds it applied everywhere.
-        await _acks.WaitAsync(appended.Epoch, appended.Sequence, cancellationToken).ConfigureAwait(false);
+        // And for this node to be past it: a write that begins after the answer records a position below the purge
+        // otherwise, and reads back as purged.
+        await Task.WhenAll(
+            _acks.WaitAsync(appended.Epoch, appended.Sequence, cancellationToken),
+            ReachAsync(appended.Epoch, appended.Sequence, cancellationToken)).ConfigureAwait(false);
         return true;
+    }
+
+    /// <summary>
+    /// Moves this node to its own purge <paramref name="sequence"/> when it is the next one (it applied it before
+    /// asking Redis), or else waits, up to <see cref="RedisTierOptions.PurgeAckTimeout"/>, until the channel or the log
+    /// brings it there. Its own message would do the same later; a write between the two would be taken for purged.
+    /// </summary>
+    private async Task ReachAsync(Guid epoch, long sequence, CancellationToken cancellationToken)
+    {
+        if (!IsStarted)
+        {
+            return; // keeps no position: its writes record none
+        }
+
+        await _log.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_epoch == epoch && _position == sequence - 1)
+            {
+                Advance(epoch, sequence);
+                return;
+            }
+        }
+        finally
+        {
+            _log.Release();
+        }
+
+        var timeout = _connection.Options.PurgeAckTimeout;
+        var started = _connection.Time.GetTimestamp();
+        while (true)
+        {
+            var advanced = Volatile.Read(ref _advanced).Task;
+            if ((_epoch == epoch && Interlocked.Read(ref _position) >= sequence) || (_epoch != epoch && _epoch != Guid.Empty))
+            {
+                return; // there, or on to a newer epoch (a reset that purged everything)
+            }
+
+            var left = timeout - _connection.Time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            try
+            {
+                await advanced.WaitAsync(left, _connection.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return;
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -287,6 +350,11 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
         var stopping = _stopping.Token;
         try
         {
+            if (LoggedMessageFault is { } fault)
+            {
+                await fault(sequence).ConfigureAwait(false);
+            }
+
             await _log.WaitAsync(stopping).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
@@ -458,6 +526,7 @@ public sealed class RedisBackplane : ICacheInvalidationBackplane
     {
         _epoch = epoch;
         Interlocked.Exchange(ref _position, position);
+        Interlocked.Exchange(ref _advanced, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         _checkpoint.Write(epoch, position);
         _ = _acks.ReportAsync(epoch, position, LogReadTimeout);
     }

@@ -39,7 +39,9 @@ public sealed class RedisTierOptions
     /// <summary>
     /// How long a purge waits, once it is in the log, for every other live node to report that it has applied it, before
     /// it answers anyway (a node that has not by then stops serving its local tiers when its <see cref="PurgeLogLease"/>
-    /// runs out). Zero answers without waiting. Default 1 s.
+    /// runs out). Zero answers without waiting. Default 1 s. The same bound holds the answer until this node is past the
+    /// purge itself, when purges of other nodes were still on their way to it (a write begun after the answer must not
+    /// read back as purged).
     /// </summary>
     public TimeSpan PurgeAckTimeout { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -67,3 +67,163 @@ public sealed class GrowingBufferTests
         Assert.False(broken.IsWhole);
     }
 }
+
+/// <summary>
+/// A trimming buffer and the followers collapsed onto its fetch before it began trimming: their continuations can run
+/// after the leader has read far on, and they still read the body from its start.
+/// </summary>
+public sealed class GrowingBufferExpectedReaderTests
+{
+    private const int Segment = GrowingBuffer.MaxSegmentSize;
+    private static readonly TimeSpan FirstReaderWait = TimeSpan.FromSeconds(15);
+
+    [Fact]
+    public async Task A_follower_that_joined_before_trimming_began_reads_from_the_start_however_late_it_attaches()
+    {
+        var fetch = new InFlightFetch("k", null, 0);
+        Assert.True(fetch.TryJoin(out var expected));
+        var buffer = new GrowingBuffer(-1, fetch.ExpectedReaders);
+        var body = Body(4 * Segment);
+        var leaderOut = new WatchedStream();
+        var leader = buffer.CopyToAsync(leaderOut, 0, -1, CancellationToken.None);
+        buffer.Append(body.AsSpan(0, 3 * Segment));
+        buffer.StartTrimming();
+        await leaderOut.Reached(3 * Segment).WaitAsync(TimeSpan.FromSeconds(10));
+
+        // The fill's next chunk waits: the follower's start is still kept, and the fill holds back until it arrives.
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var fillWaits = buffer.WaitForReadersAsync(0, FirstReaderWait, time, CancellationToken.None);
+        var waitedForFollower = !fillWaits.IsCompleted;
+        var followerOut = new MemoryStream();
+        var follower = buffer.CopyToAsync(followerOut, 0, -1, CancellationToken.None, expected);
+        await fillWaits.WaitAsync(TimeSpan.FromSeconds(10));
+        buffer.Append(body.AsSpan(3 * Segment));
+        buffer.Complete();
+        await Task.WhenAll(leader, follower).WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waitedForFollower);
+        Assert.Equal(body, leaderOut.ToArray());
+        Assert.Equal(body, followerOut.ToArray());
+        Assert.Equal(0, fetch.ExpectedReaders.Outstanding);
+    }
+
+    [Fact]
+    public async Task A_follower_that_gives_up_without_reading_lets_the_fill_go_on_and_the_start_be_released()
+    {
+        var fetch = new InFlightFetch("k", null, 0);
+        Assert.True(fetch.TryJoin(out var expected));
+        var buffer = new GrowingBuffer(-1, fetch.ExpectedReaders);
+        var leaderOut = new WatchedStream();
+        var leader = buffer.CopyToAsync(leaderOut, 0, -1, CancellationToken.None);
+        buffer.Append(Body(3 * Segment));
+        buffer.StartTrimming();
+        await leaderOut.Reached(3 * Segment).WaitAsync(TimeSpan.FromSeconds(10));
+        var fillWaits = buffer.WaitForReadersAsync(0, FirstReaderWait, new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), CancellationToken.None);
+        var waited = !fillWaits.IsCompleted;
+
+        expected.Withdraw(); // a HEAD, a 304, a Vary mismatch: it ends without reading
+        await fillWaits.WaitAsync(TimeSpan.FromSeconds(10));
+        var late = buffer.CopyToAsync(new MemoryStream(), 0, -1, CancellationToken.None);
+        buffer.Complete();
+        await leader.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waited);
+        await Assert.ThrowsAsync<IOException>(() => late);
+        Assert.Equal(0, fetch.ExpectedReaders.Outstanding);
+    }
+
+    [Fact]
+    public async Task A_follower_that_never_comes_holds_the_fill_back_only_for_the_first_reader_wait()
+    {
+        var fetch = new InFlightFetch("k", null, 0);
+        Assert.True(fetch.TryJoin(out _));
+        var buffer = new GrowingBuffer(-1, fetch.ExpectedReaders);
+        var leaderOut = new WatchedStream();
+        var leader = buffer.CopyToAsync(leaderOut, 0, -1, CancellationToken.None);
+        buffer.Append(Body(3 * Segment));
+        buffer.StartTrimming();
+        await leaderOut.Reached(3 * Segment).WaitAsync(TimeSpan.FromSeconds(10));
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var fillWaits = buffer.WaitForReadersAsync(0, FirstReaderWait, time, CancellationToken.None);
+        time.Advance(FirstReaderWait - TimeSpan.FromSeconds(1));
+        var waitingBeforeTheEnd = !fillWaits.IsCompleted;
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        await fillWaits.WaitAsync(TimeSpan.FromSeconds(10));
+        buffer.Complete();
+        await leader.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(waitingBeforeTheEnd);
+        await Assert.ThrowsAsync<IOException>(() => buffer.CopyToAsync(new MemoryStream(), 0, -1, CancellationToken.None));
+    }
+
+    [Fact]
+    public void Joining_after_the_fetch_ended_leaves_no_reader_expected()
+    {
+        var fetch = new InFlightFetch("k", null, 0);
+        fetch.Release();
+        fetch.Release();
+
+        Assert.False(fetch.TryJoin(out var expected));
+        Assert.Null(expected);
+        Assert.Equal(0, fetch.ExpectedReaders.Outstanding);
+    }
+
+    private static byte[] Body(int length)
+    {
+        var body = new byte[length];
+        Random.Shared.NextBytes(body);
+        return body;
+    }
+
+    /// <summary>A memory stream that says when so many bytes were written to it.</summary>
+    private sealed class WatchedStream : MemoryStream
+    {
+        private readonly Lock _sync = new();
+        private readonly List<(long Length, TaskCompletionSource Done)> _watches = [];
+
+        public Task Reached(long length)
+        {
+            lock (_sync)
+            {
+                if (Length >= length)
+                {
+                    return Task.CompletedTask;
+                }
+
+                var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _watches.Add((length, done));
+                return done.Task;
+            }
+        }
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            lock (_sync)
+            {
+                base.Write(buffer, offset, count);
+                foreach (var (length, done) in _watches)
+                {
+                    if (Length >= length)
+                    {
+                        done.TrySetResult();
+                    }
+                }
+            }
+        }
+
+        public override void Write(ReadOnlySpan<byte> buffer) => Write(buffer.ToArray(), 0, buffer.Length);
+
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            Write(buffer.Span);
+            return ValueTask.CompletedTask;
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            Write(buffer, offset, count);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -9,7 +9,7 @@ public sealed class InFlightFetchTests
     public async Task The_buffer_is_recycled_only_once_the_fill_the_leader_and_every_follower_let_go()
     {
         var fetch = new InFlightFetch("k", null, 0);
-        var joined = fetch.TryJoin();
+        var joined = fetch.TryJoin(out _);
         var buffer = new GrowingBuffer(4);
         fetch.Publish(new FetchOutcome { Kind = FetchOutcomeKind.Shared, Buffer = buffer, DeclaredLength = 4 });
         buffer.Append("abcd"u8);
@@ -29,7 +29,7 @@ public sealed class InFlightFetchTests
         Assert.True(heldAgain);
         Assert.Equal("abcd"u8.ToArray(), read.ToArray());
         Assert.False(buffer.IsWhole);
-        Assert.False(fetch.TryJoin());
+        Assert.False(fetch.TryJoin(out _));
         Assert.False(fetch.TryHold());
         await Assert.ThrowsAsync<IOException>(() => buffer.CopyToAsync(new MemoryStream(), 0, -1, CancellationToken.None));
     }
@@ -44,7 +44,7 @@ public sealed class InFlightFetchTests
         fetch.Release(); // the fill; the leader (a background revalidation's, say) never serves it
 
         Assert.True(buffer.IsWhole);
-        Assert.True(fetch.TryJoin());
+        Assert.True(fetch.TryJoin(out _));
     }
 
     [Fact]

@@ -19,6 +19,7 @@ internal sealed partial class CachingProxy
     private Task FetchThroughAsync(HttpContext context, ProxyTarget target, Lookup lookup, CacheControlDirectives requestCc, string forward, bool hitForPass = false)
     {
         InFlightFetch fetch;
+        ExpectedRead? expected = null;
         var leader = true;
         if (_options.CollapseRequests && lookup.CollapseKey.Length > 0 && !hitForPass)
         {
@@ -61,7 +62,7 @@ internal sealed partial class CachingProxy
                         break;
                     }
 
-                    if (!existing.TryJoin())
+                    if (!existing.TryJoin(out expected))
                     {
                         // The fill ended meanwhile (it has left the table): look again.
                         continue;
@@ -88,7 +89,7 @@ internal sealed partial class CachingProxy
 
         if (!leader)
         {
-            return ServeCollapsedAsync(context, target, lookup.Entry, requestCc, forward, fetch, hitForPass);
+            return ServeCollapsedAsync(context, target, lookup.Entry, requestCc, forward, fetch, expected!, hitForPass);
         }
 
         if (!TryStartFetch(context, target, lookup, requestCc, fetch))
@@ -110,7 +111,8 @@ internal sealed partial class CachingProxy
         => await ServeOutcomeAsync(context, target, stale, requestCc, forward, await outcome.ConfigureAwait(false), FetchRole.Leader, hitForPass, fetch).ConfigureAwait(false);
 
     /// <summary>A request collapsed onto another's fetch: waits for its outcome (up to <see cref="CachingProxyOptions.CollapseWaitTimeout"/>), then serves it.</summary>
-    private async Task ServeCollapsedAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, bool hitForPass)
+    private async Task ServeCollapsedAsync(
+        HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, InFlightFetch fetch, ExpectedRead expected, bool hitForPass)
     {
         FetchOutcome outcome;
         try
@@ -119,21 +121,28 @@ internal sealed partial class CachingProxy
         }
         catch (TimeoutException)
         {
+            expected.Withdraw();
             fetch.Release();
             await PassAsync(context, target, new CacheStatus(stale is null ? EdgeCacheStatus.Miss : EdgeCacheStatus.Expired, Forward: forward, Detail: "collapse-timeout"), invalidate: false, stale, requestCc).ConfigureAwait(false);
             return;
         }
         catch (OperationCanceledException)
         {
+            expected.Withdraw();
             fetch.Release();
             return;
         }
 
-        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass, fetch).ConfigureAwait(false);
+        await ServeOutcomeAsync(context, target, stale, requestCc, forward, outcome, FetchRole.Collapsed, hitForPass, fetch, expected).ConfigureAwait(false);
     }
 
-    /// <summary>Serves a fetch's outcome, then lets go of <paramref name="hold"/> (the request's hold on the fetch's buffer).</summary>
-    private async Task ServeOutcomeAsync(HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass, InFlightFetch hold)
+    /// <summary>
+    /// Serves a fetch's outcome, then lets go of <paramref name="hold"/> (the request's hold on the fetch's buffer) and
+    /// of <paramref name="expected"/> (a collapsed request's place in it, if it never started reading).
+    /// </summary>
+    private async Task ServeOutcomeAsync(
+        HttpContext context, ProxyTarget target, CacheEntry? stale, CacheControlDirectives requestCc, string forward, FetchOutcome outcome, FetchRole role, bool hitForPass,
+        InFlightFetch hold, ExpectedRead? expected = null)
     {
         try
         {
@@ -161,7 +170,7 @@ internal sealed partial class CachingProxy
                     var ageSeconds = !leader ? EntryAge.HeaderSeconds(age) : outcome.OriginAge ?? -1;
                     await StoredResponseWriter.WriteAsync(
                         context, outcome.Status, leader ? outcome.LeaderHeaders : outcome.Headers, null, outcome.Buffer, outcome.DeclaredLength, ageSeconds,
-                        Status(status), status.Outcome, _via, _passOn).ConfigureAwait(false);
+                        Status(status), status.Outcome, _via, _passOn, expected).ConfigureAwait(false);
                     return;
 
                 case FetchOutcomeKind.Pass:
@@ -220,6 +229,7 @@ internal sealed partial class CachingProxy
         }
         finally
         {
+            expected?.Withdraw();
             hold.Release();
         }
     }

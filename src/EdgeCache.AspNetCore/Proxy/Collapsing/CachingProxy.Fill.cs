@@ -247,7 +247,7 @@ internal sealed partial class CachingProxy
 
             var metadata2 = EntryBuilder.Build(storeKey, state.Target.OriginUrl, HostOf(state.Target), fetched, decision, headers, declaredLength ?? -1);
             writer = await BeginWriteAsync(metadata2, fetch.PurgeSequence).ConfigureAwait(false);
-            buffer = new GrowingBuffer(declaredLength ?? -1);
+            buffer = new GrowingBuffer(declaredLength ?? -1, fetch.ExpectedReaders);
 
             // A small body most likely came in with the headers: the leader starts with its first bytes and
             // runs on this thread to the end of its response, instead of waking up once for the headers and

@@ -10,7 +10,8 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// <remarks>
 /// A body that outgrows what may be buffered whole switches to trimming: no new reader may start
 /// below what was already dropped, segments every reader has passed are released, and the fetch
-/// waits (<see cref="WaitForReadersAsync"/>) while the slowest reader lags too far behind.
+/// waits (<see cref="WaitForReadersAsync"/>) while the slowest reader lags too far behind, and, first, for the
+/// collapsed requests that joined the fetch but have not started reading (<see cref="ExpectedReaders"/>).
 /// </remarks>
 internal sealed class GrowingBuffer
 {
@@ -21,6 +22,7 @@ internal sealed class GrowingBuffer
     private readonly int _segmentSize;
     private readonly long _declaredLength;
     private readonly List<byte[]?> _segments;
+    private readonly ExpectedReaders? _expected;
     // The readers copying now: the first in a field of its own (most bodies have one reader), any others in a list.
     private ReaderPosition? _reader;
     private List<ReaderPosition>? _moreReaders;
@@ -38,10 +40,16 @@ internal sealed class GrowingBuffer
     private int _released;
     private Exception? _error;
 
+    // Set once the fill has waited its longest for expected readers: the ones still missing will find their start
+    // released and answer from the origin themselves, rather than hold back everyone who is reading.
+    private bool _stopExpecting;
+
     /// <summary>Creates a buffer for a body of <paramref name="declaredLength"/> bytes (-1 when unknown).</summary>
     /// <param name="declaredLength">The origin's Content-Length, or -1.</param>
-    public GrowingBuffer(long declaredLength = -1)
+    /// <param name="expected">The requests collapsed onto the fetch that will read this buffer but have not begun.</param>
+    public GrowingBuffer(long declaredLength = -1, ExpectedReaders? expected = null)
     {
+        _expected = expected;
         // A small body gets one segment of its own size: a 64 KB array per 1 KB miss is most of what a
         // miss allocates (and zeroes). HttpClient never reads past a Content-Length.
         _segmentSize = declaredLength is > 0 and < MaxSegmentSize ? (int)declaredLength : MaxSegmentSize;
@@ -49,6 +57,7 @@ internal sealed class GrowingBuffer
 
         // Room for exactly the segments a declared length needs (one for a small body), not the list's first 4, then 8.
         _segments = new(declaredLength > 0 ? (int)Math.Min((declaredLength + _segmentSize - 1) / _segmentSize, 16) : 4);
+        expected?.Watch(this);
     }
 
     /// <summary>The size of each segment (for tests).</summary>
@@ -66,6 +75,9 @@ internal sealed class GrowingBuffer
         }
     }
 
+    // Under the lock: expected readers still to come, whom the fill waits for and for whom nothing is released.
+    private bool AwaitingExpectedLocked => !_stopExpecting && _expected is { Outstanding: > 0 };
+
     // Under the lock.
     private int ReadersLocked => (_reader is null ? 0 : 1) + (_moreReaders?.Count ?? 0);
 
@@ -81,7 +93,8 @@ internal sealed class GrowingBuffer
 
     /// <summary>
     /// While trimming, waits until the slowest reader is at most <paramref name="maxLag"/> bytes behind (or
-    /// none is left), and first for a reader to attach at all, up to <paramref name="firstReaderTimeout"/>.
+    /// none is left), and first for a reader to attach at all and for every expected reader to arrive or give up,
+    /// up to <paramref name="firstReaderTimeout"/>.
     /// </summary>
     public async Task WaitForReadersAsync(long maxLag, TimeSpan firstReaderTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -89,23 +102,32 @@ internal sealed class GrowingBuffer
         while (true)
         {
             Task wait;
+            bool awaiting;
+            var left = firstReaderTimeout - time.GetElapsedTime(started);
             lock (_sync)
             {
-                if (!_trimming || (_hadReader && (ReadersLocked == 0 || _length - MinReaderPosition() <= maxLag)))
+                awaiting = !_hadReader || AwaitingExpectedLocked;
+                if (!_trimming || (!awaiting && (ReadersLocked == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
+                }
+
+                if (awaiting && left <= TimeSpan.Zero)
+                {
+                    if (!_hadReader)
+                    {
+                        return;
+                    }
+
+                    _stopExpecting = true;
+                    Trim();
+                    continue;
                 }
 
                 wait = Consumed();
             }
 
-            var left = firstReaderTimeout - time.GetElapsedTime(started);
-            if (!_hadReader && left <= TimeSpan.Zero)
-            {
-                return;
-            }
-
-            await (_hadReader ? wait.WaitAsync(cancellationToken) : WaitOrTimeoutAsync(wait, left, time, cancellationToken)).ConfigureAwait(false);
+            await (awaiting ? WaitOrTimeoutAsync(wait, left, time, cancellationToken) : wait.WaitAsync(cancellationToken)).ConfigureAwait(false);
         }
     }
 
@@ -251,7 +273,12 @@ internal sealed class GrowingBuffer
     }
 
     /// <summary>Copies <paramref name="count"/> bytes from <paramref name="offset"/> (or to the end when negative) as they arrive.</summary>
-    public async Task CopyToAsync(Stream destination, long offset, long count, CancellationToken cancellationToken)
+    /// <param name="destination">Where the bytes go.</param>
+    /// <param name="offset">The first byte.</param>
+    /// <param name="count">How many bytes, or -1 for the rest.</param>
+    /// <param name="expected">The reader's ticket when it was expected (a collapsed request): settled as it attaches.</param>
+    /// <param name="cancellationToken">Stops the copy.</param>
+    public async Task CopyToAsync(Stream destination, long offset, long count, CancellationToken cancellationToken, ExpectedRead? expected = null)
     {
         var reader = new ReaderPosition { Position = offset };
         TaskCompletionSource? first = null;
@@ -271,7 +298,8 @@ internal sealed class GrowingBuffer
                 (_moreReaders ??= []).Add(reader);
             }
 
-            if (!_hadReader)
+            // The fill may be waiting for the first reader or for this expected one.
+            if (expected?.TryArrive() == true || !_hadReader)
             {
                 _hadReader = true;
                 first = _consumed;
@@ -364,6 +392,20 @@ internal sealed class GrowingBuffer
         }
     }
 
+    /// <summary>An expected reader gave up without reading: what it kept may go, and the fill need not wait for it.</summary>
+    internal void ExpectedReaderLeft()
+    {
+        TaskCompletionSource? consumed;
+        lock (_sync)
+        {
+            consumed = _consumed;
+            _consumed = null;
+            Trim();
+        }
+
+        consumed?.TrySetResult();
+    }
+
     // Under the lock: what a reader waits on for more bytes, the end or a failure.
     private Task Changed() => (_changed ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
 
@@ -373,7 +415,7 @@ internal sealed class GrowingBuffer
     // Under the lock: release whole segments below every reader (and below the appended length).
     private void Trim()
     {
-        if (!_trimming || !_hadReader)
+        if (!_trimming || !_hadReader || AwaitingExpectedLocked)
         {
             return;
         }

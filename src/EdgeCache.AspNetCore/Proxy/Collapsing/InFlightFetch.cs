@@ -68,11 +68,21 @@ internal sealed class InFlightFetch(string collapseKey, CacheEntry? staleEntry, 
     /// <summary>How many requests joined the fetch besides its leader.</summary>
     public int Followers => Volatile.Read(ref _followers);
 
-    /// <summary>Joins as a collapsed request, holding the fetch (<see cref="Release"/>); false once the fetch has ended.</summary>
-    public bool TryJoin()
+    /// <summary>The followers that will read the fetch's buffer and have not begun: its buffer keeps their start for them.</summary>
+    public ExpectedReaders ExpectedReaders { get; } = new();
+
+    /// <summary>
+    /// Joins as a collapsed request, holding the fetch (<see cref="Release"/>) and expected as a reader of its buffer
+    /// (<paramref name="expected"/>, withdrawn when the request is done); false once the fetch has ended.
+    /// </summary>
+    public bool TryJoin([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ExpectedRead? expected)
     {
+        // Expected before the hold is taken: a fill trimming its buffer in between would release the start.
+        expected = ExpectedReaders.Expect();
         if (!TryHold())
         {
+            expected.Withdraw();
+            expected = null;
             return false;
         }
 

@@ -43,9 +43,11 @@ internal static class StoredResponseWriter
     /// <param name="cf">The cf-cache-status value.</param>
     /// <param name="via">This cache's Via member.</param>
     /// <param name="passOn">The fields meant for this cache that go on to the client anyway (see <see cref="StaysHere"/>).</param>
+    /// <param name="expected">A collapsed request's place in <paramref name="buffer"/>, settled as it starts reading.</param>
     public static async Task WriteAsync(
         HttpContext context, int status, IReadOnlyList<KeyValuePair<string, string>> headers,
-        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via, PassedOnFields passOn = PassedOnFields.None)
+        CacheEntry? entry, GrowingBuffer? buffer, long length, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via,
+        PassedOnFields passOn = PassedOnFields.None, ExpectedRead? expected = null)
     {
         var request = context.Request;
         var response = context.Response;
@@ -98,7 +100,7 @@ internal static class StoredResponseWriter
                         WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
                         return;
                     case RangeOutcome.Partial:
-                        await WritePartialAsync(context, headers, entry, buffer, length, ranges, ageSeconds, cacheStatus, cf, via, passOn).ConfigureAwait(false);
+                        await WritePartialAsync(context, headers, entry, buffer, expected, length, ranges, ageSeconds, cacheStatus, cf, via, passOn).ConfigureAwait(false);
                         return;
                 }
             }
@@ -117,7 +119,7 @@ internal static class StoredResponseWriter
             return;
         }
 
-        await CopyBodyAsync(context, entry, buffer, 0, length).ConfigureAwait(false);
+        await CopyBodyAsync(context, entry, buffer, 0, length, expected).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -200,7 +202,7 @@ internal static class StoredResponseWriter
     }
 
     private static async Task WritePartialAsync(
-        HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer,
+        HttpContext context, IReadOnlyList<KeyValuePair<string, string>> headers, CacheEntry? entry, GrowingBuffer? buffer, ExpectedRead? expected,
         long length, IReadOnlyList<ByteRange> ranges, long ageSeconds, string cacheStatus, EdgeCacheStatus cf, string via, PassedOnFields passOn)
     {
         var response = context.Response;
@@ -212,7 +214,7 @@ internal static class StoredResponseWriter
             response.Headers.ContentRange = range.ContentRange(length);
             response.ContentLength = range.Length;
             WriteCacheHeaders(response, ageSeconds, cacheStatus, cf, via);
-            await CopyBodyAsync(context, entry, buffer, range.Offset, range.Length).ConfigureAwait(false);
+            await CopyBodyAsync(context, entry, buffer, range.Offset, range.Length, expected).ConfigureAwait(false);
             return;
         }
 
@@ -256,13 +258,13 @@ internal static class StoredResponseWriter
         for (var i = 0; i < ranges.Count; i++)
         {
             await response.Body.WriteAsync(parts[i], context.RequestAborted).ConfigureAwait(false);
-            await CopyBodyAsync(context, entry, buffer, ranges[i].Offset, ranges[i].Length).ConfigureAwait(false);
+            await CopyBodyAsync(context, entry, buffer, ranges[i].Offset, ranges[i].Length, expected).ConfigureAwait(false);
         }
 
         await response.Body.WriteAsync(closing, context.RequestAborted).ConfigureAwait(false);
     }
 
-    private static async Task CopyBodyAsync(HttpContext context, CacheEntry? entry, GrowingBuffer? buffer, long offset, long count)
+    private static async Task CopyBodyAsync(HttpContext context, CacheEntry? entry, GrowingBuffer? buffer, long offset, long count, ExpectedRead? expected = null)
     {
         var response = context.Response;
         var aborted = context.RequestAborted;
@@ -344,7 +346,7 @@ internal static class StoredResponseWriter
 
             if (buffer is not null)
             {
-                await buffer.CopyToAsync(response.Body, offset, count, aborted).ConfigureAwait(false);
+                await buffer.CopyToAsync(response.Body, offset, count, aborted, expected).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (!aborted.IsCancellationRequested)
@@ -353,8 +355,8 @@ internal static class StoredResponseWriter
             {
                 // Nothing went out: the proxy can still answer from the origin (CachingProxy.InvokeAsync). A stored
                 // entry's body gone past its grace, or a collapsed request's start of a fill's buffer already released
-                // (a follower that joined before the fill started trimming but attached after it): a second origin
-                // request beats a reset connection.
+                // (a follower the fill gave up waiting for, or one that joined just as the fill began trimming): a second
+                // origin request beats a reset connection.
                 throw new StoredBodyUnavailableException(ex);
             }
 
