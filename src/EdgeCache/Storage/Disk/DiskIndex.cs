@@ -54,6 +54,14 @@ internal sealed partial class DiskIndex : IDisposable
 
     public int PendingTouches => Volatile.Read(ref _pendingTouches);
 
+    /// <summary>
+    /// The page size of a new index. 8 KB against SQLite's 4 KB: a row's commit writes the random leaf of the hash
+    /// index, and fewer, larger leaves are shared more within a batch (`disk-commit`: 8-13 % less CPU per put); lookups
+    /// cost the same (`disk-hit`), and rows of 6-15 KB bodies fit a page with less slack. 16 KB was cheaper still to
+    /// commit but left most of a page empty beside a 10 KB row (2.0x the bodies on disk against 1.3x).
+    /// </summary>
+    internal const int PageSize = 8192;
+
     public static DiskIndex Open(string path, int filterBuckets = 1 << 16, int lookupCacheSize = 0)
     {
         var connectionString = new SqliteConnectionStringBuilder
@@ -67,6 +75,8 @@ internal sealed partial class DiskIndex : IDisposable
         try
         {
             writer.Open();
+            // Before WAL and the schema: it applies only to a database not yet written (an existing one keeps its own).
+            Execute(writer, $"PRAGMA page_size={PageSize};");
             Execute(writer, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=10000;");
             Execute(writer, Schema);
             AddColumn(writer, "checksum INTEGER");
