@@ -92,13 +92,20 @@ public sealed class MethodAndRangeAttackTests
     }
 
     [Theory]
-    [InlineData("OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
-    [InlineData("GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
-    [InlineData("CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n")]
-    [InlineData("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n")]
-    public async Task An_asterisk_or_authority_form_request_is_refused_before_the_origin(string head)
+    [InlineData("proxy", "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    [InlineData("proxy", "GET * HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    [InlineData("proxy", "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n")]
+    [InlineData("proxy", "CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n")]
+    [InlineData("proxy", "GET /account#x HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    [InlineData("example", "OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    [InlineData("example", "CONNECT 127.0.0.1:80 HTTP/1.1\r\nHost: 127.0.0.1:80\r\n")]
+    [InlineData("example", "GET /account#x HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    [InlineData("example", "GET /static/x.css#/../../ HTTP/1.1\r\nHost: 127.0.0.1\r\n")]
+    public async Task An_asterisk_authority_form_or_fragment_target_is_refused_before_the_origin(string handler, string head)
     {
-        await using var h = await StartAsync();
+        // Found here: the worker host (the example handler, MapWorker, JavaScript workers) mapped such a target
+        // onto the origin's root, fetched "/" and let the example cache it under the root's key.
+        await using var h = await StartAsync(("Handler", handler));
 
         var response = await h.SendAsync(head + "Connection: close\r\n\r\n");
 
