@@ -56,6 +56,28 @@ public sealed class ResponsePoisoningAttackTests
     }
 
     [Theory]
+    [InlineData("X-Requested-With", "\u0001")]
+    [InlineData("X-Requested-With", " \u0001 ")]
+    [InlineData("Accept-Encoding", "\u0001")]
+    [InlineData("X-Requested-With", "a\u001fx-other=\u0001")]
+    public async Task A_control_character_in_a_varied_field_never_selects_the_variant_of_requests_without_the_field(string field, string value)
+    {
+        // Kestrel accepts controls other than CR, LF and NUL in a field value (RFC 9110 section 5.5 lets it). The
+        // origin answers a request that has the field (an XHR fragment, a compressed body) differently from one
+        // that has not; the attacker's must not be stored as the answer for everyone who sends no such field.
+        await using var h = await StartAsync();
+        h.Origin.Handler = r => ReflectedResponse.Reflect(r, 200, ("Cache-Control", "public, max-age=600"), ("Vary", field + ", X-Other"));
+
+        var attack = await h.GetAsync("/fragment", $"{field}: {value}", $"X-Note: {AttackerMarker}");
+        var clean = await h.GetAsync("/fragment");
+        var again = await h.GetAsync("/fragment");
+
+        Assert.Equal(200, attack.Status);
+        AssertClean(clean);
+        Assert.Equal("HIT", again.Header("cf-cache-status"));
+    }
+
+    [Theory]
     [InlineData("Cache-Control: public, max-age=600|Cache-Control: no-store")]
     [InlineData("Cache-Control: no-store|Cache-Control: public, max-age=600")]
     [InlineData("Cache-Control: public, max-age=600|Cache-Control: private")]
