@@ -222,6 +222,26 @@ public sealed class KeyDifferentialTests(ITestOutputHelper output)
         Assert.Equal("HIT", upper.Header("cf-cache-status"));
     }
 
+    [Theory]
+    [InlineData("xn--bcher-kva.example", "xn--bcher-kva.example")]
+    [InlineData("xn--bcher-kva.example", "XN--BCHER-KVA.EXAMPLE")]
+    [InlineData("*.xn--bcher-kva.example", "www.xn--bcher-kva.example")]
+    [InlineData("b\u00FCcher.example", "xn--bcher-kva.example")]
+    [InlineData("b\u00FCcher.example", "XN--BCHER-KVA.EXAMPLE")]
+    [InlineData("B\u00DCCHER.example", "xn--bcher-kva.example")]
+    public async Task A_host_rule_applies_to_an_IDN_host_whichever_form_it_is_written_in(string pattern, string host)
+    {
+        // The rule's host was compared with HttpRequest.Host, which decodes xn-- labels to Unicode: a Bypass rule
+        // written with the ASCII name that DNS, certificates and logs show never matched, and its host was cached.
+        await using var h = await StartAsync([("HostHeader", "pass-through"), .. Rule(0, ("Match:Host", pattern), ("Action:Bypass", "true"))]);
+
+        var first = await h.SendAsync($"GET /idn-rule HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+        var second = await h.SendAsync($"GET /idn-rule HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+
+        Assert.Equal("BYPASS", first.Header("cf-cache-status"));
+        Assert.Equal("BYPASS", second.Header("cf-cache-status"));
+    }
+
     [Fact]
     public async Task A_parameter_hidden_behind_a_semicolon_in_a_kept_parameter_cannot_borrow_the_key_of_the_clean_url()
     {
