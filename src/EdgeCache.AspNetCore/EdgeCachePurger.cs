@@ -20,7 +20,31 @@ internal sealed class EdgeCachePurger(ICacheStore store, IOptions<EdgeCacheOptio
         => PurgeAsync(Items(prefixes, nameof(prefixes)).Select(p => new PurgeRequest(PurgeKind.Prefix, p.Trim(), soft)).ToArray(), cancellationToken);
 
     public Task<long> PurgeHostsAsync(IEnumerable<string> hosts, bool soft = false, CancellationToken cancellationToken = default)
-        => PurgeAsync(Items(hosts, nameof(hosts)).Select(h => new PurgeRequest(PurgeKind.Host, h.Trim().ToLowerInvariant(), soft)).ToArray(), cancellationToken);
+        => PurgeAsync(Items(hosts, nameof(hosts)).Select(h => new PurgeRequest(PurgeKind.Host, AsciiHost(h.Trim()), soft)).ToArray(), cancellationToken);
+
+    /// <summary>
+    /// A host as the keys hold it, lower-cased and in IDNA ASCII form (the origin's <see cref="Uri.IdnHost"/>, or the
+    /// client's Host as sent, xn-- labels and all): "bücher.example" purges what "xn--bcher-kva.example" stored.
+    /// </summary>
+    internal static string AsciiHost(string host)
+    {
+        if (System.Text.Ascii.IsValid(host))
+        {
+            return host.ToLowerInvariant();
+        }
+
+        var colon = host.LastIndexOf(':');
+        var (name, port) = colon > 0 && !host.Contains(']', StringComparison.Ordinal) ? (host[..colon], host[colon..]) : (host, string.Empty);
+        try
+        {
+            return (new System.Globalization.IdnMapping().GetAscii(name) + port).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            // Not a name IDNA maps: matched as written, which no stored (ASCII) host is.
+            return host.ToLowerInvariant();
+        }
+    }
 
     public Task<long> PurgeEverythingAsync(bool soft = false, CancellationToken cancellationToken = default)
         => PurgeAsync([PurgeRequest.Everything with { Soft = soft }], cancellationToken);

@@ -44,6 +44,17 @@ public static partial class WorkerEndpointRouteBuilderExtensions
 
         return endpoints.Map(pattern, async context =>
         {
+            if (CanonicalTarget.For(context) is null)
+            {
+                // A target with no path to forward (asterisk or authority form, a fragment) is refused, as the caching
+                // proxy refuses it: mapped onto the origin it became a request for the origin's root, which the
+                // worker then fetched (and the reference example cached) under the root's key.
+                context.Response.StatusCode = StatusCodes.Status400BadRequest;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("400 Bad Request: the URL cannot be forwarded.\n", context.RequestAborted).ConfigureAwait(false);
+                return;
+            }
+
             var fetchEvent = new FetchEvent(context, origin, caches, originClient, tracker, options.ExposeCacheTags);
             HttpResponseMessage response;
             try

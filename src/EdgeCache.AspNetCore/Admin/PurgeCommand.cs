@@ -154,7 +154,7 @@ internal sealed record PurgeCommand(IReadOnlyList<PurgeRequest> Requests)
                     requests.Add(new PurgeRequest(PurgeKind.Prefix, value.Trim()));
                     break;
                 case "hosts":
-                    requests.Add(new PurgeRequest(PurgeKind.Host, value.Trim().ToLowerInvariant()));
+                    requests.Add(new PurgeRequest(PurgeKind.Host, EdgeCachePurger.AsciiHost(value.Trim())));
                     break;
             }
         }

@@ -291,7 +291,10 @@ internal sealed partial class CachingProxy : IDisposable
         string? host = null;
         if (_options.HostHeader == HostHeaderMode.PassThrough)
         {
-            host = request.Host.Value;
+            // The Host as the client sent it (Kestrel has checked its characters), not HttpRequest.Host: that one
+            // decodes an IDN label (xn--bcher-kva becomes bücher), which would go on the wire as a non-ASCII Host
+            // the origin does not route, and key the entry under a form the purge API's ASCII hosts never name.
+            host = request.Headers.Host.ToString();
             if (string.IsNullOrEmpty(host) || Uri.CheckHostName(request.Host.Host) == UriHostNameType.Unknown)
             {
                 ProxyLog.BadTarget(_logger, "the Host header is missing or invalid");

@@ -7,6 +7,9 @@ namespace EdgeCache.Server.Rules;
 /// <summary>A validated, compiled cache rule: conditions and the actions it sets.</summary>
 internal sealed class CacheRule
 {
+    // Host in IDNA ASCII form, made on first use.
+    private string? _asciiHost;
+
     public required string Name { get; init; }
 
     public string? Host { get; init; }
@@ -47,7 +50,10 @@ internal sealed class CacheRule
     /// <summary>Whether the rule applies; paths and extensions are read from the request's canonical target (<see cref="CanonicalTarget.MatchPath"/>).</summary>
     public bool Matches(HttpRequest request, string matchPath)
     {
-        if (Host is { } host && !HostMatches(host, request.Host.Host))
+        // Both sides in their ASCII form: the Host as the client sent it (HttpRequest.Host decodes a lower-case
+        // xn-- label to Unicode but leaves XN-- as it is, so a rule written either way was sidestepped by one
+        // spelling, while the cache key holds both as one), and the rule's name mapped by IDNA.
+        if (Host is { } host && !HostMatches(_asciiHost ??= ToAscii(host), new HostString(request.Headers.Host.ToString()).Host))
         {
             return false;
         }
@@ -115,6 +121,23 @@ internal sealed class CacheRule
         // Linear in the path's length whatever the glob (no backtracking, so no match timeout to hit under load,
         // and no ReDoS from a long path against a glob of many stars).
         return new Regex(pattern.Append('$').ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+    }
+
+    /// <summary>A host pattern (<c>name</c> or <c>*.name</c>) with its name in IDNA ASCII form; one IDNA cannot map (an address) as written.</summary>
+    private static string ToAscii(string pattern)
+    {
+        var wildcard = pattern.StartsWith("*.", StringComparison.Ordinal);
+        var name = wildcard ? pattern[2..] : pattern;
+        try
+        {
+            name = new System.Globalization.IdnMapping().GetAscii(name);
+        }
+        catch (ArgumentException)
+        {
+            // "[::1]" and the like: compared as written.
+        }
+
+        return wildcard ? "*." + name : name;
     }
 
     private static bool HostMatches(string pattern, string host)

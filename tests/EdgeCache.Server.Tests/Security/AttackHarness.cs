@@ -33,6 +33,9 @@ internal sealed class AttackHarness : IAsyncDisposable
 
     public Uri BaseUri { get; }
 
+    /// <summary>The admin listener's address; only when the harness was started with an <c>AdminListen</c> setting.</summary>
+    public Uri AdminUri => new(_app.Services.GetRequiredService<EdgeCache.Server.Admin.AdminHostedService>().Addresses.First());
+
     /// <summary>Starts the server in CDN mode (or with <c>Handler</c> = <c>example</c>), with <c>EdgeCache:</c> settings such as rules.</summary>
     public static async Task<AttackHarness> StartAsync(params (string Key, string Value)[] settings)
     {

@@ -38,6 +38,30 @@ public sealed class VaryKeyTests
     public void Rfc9111_4_1_Absent_field_differs_from_an_empty_one()
         => Assert.NotEqual(Key("X-A"), Key("X-A", ("X-A", "")));
 
+    // A value of control characters must neither read as an absent field nor run into the next field.
+    [Theory]
+    [InlineData("\u0001")]
+    [InlineData(" \u0001 ")]
+    [InlineData("\u0002")]
+    [InlineData("\u00020001")]
+    [InlineData("\u001f")]
+    public void Rfc9111_4_1_A_value_of_control_characters_never_selects_the_absent_fields_variant(string value)
+    {
+        Assert.NotEqual(Key("X-A, X-B"), Key("X-A, X-B", ("X-A", value)));
+        Assert.NotEqual(Key("X-A, X-B", ("X-B", "v")), Key("X-A, X-B", ("X-A", value), ("X-B", "v")));
+        Assert.NotEqual(Key("X-A, X-B", ("X-A", "\u0001")), Key("X-A, X-B", ("X-A", "\u00020001")));
+    }
+
+    [Property]
+    public bool Rfc9111_4_1_Two_pass_through_values_select_one_variant_only_when_they_are_equal(string? a, string? b)
+    {
+        static string PassThrough(string? value)
+            => VaryKey.Build("http://o/x", "g1", "x-a, x-b", value, static (v, n) => n == "x-a" ? v : null,
+                new Dictionary<string, VaryFieldMode>(StringComparer.OrdinalIgnoreCase) { ["x-a"] = VaryFieldMode.PassThrough });
+
+        return (PassThrough(a) == PassThrough(b)) == (a == b);
+    }
+
     [Fact]
     public void Rfc9111_4_1_Field_order_in_a_list_is_significant_for_fields_that_are_not_weighted_lists()
         => Assert.NotEqual(Key("X-List", ("X-List", "gzip, br")), Key("X-List", ("X-List", "br, gzip")));

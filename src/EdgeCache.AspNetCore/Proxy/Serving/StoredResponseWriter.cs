@@ -240,8 +240,11 @@ internal static class StoredResponseWriter
         total += closing.Length;
         for (var i = 0; i < headers.Count; i++)
         {
+            // Nor a stored Content-Range (an origin may send one on a 200): RFC 9110 section 14.6 keeps it out of a
+            // multipart head, where a client would read the whole multipart body as that one range.
             var (name, value) = headers[i];
-            if (!StaysHere(name, passOn) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+            if (!StaysHere(name, passOn) && !name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase)
+                && !name.Equals("Content-Range", StringComparison.OrdinalIgnoreCase))
             {
                 response.Headers.Append(name, value);
             }

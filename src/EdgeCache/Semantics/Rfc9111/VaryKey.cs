@@ -25,6 +25,14 @@ public static class VaryKey
     private const char Separator = '\u001f';
     private const string Absent = "\u0001";
 
+    // Marks a value written escaped (AppendValue); a control itself, so a value written as it is never holds one.
+    private const char Escape = '\u0002';
+
+    // The controls a value is escaped for: all of C0 but HTAB, which values may hold (and Normalize collapses).
+    private static readonly System.Buffers.SearchValues<char> Controls = System.Buffers.SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F" +
+        "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F");
+
     /// <summary>Fields whose values are case-insensitive tokens, so case may be folded.</summary>
     private static readonly HashSet<string> CaseInsensitiveFields = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -102,15 +110,45 @@ public static class VaryKey
             }
             else if (modes is not null && modes.TryGetValue(name, out var mode))
             {
-                builder.Append(mode == VaryFieldMode.PassThrough ? value : NormalizeWeighted(value) ?? Normalize(name, value));
+                AppendValue(builder, mode == VaryFieldMode.PassThrough ? value : NormalizeWeighted(value) ?? Normalize(name, value));
             }
             else
             {
-                builder.Append(Normalize(name, value));
+                AppendValue(builder, Normalize(name, value));
             }
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// Writes a present field's value so that no value reads as another one, as an absent field or as the next
+    /// field: as it is when it holds no control character but HTAB (every value a real client sends, so those keys
+    /// are unchanged), else after an <see cref="Escape"/> mark with each such control written as the mark and two
+    /// hex digits. Kestrel accepts controls other than CR, LF and NUL in a field value; written raw, a value of
+    /// U+0001 was the key of an absent field, so one request with <c>X-Requested-With: \u0001</c> stored the
+    /// origin's answer to a request that has the field for every request that has not.
+    /// </summary>
+    private static void AppendValue(StringBuilder builder, string value)
+    {
+        if (!value.AsSpan().ContainsAny(Controls))
+        {
+            builder.Append(value);
+            return;
+        }
+
+        builder.Append(Escape);
+        foreach (var c in value)
+        {
+            if (Controls.Contains(c))
+            {
+                builder.Append(Escape).Append(((int)c).ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                builder.Append(c);
+            }
+        }
     }
 
     /// <summary>
