@@ -51,6 +51,25 @@ public sealed class PrivateDataAttackTests
         Assert.Equal("HIT", second.Header("cf-cache-status"));
     }
 
+    [Theory]
+    [InlineData("public, max-age=600", "")]
+    [InlineData("", "/**")]
+    public async Task A_stored_copy_never_replays_Clear_Site_Data_to_other_clients(string cacheControl, string everythingRule)
+    {
+        // A logout page an origin marked public (or that a rule caches): every visitor served the stored copy would be
+        // signed out and have their storage wiped.
+        await using var h = await StartAsync(everythingRule.Length == 0 ? [] : Rule(0, ("Match:Path", everythingRule), ("Action:EdgeTtl", "1d")));
+        h.Origin.Handler = r => ReflectedResponse.Reflect(r, 200, ("Cache-Control", cacheControl), ("Clear-Site-Data", "\"cookies\", \"storage\""));
+
+        var first = await h.GetAsync("/signed-out");
+        var second = await h.GetAsync("/signed-out");
+
+        Assert.Contains("cookies", first.Header("Clear-Site-Data") ?? string.Empty, StringComparison.Ordinal);
+        Assert.Equal("HIT", second.Header("cf-cache-status"));
+        Assert.Null(second.Header("Clear-Site-Data"));
+        Assert.Single(h.Origin.Requests);
+    }
+
     [Fact]
     public async Task An_edge_ttl_rule_never_replays_a_victims_Set_Cookie()
     {

@@ -12,6 +12,8 @@ internal sealed partial class CachingProxy
 {
     private static readonly string[] SetCookieOnly = ["Set-Cookie"];
 
+    private const string ClearSiteData = "Clear-Site-Data";
+
     /// <summary>RFC 9111 section 4.3.4: a 304 freshens the stored response; its headers replace the stored ones (section 3.2).</summary>
     private async Task<CacheEntry> UpdateFromNotModifiedAsync(CacheEntry stale, FetchedResponse notModified, FetchState state, long? fillBegan = null)
     {
@@ -183,6 +185,13 @@ internal sealed partial class CachingProxy
         if (message is not null && state.MayStore is { } mayStore && !mayStore(message))
         {
             return decision.Refusing("ContentTypeMismatch");
+        }
+
+        // Clear-Site-Data is an instruction to the one browser that got it (sign out, wipe storage): replayed from a stored
+        // copy it would sign out every visitor. The client whose request the origin answered still gets it.
+        if (response.Has(ClearSiteData))
+        {
+            decision = decision.Stripping(ClearSiteData);
         }
 
         if (_options.SetCookie != SetCookiePolicy.Share && response.Has("Set-Cookie") && !decision.Strips("Set-Cookie"))
