@@ -15,6 +15,13 @@ namespace EdgeCache.AspNetCore.Proxy;
 /// </remarks>
 internal sealed class GrowingBuffer
 {
+    /// <summary>
+    /// The longest the fill holds back, once a reader streams, for followers that joined and have not begun: theirs is
+    /// a queued continuation, and a pool that has not run it in this time is starved; a second origin request for
+    /// the late one beats stalling the readers who are streaming.
+    /// </summary>
+    internal static readonly TimeSpan MaxExpectedReaderWait = TimeSpan.FromSeconds(2);
+
     /// <summary>The segment size of a body whose length is unknown or larger.</summary>
     internal const int MaxSegmentSize = 64 * 1024;
 
@@ -93,8 +100,8 @@ internal sealed class GrowingBuffer
 
     /// <summary>
     /// While trimming, waits until the slowest reader is at most <paramref name="maxLag"/> bytes behind (or
-    /// none is left), and first for a reader to attach at all and for every expected reader to arrive or give up,
-    /// up to <paramref name="firstReaderTimeout"/>.
+    /// none is left), and first for a reader to attach at all, up to <paramref name="firstReaderTimeout"/>, and for
+    /// every expected reader to arrive or give up, up to <see cref="MaxExpectedReaderWait"/> (or the first, if shorter).
     /// </summary>
     public async Task WaitForReadersAsync(long maxLag, TimeSpan firstReaderTimeout, TimeProvider time, CancellationToken cancellationToken)
     {
@@ -103,10 +110,11 @@ internal sealed class GrowingBuffer
         {
             Task wait;
             bool awaiting;
-            var left = firstReaderTimeout - time.GetElapsedTime(started);
+            TimeSpan left;
             lock (_sync)
             {
                 awaiting = !_hadReader || AwaitingExpectedLocked;
+                left = (_hadReader && firstReaderTimeout > MaxExpectedReaderWait ? MaxExpectedReaderWait : firstReaderTimeout) - time.GetElapsedTime(started);
                 if (!_trimming || (!awaiting && (ReadersLocked == 0 || _length - MinReaderPosition() <= maxLag)))
                 {
                     return;
