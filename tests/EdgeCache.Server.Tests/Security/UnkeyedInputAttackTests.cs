@@ -29,6 +29,14 @@ public sealed class UnkeyedInputAttackTests
     [InlineData("Forwarded", "host=evil.example;proto=http")]
     [InlineData("X-HTTP-Method-Override", "DELETE")]
     [InlineData("X-Forwarded-Proto", "nothttps")]
+    [InlineData("X-Real-IP", "127.0.0.1")]
+    [InlineData("True-Client-IP", "127.0.0.1")]
+    [InlineData("CF-Connecting-IP", "127.0.0.1")]
+    [InlineData("Fastly-Client-IP", "127.0.0.1")]
+    [InlineData("X-Client-IP", "127.0.0.1")]
+    [InlineData("X-Cluster-Client-IP", "127.0.0.1")]
+    [InlineData("X-Originating-IP", "127.0.0.1")]
+    [InlineData("Client-IP", "127.0.0.1")]
     public async Task An_unkeyed_header_never_reaches_the_origin_nor_a_later_clean_client(string name, string value)
     {
         await using var h = await StartAsync();
@@ -39,6 +47,20 @@ public sealed class UnkeyedInputAttackTests
 
         AssertClean(clean);
         Assert.DoesNotContain(h.Origin.Requests, r => r.Headers.Any(x => x.Value.Contains(AttackerMarker, StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task A_client_address_header_named_in_AllowedUnkeyedHeaders_reaches_the_origin_and_others_still_do_not()
+    {
+        // An origin behind a load balancer that sets X-Real-IP itself: the operator names it, and only it goes on.
+        await using var h = await StartAsync(("AllowedUnkeyedHeaders:0", "X-Real-IP"));
+
+        await h.GetAsync("/addr", "X-Real-IP: 198.51.100.7", "True-Client-IP: 127.0.0.1");
+        var seen = h.Origin.Requests.Single();
+
+        Assert.Equal("198.51.100.7", seen.Header("X-Real-IP"));
+        Assert.Null(seen.Header("True-Client-IP"));
+        Assert.Contains("127.0.0.1", seen.Header("X-Forwarded-For") ?? string.Empty, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -24,6 +24,10 @@ internal sealed class OriginRequestFactory
         "X-Forwarded-Prefix", "X-Forwarded-Path", "X-Original-URL", "X-Rewrite-URL", "X-Original-URI", "X-Forwarded-Uri", "X-Envoy-Original-Path",
         // Method override.
         "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-Method",
+        // The client's address as another proxy would vouch for it: sent by the client itself, it claims any address to an
+        // origin that trusts it (an allow-list of 127.0.0.1, a country, a rate limit), and what the origin answers from it is
+        // stored for everyone. The proxy's own account is X-Forwarded-For, appended with the connection's address.
+        "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Client-IP", "X-Cluster-Client-IP", "X-Originating-IP", "Client-IP",
     ];
 
     private static readonly string[] ConditionalHeaders = ["If-Match", "If-None-Match", "If-Modified-Since", "If-Unmodified-Since", "If-Range"];
