@@ -53,6 +53,33 @@ public sealed class InvalidationTests
     }
 
     [Fact]
+    public async Task Rfc9111_4_4_A_Location_written_with_the_clients_IDN_host_is_invalidated()
+    {
+        // The public host is an IDN the client sends in its xn-- form, as a Location names it. HttpRequest.Host decodes it
+        // to Unicode, and the public base is built from that: System.Uri compares the two forms as one host.
+        const string host = "xn--bcher-kva.example";
+        await using var h = await ProxyHarness.StartAsync();
+        h.Origin.Route("/order", (ctx, _) =>
+        {
+            if (HttpMethods.IsPost(ctx.Request.Method))
+            {
+                ctx.Response.StatusCode = 201;
+                ctx.Response.Headers.Location = $"http://{host}/basket";
+            }
+
+            return Task.CompletedTask;
+        });
+
+        await h.GetAsync("/basket", ("Host", host));
+        var before = await h.GetAsync("/basket", ("Host", host));
+        await h.SendAsync(HttpMethod.Post, "/order", ("Host", host));
+        var after = await h.GetAsync("/basket", ("Host", host));
+
+        Assert.Contains("hit", before.CacheStatus());
+        Assert.Contains("fwd=uri-miss", after.CacheStatus());
+    }
+
+    [Fact]
     public async Task Rfc9111_4_4_Location_on_another_origin_is_not_invalidated()
     {
         await using var h = await ProxyHarness.StartAsync();
