@@ -113,7 +113,7 @@ public sealed class DiskIndexReplaceTests : IDisposable
     }
 
     private static (DiskIndex.NewRow, IReadOnlyList<string>) Row(DiskIndex index, string key, long size)
-        => (new DiskIndex.NewRow(index.NextId(), Hash(key), key, key, "h", size, 0, 0, false, [1], 0, new byte[size]), []);
+        => (new DiskIndex.NewRow(index.NextId(), Hash(key), key, key, "h", size, 0, 0, false, new byte[] { 1 }, 0, new byte[size]), []);
 
     private static byte[] Hash(string key) => System.IO.Hashing.XxHash128.Hash(System.Text.Encoding.UTF8.GetBytes(key));
 

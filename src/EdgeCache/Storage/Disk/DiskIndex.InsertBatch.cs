@@ -194,7 +194,7 @@ internal sealed partial class DiskIndex
             Check(raw.sqlite3_bind_int64(insert, 7, row.ExpiresMs));
             Check(raw.sqlite3_bind_int64(insert, 8, row.AccessedMs));
             Check(raw.sqlite3_bind_int64(insert, 9, row.Invalidated ? 1 : 0));
-            Check(raw.sqlite3_bind_blob(insert, 10, row.Metadata));
+            Check(raw.sqlite3_bind_blob(insert, 10, row.Metadata.Span));
             Check(raw.sqlite3_bind_int64(insert, 11, row.Checksum));
 
             // SQLite copies a bound blob, so the memory tier's native block is bound as it is. An empty body is an empty

@@ -11,7 +11,7 @@ internal sealed partial class DiskIndex
     internal readonly record struct Row(long Id, string Key, long Size, long ExpiresMs, bool Invalidated, byte[] Metadata, long? Checksum, byte[]? Body);
 
     /// <summary>A row to insert.</summary>
-    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, byte[] Metadata, long Checksum, ReadOnlyMemory<byte>? Body);
+    internal readonly record struct NewRow(long Id, byte[] Hash, string Key, string Url, string Host, long Size, long ExpiresMs, long AccessedMs, bool Invalidated, ReadOnlyMemory<byte> Metadata, long Checksum, ReadOnlyMemory<byte>? Body);
 
     /// <summary>A removed row: its body file, when it has one, is to be deleted.</summary>
     internal readonly record struct Removed(long Id, long Size, string Key, bool HasFile);

@@ -22,6 +22,10 @@ public sealed partial class DiskStore
 
     // Makes "newest in the table" and "last in the queue" the same entry for concurrent writers of a key.
     private readonly Lock _enqueueLock = new();
+
+    // The serialized metadata of a batch's rows, one after the other, reused batch after batch (under _publishLock): an
+    // array per row was a third of what a put allocated on the committer.
+    private readonly System.Buffers.ArrayBufferWriter<byte> _rowMetadata = new(16 * 1024);
     private readonly Channel<PendingEntry> _queue;
     private readonly Task _committer;
 
@@ -278,11 +282,27 @@ public sealed partial class DiskStore
         var removed = new List<DiskIndex.Removed>();
         lock (_publishLock)
         {
-            foreach (var entry in batch)
+            // Written first, sliced after: the buffer may move while it grows.
+            _rowMetadata.ResetWrittenCount();
+            Span<int> ends = batch.Count <= 256 ? stackalloc int[batch.Count] : new int[batch.Count];
+            for (var i = 0; i < batch.Count; i++)
             {
+                if (!batch[i].Cancelled)
+                {
+                    EntryMetadataSerializer.Serialize(batch[i].Metadata, _rowMetadata);
+                }
+
+                ends[i] = _rowMetadata.WrittenCount;
+            }
+
+            var written = _rowMetadata.WrittenMemory;
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var entry = batch[i];
                 if (!entry.Cancelled)
                 {
                     var metadata = entry.Metadata;
+                    var start = i == 0 ? 0 : ends[i - 1];
                     rows.Add((new DiskIndex.NewRow(
                         entry.Id,
                         Hash(metadata.Key),
@@ -293,7 +313,7 @@ public sealed partial class DiskStore
                         entry.ExpiresMs,
                         entry.WrittenMs,
                         metadata.Invalidated || entry.Invalidated,
-                        EntryMetadataSerializer.Serialize(metadata),
+                        written[start..ends[i]],
                         entry.Checksum,
                         entry.Body), metadata.Tags));
                 }
