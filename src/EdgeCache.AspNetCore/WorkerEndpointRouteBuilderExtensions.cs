@@ -44,7 +44,7 @@ public static partial class WorkerEndpointRouteBuilderExtensions
 
         return endpoints.Map(pattern, async context =>
         {
-            if (CanonicalTarget.For(context) is null)
+            if (CanonicalTarget.Remember(context) is null)
             {
                 // A target with no path to forward (asterisk or authority form, a fragment) is refused, as the caching
                 // proxy refuses it: mapped onto the origin it became a request for the origin's root, which the
